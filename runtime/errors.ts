@@ -1,0 +1,70 @@
+/** Every error satchel throws on purpose. Messages start with `satchel:` and say what to do. */
+export class SatchelError extends Error {
+  override name = "SatchelError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message.startsWith("satchel:") ? message : `satchel: ${message}`, options);
+  }
+}
+
+/** The schema file or options are wrong; raised at startup/definition time. */
+export class SatchelConfigError extends SatchelError {
+  override name = "SatchelConfigError";
+}
+
+/** Data failed zod validation on write. `path` names the field. */
+export class SessionValidationError extends SatchelError {
+  override name = "SessionValidationError";
+  constructor(
+    readonly session: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`satchel: session "${session}" field "${path}" is invalid: ${message}`);
+  }
+}
+
+/** A cookie session grew past the cookie cap. */
+export class SessionTooLargeError extends SatchelError {
+  override name = "SessionTooLargeError";
+  constructor(
+    readonly session: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `satchel: session "${session}" needs ${bytes} bytes of cookies, over the ${limit}-byte cap. ` +
+        `Store less in it, raise cookie.maxChunks, or declare it with storage: "store".`,
+    );
+  }
+}
+
+/** A store is down or slower than its timeout. Map it to HTTP 503. Nothing was half-written. */
+export class SessionStoreUnavailableError extends SatchelError {
+  override name = "SessionStoreUnavailableError";
+  constructor(
+    readonly store: string,
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`satchel: session store "${store}" is unavailable during ${operation}; retry later (HTTP 503).`, options);
+  }
+}
+
+/** Two writers changed the same field of a store session. */
+export class SessionConflictError extends SatchelError {
+  override name = "SessionConflictError";
+  constructor(
+    readonly session: string,
+    readonly key: string,
+  ) {
+    super(
+      `satchel: session "${session}" field "${key}" was changed by another request meanwhile; ` +
+        `use update(fn) for changes that must not conflict.`,
+    );
+  }
+}
+
+/** A write after destroy(), or a write where cookies cannot be set (a Server Component). */
+export class SessionStateError extends SatchelError {
+  override name = "SessionStateError";
+}

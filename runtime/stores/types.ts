@@ -1,0 +1,42 @@
+/**
+ * The store interface: all a backend has to do. Keys are opaque strings made by the session core
+ * (session name + SHA-256 of the id); the raw session id never reaches a store.
+ */
+
+/** What a store holds for one session. */
+export interface StoredRecord {
+  /** The serialized session envelope (opaque to the store). */
+  value: string;
+  /** Record version for compare-and-set: 1 on first write, +1 on every write. */
+  version: number;
+  /** Epoch milliseconds after which the record must never be returned. */
+  expiresAt: number;
+}
+
+export interface WriteOptions {
+  /** Epoch milliseconds; the store may drop the record after it (TTL). */
+  expiresAt: number;
+  /** Value of the session's `userField`, for listing/revoking a user's sessions. */
+  userId?: string | undefined;
+}
+
+export interface SessionStore {
+  /** Name used in errors and reports, e.g. `"redis"`. */
+  readonly name: string;
+  /** The live record, or null when missing or expired. */
+  get(key: string): Promise<StoredRecord | null>;
+  /** Unconditional write. Returns the new record version. */
+  set(key: string, value: string, options: WriteOptions): Promise<number>;
+  /**
+   * Write only if the current version is `expectedVersion` (`null`: only if no live record exists).
+   * Returns the new version, or `null` on conflict. Atomic in the backend.
+   */
+  compareAndSet(key: string, value: string, expectedVersion: number | null, options: WriteOptions): Promise<number | null>;
+  delete(key: string): Promise<void>;
+  /** Extend expiry without changing value or version. No-op when missing. */
+  touch(key: string, expiresAt: number): Promise<void>;
+  /** Keys of live records written with this `userId` (optional capability). */
+  keysForUser?(userId: string): Promise<string[]>;
+  /** Release connections, timers and files. */
+  close?(): Promise<void>;
+}

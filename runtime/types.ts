@@ -1,0 +1,159 @@
+/**
+ * The public shapes of satchel: what a schema file declares and what app code holds.
+ * Implementation lives elsewhere; this file only describes.
+ */
+import type { z } from "zod";
+
+/** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
+export type Duration = number | `${number}${"s" | "m" | "h" | "d" | "w"}`;
+
+/** Expiry of a session. Both limits are sealed with the data, so a replayed old cookie is worthless. */
+export interface ExpiryOptions {
+  /** Hard limit from creation; never extended. Default `"14d"`. */
+  absolute?: Duration;
+  /** Limit since the last request that touched the session (rolling). Default: none. */
+  idle?: Duration;
+  /** Refresh the rolling idle expiry at most this often, to spare writes. Default `"5m"`. */
+  touchAfter?: Duration;
+}
+
+/** Cookie attributes of a session. Defaults are the safe ones. */
+export interface SessionCookieOptions {
+  /** Cookie name. Default: the session name. */
+  name?: string;
+  /** Default `"lax"`. */
+  sameSite?: "lax" | "strict" | "none";
+  /** Default `true`, except when `NODE_ENV` is `"development"`. */
+  secure?: boolean;
+  /** Default `true`. */
+  httpOnly?: boolean;
+  /** Default `"/"`. */
+  path?: string;
+  domain?: string;
+  /** Prefix the name with `__Host-` (forces Secure, Path=/ and no Domain). Default `false`. */
+  hostPrefix?: boolean;
+  /** Largest number of cookies one session may be split into. Default 4. */
+  maxChunks?: number;
+}
+
+/** A session's data schema: a zod object, so every top-level field has a name. */
+export type SessionSchema = z.ZodObject<z.ZodRawShape>;
+
+/** Flash channels: each name maps to the zod schema of one flashed value. */
+export type FlashSchemas = Record<string, z.ZodType>;
+
+/** A migration takes the data of the previous version and returns the data of its key's version. */
+export type Migration = (previous: never) => unknown;
+
+/** One session as the schema file declares it. */
+export interface SessionDefinition<
+  S extends SessionSchema = SessionSchema,
+  F extends FlashSchemas = FlashSchemas,
+> {
+  /** `"cookie"`: the sealed data lives in the cookie. `"store"`: the cookie holds a sealed id only. */
+  storage: "cookie" | "store";
+  schema: S;
+  flash?: F;
+  /** Adds the leveled `messages` channel (success, info, warning, error). */
+  messages?: boolean;
+  expiry?: ExpiryOptions;
+  cookie?: SessionCookieOptions;
+  /** Data version, default 1. Bump it together with a migration when the schema breaks old data. */
+  version?: number;
+  /** `{ [toVersion]: (previousData) => nextData }` */
+  migrations?: Record<number, Migration>;
+  /** Store sessions: the top-level field that names the user, for "log out everywhere". */
+  userField?: keyof z.output<S> & string;
+  /** Store sessions: also accept the sealed id in this request header (API and mobile clients). */
+  header?: string;
+}
+
+/** Why a cookie or record was not used: the session starts fresh and `onInvalid` hears the reason. */
+export type InvalidReason =
+  | "malformed"
+  | "tampered"
+  | "expired"
+  | "unknown-key"
+  | "wrong-session"
+  | "schema-mismatch"
+  | "migration-failed"
+  | "newer-version"
+  | "missing-record";
+
+export interface InvalidReport {
+  reason: InvalidReason;
+  /** The session name. */
+  session: string;
+  /** Human-readable detail, for logs. Never contains the token or secret. */
+  detail?: string;
+}
+
+/** Leveled messages, as in Beaker/Pylons: shown once, each with an optional title and lifetime. */
+export type MessageLevel = "success" | "info" | "warning" | "error";
+export interface Message {
+  level: MessageLevel;
+  body: string;
+  title?: string;
+  /** Seconds the message stays readable after it was added. */
+  life?: number;
+}
+export interface MessageInput {
+  title?: string;
+  life?: number;
+}
+export interface Messages {
+  success(body: string, options?: MessageInput): void;
+  info(body: string, options?: MessageInput): void;
+  warning(body: string, options?: MessageInput): void;
+  error(body: string, options?: MessageInput): void;
+  /** All pending messages, consumed. */
+  read(): Message[];
+  /** All pending messages, not consumed. */
+  peek(): Message[];
+}
+
+/** One flash channel of payload type `T`. */
+export interface FlashChannel<T> {
+  /** Visible on the next request that reads it. */
+  add(value: T): void;
+  /** Visible to this request only. */
+  now(value: T): void;
+  /** Everything pending (from earlier requests and `now`), removed from the session. */
+  read(): T[];
+  /** Everything pending, left in place. */
+  peek(): T[];
+}
+
+export type FlashChannels<F extends Record<string, unknown>> = { readonly [K in keyof F]: FlashChannel<F[K]> };
+
+/** The methods every session handle has, besides its typed fields. */
+export interface SessionMethods<D extends object, F extends Record<string, unknown>> {
+  /** The session name, e.g. `"cart"`. */
+  readonly $name: string;
+  /** True when no valid cookie/record was found and this session started fresh in this request. */
+  readonly $isNew: boolean;
+  get<K extends keyof D>(key: K): D[K];
+  set<K extends keyof D>(key: K, value: D[K]): void;
+  /** A plain snapshot of the data. */
+  toJSON(): D;
+  /**
+   * Change and save in one step. On store sessions it is atomic: the record is reloaded and the
+   * function re-run on conflict, so concurrent updates never lose each other's changes.
+   * The function may mutate its argument or return a new value.
+   */
+  update(fn: (data: D) => D | undefined | Promise<D | undefined>): Promise<void>;
+  /** Write now (validated), instead of at the end of the request. */
+  save(): Promise<void>;
+  /** Delete the session: its record and its cookie. The handle cannot be written afterwards. */
+  destroy(): Promise<void>;
+  /** Issue a new id (store) / new token (cookie), keeping the data: protection against fixation. */
+  regenerate(): Promise<void>;
+  /** Back to the schema defaults (flash and messages included). */
+  reset(): void;
+  readonly flash: FlashChannels<F>;
+}
+
+/** A typed session handle: data fields as properties, plus methods. `M` adds `messages`. */
+export type SessionHandle<D extends object, F extends Record<string, unknown> = {}, M extends boolean = false> = D &
+  SessionMethods<D, F> &
+  (M extends true ? { readonly messages: Messages } : {});

@@ -1,0 +1,28 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests import the package by its public name; point it at the sources so no build is needed.
+    alias: [
+      { find: /^satchel$/, replacement: here("./runtime/index.ts") },
+      { find: /^satchel\/(.*)$/, replacement: here("./runtime/$1/index.ts") },
+    ],
+  },
+  test: {
+    include: [
+      "runtime/**/*.test.ts",
+      "generator/**/*.test.ts",
+      "bench/**/*.test.ts",
+      "examples/**/*.test.ts",
+    ],
+    exclude: ["**/node_modules/**", "**/.next/**"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Store suites talk to shared real servers; keep files from stepping on each other's keys.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
