@@ -8,7 +8,8 @@ export default defineConfig({
     // Tests import the package by its public name; point it at the sources so no build is needed.
     alias: [
       { find: /^satchel$/, replacement: here("./runtime/index.ts") },
-      { find: /^satchel\/(.*)$/, replacement: here("./runtime/$1/index.ts") },
+      { find: /^satchel\/next$/, replacement: here("./runtime/next/index.ts") },
+      { find: /^satchel\/stores\/(.*)$/, replacement: here("./runtime/stores/$1.ts") },
     ],
   },
   test: {
