@@ -1,0 +1,287 @@
+/**
+ * Private servers for store tests: each test file starts its own redis-server / memcached / postgres
+ * on spare 127.0.0.1 ports (never the shared 6379/5432 ones, which other suites use), can pause
+ * (SIGSTOP), resume (SIGCONT), stop and restart them, and stops everything in `afterAll`.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** A free TCP port on 127.0.0.1 (and, with `alsoFree`, port + alsoFree free too: the cluster bus). */
+export async function freePort(alsoFree?: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    if (alsoFree === undefined) return port;
+    if (port + alsoFree < 65536 && (await portIsFree(port + alsoFree))) return port;
+  }
+  throw new Error("no free port pair found");
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** Resolve once something accepts TCP connections on the port (bounded). */
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/** One child server process that a test can pause, resume, stop and start again on the same port. */
+export class ManagedServer {
+  private child: ChildProcess | null = null;
+  private paused = false;
+
+  constructor(
+    readonly label: string,
+    readonly port: number,
+    private readonly command: string,
+    private readonly args: readonly string[],
+    private readonly ready: () => Promise<void> = () => waitForPort(port),
+    private readonly spawnOptions: { uid?: number; gid?: number; cwd?: string } = {},
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    const child = spawn(this.command, [...this.args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      ...this.spawnOptions,
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.once("exit", () => {
+      if (this.child === child) this.child = null;
+    });
+    this.child = child;
+    try {
+      await Promise.race([
+        this.ready(),
+        new Promise<never>((_, reject) =>
+          child.once("exit", (code) => reject(new Error(`${this.label} exited with ${code}: ${stderr}`))),
+        ),
+      ]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** SIGSTOP: the process keeps its sockets open but answers nothing — the "slow server". */
+  pause(): void {
+    if (this.child?.pid === undefined) throw new Error(`${this.label} is not running`);
+    process.kill(this.child.pid, "SIGSTOP");
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.child?.pid === undefined) throw new Error(`${this.label} is not running`);
+    process.kill(this.child.pid, "SIGCONT");
+    this.paused = false;
+  }
+
+  /** SIGTERM (the server's clean shutdown), waiting for the exit; SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.child = null;
+      return;
+    }
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    if (this.paused) this.resume();
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+    this.child = null;
+  }
+}
+
+/** A temp directory removed by `cleanup`. */
+export async function tempDir(label: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `satchel-${label}-`));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A private redis-server with AOF persistence in a temp dir, so its data survives stop + start. */
+export async function startRedis(
+  extraArgs: readonly string[] = [],
+): Promise<{ server: ManagedServer; url: string; dir: string; cleanup: () => Promise<void> }> {
+  const dir = await tempDir("redis");
+  const port = await freePort();
+  const server = new ManagedServer(
+    "redis-server",
+    port,
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir.path,
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+      "--protected-mode",
+      "no",
+      ...extraArgs,
+    ],
+    () => waitForRedis(port),
+  );
+  await server.start();
+  return {
+    server,
+    url: `redis://127.0.0.1:${port}`,
+    dir: dir.path,
+    cleanup: async () => {
+      await server.stop();
+      await dir.cleanup();
+    },
+  };
+}
+
+async function waitForRedis(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reply = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "ping"]).catch(() => null);
+    if (reply?.stdout.trim() === "PONG") return;
+    await sleep(50);
+  }
+  throw new Error(`redis on ${port} not ready after ${timeoutMs} ms`);
+}
+
+/** A private memcached (`memcached -l 127.0.0.1 -p PORT -U 0 -u root`). */
+export async function startMemcached(): Promise<{
+  server: ManagedServer;
+  url: string;
+  cleanup: () => Promise<void>;
+}> {
+  const port = await freePort();
+  const server = new ManagedServer("memcached", port, "memcached", [
+    "-l",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-U",
+    "0",
+    "-u",
+    "root",
+    "-m",
+    "64",
+  ]);
+  await server.start();
+  return { server, url: `memcached://127.0.0.1:${port}`, cleanup: () => server.stop() };
+}
+
+/** A 3-master Redis Cluster on spare ports; `cleanup` stops the nodes and removes their files. */
+export async function startRedisCluster(): Promise<{
+  nodes: ManagedServer[];
+  ports: number[];
+  cleanup: () => Promise<void>;
+}> {
+  const dir = await tempDir("cluster");
+  const nodes: ManagedServer[] = [];
+  const cleanup = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await dir.cleanup();
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort(10_000);
+      const node = new ManagedServer(
+        `redis-cluster-${i}`,
+        port,
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(dir.path, `nodes-${port}.conf`),
+          "--cluster-node-timeout",
+          "3000",
+          "--dir",
+          dir.path,
+          "--dbfilename",
+          `dump-${port}.rdb`,
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--protected-mode",
+          "no",
+        ],
+        () => waitForRedis(port),
+      );
+      nodes.push(node);
+      await node.start();
+    }
+    const ports = nodes.map((node) => node.port);
+    await run(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      { timeout: 30_000 },
+    );
+    const deadline = Date.now() + 30_000;
+    for (const port of ports) {
+      for (;;) {
+        const info = await run("redis-cli", ["-p", String(port), "cluster", "info"]).catch(() => null);
+        if (info?.stdout.includes("cluster_state:ok")) break;
+        if (Date.now() > deadline) throw new Error(`cluster node ${port} not ok after 30 s`);
+        await sleep(100);
+      }
+    }
+    return { nodes, ports, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
