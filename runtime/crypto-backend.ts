@@ -194,20 +194,22 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
         decipher.setAuthTag(sealed.subarray(split));
         const head = decipher.update(sealed.subarray(0, split));
         const tail = decipher.final();
-        return tail.length === 0 ? head : concat(head, tail);
+        return tail.length === 0 ? view(head) : concat(head, tail);
       } catch {
         return null;
       }
     },
     async hmac(key, data) {
       checkKey(key, "node", "hmac");
-      return c
-        .createHmac("sha256", key.handle as NodeCrypto.KeyObject)
-        .update(data)
-        .digest();
+      return view(
+        c
+          .createHmac("sha256", key.handle as NodeCrypto.KeyObject)
+          .update(data)
+          .digest(),
+      );
     },
     randomBytes(length) {
-      return c.randomBytes(length);
+      return view(c.randomBytes(length));
     },
   };
   return cachedNodeBackend;
@@ -231,6 +233,11 @@ export function selectBackend(choice: BackendChoice = "auto"): CryptoBackend {
     );
   }
   return webCryptoBackend;
+}
+
+/** A plain Uint8Array over the same memory (no copy), so callers never see a Buffer subclass. */
+function view(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Joins byte arrays into one. */
@@ -313,7 +320,7 @@ export function base64urlDecode(text: string): Uint8Array | null {
     const last = LOOKUP[text.charCodeAt(length - 1)] as number;
     if ((rest === 2 && (last & 15) !== 0) || (rest === 3 && (last & 3) !== 0)) return null;
   }
-  return NodeBuffer ? NodeBuffer.from(text, "base64url") : decodePortable(text);
+  return NodeBuffer ? view(NodeBuffer.from(text, "base64url")) : decodePortable(text);
 }
 
 function decodePortable(text: string): Uint8Array {
