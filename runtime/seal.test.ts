@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { base64urlDecode, base64urlEncode, type CryptoBackend, nodeCryptoBackend, webCryptoBackend } from "./crypto-backend.ts";
+import {
+  base64urlDecode,
+  base64urlEncode,
+  type CryptoBackend,
+  nodeCryptoBackend,
+  webCryptoBackend,
+} from "./crypto-backend.ts";
 import { createSealer, type SealTimes, type UnsealResult } from "./seal.ts";
 
 const OLD = "old-secret-old-secret-old-secret-0001";
@@ -7,7 +13,9 @@ const NEW = "new-secret-new-secret-new-secret-0002";
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const nowS = NOW / 1000;
 const times: SealTimes = { createdAt: nowS, absoluteExpiresAt: nowS + 3600, idleExpiresAt: nowS + 600 };
-const payload = new TextEncoder().encode(JSON.stringify({ userId: "u_1", roles: ["admin"], note: "x".repeat(60) }));
+const payload = new TextEncoder().encode(
+  JSON.stringify({ userId: "u_1", roles: ["admin"], note: "x".repeat(60) }),
+);
 
 const backends: [string, CryptoBackend][] = [
   ["node", nodeCryptoBackend() as CryptoBackend],
@@ -108,12 +116,25 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     expectReason(await sealer.unseal("auth", i, (times.idleExpiresAt as number) * 1000), "expired");
 
     // Idle later than absolute: absolute still wins.
-    const late = await sealer.seal("auth", payload, { ...times, idleExpiresAt: times.absoluteExpiresAt + 100 });
+    const late = await sealer.seal("auth", payload, {
+      ...times,
+      idleExpiresAt: times.absoluteExpiresAt + 100,
+    });
     expectReason(await sealer.unseal("auth", late, times.absoluteExpiresAt * 1000), "expired");
   });
 
   it("treats garbage as malformed, never throwing", async () => {
-    const garbage: unknown[] = ["", "!!!!", "a b", "A", "=".repeat(80), "é".repeat(80), "A".repeat(70_000), null, 42];
+    const garbage: unknown[] = [
+      "",
+      "!!!!",
+      "a b",
+      "A",
+      "=".repeat(80),
+      "é".repeat(80),
+      "A".repeat(70_000),
+      null,
+      42,
+    ];
     for (const input of garbage) {
       const result = await sealer.unseal("auth", input as string, NOW);
       expectReason(result, "malformed");
@@ -123,11 +144,15 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
   });
 
   it("refuses times that do not fit the format", async () => {
-    await expect(sealer.seal("auth", payload, { ...times, createdAt: -1 })).rejects.toThrow(/^satchel: .*createdAt/);
+    await expect(sealer.seal("auth", payload, { ...times, createdAt: -1 })).rejects.toThrow(
+      /^satchel: .*createdAt/,
+    );
     await expect(sealer.seal("auth", payload, { ...times, absoluteExpiresAt: 2 ** 33 })).rejects.toThrow(
       /absoluteExpiresAt/,
     );
-    await expect(sealer.seal("auth", payload, { ...times, idleExpiresAt: Number.NaN })).rejects.toThrow(/idleExpiresAt/);
+    await expect(sealer.seal("auth", payload, { ...times, idleExpiresAt: Number.NaN })).rejects.toThrow(
+      /idleExpiresAt/,
+    );
   });
 
   it("seals an empty payload", async () => {
@@ -159,7 +184,10 @@ describe("key rotation", () => {
   it("works the other way: a server that only lists the new secret second still reads new tokens", async () => {
     // Rolling deploy: new servers seal with NEW while old ones list [OLD, NEW].
     const token = await createSealer([NEW, OLD]).seal("auth", payload, times);
-    expect(await createSealer([OLD, NEW]).unseal("auth", token, NOW)).toMatchObject({ ok: true, staleKey: true });
+    expect(await createSealer([OLD, NEW]).unseal("auth", token, NOW)).toMatchObject({
+      ok: true,
+      staleKey: true,
+    });
     expectReason(await createSealer([OLD]).unseal("auth", token, NOW), "unknown-key");
   });
 
@@ -178,11 +206,21 @@ describe("backends interoperate", () => {
   const web = createSealer([NEW, OLD], { backend: "webcrypto" });
   it("node seals, webcrypto unseals", async () => {
     const token = await node.seal("auth", payload, times);
-    expect(await web.unseal("auth", token, NOW)).toEqual({ ok: true, plaintext: payload, times, staleKey: false });
+    expect(await web.unseal("auth", token, NOW)).toEqual({
+      ok: true,
+      plaintext: payload,
+      times,
+      staleKey: false,
+    });
   });
   it("webcrypto seals, node unseals", async () => {
     const token = await web.seal("auth", payload, times);
-    expect(await node.unseal("auth", token, NOW)).toEqual({ ok: true, plaintext: payload, times, staleKey: false });
+    expect(await node.unseal("auth", token, NOW)).toEqual({
+      ok: true,
+      plaintext: payload,
+      times,
+      staleKey: false,
+    });
   });
   it("old-secret tokens interoperate too", async () => {
     const token = await createSealer([OLD], { backend: "webcrypto" }).seal("cart", payload, times);
