@@ -1,0 +1,201 @@
+/**
+ * Cookie sessions: the whole envelope is sealed into the cookie. Last write wins by nature (two
+ * concurrent requests each send back their own cookie); use a store session when that matters.
+ * Also the cookie helpers store sessions share (times, attributes, writing a possibly chunked cookie).
+ */
+import { planCookieWrites, readChunkedCookie } from "./chunking.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "./codec.ts";
+import type { CookieAttributes } from "./cookies.ts";
+import type { ResolvedSession } from "./define.ts";
+import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./handle.ts";
+import { migrateData } from "./migrate.ts";
+import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
+import type { SealTimes } from "./seal.ts";
+
+/** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
+export function sealTimesFor(
+  session: ResolvedSession,
+  nowMs: number,
+  previous: SealTimes | null,
+  withIdle: boolean,
+): SealTimes {
+  const now = Math.floor(nowMs / 1000);
+  const createdAt = previous?.createdAt ?? now;
+  const absoluteExpiresAt = previous?.absoluteExpiresAt ?? now + session.expiry.absolute;
+  const idle = session.expiry.idle;
+  const idleExpiresAt = withIdle && idle !== null ? Math.min(now + idle, absoluteExpiresAt) : null;
+  return { createdAt, absoluteExpiresAt, idleExpiresAt };
+}
+
+/**
+ * Whether a rolling idle expiry should be pushed forward now: only once `touchAfter` has passed since
+ * it was last pushed, and never when the absolute limit caps it anyway.
+ * @param idleEndsAt epoch ms when the session goes idle.
+ */
+export function touchIsDue(
+  session: ResolvedSession,
+  nowMs: number,
+  idleEndsAt: number,
+  absoluteEndsAt: number,
+) {
+  const idle = session.expiry.idle;
+  if (idle === null || idleEndsAt >= absoluteEndsAt) return false;
+  const lastTouch = idleEndsAt - idle * 1000;
+  return nowMs - lastTouch >= session.expiry.touchAfter * 1000;
+}
+
+/** The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s). */
+export function cookieAttributes(
+  session: ResolvedSession,
+  nowMs: number,
+  expiresAt: number | null,
+): CookieAttributes {
+  const c = session.cookie;
+  const attributes: CookieAttributes = {
+    path: c.path,
+    httpOnly: c.httpOnly,
+    secure: c.secure,
+    sameSite: c.sameSite,
+  };
+  if (c.domain !== undefined) attributes.domain = c.domain;
+  if (expiresAt !== null) attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
+  return attributes;
+}
+
+/** Writes (or with `null`, deletes) a session cookie and its chunks into the jar. */
+export function writeSessionCookie(
+  session: ResolvedSession,
+  io: RequestIO,
+  value: string | null,
+  attributes: CookieAttributes,
+): void {
+  const writes = planCookieWrites({
+    session: session.name,
+    name: session.cookie.name,
+    value,
+    attributes,
+    jar: io.jar,
+    maxChunks: session.cookie.maxChunks,
+  });
+  for (const write of writes) io.jar.set(write);
+}
+
+/** A session whose data is sealed in its cookie. */
+export class CookieSession extends SessionCore {
+  /** Sealed times of the current token; `null` until one exists. */
+  private times: SealTimes | null = null;
+  /** A cookie (valid or not) came with the request, so destroy/cleanup must clear it. */
+  private hadCookie = false;
+  /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
+  private clearInvalid = false;
+
+  constructor(
+    def: ResolvedSession,
+    ctx: SessionContext,
+    private readonly runtime: SatchelRuntime,
+    private readonly io: RequestIO,
+  ) {
+    super(def, ctx);
+  }
+
+  async load(): Promise<void> {
+    const token = readChunkedCookie(this.io.jar, this.def.cookie.name);
+    if (token === undefined || token === "") {
+      this.startFresh(null);
+      return;
+    }
+    this.hadCookie = true;
+    const sealer = await this.runtime.sealer();
+    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
+    if (!unsealed.ok) return this.invalid(unsealed.reason);
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(await unpackFromCookie(unsealed.plaintext));
+    } catch {
+      return this.invalid("malformed", "the sealed envelope could not be decoded");
+    }
+    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
+      validateOnRead(this.def, data),
+    );
+    if (!migrated.ok) {
+      // A newer deploy's cookie is left alone, so rolling back and forth does not log anyone out.
+      return this.invalid(migrated.reason, migrated.detail, migrated.reason !== "newer-version");
+    }
+    this.data = migrated.data;
+    this.flash.load(envelope.flash);
+    this.messages.load(envelope.messages);
+    this.times = unsealed.times;
+    this.isNew = false;
+    this.markSaved();
+    // Upgraded data and tokens of an old secret are written back on this request's commit.
+    this.mustWrite = migrated.migrated || unsealed.staleKey;
+  }
+
+  private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
+    this.startFresh(reason, detail);
+    this.clearInvalid = clear;
+  }
+
+  async save(): Promise<void> {
+    this.assertWritable("save()");
+    await this.write();
+  }
+
+  private async write(): Promise<void> {
+    this.data = validateForSave(this.def, this.data);
+    const now = this.ctx.now();
+    const times = sealTimesFor(this.def, now, this.times, true);
+    const plaintext = await packForCookie(encodeEnvelope(this.envelope()));
+    const sealer = await this.runtime.sealer();
+    const token = await sealer.seal(this.def.name, plaintext, times);
+    writeSessionCookie(
+      this.def,
+      this.io,
+      token,
+      cookieAttributes(this.def, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
+    );
+    this.times = times;
+    this.hadCookie = true;
+    this.clearInvalid = false;
+    this.markSaved();
+  }
+
+  async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
+    this.assertWritable("update()");
+    this.data = await this.applyUpdate(this.data, fn);
+    await this.write();
+  }
+
+  async destroy(): Promise<void> {
+    this.assertWritable("destroy()");
+    this.flash.clear();
+    this.messages.clear();
+    this.destroyed = true;
+    if (this.hadCookie)
+      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
+    this.hadCookie = false;
+  }
+
+  async regenerate(): Promise<void> {
+    this.assertWritable("regenerate()");
+    // A new createdAt gives a new token (and IV); the absolute limit restarts from now.
+    this.times = null;
+    await this.write();
+  }
+
+  async commit(): Promise<void> {
+    if (this.destroyed) return;
+    const now = this.ctx.now();
+    const due =
+      this.times !== null &&
+      this.times.idleExpiresAt !== null &&
+      touchIsDue(this.def, now, this.times.idleExpiresAt * 1000, this.times.absoluteExpiresAt * 1000);
+    if (this.mustWrite || due || this.changed()) {
+      await this.write();
+    } else if (this.clearInvalid && this.hadCookie) {
+      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, now, null));
+      this.clearInvalid = false;
+      this.hadCookie = false;
+    }
+  }
+}

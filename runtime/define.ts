@@ -1,0 +1,285 @@
+/**
+ * `defineSessions()`: checks a schema file's definitions and resolves them once, at import time, into
+ * the `SessionsConfig` the runtime and the generator read. Every mistake is reported here, naming the
+ * session and the key, instead of surfacing later as a confusing runtime failure.
+ */
+import type { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { SatchelConfigError } from "./errors.ts";
+import type { FlashSchemas, Migration, SessionDefinition, SessionSchema } from "./types.ts";
+
+/** Names every handle already uses for its methods; a schema field with one of them would be shadowed. */
+export const RESERVED_FIELDS: readonly string[] = [
+  "get",
+  "set",
+  "save",
+  "update",
+  "destroy",
+  "regenerate",
+  "reset",
+  "flash",
+  "messages",
+  "toJSON",
+  "$name",
+  "$isNew",
+];
+
+/** Cookie attributes after defaults were applied. */
+export interface ResolvedCookie {
+  /** The name actually sent, including the `__Host-` prefix when asked for. */
+  name: string;
+  sameSite: "lax" | "strict" | "none";
+  secure: boolean;
+  httpOnly: boolean;
+  path: string;
+  domain: string | undefined;
+  hostPrefix: boolean;
+  maxChunks: number;
+}
+
+/** Expiry in whole seconds. */
+export interface ResolvedExpiry {
+  absolute: number;
+  /** `null`: no rolling idle limit. */
+  idle: number | null;
+  touchAfter: number;
+}
+
+/** One session, checked and with every default filled in. */
+export interface ResolvedSession<D extends SessionDefinition = SessionDefinition> {
+  name: string;
+  /** Exactly what the schema file declared (the generator reads it). */
+  definition: D;
+  storage: "cookie" | "store";
+  schema: D["schema"];
+  flash: FlashSchemas;
+  messages: boolean;
+  expiry: ResolvedExpiry;
+  cookie: ResolvedCookie;
+  version: number;
+  migrations: Readonly<Record<number, Migration>>;
+  userField: string | undefined;
+  /** Lower-cased request/response header carrying the sealed id, for store sessions. */
+  header: string | undefined;
+}
+
+/** What `defineSessions()` returns: the default export of a schema file. */
+export interface SessionsConfig<
+  Defs extends Record<string, SessionDefinition> = Record<string, SessionDefinition>,
+> {
+  readonly sessions: { readonly [N in keyof Defs]: ResolvedSession<Defs[N]> };
+}
+
+const DEFAULT_ABSOLUTE = "14d";
+const DEFAULT_TOUCH_AFTER = "5m";
+const DEFAULT_MAX_CHUNKS = 4;
+const SESSION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
+ * @throws SatchelConfigError naming the session and key when a definition is wrong.
+ */
+export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
+  definitions: Defs,
+): SessionsConfig<Defs> {
+  if (definitions === null || typeof definitions !== "object") {
+    throw new SatchelConfigError(
+      "satchel: defineSessions() expects an object mapping session names to definitions.",
+    );
+  }
+  const sessions: Record<string, ResolvedSession> = {};
+  const cookieOwners = new Map<string, string>();
+  for (const [name, definition] of Object.entries(definitions)) {
+    const resolved = resolveSession(name, definition);
+    const owner = cookieOwners.get(resolved.cookie.name);
+    if (owner !== undefined) {
+      throw new SatchelConfigError(
+        `satchel: sessions "${owner}" and "${name}" both use the cookie name "${resolved.cookie.name}"; ` +
+          `give one of them another cookie.name.`,
+      );
+    }
+    cookieOwners.set(resolved.cookie.name, name);
+    sessions[name] = resolved;
+  }
+  return Object.freeze({ sessions: Object.freeze(sessions) }) as unknown as SessionsConfig<Defs>;
+}
+
+function fail(session: string, key: string, message: string): never {
+  throw new SatchelConfigError(`satchel: session "${session}" key "${key}": ${message}`);
+}
+
+/** A zod 4 type, recognised structurally so two copies of zod in node_modules still work. */
+function isZodType(value: unknown): value is z.ZodType {
+  return typeof value === "object" && value !== null && "_zod" in value && "safeParse" in value;
+}
+
+function isZodObject(value: unknown): value is SessionSchema {
+  return isZodType(value) && (value as { _zod: { def: { type?: string } } })._zod.def.type === "object";
+}
+
+function resolveSession(name: string, definition: SessionDefinition): ResolvedSession {
+  if (!SESSION_NAME.test(name)) {
+    throw new SatchelConfigError(
+      `satchel: session name "${name}" must be an identifier (letters, digits, _), because it names types and store keys.`,
+    );
+  }
+  if (definition === null || typeof definition !== "object") {
+    throw new SatchelConfigError(`satchel: session "${name}" must be an object with storage and schema.`);
+  }
+  const storage = definition.storage as unknown;
+  if (storage !== "cookie" && storage !== "store") {
+    fail(name, "storage", `unknown storage ${JSON.stringify(storage)}; use "cookie" or "store".`);
+  }
+  if (!isZodObject(definition.schema)) {
+    fail(
+      name,
+      "schema",
+      "must be a zod object, e.g. z.object({ ... }), so every top-level field has a name.",
+    );
+  }
+  for (const field of Object.keys(definition.schema.shape)) {
+    if (RESERVED_FIELDS.includes(field)) {
+      fail(name, `schema.${field}`, `"${field}" is a session handle method; rename the field.`);
+    }
+  }
+  const flash = resolveFlash(name, definition.flash);
+  if (definition.messages !== undefined && typeof definition.messages !== "boolean") {
+    fail(name, "messages", "must be true or false.");
+  }
+  const expiry = resolveExpiry(name, definition);
+  const cookie = resolveCookie(name, definition);
+  const version = definition.version ?? 1;
+  if (!Number.isInteger(version) || version < 1) {
+    fail(name, "version", `must be a whole number of at least 1; got ${String(version)}.`);
+  }
+  const migrations = resolveMigrations(name, version, definition.migrations);
+  if (storage === "cookie" && definition.userField !== undefined) {
+    fail(
+      name,
+      "userField",
+      'only store sessions can list a user\'s sessions; use storage: "store" or drop userField.',
+    );
+  }
+  if (storage === "cookie" && definition.header !== undefined) {
+    fail(name, "header", 'only store sessions can travel in a header; use storage: "store" or drop header.');
+  }
+  if (definition.userField !== undefined && !(definition.userField in definition.schema.shape)) {
+    fail(name, "userField", `"${definition.userField}" is not a field of the schema.`);
+  }
+  if (definition.header !== undefined && !HEADER_NAME.test(definition.header)) {
+    fail(name, "header", `"${definition.header}" is not a valid HTTP header name.`);
+  }
+  return {
+    name,
+    definition,
+    storage,
+    schema: definition.schema,
+    flash,
+    messages: definition.messages ?? false,
+    expiry,
+    cookie,
+    version,
+    migrations,
+    userField: definition.userField,
+    header: definition.header?.toLowerCase(),
+  };
+}
+
+function resolveFlash(name: string, flash: FlashSchemas | undefined): FlashSchemas {
+  if (flash === undefined) return {};
+  if (flash === null || typeof flash !== "object")
+    fail(name, "flash", "must map channel names to zod schemas.");
+  for (const [channel, schema] of Object.entries(flash)) {
+    if (!isZodType(schema)) {
+      fail(name, `flash.${channel}`, "needs a zod schema for its payload, e.g. z.string().");
+    }
+  }
+  return flash;
+}
+
+function resolveExpiry(name: string, definition: SessionDefinition): ResolvedExpiry {
+  const expiry = definition.expiry ?? {};
+  const absolute = parseDuration(
+    expiry.absolute ?? DEFAULT_ABSOLUTE,
+    `session "${name}" key "expiry.absolute"`,
+  );
+  const idle =
+    expiry.idle === undefined ? null : parseDuration(expiry.idle, `session "${name}" key "expiry.idle"`);
+  const touchAfter = parseDuration(
+    expiry.touchAfter ?? DEFAULT_TOUCH_AFTER,
+    `session "${name}" key "expiry.touchAfter"`,
+  );
+  if (absolute < 1) fail(name, "expiry.absolute", "must be at least one second.");
+  if (idle !== null && idle < 1) fail(name, "expiry.idle", "must be at least one second.");
+  return { absolute, idle, touchAfter };
+}
+
+function resolveCookie(name: string, definition: SessionDefinition): ResolvedCookie {
+  const options = definition.cookie ?? {};
+  const baseName = options.name ?? name;
+  if (!COOKIE_NAME.test(baseName)) fail(name, "cookie.name", `"${baseName}" is not a valid cookie name.`);
+  const hostPrefix = options.hostPrefix ?? false;
+  const sameSite = options.sameSite ?? "lax";
+  if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
+    fail(name, "cookie.sameSite", `must be "lax", "strict" or "none"; got ${JSON.stringify(sameSite)}.`);
+  }
+  const secure = hostPrefix ? true : (options.secure ?? process.env.NODE_ENV !== "development");
+  if (sameSite === "none" && !secure)
+    fail(name, "cookie.sameSite", "browsers reject SameSite=None without Secure.");
+  if (hostPrefix && options.secure === false)
+    fail(name, "cookie.secure", "the __Host- prefix requires Secure.");
+  if (hostPrefix && options.domain !== undefined)
+    fail(name, "cookie.domain", "the __Host- prefix forbids a Domain.");
+  if (hostPrefix && options.path !== undefined && options.path !== "/") {
+    fail(name, "cookie.path", 'the __Host- prefix requires Path "/".');
+  }
+  const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
+  if (!Number.isInteger(maxChunks) || maxChunks < 1) {
+    fail(name, "cookie.maxChunks", `must be a whole number of at least 1; got ${String(maxChunks)}.`);
+  }
+  return {
+    name: hostPrefix ? `__Host-${baseName}` : baseName,
+    sameSite,
+    secure,
+    httpOnly: options.httpOnly ?? true,
+    path: options.path ?? "/",
+    domain: options.domain,
+    hostPrefix,
+    maxChunks,
+  };
+}
+
+function resolveMigrations(
+  name: string,
+  version: number,
+  migrations: Record<number, Migration> | undefined,
+): Record<number, Migration> {
+  const given = migrations ?? {};
+  if (given === null || typeof given !== "object")
+    fail(name, "migrations", "must map versions to functions.");
+  for (const [key, migration] of Object.entries(given)) {
+    const to = Number(key);
+    if (!Number.isInteger(to) || to < 2 || to > version) {
+      fail(
+        name,
+        `migrations.${key}`,
+        `a migration is keyed by the version it produces, from 2 up to version (${version}).`,
+      );
+    }
+    if (typeof migration !== "function")
+      fail(name, `migrations.${key}`, "must be a function (previous) => next.");
+  }
+  for (let to = 2; to <= version; to++) {
+    if (!(to in given)) {
+      fail(
+        name,
+        `migrations.${to}`,
+        `version is ${version}, so a migration from version ${to - 1} to ${to} is needed ` +
+          `(migrations: { ${to}: (previous) => next }).`,
+      );
+    }
+  }
+  return given;
+}

@@ -1,0 +1,204 @@
+/**
+ * The typed session handle and the state behind it. A handle exposes each top-level schema field as a
+ * property, plus `get`/`set`, flash, messages and the lifecycle methods. Change tracking compares the
+ * serialized state at commit with the one at load, so deep mutation (`cart.items.push(x)`) counts and an
+ * unchanged session is never written.
+ */
+import superjson from "superjson";
+import { validateForRead, validateForWrite } from "./codec.ts";
+import type { ResolvedSession } from "./define.ts";
+import { SessionStateError, SessionValidationError } from "./errors.ts";
+import { FlashState } from "./flash.ts";
+import { MessageState, type StoredMessage } from "./messages.ts";
+import type { InvalidReason, InvalidReport } from "./types.ts";
+
+/** What one session's state is persisted as (cookie plaintext or store record). */
+export interface PersistedEnvelope {
+  version: number;
+  data: Record<string, unknown>;
+  flash?: Record<string, unknown[]>;
+  messages?: StoredMessage[];
+}
+
+/** What a session needs from the request around it. */
+export interface SessionContext {
+  /** Clock in epoch milliseconds. */
+  now(): number;
+  /** Set when the request cannot write (a Server Component): says why. */
+  readOnly: string | undefined;
+  /** Hands an invalid cookie/record report to `onInvalid`. */
+  report(report: InvalidReport): void;
+}
+
+/** The data a brand-new session starts with: the schema defaults (fields without one are left out). */
+export function freshData(session: ResolvedSession): Record<string, unknown> {
+  const whole = session.schema.safeParse({});
+  if (whole.success) return whole.data as Record<string, unknown>;
+  const data: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(session.schema.shape)) {
+    const one = (
+      schema as unknown as { safeParse(v: unknown): { success: boolean; data?: unknown } }
+    ).safeParse(undefined);
+    if (one.success && one.data !== undefined) data[field] = one.data;
+  }
+  return data;
+}
+
+/** Zod on write: the parsed data, or a `SessionValidationError` naming the first bad field. */
+export function validateForSave(session: ResolvedSession, data: unknown): Record<string, unknown> {
+  return validateForWrite(session.name, session.schema, data) as Record<string, unknown>;
+}
+
+/** Zod on read: never throws. */
+export async function validateOnRead(
+  session: ResolvedSession,
+  data: unknown,
+): Promise<{ ok: true; data: Record<string, unknown> } | { ok: false; detail: string }> {
+  const result = validateForRead(session.schema, data);
+  return result.ok ? { ok: true, data: result.data as Record<string, unknown> } : result;
+}
+
+/**
+ * One session in one request: data, flash, messages and what is needed to decide whether to write.
+ * `cookie-session.ts` and `store-session.ts` add loading and saving.
+ */
+export abstract class SessionCore {
+  data: Record<string, unknown>;
+  readonly flash: FlashState;
+  readonly messages: MessageState;
+  /** No valid cookie/record was found: started fresh in this request. */
+  isNew = true;
+  destroyed = false;
+  /** Serialized persisted state as loaded or last saved. */
+  protected snapshot = "";
+  /** Write at commit even if unchanged: migrated data, an old-key token, a fresh id. */
+  protected mustWrite = false;
+
+  constructor(
+    readonly def: ResolvedSession,
+    protected readonly ctx: SessionContext,
+  ) {
+    this.data = freshData(def);
+    this.flash = new FlashState(def.name, def.flash);
+    this.messages = new MessageState(() => ctx.now());
+  }
+
+  /** The envelope that would be persisted now. */
+  envelope(): PersistedEnvelope {
+    const envelope: PersistedEnvelope = { version: this.def.version, data: this.data };
+    const flash = this.flash.persisted();
+    if (flash !== undefined) envelope.flash = flash;
+    const messages = this.messages.persisted();
+    if (messages !== undefined) envelope.messages = messages;
+    return envelope;
+  }
+
+  protected serialized(): string {
+    return superjson.stringify(this.envelope());
+  }
+
+  /** True when the state differs from what was loaded or last saved. */
+  changed(): boolean {
+    return !this.destroyed && this.serialized() !== this.snapshot;
+  }
+
+  protected markSaved(): void {
+    this.snapshot = this.serialized();
+    this.mustWrite = false;
+  }
+
+  /** Starts a fresh session, reporting why the stored one could not be used. */
+  protected startFresh(reason: InvalidReason | null, detail?: string): void {
+    this.data = freshData(this.def);
+    this.flash.clear();
+    this.messages.clear();
+    this.isNew = true;
+    this.markSaved();
+    if (reason !== null) {
+      const report: InvalidReport = { reason, session: this.def.name };
+      if (detail !== undefined) report.detail = detail;
+      this.ctx.report(report);
+    }
+  }
+
+  /** Throws when this session may not be written: destroyed, or a read-only request. */
+  assertWritable(action: string): void {
+    if (this.destroyed) {
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +
+          `Get a new one in the next request.`,
+      );
+    }
+    if (this.ctx.readOnly !== undefined) {
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" is read-only here (${this.ctx.readOnly}), so ${action} cannot be saved. ` +
+          `Change sessions in a server action or route handler.`,
+      );
+    }
+  }
+
+  /** Back to the schema defaults, flash and messages included. */
+  reset(): void {
+    this.assertWritable("reset()");
+    this.data = freshData(this.def);
+    this.flash.clear();
+    this.messages.clear();
+  }
+
+  /** Runs `fn` on a copy of the data; returns what it produced (its return value or the mutated copy). */
+  protected async applyUpdate(
+    data: Record<string, unknown>,
+    fn: (data: Record<string, unknown>) => unknown,
+  ): Promise<Record<string, unknown>> {
+    const draft = structuredClone(data);
+    const result = await fn(draft);
+    return validateForSave(this.def, result === undefined ? draft : result);
+  }
+
+  /** Reads the stored state; called once, on the first `get(name)`. */
+  abstract load(): Promise<void>;
+  abstract save(): Promise<void>;
+  abstract update(fn: (data: Record<string, unknown>) => unknown): Promise<void>;
+  abstract destroy(): Promise<void>;
+  abstract regenerate(): Promise<void>;
+  /** End of request: write if changed, re-sealed or due for a rolling touch. */
+  abstract commit(): Promise<void>;
+}
+
+/** Builds the handle app code holds. Fields become accessors on the data; methods are non-enumerable. */
+export function createHandle(core: SessionCore): object {
+  const handle: Record<string, unknown> = {};
+  const method = (name: string, value: unknown) =>
+    Object.defineProperty(handle, name, { value, enumerable: false, writable: false, configurable: false });
+  for (const field of Object.keys(core.def.schema.shape)) {
+    Object.defineProperty(handle, field, {
+      enumerable: true,
+      configurable: false,
+      get: () => core.data[field],
+      set: (value: unknown) => {
+        core.assertWritable(`setting "${field}"`);
+        core.data[field] = value;
+      },
+    });
+  }
+  Object.defineProperty(handle, "$name", { value: core.def.name, enumerable: false });
+  Object.defineProperty(handle, "$isNew", { get: () => core.isNew, enumerable: false });
+  method("get", (key: string) => core.data[key]);
+  method("set", (key: string, value: unknown) => {
+    core.assertWritable(`set("${key}")`);
+    if (!(key in core.def.schema.shape)) {
+      throw new SessionValidationError(core.def.name, key, "is not a field of the schema");
+    }
+    core.data[key] = value;
+  });
+  method("toJSON", () => structuredClone(core.data));
+  method("update", (fn: (data: Record<string, unknown>) => unknown) => core.update(fn));
+  method("save", () => core.save());
+  method("destroy", () => core.destroy());
+  method("regenerate", () => core.regenerate());
+  method("reset", () => core.reset());
+  const guard = (action: string) => core.assertWritable(action);
+  method("flash", core.flash.channels(guard));
+  if (core.def.messages) method("messages", core.messages.api(guard));
+  return Object.seal(handle);
+}

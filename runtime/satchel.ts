@@ -1,0 +1,169 @@
+/**
+ * `createSatchel()`: the runtime object the generated module creates at import time. Secrets, sealer
+ * and store are resolved lazily on first use, so importing it during `next build` without
+ * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
+ */
+import { CookieSession } from "./cookie-session.ts";
+import type { CookieJar } from "./cookies.ts";
+import type { SessionsConfig } from "./define.ts";
+import { SatchelConfigError } from "./errors.ts";
+import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch.ts";
+import type { SessionCore } from "./handle.ts";
+import { createPlainCookies } from "./plain-cookies.ts";
+import {
+  type CoreFactory,
+  createRequestSessions,
+  type RequestSessions,
+  type SatchelRuntime,
+} from "./request-sessions.ts";
+import { createSealer, type Sealer } from "./seal.ts";
+import { resolveSecrets } from "./secrets.ts";
+import { createSigner, type Signer } from "./sign.ts";
+import { StoreSession } from "./store-session.ts";
+import type { SessionStore } from "./stores/types.ts";
+import type { InvalidReport } from "./types.ts";
+
+/** Options of `createSatchel`. */
+export interface SatchelOptions {
+  /**
+   * Secrets: the first seals and signs, all unseal (rotation). Each at least 32 characters.
+   * Default: `SESSION_SECRET` (comma-separated), read on first use.
+   */
+  secrets?: string | readonly string[];
+  /**
+   * Where store sessions live: a store object, or a URL (`redis://`, `postgres://`, `memcached://`,
+   * `memory:`, `file:`). Default: `SESSION_STORE_URL`, else the file store in `.data/sessions`.
+   */
+  store?: SessionStore | string;
+  /** Hears every unusable cookie or record (the session started fresh instead). Default: ignore. */
+  onInvalid?: (report: InvalidReport) => void;
+  /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** How a request is opened. */
+export interface OpenInit {
+  /** Request headers, for store sessions that may travel in a header. */
+  headers?: Headers;
+  /** Refuse every write, saying why (e.g. `"a Server Component cannot set cookies"`). Reads and `peek` work. */
+  readOnly?: string;
+}
+
+/** The sessions runtime of an app. */
+export interface Satchel<Types> {
+  readonly config: SessionsConfig;
+  /** The sessions of one request, over any cookie jar (the Next.js adapter brings its own). */
+  open(jar: CookieJar, init?: OpenInit): RequestSessions<Types>;
+  /** The sessions of a Fetch `Request`; `await commit()` then `apply(response)`. */
+  fromRequest(request: Request): FetchSessions<Types>;
+  /** Wraps a Fetch handler: commits when it returns, saves nothing when it throws. */
+  handle(
+    fn: (request: Request, sessions: FetchSessions<Types>) => Response | Promise<Response>,
+  ): (request: Request) => Promise<Response>;
+  /** "Log out everywhere": deletes every record of `session` whose userField is `userId`. Returns how many. */
+  revokeUser(session: keyof Types & string, userId: string): Promise<number>;
+  /** Closes the store (connections, timers). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_STORE_URL = "file:.data/sessions";
+
+/** Creates the sessions runtime for a schema file's config. Nothing is resolved until first use. */
+export function createSatchel<Types extends Record<string, object>>(
+  config: SessionsConfig,
+  options: SatchelOptions = {},
+): Satchel<Types> {
+  if (config === null || typeof config !== "object" || typeof config.sessions !== "object") {
+    throw new SatchelConfigError(
+      "satchel: createSatchel() needs the default export of your sessions.schema.ts.",
+    );
+  }
+  const now = options.now ?? Date.now;
+  let secrets: string[] | undefined;
+  let sealer: Sealer | undefined;
+  let signer: Signer | undefined;
+  let store: Promise<SessionStore> | undefined;
+
+  const getSecrets = () => {
+    secrets ??= resolveSecrets(options.secrets);
+    return secrets;
+  };
+
+  const getStore = (): Promise<SessionStore> => {
+    if (store === undefined) {
+      const given = options.store ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
+      store =
+        typeof given === "string"
+          ? // Dynamic, so a cookie-only app (or one using the file store) never loads ioredis or pg.
+            // @ts-expect-error stores/url.ts is being written in parallel; remove this line when it lands.
+            import("./stores/url.ts").then(({ resolveStore }) => resolveStore(given))
+          : Promise.resolve(given);
+      store.catch(() => {
+        store = undefined; // a later request may retry a failed connection
+      });
+    }
+    return store;
+  };
+
+  const runtime: SatchelRuntime = {
+    config,
+    now,
+    onInvalid: options.onInvalid ?? (() => {}),
+    secrets: getSecrets,
+    async sealer() {
+      sealer ??= createSealer(getSecrets());
+      return sealer;
+    },
+    store: getStore,
+  };
+
+  const makeCore: CoreFactory = (name, context, io): SessionCore => {
+    const def = config.sessions[name];
+    if (def === undefined) throw new SatchelConfigError(`satchel: there is no session "${name}".`);
+    return def.storage === "cookie"
+      ? new CookieSession(def, context, runtime, io)
+      : new StoreSession(def, context, runtime, io);
+  };
+
+  const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
+    const cookies = createPlainCookies(jar, () => {
+      signer ??= createSigner(getSecrets());
+      return signer;
+    });
+    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
+    return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
+  };
+  const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
+
+  return {
+    config,
+    open: (jar, init) => openInternal(jar, init),
+    fromRequest: (request) => fromFetchRequest(openForFetch, request),
+    handle: (fn) => handleFetch(openForFetch, fn),
+    async revokeUser(session, userId) {
+      const def = config.sessions[session];
+      if (def === undefined || def.storage !== "store" || def.userField === undefined) {
+        throw new SatchelConfigError(
+          `satchel: revokeUser("${session}") needs a store session with a userField in the schema.`,
+        );
+      }
+      const resolved = await getStore();
+      if (resolved.keysForUser === undefined) {
+        throw new SatchelConfigError(
+          `satchel: the "${resolved.name}" store cannot list a user's sessions, so revokeUser() is unavailable; ` +
+            `use a store that implements keysForUser (memory, file, redis, postgres).`,
+        );
+      }
+      const prefix = `${session}:`;
+      const keys = (await resolved.keysForUser(userId)).filter((key) => key.startsWith(prefix));
+      for (const key of keys) await resolved.delete(key);
+      return keys.length;
+    },
+    async close() {
+      if (store === undefined) return;
+      const resolved = await store.catch(() => undefined);
+      store = undefined;
+      await resolved?.close?.();
+    },
+  };
+}

@@ -1,0 +1,396 @@
+/**
+ * Store sessions: the cookie (or a request header) holds a sealed 32-byte random id; the envelope
+ * lives in the store under `"<session>:" + hex(SHA-256(id))`, so the raw id never reaches the store.
+ * Records carry a version: `update(fn)` is compare-and-set with retries, `save()` merges per
+ * top-level key and reports a real conflict.
+ */
+import superjson from "superjson";
+import { readChunkedCookie } from "./chunking.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
+import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
+import type { ResolvedSession } from "./define.ts";
+import { SatchelError, SessionConflictError } from "./errors.ts";
+import {
+  type PersistedEnvelope,
+  type SessionContext,
+  SessionCore,
+  validateForSave,
+  validateOnRead,
+} from "./handle.ts";
+import { migrateData } from "./migrate.ts";
+import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
+import type { SealTimes } from "./seal.ts";
+import type { SessionStore, WriteOptions } from "./stores/types.ts";
+import type { InvalidReason } from "./types.ts";
+
+const ID_BYTES = 32;
+/** Attempts of `update(fn)` before it gives up under contention. */
+const UPDATE_ATTEMPTS = 60;
+/** Attempts of a merging `save()`. */
+const SAVE_ATTEMPTS = 10;
+/** Backoff ceiling between attempts, ms. */
+const MAX_BACKOFF_MS = 40;
+
+/** The store key of an id: the session name and the SHA-256 of the id, hex. */
+export async function storeKey(session: string, id: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(
+    await globalThis.crypto.subtle.digest("SHA-256", id as Uint8Array<ArrayBuffer>),
+  );
+  let hex = "";
+  for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
+  return `${session}:${hex}`;
+}
+
+function newId(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(ID_BYTES));
+}
+
+/** Full-jitter exponential backoff, so colliding writers spread out instead of colliding again. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/** Per-key serialized form of an envelope, to see which top-level parts two writers changed. */
+function parts(envelope: PersistedEnvelope): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [key, value] of Object.entries(envelope.data)) map.set(key, superjson.stringify(value));
+  map.set("flash", superjson.stringify(envelope.flash ?? null));
+  map.set("messages", superjson.stringify(envelope.messages ?? null));
+  return map;
+}
+
+function changedParts(from: Map<string, string>, to: Map<string, string>): Set<string> {
+  const changed = new Set<string>();
+  for (const key of new Set([...from.keys(), ...to.keys()]))
+    if (from.get(key) !== to.get(key)) changed.add(key);
+  return changed;
+}
+
+type Loaded =
+  | { ok: true; envelope: PersistedEnvelope; migrated: boolean }
+  | { ok: false; reason: InvalidReason; detail: string };
+
+/** A session whose data lives in a store. */
+export class StoreSession extends SessionCore {
+  private id: Uint8Array | null = null;
+  private key: string | null = null;
+  /** Record version as loaded or last written: the compare-and-set expectation. */
+  private recordVersion: number | null = null;
+  private recordExpiresAt = 0;
+  /** The envelope as loaded or last written, split per key, for merging. */
+  private base = new Map<string, string>();
+  private times: SealTimes | null = null;
+  /** The token arrived in the request header: answer in the response header, not a cookie. */
+  private viaHeader = false;
+  private hadToken = false;
+  /** The token must be (re)written: new id, regenerate, or sealed by an old secret. */
+  private tokenDue = false;
+  private clearInvalid = false;
+
+  constructor(
+    def: ResolvedSession,
+    ctx: SessionContext,
+    private readonly runtime: SatchelRuntime,
+    private readonly io: RequestIO,
+  ) {
+    super(def, ctx);
+  }
+
+  private store(): Promise<SessionStore> {
+    return this.runtime.store();
+  }
+
+  async load(): Promise<void> {
+    const header =
+      this.def.header === undefined ? null : (this.io.requestHeaders?.get(this.def.header) ?? null);
+    const token =
+      header !== null && header !== "" ? header : readChunkedCookie(this.io.jar, this.def.cookie.name);
+    this.viaHeader = header !== null && header !== "";
+    this.base = parts(this.envelope());
+    if (token === undefined || token === "") return this.startFresh(null);
+    this.hadToken = true;
+    const sealer = await this.runtime.sealer();
+    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
+    if (!unsealed.ok) return this.invalid(unsealed.reason);
+    if (unsealed.plaintext.length !== ID_BYTES)
+      return this.invalid("malformed", "the sealed id has the wrong length");
+    const key = await storeKey(this.def.name, unsealed.plaintext);
+    const record = await (await this.store()).get(key);
+    if (record === null) return this.invalid("missing-record", "no live record for this id");
+    const loaded = await this.decode(record.value);
+    // Unusable records are never overwritten (a newer deploy may still read them): a new id is used.
+    if (!loaded.ok) return this.invalid(loaded.reason, loaded.detail, loaded.reason !== "newer-version");
+    this.id = unsealed.plaintext;
+    this.key = key;
+    this.recordVersion = record.version;
+    this.recordExpiresAt = record.expiresAt;
+    this.times = unsealed.times;
+    this.adopt(loaded.envelope);
+    this.isNew = false;
+    this.mustWrite = loaded.migrated;
+    this.tokenDue = unsealed.staleKey;
+  }
+
+  private invalid(reason: InvalidReason, detail?: string, clear = true): void {
+    this.startFresh(reason, detail);
+    this.base = parts(this.envelope());
+    this.clearInvalid = clear && !this.viaHeader;
+  }
+
+  private async decode(value: string): Promise<Loaded> {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(value);
+    } catch {
+      return { ok: false, reason: "malformed", detail: "the stored envelope could not be decoded" };
+    }
+    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
+      validateOnRead(this.def, data),
+    );
+    if (!migrated.ok) return migrated;
+    const result: PersistedEnvelope = { version: this.def.version, data: migrated.data };
+    if (envelope.flash !== undefined) result.flash = envelope.flash as Record<string, unknown[]>;
+    if (envelope.messages !== undefined)
+      result.messages = envelope.messages as PersistedEnvelope["messages"] & {};
+    return { ok: true, envelope: result, migrated: migrated.migrated };
+  }
+
+  /** Makes `envelope` the current and the base state. */
+  private adopt(envelope: PersistedEnvelope): void {
+    this.data = envelope.data;
+    this.flash.load(envelope.flash);
+    this.messages.load(envelope.messages);
+    this.markSaved();
+    this.base = parts(this.envelope());
+  }
+
+  private writeOptions(): WriteOptions {
+    const now = this.ctx.now();
+    const times = this.times ?? sealTimesFor(this.def, now, null, false);
+    const absoluteEndsAt = times.absoluteExpiresAt * 1000;
+    const idle = this.def.expiry.idle;
+    const expiresAt = idle === null ? absoluteEndsAt : Math.min(absoluteEndsAt, now + idle * 1000);
+    const options: WriteOptions = { expiresAt };
+    const field = this.def.userField;
+    const user = field === undefined ? undefined : this.data[field];
+    if (user !== undefined && user !== null) options.userId = String(user);
+    return options;
+  }
+
+  /** Gives the session a brand-new id (its token is written at the end of the request). */
+  private assignNewId(): Promise<void> {
+    const id = newId();
+    return storeKey(this.def.name, id).then((key) => {
+      this.id = id;
+      this.key = key;
+      this.recordVersion = null;
+      this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
+      this.tokenDue = true;
+    });
+  }
+
+  async save(): Promise<void> {
+    this.assertWritable("save()");
+    await this.write();
+  }
+
+  private async write(): Promise<void> {
+    this.data = validateForSave(this.def, this.data);
+    if (this.key === null) await this.assignNewId();
+    const store = await this.store();
+    const key = this.key as string;
+    let envelope = this.envelope();
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+      const options = this.writeOptions();
+      const version = await store.compareAndSet(key, encodeEnvelope(envelope), this.recordVersion, options);
+      if (version !== null) {
+        this.recordVersion = version;
+        this.recordExpiresAt = options.expiresAt;
+        this.adopt(envelope);
+        this.isNew = false;
+        this.clearInvalid = false;
+        this.mustWrite = false;
+        await this.writeToken();
+        return;
+      }
+      envelope = await this.merge(store, key, envelope);
+    }
+    throw new SatchelError(
+      `satchel: session "${this.def.name}" could not be saved: other requests kept changing it. ` +
+        `Use update(fn) for changes made under contention.`,
+    );
+  }
+
+  /**
+   * Another request wrote meanwhile. Apply our changed top-level keys onto its record; if both
+   * changed the same key, that is a real conflict the app must resolve.
+   */
+  private async merge(store: SessionStore, key: string, ours: PersistedEnvelope): Promise<PersistedEnvelope> {
+    const record = await store.get(key);
+    if (record === null) {
+      // Deleted or expired meanwhile: our state becomes the record.
+      this.recordVersion = null;
+      return ours;
+    }
+    const theirs = await this.decode(record.value);
+    if (!theirs.ok) {
+      throw new SatchelError(
+        `satchel: session "${this.def.name}" was rewritten by another request into data this code cannot read ` +
+          `(${theirs.reason}); not overwriting it.`,
+      );
+    }
+    const ourParts = parts(ours);
+    const ourChanges = changedParts(this.base, ourParts);
+    const theirChanges = changedParts(this.base, parts(theirs.envelope));
+    for (const part of ourChanges)
+      if (theirChanges.has(part)) throw new SessionConflictError(this.def.name, part);
+    const merged: PersistedEnvelope = { version: this.def.version, data: { ...theirs.envelope.data } };
+    for (const part of ourChanges) {
+      if (part !== "flash" && part !== "messages") {
+        if (Object.hasOwn(ours.data, part)) merged.data[part] = ours.data[part];
+        else delete merged.data[part];
+      }
+    }
+    const flash = ourChanges.has("flash") ? ours.flash : theirs.envelope.flash;
+    if (flash !== undefined) merged.flash = flash;
+    const messages = ourChanges.has("messages") ? ours.messages : theirs.envelope.messages;
+    if (messages !== undefined) merged.messages = messages;
+    this.recordVersion = record.version;
+    this.base = parts(theirs.envelope);
+    return merged;
+  }
+
+  async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
+    this.assertWritable("update()");
+    if (this.key === null) await this.assignNewId();
+    const store = await this.store();
+    const key = this.key as string;
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      let current: PersistedEnvelope = this.envelope();
+      let expected = this.recordVersion;
+      if (expected !== null) {
+        const record = await store.get(key);
+        if (record === null) {
+          expected = null;
+        } else {
+          const loaded = await this.decode(record.value);
+          if (!loaded.ok) {
+            throw new SatchelError(
+              `satchel: session "${this.def.name}" was rewritten by another request into data this code cannot read ` +
+                `(${loaded.reason}); update() is not overwriting it.`,
+            );
+          }
+          // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
+          const mine = this.envelope();
+          const changed = changedParts(this.base, parts(mine));
+          current = { ...loaded.envelope };
+          if (changed.has("flash")) {
+            if (mine.flash === undefined) delete current.flash;
+            else current.flash = mine.flash;
+          }
+          if (changed.has("messages")) {
+            if (mine.messages === undefined) delete current.messages;
+            else current.messages = mine.messages;
+          }
+          expected = record.version;
+        }
+      }
+      const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
+      this.data = next.data;
+      const options = this.writeOptions();
+      const version = await store.compareAndSet(key, encodeEnvelope(next), expected, options);
+      if (version !== null) {
+        this.recordVersion = version;
+        this.recordExpiresAt = options.expiresAt;
+        this.adopt(next);
+        this.isNew = false;
+        this.clearInvalid = false;
+        this.mustWrite = false;
+        await this.writeToken();
+        return;
+      }
+      // Lost the race: next attempt reloads (a non-null version makes it read the record first).
+      this.recordVersion = expected ?? 0;
+      await backoff(attempt);
+    }
+    throw new SatchelError(
+      `satchel: session "${this.def.name}" update() gave up after ${UPDATE_ATTEMPTS} attempts: other requests ` +
+        `kept changing the same session. Retry the request, or make the change smaller.`,
+    );
+  }
+
+  async destroy(): Promise<void> {
+    this.assertWritable("destroy()");
+    if (this.key !== null) await (await this.store()).delete(this.key);
+    this.flash.clear();
+    this.messages.clear();
+    this.destroyed = true;
+    this.key = null;
+    this.id = null;
+    if (this.hadToken || this.tokenDue) this.writeTokenValue(null);
+    this.tokenDue = false;
+  }
+
+  async regenerate(): Promise<void> {
+    this.assertWritable("regenerate()");
+    const oldKey = this.recordVersion === null ? null : this.key;
+    this.data = validateForSave(this.def, this.data);
+    const envelope = this.envelope();
+    await this.assignNewId();
+    const store = await this.store();
+    const options = this.writeOptions();
+    const version = await store.compareAndSet(this.key as string, encodeEnvelope(envelope), null, options);
+    if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
+    // The new record exists before the old one goes, so a failure in between loses nothing.
+    if (oldKey !== null) await store.delete(oldKey);
+    this.recordVersion = version;
+    this.recordExpiresAt = options.expiresAt;
+    this.adopt(envelope);
+    this.isNew = false;
+    this.mustWrite = false;
+    await this.writeToken();
+  }
+
+  /** Writes the sealed id: a response header when it came by header, else the cookie. */
+  private async writeToken(): Promise<void> {
+    if (!this.tokenDue) return;
+    this.tokenDue = false;
+    const sealer = await this.runtime.sealer();
+    const times = this.times ?? sealTimesFor(this.def, this.ctx.now(), null, false);
+    const token = await sealer.seal(this.def.name, this.id as Uint8Array, times);
+    this.writeTokenValue(token);
+  }
+
+  private writeTokenValue(token: string | null): void {
+    if (this.viaHeader) {
+      this.io.responseHeaders.set(this.def.header as string, token ?? "");
+      return;
+    }
+    const times = this.times;
+    const expiresAt = token === null || times === null ? null : times.absoluteExpiresAt;
+    writeSessionCookie(this.def, this.io, token, cookieAttributes(this.def, this.ctx.now(), expiresAt));
+    this.hadToken = token !== null;
+  }
+
+  async commit(): Promise<void> {
+    if (this.destroyed) return;
+    const now = this.ctx.now();
+    if (this.mustWrite || this.changed()) {
+      await this.write();
+    } else if (
+      this.key !== null &&
+      this.recordVersion !== null &&
+      this.times !== null &&
+      touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
+    ) {
+      const options = this.writeOptions();
+      await (await this.store()).touch(this.key, options.expiresAt);
+      this.recordExpiresAt = options.expiresAt;
+    } else if (this.clearInvalid && this.hadToken) {
+      this.writeTokenValue(null);
+      this.clearInvalid = false;
+    }
+    if (this.tokenDue && this.recordVersion !== null) await this.writeToken();
+  }
+}
