@@ -1,0 +1,102 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeStoreConformance } from "./conformance.ts";
+import { createRedisStore, type RedisStore } from "./redis.ts";
+import { eventually, expectUnavailable, runOutageScenario } from "./test-support/outage.ts";
+import { type ManagedServer, startRedis, startRedisCluster } from "./test-support/servers.ts";
+
+const run = randomBytes(4).toString("hex");
+const report = (line: string) => console.info(`[measure] ${line}`);
+
+// The shared server on 6379, with a prefix no other run uses.
+describeStoreConformance(
+  "redis",
+  () => createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-test-${run}:` }),
+  { userIndex: true, report },
+);
+
+// A caller-owned client is used as given and not closed by the store.
+describeStoreConformance(
+  "redis (caller's client)",
+  () => {
+    const client = new Redis("redis://127.0.0.1:6379");
+    const store = createRedisStore({ client, prefix: `satchel-test-own-${run}:` });
+    // The store leaves a caller's client open; the test, as its owner, quits it.
+    return { ...store, close: async () => void (await client.quit()) };
+  },
+  { userIndex: true, concurrentAppends: 20 },
+);
+
+describe("redis cluster (3 masters on private ports)", () => {
+  let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.cleanup();
+  });
+  describeStoreConformance(
+    "redis cluster",
+    () => createRedisStore({ clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`), prefix: "c:" }),
+    { userIndex: true, report },
+  );
+  it("spreads records over the three masters (the store never needs one slot)", async () => {
+    const store = createRedisStore({
+      clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`),
+      prefix: "s:",
+    });
+    const later = Date.now() + 60_000;
+    for (let i = 0; i < 30; i++)
+      await store.set(`cart:${i}`, `v${i}`, { expiresAt: later, userId: "spread-user" });
+    expect((await store.keysForUser("spread-user")).length).toBe(30);
+    const perNode = await Promise.all(
+      cluster.ports.map(async (port) => {
+        const node = new Redis({ port, host: "127.0.0.1" });
+        const size = await node.dbsize();
+        node.disconnect();
+        return size;
+      }),
+    );
+    expect(perNode.filter((size) => size > 0).length).toBe(3);
+    await store.close();
+  });
+});
+
+describe("redis outages (private server with AOF on a temp dir)", () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let server: ManagedServer;
+  let store: RedisStore;
+  const timeoutMs = 500;
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = redis.server;
+    store = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.cleanup();
+  });
+
+  it("paused → typed error within the timeout; resumed/restarted → works with all old data", {
+    timeout: 60_000,
+  }, async () => {
+    const notes = await runOutageScenario(store, server, timeoutMs, "cart");
+    for (const note of notes) report(note);
+  });
+
+  it("a store created while the server is down fails fast, then recovers on its own", {
+    timeout: 60_000,
+  }, async () => {
+    await store.set("cart:kept", "kept", { expiresAt: Date.now() + 60_000 });
+    await server.stop();
+    const early = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+    await expectUnavailable(() => early.get("cart:kept"), "redis", "get", timeoutMs + 1500);
+    // Many calls while down must neither hang nor pile up unhandled rejections.
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => early.get(`cart:${i}`)));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    await server.start();
+    expect((await eventually(() => early.get("cart:kept")))?.value).toBe("kept");
+    await early.close();
+  });
+});
