@@ -1,0 +1,82 @@
+/**
+ * `satchel init`: scaffold `sessions.schema.ts`, generate the typed module, and wire Next.js
+ * (`proxy.ts`, in `src/` when the app uses it). Never overwrites an existing file without `--force`:
+ * when any target exists, nothing is written at all.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { writeChanged } from "./check.ts";
+import { generate } from "./gen.ts";
+import { newSecret } from "./secret.ts";
+import { fillTemplate } from "./templates.ts";
+
+/** Options of `satchel init`. */
+export interface InitOptions {
+  /** The app's root (where package.json is). */
+  directory: string;
+  /** Overwrite files that already exist. */
+  force: boolean;
+  /** Where messages go. Default: console. */
+  log?: (line: string) => void;
+}
+
+function relativeImport(from: string, to: string): string {
+  const relative = path
+    .relative(path.dirname(from), to)
+    .split(path.sep)
+    .join("/")
+    .replace(/\.tsx?$/, "");
+  return relative.startsWith(".") ? relative : `./${relative}`;
+}
+
+/** Runs init; returns the exit code. */
+export async function initApp(options: InitOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const root = options.directory;
+  const usesSrc = existsSync(path.join(root, "src", "app"));
+  const schemaPath = path.join(root, "sessions.schema.ts");
+  const generatedPath = path.join(root, "generated", "sessions.ts");
+  const proxyPath = path.join(root, usesSrc ? "src" : "", "proxy.ts");
+  const files = [
+    {
+      path: schemaPath,
+      content: fillTemplate("init/sessions.schema.ts.tpl", {
+        outImport: relativeImport(schemaPath, generatedPath),
+      }),
+    },
+    {
+      path: proxyPath,
+      content: fillTemplate("init/proxy.ts.tpl", {
+        generatedImport: relativeImport(proxyPath, generatedPath),
+      }),
+    },
+  ];
+  const existing = [...files.map((f) => f.path), generatedPath].filter((file) => existsSync(file));
+  if (existing.length > 0 && !options.force) {
+    log(
+      `satchel: init would overwrite ${existing.map((f) => path.relative(process.cwd(), f) || f).join(", ")}; ` +
+        "nothing was written. Move them away or run `satchel init --force`.",
+    );
+    return 1;
+  }
+  for (const file of files) {
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.content);
+    log(`satchel: wrote ${path.relative(process.cwd(), file.path) || file.path}`);
+  }
+  const result = await generate({ schemaPath, outPath: generatedPath });
+  for (const error of result.errors) log(error);
+  if (result.errors.length > 0) return 1;
+  for (const written of writeChanged(result.files)) log(`satchel: wrote ${written}`);
+  log(
+    [
+      "",
+      "Next steps:",
+      `  1. Put a secret in .env.local:  SESSION_SECRET=${newSecret()}`,
+      '  2. In a route handler or server action:  const auth = await getSession("auth");',
+      `     (import { getSession } from "${relativeImport(path.join(root, usesSrc ? "src/app/x.ts" : "app/x.ts"), generatedPath)}")`,
+      "  3. After editing sessions.schema.ts, run `npx satchel gen` (or `npx satchel gen --watch`).",
+    ].join("\n"),
+  );
+  return 0;
+}

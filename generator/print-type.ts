@@ -1,0 +1,80 @@
+/**
+ * Prints a checker type as formatted TypeScript text: short types stay on one line, long object
+ * types break into one property per line. The checker does the naming (`Date`, `Map<string, number>`,
+ * literal unions); we only decide where lines break, so the output is stable and readable.
+ */
+import { type Node, type Type, TypeFormatFlags } from "ts-morph";
+
+/** Lines longer than this are broken up (Biome's line width in this repo). */
+export const LINE_WIDTH = 110;
+
+const FLAGS = TypeFormatFlags.NoTruncation | TypeFormatFlags.InTypeAlias;
+
+/** The checker's one-line text of a type, never truncated, literal aliases expanded. */
+export function typeText(type: Type, at: Node): string {
+  // The checker writes `{ a: string; }`; formatters (and people) write `{ a: string }`.
+  return type.getText(at, FLAGS).replace(/; }/g, " }");
+}
+
+/** A property key as it must be written in an interface or object type. */
+export function propertyKey(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
+}
+
+/** True for `{ ... }` object types the checker built (zod's prettified outputs), not named ones like `Date`. */
+export function isPlainObjectType(type: Type): boolean {
+  if (!type.isObject() || type.isArray() || type.isTuple()) return false;
+  if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) return false;
+  if (type.getAliasSymbol()) return false;
+  const symbol = type.getSymbol();
+  return symbol === undefined || symbol.getName() === "__type" || symbol.getName() === "__object";
+}
+
+/** The members of an object type as `key: type;` lines (no braces), each printed to fit `indent`. */
+export function printMembers(type: Type, at: Node, indent: string): string[] {
+  const lines: string[] = [];
+  const stringIndex = type.getStringIndexType();
+  if (stringIndex)
+    lines.push(
+      `${indent}[key: string]: ${printType(stringIndex, at, `${indent}[key: string]: `.length, indent)};`,
+    );
+  for (const property of type.getProperties()) {
+    const head = `${indent}${propertyKey(property.getName())}${property.isOptional() ? "?" : ""}: `;
+    const text = printType(property.getTypeAtLocation(at), at, head.length, indent);
+    // A broken-up union starts on the next line; don't leave a trailing space behind the colon.
+    lines.push(text.startsWith("\n") ? `${head.trimEnd()}${text};` : `${head}${text};`);
+  }
+  return lines;
+}
+
+/**
+ * A type's text, starting at column `column` of a line indented by `indent`. Fits on the line or is
+ * broken at object braces and union bars.
+ */
+export function printType(type: Type, at: Node, column: number, indent: string): string {
+  const flat = typeText(type, at);
+  if (column + flat.length + 1 <= LINE_WIDTH) return flat;
+  if (isPlainObjectType(type)) {
+    const inner = printMembers(type, at, `${indent}  `);
+    return inner.length === 0 ? "{}" : `{\n${inner.join("\n")}\n${indent}}`;
+  }
+  if (type.isArray()) {
+    const element = type.getArrayElementTypeOrThrow();
+    const text = printType(element, at, column, indent);
+    if (text.startsWith("\n")) return flat;
+    return element.isUnion() && !element.isBoolean() ? `(${text})[]` : `${text}[]`;
+  }
+  if (type.isUnion() && !type.isBoolean()) {
+    const members = type.getUnionTypes();
+    // `boolean` is `false | true` inside the checker: print it as the checker does.
+    const hasBoth =
+      members.some((m) => m.isBooleanLiteral() && m.getText() === "true") &&
+      members.some((m) => m.isBooleanLiteral() && m.getText() === "false");
+    const parts = members
+      .filter((m) => !(hasBoth && m.isBooleanLiteral()))
+      .map((m) => printType(m, at, indent.length + 4, `${indent}  `));
+    if (hasBoth) parts.push("boolean");
+    return `\n${parts.map((p) => `${indent}  | ${p}`).join("\n")}`;
+  }
+  return flat;
+}

@@ -1,0 +1,15 @@
+
+// Session "{{name}}" ({{storage}} storage, version {{version}}).
+
+/** Data of the `{{name}}` session: `z.output` of its schema. */
+{{data}}
+
+/** Flash channels of `{{name}}`, each with the type of one flashed value. */
+{{flash}}
+
+/** The typed handle `getSession("{{name}}")` returns: fields, methods, flash{{messagesNote}}. */
+export type {{Name}}Session = SessionHandle<{{Name}}Data, {{Name}}Flash, {{messages}}>;
+
+/** Data version of `{{name}}`, stored with every cookie or record; bump it with a migration. */
+export const {{NAME}}_VERSION = {{version}};
+{{previous}}
