@@ -1,0 +1,209 @@
+/**
+ * `createNextSessions(satchel)`: the Next.js App Router face of a satchel runtime. The generated
+ * module calls it once and exports what it returns.
+ *
+ * Where `getSession(name)` finds the request's sessions:
+ * - inside `withRouteSessions`, `withActionSessions` or `sessionProxy`: the scope the wrapper opened
+ *   (AsyncLocalStorage), read and write, committed by the wrapper;
+ * - anywhere else in a request: a scope kept per request (keyed by the object `cookies()` returns),
+ *   read-only in a Server Component (a write throws and says where to write instead); in an unwrapped
+ *   server action or route handler, writes are saved only by `save()`/`update()`, and in development
+ *   a change left unsaved at the end of the request is reported on the console.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { NextRequest } from "next/server";
+import { memoryCookieJar } from "../cookies.ts";
+import type { RequestSessions } from "../request-sessions.ts";
+import type { Satchel } from "../satchel.ts";
+import { isReadOnlyCookieStore, type NextCookieStore, nextCookieJar } from "./cookie-jar.ts";
+import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
+import { decodeHandoff, FLASH_HANDOFF_HEADER, type HandedOffFlash, type HandoffSigner } from "./handoff.ts";
+import { isNavigationSignal } from "./navigation.ts";
+import { buildSessionProxy, type SessionProxyOptions } from "./proxy.ts";
+import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
+import { createScope, type Scope } from "./scope.ts";
+import { inDevelopment, unsavedMessage } from "./unsaved-warning.ts";
+
+/** Why writes fail in a Server Component; the core puts it into its error message. */
+const SERVER_COMPONENT = "a Server Component cannot set cookies; use a server action or route handler";
+
+/** Options of `withRouteSessions`. */
+export interface RouteSessionsOptions extends CsrfOptions {
+  /**
+   * Check Origin and the CSRF token on POST, PUT, PATCH and DELETE before the handler runs, and
+   * answer 403 when either is wrong. For handlers that accept form posts. Default `false`.
+   */
+  csrf?: boolean;
+}
+
+/** Options of `createNextSessions`. */
+export interface NextSessionsOptions {
+  /** Where development warnings go. Default `console.warn`. */
+  warn?: (message: string) => void;
+  /** @internal Replaces `next/headers` in unit tests. */
+  requestApi?: NextRequestApi;
+}
+
+/** What the generated module exports for Next.js. */
+export interface NextSessions<Types> {
+  /**
+   * The typed handle of session `name` in the current request: read and write in route handlers and
+   * server actions, read in Server Components, read and write in `proxy.ts` under `sessionProxy()`.
+   */
+  getSession<N extends keyof Types & string>(name: N): Promise<Types[N]>;
+  /**
+   * Wraps a route handler: every changed session is saved when it returns, or when it ends with
+   * `redirect()`/`notFound()` (saved, then rethrown); after any other error nothing is saved.
+   * Header-borne sessions get their token header on the returned Response.
+   */
+  withRouteSessions<C>(
+    handler: (request: NextRequest, context: C) => Response | Promise<Response>,
+    options?: RouteSessionsOptions,
+  ): (request: NextRequest, context: C) => Promise<Response>;
+  /**
+   * Wraps a server action: every changed session is saved when it returns, or when it ends with
+   * `redirect()`/`notFound()` (saved, then rethrown); after any other error nothing is saved.
+   */
+  withActionSessions<A extends unknown[], R>(action: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
+  /** The `proxy.ts` helper: flash hand-off to the render, rolling expiry, sessions in your own proxy logic. */
+  sessionProxy(options?: SessionProxyOptions): (request: NextRequest) => Promise<Response>;
+  /**
+   * The CSRF token for a form that posts to a route handler wrapped with `{ csrf: true }`; put it in
+   * a hidden `_csrf` field. Created on first use (in a Server Component that needs `sessionProxy({ csrf: true })`).
+   */
+  csrfToken(): Promise<string>;
+  /** The sessions of the current request as a whole: `commit()`, `unsavedChanges()`, plain `cookies`. */
+  requestSessions(): Promise<RequestSessions<Types>>;
+}
+
+/** Creates the Next.js adapter for a satchel runtime. */
+export function createNextSessions<Types extends Record<string, object>>(
+  satchel: Satchel<Types>,
+  options: NextSessionsOptions = {},
+): NextSessions<Types> {
+  const api = options.requestApi ?? nextRequestApi;
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const storage = new AsyncLocalStorage<Scope<Types>>();
+  /** Scopes of unwrapped calls, one per request (Next gives each request its own cookies object). */
+  const perRequest = new WeakMap<object, Promise<Scope<Types>>>();
+
+  const signer: HandoffSigner = {
+    // Satchel's signed-cookie helpers sign with the app's secrets; a scratch jar carries the value.
+    async sign(value) {
+      const jar = memoryCookieJar();
+      await satchel.open(jar).cookies.setSigned(FLASH_HANDOFF_HEADER, value);
+      return jar.get(FLASH_HANDOFF_HEADER) ?? "";
+    },
+    async verify(signed) {
+      const jar = memoryCookieJar(new Map([[FLASH_HANDOFF_HEADER, signed]]));
+      return satchel.open(jar).cookies.getSigned(FLASH_HANDOFF_HEADER);
+    },
+  };
+
+  const handoffFrom = (headers: Headers): Promise<HandedOffFlash> =>
+    decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), signer, Date.now());
+
+  async function openUnwrapped(store: NextCookieStore): Promise<Scope<Types>> {
+    const headers = await api.headers();
+    const readOnly = isReadOnlyCookieStore(store);
+    const sessions = satchel.open(
+      nextCookieJar(store),
+      readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers },
+    );
+    const scope = createScope(sessions, readOnly ? "Server Component" : "request", handoffFrom(headers));
+    if (!readOnly && inDevelopment()) {
+      api.after(() => {
+        const unsaved = sessions.unsavedChanges();
+        if (unsaved.length > 0) warn(unsavedMessage(unsaved, "request"));
+      });
+    }
+    return scope;
+  }
+
+  async function currentScope(): Promise<Scope<Types>> {
+    const wrapped = storage.getStore();
+    if (wrapped !== undefined) return wrapped;
+    const store = await api.cookies();
+    let scope = perRequest.get(store);
+    if (scope === undefined) {
+      scope = openUnwrapped(store);
+      perRequest.set(store, scope);
+    }
+    return scope;
+  }
+
+  /** Runs `fn` in `scope`; commits on return and on redirect()/notFound(), never on other errors. */
+  async function runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R> {
+    let result: R;
+    try {
+      result = await storage.run(scope, fn);
+    } catch (error) {
+      if (isNavigationSignal(error)) await scope.sessions.commit();
+      throw error;
+    }
+    await scope.sessions.commit();
+    return result;
+  }
+
+  return {
+    async getSession(name) {
+      return (await currentScope()).get(name);
+    },
+
+    withRouteSessions(handler, routeOptions = {}) {
+      return async (request, context) => {
+        const store = await api.cookies();
+        const headers = new Headers(request.headers);
+        const sessions = satchel.open(nextCookieJar(store), { headers });
+        const scope = createScope(sessions, "route handler", handoffFrom(headers));
+        if (routeOptions.csrf) {
+          try {
+            await verifyCsrfRequest(request, sessions.cookies, routeOptions);
+          } catch (error) {
+            if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
+            throw error;
+          }
+        }
+        const response = await runAndCommit(scope, () => handler(request, context));
+        return withHeaders(response, sessions.responseHeaders);
+      };
+    },
+
+    withActionSessions(action) {
+      return async (...args) => {
+        const store = await api.cookies();
+        const headers = await api.headers();
+        const sessions = satchel.open(nextCookieJar(store), { headers });
+        const scope = createScope(sessions, "server action", handoffFrom(headers));
+        return runAndCommit(scope, () => action(...args));
+      };
+    },
+
+    sessionProxy(proxyOptions) {
+      return buildSessionProxy(satchel, signer, (scope, fn) => storage.run(scope, fn), proxyOptions);
+    },
+
+    async csrfToken() {
+      const scope = await currentScope();
+      return csrfTokenFrom(scope.sessions.cookies, scope.where !== "Server Component");
+    },
+
+    async requestSessions() {
+      return (await currentScope()).sessions;
+    },
+  };
+}
+
+/** `response` with `extra` headers set (a copy when its headers are immutable, e.g. Response.redirect()). */
+function withHeaders(response: Response, extra: Headers): Response {
+  const entries = [...extra];
+  if (entries.length === 0) return response;
+  try {
+    for (const [name, value] of entries) response.headers.set(name, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    for (const [name, value] of entries) copy.headers.set(name, value);
+    return copy;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * `sessionProxy()`: the Next 16 `proxy.ts` helper. For every request it
+ * 1. deletes any `x-satchel-flash` header the client sent (only the proxy may hand flash off);
+ * 2. runs your optional proxy function, inside which `getSession()` reads and writes sessions;
+ * 3. reads (consumes) the pending flash of every session the request carries, and forwards it to the
+ *    render in a signed `x-satchel-flash` request header (see `handoff.ts`);
+ * 4. commits: sessions changed here, the flash removal and rolling-expiry refreshes become
+ *    `Set-Cookie` on the response. Next also merges those cookies into `cookies()` for the render of
+ *    this same request, so a session rotated in the proxy is what the page sees.
+ *
+ * One Next behaviour needs care: when a server action ends in `redirect()`, Next renders the target
+ * page inside the action's own response (an internal fetch whose `Set-Cookie` it drops). A flash
+ * consumed there would be shown, yet stay in the browser's cookie and show again on reload. So when the
+ * proxy sees that internal request (it carries `x-action-redirect`) while flash is pending, it answers
+ * 204 instead of rendering; Next then lets the browser navigate to the target for real, and that
+ * request hands the flash off and clears it in one response.
+ * @internal
+ */
+import type { NextRequest } from "next/server";
+import { NextResponse } from "next/server";
+import type { ResolvedSession } from "../define.ts";
+import type { Satchel } from "../satchel.ts";
+import { bufferedCookieJar } from "./cookie-jar.ts";
+import { csrfTokenFrom } from "./csrf.ts";
+import {
+  encodeHandoff,
+  FLASH_HANDOFF_HEADER,
+  type HandedOffFlash,
+  type HandoffSigner,
+  MAX_HANDOFF_BYTES,
+} from "./handoff.ts";
+import type { Scope } from "./scope.ts";
+import { createScope } from "./scope.ts";
+
+/** Your own proxy logic; return a Response (redirect, rewrite, JSON) to answer, or nothing to go on. */
+export type ProxyFunction = (request: NextRequest) => Response | undefined | Promise<Response | undefined>;
+
+/** Options of `sessionProxy()`. */
+export interface SessionProxyOptions {
+  /** Runs first, with sessions available through `getSession()`. */
+  proxy?: ProxyFunction;
+  /**
+   * Make sure every visitor has a CSRF token cookie before the page renders, so a Server Component
+   * can call `csrfToken()` for a form posting to a route handler. Default `false`.
+   */
+  csrf?: boolean;
+}
+
+/** Response header Next adds to the request that renders a server action's redirect target. */
+const ACTION_REDIRECT_HEADER = "x-action-redirect";
+
+type FlashHandle = {
+  flash?: Record<string, { peek(): unknown[]; read(): unknown[] }>;
+};
+
+/** True when the request carries session `def` (a cookie, its first chunk, or its header). */
+function carries(def: ResolvedSession, request: NextRequest, headers: Headers): boolean {
+  if (request.cookies.has(def.cookie.name) || request.cookies.has(`${def.cookie.name}.0`)) return true;
+  return def.header !== undefined && headers.has(def.header);
+}
+
+/** Builds the proxy function. */
+export function buildSessionProxy<Types>(
+  satchel: Satchel<Types>,
+  signer: HandoffSigner,
+  run: <R>(scope: Scope<Types>, fn: () => R) => R,
+  options: SessionProxyOptions = {},
+): (request: NextRequest) => Promise<Response> {
+  return async (request) => {
+    const forwarded = new Headers(request.headers);
+    forwarded.delete(FLASH_HANDOFF_HEADER);
+    const jar = bufferedCookieJar(request.cookies);
+    const sessions = satchel.open(jar, { headers: forwarded });
+    const scope = createScope(sessions, "proxy");
+
+    const answer = (await run(scope, () => options.proxy?.(request))) ?? undefined;
+
+    // Load every session the request carries: flash is handed off below, and loading is what lets
+    // commit() refresh a rolling idle expiry.
+    const carried = Object.values(satchel.config.sessions).filter((def) => carries(def, request, forwarded));
+    const handles = new Map<string, FlashHandle>();
+    for (const def of carried)
+      handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
+
+    if (answer === undefined) {
+      const pending = (handle: FlashHandle) =>
+        Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0);
+      if (request.headers.has(ACTION_REDIRECT_HEADER) && [...handles.values()].some(pending)) {
+        // See the module comment: let the browser make the request that can clear the flash.
+        return new NextResponse(null, { status: 204, headers: { "cache-control": "no-store" } });
+      }
+      const flash: HandedOffFlash = {};
+      for (const [name, handle] of handles) {
+        for (const [channel, api] of Object.entries(handle.flash ?? {})) {
+          if (api.peek().length === 0) continue;
+          const values = api.read();
+          flash[name] ??= {};
+          (flash[name] as Record<string, unknown[]>)[channel] = values;
+        }
+      }
+      const value = await encodeHandoff(flash, signer, Date.now());
+      if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
+      else if (value !== null) {
+        console.warn(
+          `satchel: the flash of this request is ${value.length} bytes, too large to hand to the page ` +
+            `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
+        );
+      }
+      if (options.csrf) await csrfTokenFrom(sessions.cookies, true);
+    }
+
+    await sessions.commit();
+
+    const response =
+      answer === undefined ? NextResponse.next({ request: { headers: forwarded } }) : toNextResponse(answer);
+    jar.flushTo(response.cookies);
+    for (const [name, value] of sessions.responseHeaders) response.headers.set(name, value);
+    return response;
+  };
+}
+
+/** A NextResponse for `answer`, so cookies can be set on it the same way (a copy when needed). */
+function toNextResponse(answer: Response): NextResponse {
+  if (answer instanceof NextResponse) return answer;
+  return new NextResponse(answer.body, answer);
+}

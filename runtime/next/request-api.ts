@@ -1,0 +1,24 @@
+/**
+ * The few Next.js request functions the adapter calls, behind one seam so unit tests can run the
+ * adapter without a Next server (the end-to-end tests run it inside a real one).
+ * @internal
+ */
+import { cookies, headers } from "next/headers";
+import { after } from "next/server";
+import type { NextCookieStore } from "./cookie-jar.ts";
+
+export interface NextRequestApi {
+  /** `await cookies()`: read-only in a Server Component, writable in a server action or route handler. */
+  cookies(): Promise<NextCookieStore>;
+  /** `await headers()`: the request headers, including those a proxy forwarded. */
+  headers(): Promise<Headers>;
+  /** Runs `fn` once the response is finished. */
+  after(fn: () => void): void;
+}
+
+/** The real thing. `headers()` is read-only in Next, so it is copied into a plain `Headers`. */
+export const nextRequestApi: NextRequestApi = {
+  cookies: async () => (await cookies()) as unknown as NextCookieStore,
+  headers: async () => new Headers(await headers()),
+  after: (fn) => after(fn),
+};

@@ -1,0 +1,54 @@
+/**
+ * One request's sessions as the Next adapter sees them: satchel's `RequestSessions` plus the flash the
+ * proxy handed off, which is put back into each session the first time the request asks for it.
+ * @internal
+ */
+import type { RequestSessions } from "../request-sessions.ts";
+import type { HandedOffFlash } from "./handoff.ts";
+
+export interface Scope<Types> {
+  readonly sessions: RequestSessions<Types>;
+  /** Where the scope was opened, for messages: "route handler", "server action", "Server Component", "proxy". */
+  readonly where: string;
+  get<N extends keyof Types & string>(name: N): Promise<Types[N]>;
+}
+
+type FlashHolder = { flash?: Record<string, { now(value: unknown): void } | undefined> };
+
+/** Wraps `sessions` so that handed-off flash reappears as `flash.<channel>.now()` values. */
+export function createScope<Types>(
+  sessions: RequestSessions<Types>,
+  where: string,
+  handoff: Promise<HandedOffFlash> = Promise.resolve({}),
+): Scope<Types> {
+  const injected = new Set<string>();
+  return {
+    sessions,
+    where,
+    async get(name) {
+      const handle = await sessions.get(name);
+      const flash = await handoff;
+      if (!injected.has(name)) {
+        // Synchronous from here on, so concurrent first calls inject exactly once.
+        injected.add(name);
+        const channels = flash[name];
+        if (channels !== undefined) injectFlash(handle as FlashHolder, channels);
+      }
+      return handle;
+    },
+  };
+}
+
+function injectFlash(handle: FlashHolder, channels: Record<string, unknown[]>): void {
+  for (const [channel, values] of Object.entries(channels)) {
+    const target = handle.flash?.[channel];
+    if (target === undefined) continue; // the schema dropped this channel since the proxy ran
+    for (const value of values) {
+      try {
+        target.now(value);
+      } catch {
+        // A value the current schema rejects is dropped, like an invalid stored flash.
+      }
+    }
+  }
+}
