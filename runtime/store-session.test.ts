@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SessionConflictError } from "./errors.ts";
 import { storeKey } from "./store-session.ts";
+import { createCountingStore } from "./stores/counting.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "./test-support/harness.ts";
@@ -45,19 +46,12 @@ describe("store sessions through the Fetch adapter", () => {
   });
 
   it("sends nothing and stores nothing for a session that is only read", async () => {
-    const store = createMemoryStore();
-    const writes: string[] = [];
-    const spy: SessionStore = {
-      ...store,
-      set: (...a) => (writes.push("set"), store.set(...a)),
-      compareAndSet: (...a) => (writes.push("cas"), store.compareAndSet(...a)),
-      touch: (...a) => (writes.push("touch"), store.touch(...a)),
-    };
+    const spy = createCountingStore(createMemoryStore());
     const { satchel } = setup({ store: spy });
     const client = new CookieClient(cartApp(satchel));
     await client.fetch("/");
     expect(client.lastSetCookie).toEqual([]);
-    expect(writes).toEqual([]);
+    expect(spy.log()).toEqual([]);
   });
 
   it("never adopts an id without a live record: a new id is issued and missing-record reported", async () => {
