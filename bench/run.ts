@@ -1,0 +1,116 @@
+/**
+ * `npm run bench` — measures satchel against its peers on this machine and writes
+ * bench/results.json, bench/results.md and bench/results.svg.
+ *
+ *   npm run bench                 full run (bounded: about ten minutes)
+ *   npm run bench -- --quick      smoke run, under two minutes: checks the harness, not the numbers
+ *   npm run bench -- --only 1,2   only some figures (1 … 6)
+ *   npm run bench -- --out DIR    write the three files to DIR instead of bench/
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { sealFigures } from "./figures/seal.ts";
+import type { BenchContext } from "./lib/context.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { renderMarkdown } from "./lib/markdown.ts";
+import { evaluate, type Results, type RowInput } from "./lib/result.ts";
+import { renderSvg } from "./lib/svg.ts";
+
+const benchDir = fileURLToPath(new URL(".", import.meta.url));
+
+interface Figure {
+  /** Figure numbers the module produces rows for. */
+  numbers: number[];
+  title: string;
+  run(ctx: BenchContext): Promise<RowInput[]>;
+}
+
+const FIGURES: Figure[] = [
+  { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
+];
+
+function parse(): { quick: boolean; only: Set<number> | null; out: string } {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const only = values.only
+    ? new Set(
+        values.only
+          .split(",")
+          .map((n) => Number(n.trim()))
+          .filter((n) => Number.isInteger(n)),
+      )
+    : null;
+  return { quick: values.quick ?? false, only, out: values.out ?? benchDir };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  const started = performance.now();
+  const runId = `satchel-bench-${process.pid}-${Date.now().toString(36)}`;
+  const tmpDir = join(benchDir, ".tmp", runId);
+  await mkdir(tmpDir, { recursive: true });
+  const ctx: BenchContext = {
+    quick: args.quick,
+    rounds: args.quick ? { warmupMs: 50, runMs: 80, repeats: 2 } : { warmupMs: 700, runMs: 1200, repeats: 5 },
+    tmpDir,
+    runId,
+    log: (message) =>
+      process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}\n`),
+  };
+  const rows: RowInput[] = [];
+  try {
+    for (const figure of FIGURES) {
+      if (args.only && !figure.numbers.some((n) => args.only?.has(n))) continue;
+      ctx.log(`figure ${figure.numbers.join("+")}: ${figure.title}`);
+      try {
+        const produced = await figure.run(ctx);
+        rows.push(...produced.filter((row) => !args.only || args.only.has(row.figure)));
+      } catch (error) {
+        // One broken figure must not lose the others: it becomes a row that says so.
+        const message = error instanceof Error ? error.message : String(error);
+        ctx.log(`figure ${figure.numbers.join("+")} failed: ${message}`);
+        for (const n of figure.numbers) {
+          rows.push({
+            id: `figure-${n}-failed`,
+            figure: n,
+            description: figure.title,
+            unit: "",
+            higherIsBetter: true,
+            satchel: null,
+            peers: {},
+            reference: null,
+            target: "",
+            checks: [],
+            skipped: `the harness failed: ${message.split("\n")[0]}`,
+          });
+        }
+      }
+    }
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+  const results: Results = {
+    machine: describeMachine(),
+    node: process.versions.node,
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    quick: args.quick,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    figures: rows.sort((a, b) => a.figure - b.figure).map(evaluate),
+  };
+  await mkdir(args.out, { recursive: true });
+  await writeFile(join(args.out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(args.out, "results.md"), renderMarkdown(results));
+  await writeFile(join(args.out, "results.svg"), renderSvg(results));
+  ctx.log(`wrote results.json, results.md, results.svg to ${args.out} in ${results.durationSeconds}s`);
+  process.stdout.write(renderMarkdown(results));
+}
+
+await main();
