@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineSessions } from "./define.ts";
+import { SatchelConfigError } from "./errors.ts";
+import type { SessionDefinition } from "./types.ts";
+
+const schema = z.object({ n: z.number().default(0) });
+
+function define(defs: Record<string, unknown>) {
+  return () => defineSessions(defs as Record<string, SessionDefinition>);
+}
+
+describe("defineSessions", () => {
+  it("resolves defaults and keeps the original definition for the generator", () => {
+    const definition = { storage: "cookie" as const, schema };
+    const config = defineSessions({ prefs: definition });
+    const prefs = config.sessions.prefs;
+    expect(prefs.definition).toBe(definition);
+    expect(prefs.schema).toBe(schema);
+    expect(prefs.version).toBe(1);
+    expect(prefs.flash).toEqual({});
+    expect(prefs.messages).toBe(false);
+    expect(prefs.expiry).toEqual({ absolute: 14 * 86_400, idle: null, touchAfter: 300 });
+    expect(prefs.cookie).toMatchObject({
+      name: "prefs",
+      sameSite: "lax",
+      httpOnly: true,
+      path: "/",
+      hostPrefix: false,
+      maxChunks: 4,
+    });
+  });
+
+  it("resolves durations, the __Host- prefix and header names", () => {
+    const config = defineSessions({
+      cart: {
+        storage: "store",
+        schema,
+        expiry: { absolute: "30d", idle: "2h", touchAfter: 90 },
+        cookie: { name: "c", hostPrefix: true },
+        header: "X-Cart",
+      },
+    });
+    expect(config.sessions.cart.expiry).toEqual({ absolute: 2_592_000, idle: 7200, touchAfter: 90 });
+    expect(config.sessions.cart.cookie).toMatchObject({ name: "__Host-c", secure: true, path: "/" });
+    expect(config.sessions.cart.header).toBe("x-cart");
+  });
+
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    [
+      "unknown storage",
+      { a: { storage: "disk", schema } },
+      /session "a" key "storage": unknown storage "disk"/,
+    ],
+    [
+      "bad duration",
+      { a: { storage: "cookie", schema, expiry: { idle: "2 hours" } } },
+      /session "a" key "expiry.idle"/,
+    ],
+    [
+      "two sessions on one cookie",
+      {
+        a: { storage: "cookie", schema, cookie: { name: "s" } },
+        b: { storage: "cookie", schema, cookie: { name: "s" } },
+      },
+      /sessions "a" and "b" both use the cookie name "s"/,
+    ],
+    [
+      "flash channel without a zod schema",
+      { a: { storage: "cookie", schema, flash: { notice: "string" } } },
+      /session "a" key "flash.notice": needs a zod schema/,
+    ],
+    [
+      "schema not a zod object",
+      { a: { storage: "cookie", schema: z.string() } },
+      /session "a" key "schema": must be a zod object/,
+    ],
+    [
+      "field colliding with a handle method",
+      { a: { storage: "cookie", schema: z.object({ save: z.string() }) } },
+      /session "a" key "schema.save": "save" is a session handle method/,
+    ],
+    [
+      "userField on a cookie session",
+      { a: { storage: "cookie", schema, userField: "n" } },
+      /session "a" key "userField": only store sessions/,
+    ],
+    [
+      "header on a cookie session",
+      { a: { storage: "cookie", schema, header: "x-a" } },
+      /session "a" key "header"/,
+    ],
+    ["non-integer version", { a: { storage: "cookie", schema, version: 1.5 } }, /session "a" key "version"/],
+    [
+      "a missing migration step",
+      { a: { storage: "store", schema, version: 3, migrations: { 3: (x: unknown) => x } } },
+      /session "a" key "migrations.2": version is 3, so a migration from version 1 to 2 is needed/,
+    ],
+    [
+      "a migration beyond the version",
+      {
+        a: {
+          storage: "store",
+          schema,
+          version: 2,
+          migrations: { 2: (x: unknown) => x, 3: (x: unknown) => x },
+        },
+      },
+      /session "a" key "migrations.3"/,
+    ],
+    [
+      "userField not in the schema",
+      { a: { storage: "store", schema, userField: "who" } },
+      /key "userField": "who"/,
+    ],
+    [
+      "a session name that is not an identifier",
+      { "my-cart": { storage: "cookie", schema } },
+      /"my-cart" must be an identifier/,
+    ],
+  ];
+  for (const [what, defs, message] of cases) {
+    it(`rejects ${what}`, () => {
+      expect(define(defs)).toThrow(SatchelConfigError);
+      expect(define(defs)).toThrow(message);
+    });
+  }
+
+  it("accepts the reference schema", async () => {
+    const { default: config } = await import("../sessions.schema.ts");
+    expect(Object.keys(config.sessions)).toEqual(["auth", "cart", "prefs"]);
+    expect(config.sessions.cart.version).toBe(2);
+  });
+});
