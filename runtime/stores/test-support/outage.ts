@@ -57,7 +57,7 @@ export async function runOutageScenario(
   expect((await store.get(before))?.value).toBe("written before the outage");
 
   // 1. Paused: the server holds the connection but answers nothing.
-  server.pause();
+  await server.pause();
   try {
     const getMs = await expectUnavailable(() => store.get(before), name, "get", timeoutMs + 1500);
     const casMs = await expectUnavailable(
@@ -71,7 +71,7 @@ export async function runOutageScenario(
       `${name}: paused server → typed error after ${getMs.toFixed(0)} ms (get), ${casMs.toFixed(0)} ms (cas)`,
     );
   } finally {
-    server.resume();
+    await server.resume();
   }
   // The write sent during the pause may still land once the server runs again; it lands whole or not at all.
   const afterPause = await eventually(() => store.get(before));

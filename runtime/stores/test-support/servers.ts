@@ -67,7 +67,7 @@ export class ManagedServer {
     private readonly command: string,
     private readonly args: readonly string[],
     private readonly ready: () => Promise<void> = () => waitForPort(port),
-    private readonly spawnOptions: { uid?: number; gid?: number; cwd?: string } = {},
+    private readonly extra: { uid?: number; gid?: number; stopSignal?: NodeJS.Signals } = {},
   ) {}
 
   get pid(): number | undefined {
@@ -76,10 +76,9 @@ export class ManagedServer {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(this.command, [...this.args], {
-      stdio: ["ignore", "ignore", "pipe"],
-      ...this.spawnOptions,
-    });
+    const ids =
+      this.extra.uid === undefined ? {} : { uid: this.extra.uid, gid: this.extra.gid ?? this.extra.uid };
+    const child = spawn(this.command, [...this.args], { stdio: ["ignore", "ignore", "pipe"], ...ids });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -101,20 +100,23 @@ export class ManagedServer {
     }
   }
 
-  /** SIGSTOP: the process keeps its sockets open but answers nothing — the "slow server". */
-  pause(): void {
+  /**
+   * SIGSTOP the server and every process it forked (postgres backends run in their own sessions):
+   * the sockets stay open but nothing answers — the "slow server".
+   */
+  async pause(): Promise<void> {
     if (this.child?.pid === undefined) throw new Error(`${this.label} is not running`);
-    process.kill(this.child.pid, "SIGSTOP");
+    for (const pid of await processTree(this.child.pid)) signal(pid, "SIGSTOP");
     this.paused = true;
   }
 
-  resume(): void {
+  async resume(): Promise<void> {
     if (this.child?.pid === undefined) throw new Error(`${this.label} is not running`);
-    process.kill(this.child.pid, "SIGCONT");
+    for (const pid of await processTree(this.child.pid)) signal(pid, "SIGCONT");
     this.paused = false;
   }
 
-  /** SIGTERM (the server's clean shutdown), waiting for the exit; SIGKILL after 10 s. */
+  /** The server's clean shutdown signal (SIGTERM, or SIGINT for postgres), waiting for the exit; SIGKILL after 10 s. */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
@@ -122,13 +124,40 @@ export class ManagedServer {
       return;
     }
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    if (this.paused) this.resume();
-    child.kill("SIGTERM");
+    if (this.paused) await this.resume();
+    child.kill(this.extra.stopSignal ?? "SIGTERM");
     const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await exited;
     clearTimeout(killer);
     this.child = null;
   }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Exited meanwhile.
+  }
+}
+
+/** `root` and all its descendants, parents first. */
+async function processTree(root: number): Promise<number[]> {
+  const { stdout } = await run("ps", ["-e", "-o", "pid=,ppid="]);
+  const children = new Map<number, number[]>();
+  for (const line of stdout.split("\n")) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid === undefined || ppid === undefined || Number.isNaN(pid)) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length > 0 && tree.length < 1000) {
+    const pid = queue.shift() as number;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
 }
 
 /** A temp directory removed by `cleanup`. */
@@ -284,4 +313,56 @@ export async function startRedisCluster(): Promise<{
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * A private PostgreSQL cluster (initdb into a temp dir, run as the `postgres` user, trust auth) on a
+ * spare port. Stopped with SIGINT (fast shutdown: a clean checkpoint, so data survives a restart).
+ */
+export async function startPostgres(): Promise<{
+  server: ManagedServer;
+  url: string;
+  cleanup: () => Promise<void>;
+}> {
+  const dir = await tempDir("postgres");
+  const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
+  const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
+  await run("chown", ["-R", `${uid}:${gid}`, dir.path]);
+  const data = join(dir.path, "data");
+  await run(
+    "runuser",
+    ["-u", "postgres", "--", "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-N"],
+    {
+      timeout: 60_000,
+    },
+  );
+  const port = await freePort();
+  const server = new ManagedServer(
+    "postgres",
+    port,
+    "postgres",
+    ["-D", data, "-p", String(port), "-k", dir.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+    async () => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const ok = await run("pg_isready", ["-h", "127.0.0.1", "-p", String(port)]).then(
+          () => true,
+          () => false,
+        );
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`postgres on ${port} not ready after 30 s`);
+        await sleep(100);
+      }
+    },
+    { uid, gid, stopSignal: "SIGINT" },
+  );
+  await server.start();
+  return {
+    server,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    cleanup: async () => {
+      await server.stop();
+      await dir.cleanup();
+    },
+  };
 }

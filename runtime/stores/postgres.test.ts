@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeStoreConformance } from "./conformance.ts";
+import { createPostgresStore, type PostgresStore } from "./postgres.ts";
+import { runOutageScenario } from "./test-support/outage.ts";
+import { startPostgres } from "./test-support/servers.ts";
+
+const SHARED = "postgres://postgres@127.0.0.1:5432/test";
+const run = randomBytes(4).toString("hex");
+const report = (line: string) => console.info(`[measure] ${line}`);
+/** Tables this file creates on the shared server, dropped in afterAll. */
+const tables: string[] = [];
+const table = (label: string) => {
+  const name = `satchel_test_${label}_${run}`;
+  tables.push(name);
+  return name;
+};
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: SHARED });
+  await client.connect();
+  for (const name of tables) await client.query(`DROP TABLE IF EXISTS "${name}"`);
+  await client.end();
+});
+
+describeStoreConformance("postgres", () => createPostgresStore({ url: SHARED, table: table("conf") }), {
+  userIndex: true,
+  report,
+});
+
+describe("postgres specifics", () => {
+  let store: PostgresStore;
+  let name: string;
+  beforeAll(() => {
+    name = table("spec");
+    store = createPostgresStore({ url: SHARED, table: name, sweepIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it("creates its table with version, expiry and user columns and indexes on first use", async () => {
+    expect(await store.get("cart:nothing")).toBeNull();
+    const columns = await store.pool.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY column_name",
+      [name],
+    );
+    expect(columns.rows.map((row: { column_name: string }) => row.column_name)).toEqual([
+      "expires_at",
+      "key",
+      "user_id",
+      "value",
+      "version",
+    ]);
+    const indexes = await store.pool.query("SELECT indexname FROM pg_indexes WHERE tablename = $1", [name]);
+    const names = indexes.rows.map((row: { indexname: string }) => row.indexname);
+    expect(names).toContain(`${name}_expires_at_idx`);
+    expect(names).toContain(`${name}_user_id_idx`);
+  });
+
+  it("two stores creating the same table at once both work", async () => {
+    const shared = table("race");
+    const stores = [1, 2, 3].map(() =>
+      createPostgresStore({ url: SHARED, table: shared, sweepIntervalMs: 0 }),
+    );
+    const later = Date.now() + 60_000;
+    await Promise.all(stores.map((s, i) => s.set(`cart:${i}`, `v${i}`, { expiresAt: later })));
+    expect((await stores[0]?.get("cart:2"))?.value).toBe("v2");
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("sweep deletes expired rows and keeps live ones", async () => {
+    await store.set("cart:sweep-live", "live", { expiresAt: Date.now() + 60_000 });
+    await store.set("cart:sweep-dead", "dead", { expiresAt: Date.now() - 1 });
+    expect(await store.sweep()).toBeGreaterThanOrEqual(1);
+    const rows = await store.pool.query(`SELECT key FROM "${name}" WHERE key LIKE 'cart:sweep-%'`);
+    expect(rows.rows.map((row: { key: string }) => row.key)).toEqual(["cart:sweep-live"]);
+  });
+
+  it("rejects a table name that is not a plain identifier", () => {
+    expect(() => createPostgresStore({ url: SHARED, table: 'x"; DROP TABLE users; --' })).toThrow(
+      /plain identifier/,
+    );
+  });
+});
+
+describe("postgres outages (private server on a spare port)", () => {
+  let pgServer: Awaited<ReturnType<typeof startPostgres>>;
+  let store: PostgresStore;
+  const timeoutMs = 800;
+  beforeAll(async () => {
+    pgServer = await startPostgres();
+    store = createPostgresStore({ url: pgServer.url, timeoutMs, sweepIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pgServer?.cleanup();
+  });
+
+  it("paused → typed error within the timeout; resumed/restarted → works with all old data", {
+    timeout: 90_000,
+  }, async () => {
+    const notes = await runOutageScenario(store, pgServer.server, timeoutMs, "cart");
+    for (const note of notes) report(note);
+  });
+});
