@@ -1,0 +1,45 @@
+import { lineText, PRODUCTS } from "@/lib/catalog";
+import { texts } from "@/lib/i18n";
+import { getSession } from "@/sessions";
+import { addToCart, removeFromCart } from "../actions";
+
+export default async function CartPage() {
+  const [cart, prefs] = await Promise.all([getSession("cart"), getSession("prefs")]);
+  const t = texts(prefs.language);
+  return (
+    <>
+      <h1>{t.cart}</h1>
+      <ul>
+        {PRODUCTS.map((product) => (
+          <li key={product.sku}>
+            {product.title}{" "}
+            <form action={addToCart} style={{ display: "inline" }}>
+              <input type="hidden" name="sku" value={product.sku} />
+              <button type="submit" data-testid={`add-${product.sku}`}>
+                {t.add}
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+      <h2>{t.itemsInCart}</h2>
+      {cart.items.length === 0 ? (
+        <p data-testid="cart-empty">{t.emptyCart}</p>
+      ) : (
+        <ul data-testid="cart-items">
+          {cart.items.map((item) => (
+            <li key={item.sku}>
+              {lineText(item)}{" "}
+              <form action={removeFromCart} style={{ display: "inline" }}>
+                <input type="hidden" name="sku" value={item.sku} />
+                <button type="submit" data-testid={`remove-${item.sku}`}>
+                  {t.remove}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

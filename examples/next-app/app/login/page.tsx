@@ -1,0 +1,41 @@
+import { texts } from "@/lib/i18n";
+import { DEMO_USERS } from "@/lib/users";
+import { getSession } from "@/sessions";
+import { login } from "../actions";
+
+export default async function LoginPage() {
+  const [auth, prefs] = await Promise.all([getSession("auth"), getSession("prefs")]);
+  const t = texts(prefs.language);
+  const errors = auth.flash.error.read();
+  return (
+    <>
+      <h1>{t.login}</h1>
+      {errors.map((error) => (
+        <p role="alert" key={error.message} data-testid="flash-error">
+          {error.message}
+        </p>
+      ))}
+      <form action={login}>
+        <p>
+          <label>
+            {t.username} <input name="username" autoComplete="username" required />
+          </label>
+        </p>
+        <p>
+          <label>
+            {t.password} <input name="password" type="password" autoComplete="current-password" required />
+          </label>
+        </p>
+        <button type="submit">{t.login}</button>
+      </form>
+      <h2>{t.demoUsers}</h2>
+      <ul>
+        {DEMO_USERS.map((user) => (
+          <li key={user.username}>
+            <code>{user.username}</code> / <code>{user.password}</code> ({user.roles.join(", ")})
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * The language preference, kept in the `prefs` session and applied on every page (the Pylons i18n
+ * example). Only interface text is translated; flash messages are shown as they were written.
+ */
+export type Language = "en" | "de" | "fr";
+
+export const LANGUAGES: readonly { code: Language; label: string }[] = [
+  { code: "en", label: "English" },
+  { code: "de", label: "Deutsch" },
+  { code: "fr", label: "Français" },
+];
+
+const TEXT = {
+  en: {
+    home: "Home",
+    cart: "Cart",
+    login: "Log in",
+    logout: "Log out",
+    welcome: "Welcome to the satchel demo",
+    signedInAs: "Signed in as",
+    notSignedIn: "You are not signed in.",
+    username: "Username",
+    password: "Password",
+    language: "Language",
+    save: "Save",
+    add: "Add",
+    remove: "Remove",
+    emptyCart: "Your cart is empty.",
+    itemsInCart: "Items in your cart",
+    demoUsers: "Demo users",
+  },
+  de: {
+    home: "Start",
+    cart: "Warenkorb",
+    login: "Anmelden",
+    logout: "Abmelden",
+    welcome: "Willkommen zur satchel-Demo",
+    signedInAs: "Angemeldet als",
+    notSignedIn: "Sie sind nicht angemeldet.",
+    username: "Benutzername",
+    password: "Passwort",
+    language: "Sprache",
+    save: "Speichern",
+    add: "Hinzufügen",
+    remove: "Entfernen",
+    emptyCart: "Ihr Warenkorb ist leer.",
+    itemsInCart: "Artikel in Ihrem Warenkorb",
+    demoUsers: "Demo-Benutzer",
+  },
+  fr: {
+    home: "Accueil",
+    cart: "Panier",
+    login: "Se connecter",
+    logout: "Se déconnecter",
+    welcome: "Bienvenue dans la démo satchel",
+    signedInAs: "Connecté en tant que",
+    notSignedIn: "Vous n'êtes pas connecté.",
+    username: "Nom d'utilisateur",
+    password: "Mot de passe",
+    language: "Langue",
+    save: "Enregistrer",
+    add: "Ajouter",
+    remove: "Retirer",
+    emptyCart: "Votre panier est vide.",
+    itemsInCart: "Articles dans votre panier",
+    demoUsers: "Utilisateurs de démo",
+  },
+} as const;
+
+export type Texts = (typeof TEXT)[Language];
+
+/** The interface text in `language`. */
+export function texts(language: Language): Texts {
+  return TEXT[language];
+}
+
+/** True for a language the app offers. */
+export function isLanguage(value: unknown): value is Language {
+  return value === "en" || value === "de" || value === "fr";
+}

@@ -1,0 +1,214 @@
+/**
+ * Test support: builds the example app once (only when its sources changed since the last build,
+ * and only one test file at a time), then starts `next start` on a free port with its own temporary
+ * working directory, so `.data/sessions` (the file store) is fresh for every server.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const appDir = fileURLToPath(new URL("..", import.meta.url));
+const root = join(appDir, "..", "..");
+const nextBin = join(root, "node_modules", "next", "dist", "bin", "next");
+/** Its own build directory, so a running `npm run demo` keeps its build. */
+const distDir = ".next/test";
+const buildDir = join(appDir, distDir);
+const stampFile = join(buildDir, "satchel-source-stamp");
+const lockDir = join(appDir, ".next", "test.lock");
+
+/** A 48-character test secret; never used outside tests. */
+export const TEST_SECRET = "test-secret-for-the-example-app-0123456789abcdef";
+
+const BUILD_TIMEOUT_MS = 300_000;
+
+function walk(dir: string, skip: (path: string) => boolean, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (skip(path)) continue;
+    if (entry.isDirectory()) walk(path, skip, out);
+    else out.push(path);
+  }
+}
+
+/** A hash of every source the build reads (path, size, mtime), to skip rebuilding unchanged code. */
+function sourceStamp(): string {
+  const files: string[] = [
+    join(root, "sessions.schema.ts"),
+    join(root, "node_modules", "next", "package.json"),
+  ];
+  const skip = (path: string) =>
+    /(^|\/)(\.next|node_modules|tests|\.data)$/.test(path) ||
+    path.endsWith(".test.ts") ||
+    path.endsWith("next-env.d.ts");
+  walk(appDir, skip, files);
+  walk(join(root, "runtime"), skip, files);
+  walk(join(root, "generated"), skip, files);
+  const hash = createHash("sha256");
+  for (const file of files.sort()) {
+    const stat = statSync(file);
+    hash.update(`${relative(root, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
+  }
+  return hash.digest("hex");
+}
+
+function readStamp(): string | null {
+  try {
+    return readFileSync(stampFile, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nextBin, ...args], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`next ${args[0]} took longer than ${BUILD_TIMEOUT_MS} ms:\n${output}`));
+    }, BUILD_TIMEOUT_MS);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    SATCHEL_NEXT_DIST_DIR: distDir,
+    SESSION_SECRET: TEST_SECRET,
+  };
+  delete env.SESSION_STORE_URL;
+  delete env.VITEST; // the app is not under test by vitest itself
+  return env;
+}
+
+/** Builds the app unless an up-to-date build exists; concurrent callers wait for one build. */
+export async function ensureBuilt(): Promise<void> {
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  mkdirSync(join(appDir, ".next"), { recursive: true });
+  for (;;) {
+    if (readStamp() === sourceStamp()) return;
+    try {
+      mkdirSync(lockDir);
+    } catch {
+      // Another test file is building; a lock left by a dead process is removed.
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(join(lockDir, "pid"), "utf8"));
+      } catch {}
+      if (Number.isInteger(owner) && !pidAlive(owner)) rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error("timed out waiting for another build of the example app");
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    try {
+      writeFileSync(join(lockDir, "pid"), String(process.pid));
+      const stamp = sourceStamp();
+      const { code, output } = await run(["build", appDir], baseEnv());
+      if (code !== 0) throw new Error(`next build failed:\n${output}`);
+      writeFileSync(stampFile, stamp);
+      return;
+    } finally {
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export interface RunningApp {
+  /** e.g. `http://127.0.0.1:41234` */
+  url: string;
+  /** The server's working directory (holds `.data/sessions`). */
+  workDir: string;
+  /** Everything the server printed. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Builds if needed, then starts the app and waits until it answers. */
+export async function startApp(): Promise<RunningApp> {
+  await ensureBuilt();
+  const port = await freePort();
+  const workDir = mkdtempSync(join(tmpdir(), "satchel-next-app-"));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [nextBin, "start", appDir, "--port", String(port), "--hostname", "127.0.0.1"],
+    { cwd: workDir, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited early:\n${output}`);
+    try {
+      const response = await fetch(`${url}/session-key-test`, { signal: AbortSignal.timeout(5_000) });
+      await response.arrayBuffer();
+      if (response.ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`next start did not answer within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    workDir,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
