@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sealFigures } from "./figures/seal.ts";
+import { storePathFigure } from "./figures/store-path.ts";
 import type { BenchContext } from "./lib/context.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { renderMarkdown } from "./lib/markdown.ts";
@@ -29,6 +30,7 @@ interface Figure {
 
 const FIGURES: Figure[] = [
   { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
+  { numbers: [4], title: "Redis store path per request", run: storePathFigure },
 ];
 
 function parse(): { quick: boolean; only: Set<number> | null; out: string } {
