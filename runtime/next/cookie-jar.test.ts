@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bufferedCookieJar, isReadOnlyCookieStore, nextCookieJar } from "./cookie-jar.ts";
-import { fakeRequest } from "./test-support.ts";
+import { fakeRequest } from "./test-support/fake-request.ts";
 
 describe("isReadOnlyCookieStore", () => {
   it("tells Next's sealed Server Component cookies from writable action/route cookies", () => {

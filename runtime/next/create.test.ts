@@ -7,7 +7,7 @@ import { SessionStateError } from "../errors.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
 import { FLASH_HANDOFF_HEADER } from "./handoff.ts";
-import { cookieHeaderFrom, type FakeRequest, fakeRequest } from "./test-support.ts";
+import { cookieHeaderFrom, type FakeRequest, fakeRequest } from "./test-support/fake-request.ts";
 
 function setup() {
   const { satchel, store } = testSatchel<SessionTypes>(config);

@@ -10,8 +10,8 @@ import {
   RequestCookiesAdapter,
 } from "next/dist/server/web/spec-extension/adapters/request-cookies";
 import { RequestCookies } from "next/dist/server/web/spec-extension/cookies";
-import type { NextCookieStore } from "./cookie-jar.ts";
-import type { NextRequestApi } from "./request-api.ts";
+import type { NextCookieStore } from "../cookie-jar.ts";
+import type { NextRequestApi } from "../request-api.ts";
 
 export interface FakeRequest {
   api: NextRequestApi;
