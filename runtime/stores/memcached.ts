@@ -123,7 +123,8 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
 
   function itemKey(key: string): Buffer {
     const full = Buffer.from(prefix + key, "utf8");
-    if (full.length > MAX_KEY_BYTES || /[\s\x00-\x20\x7f]/.test(prefix + key)) {
+    // The protocol forbids spaces and control characters (bytes up to 0x20, and 0x7f) in keys.
+    if (full.length > MAX_KEY_BYTES || full.some((byte) => byte <= 0x20 || byte === 0x7f)) {
       throw new SatchelConfigError(
         `satchel: memcached keys must be under ${MAX_KEY_BYTES} bytes without spaces or control characters; got "${key}".`,
       );
