@@ -83,7 +83,7 @@ describe("the Fetch adapter", () => {
 
   it("errors for an unknown session name", async () => {
     const { satchel } = testSatchel<TestTypes>(testConfig);
-    await expect(satchel.fromRequest(new Request("http://x/")).get("nope")).rejects.toThrow(
+    await expect(satchel.fromRequest(new Request("http://x/")).get("nope" as "auth")).rejects.toThrow(
       /there is no session "nope"; the schema defines: auth, cart/,
     );
   });

@@ -23,7 +23,13 @@ export {
 export type { FetchSessions } from "./fetch.ts";
 export type { PlainCookieOptions, PlainCookies } from "./plain-cookies.ts";
 export type { RequestSessions } from "./request-sessions.ts";
-export { createSatchel, type OpenInit, type Satchel, type SatchelOptions } from "./satchel.ts";
+export {
+  createSatchel,
+  type OpenInit,
+  type Satchel,
+  type SatchelOptions,
+  type SessionTypesShape,
+} from "./satchel.ts";
 export { generateSecret } from "./secrets.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";
 export type {

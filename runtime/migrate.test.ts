@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createSatchel } from "./satchel.ts";
+import { createSatchel, type SessionTypesShape } from "./satchel.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
 import { CookieClient } from "./test-support/harness.ts";
@@ -32,7 +32,7 @@ async function storeWithV1Record(): Promise<SessionStore> {
   return store;
 }
 
-function app<T extends Record<string, object>>(
+function app<T extends SessionTypesShape<T>>(
   config: Parameters<typeof createSatchel>[0],
   store: SessionStore,
   reports: InvalidReport[],

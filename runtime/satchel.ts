@@ -66,10 +66,17 @@ export interface Satchel<Types> {
   close(): Promise<void>;
 }
 
+/**
+ * What `Types` must look like: session name → handle type. Written as a mapped type (not
+ * `Record<string, object>`) so the generated `interface SessionTypes` satisfies it; interfaces have
+ * no implicit index signature.
+ */
+export type SessionTypesShape<Types> = { [N in keyof Types]: object };
+
 const DEFAULT_STORE_URL = "file:.data/sessions";
 
 /** Creates the sessions runtime for a schema file's config. Nothing is resolved until first use. */
-export function createSatchel<Types extends Record<string, object>>(
+export function createSatchel<Types extends SessionTypesShape<Types>>(
   config: SessionsConfig,
   options: SatchelOptions = {},
 ): Satchel<Types> {

@@ -3,7 +3,7 @@
  * cookie-carrying client that replays `Set-Cookie` into the next `Request`, as a browser would.
  */
 import type { SessionsConfig } from "../define.ts";
-import { createSatchel, type Satchel, type SatchelOptions } from "../satchel.ts";
+import { createSatchel, type Satchel, type SatchelOptions, type SessionTypesShape } from "../satchel.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import type { SessionStore } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
@@ -35,7 +35,7 @@ export interface TestSetup<Types> {
 }
 
 /** A satchel with fixed secrets, a memory store and a test clock; `onInvalid` reports are collected. */
-export function testSatchel<Types extends Record<string, object>>(
+export function testSatchel<Types extends SessionTypesShape<Types>>(
   config: SessionsConfig,
   options: SatchelOptions & { clock?: TestClock; store?: SessionStore } = {},
 ): TestSetup<Types> {

@@ -42,5 +42,4 @@ export interface CartData {
 export interface TestTypes {
   auth: SessionHandle<AuthData, { notice: string; error: { message: string; field?: string | undefined } }>;
   cart: SessionHandle<CartData, { added: string }, true>;
-  [name: string]: object;
 }

@@ -49,12 +49,10 @@ export const v2ThrowingConfig = defineSessions({
 export interface V1Types {
   basket: SessionHandle<{ products: string[] }>;
   cart: SessionHandle<{ products: string[] }>;
-  [name: string]: object;
 }
 export interface V2Types {
   basket: SessionHandle<{ items: { sku: string; qty: number }[] }>;
   cart: SessionHandle<{ items: { sku: string; qty: number }[] }>;
-  [name: string]: object;
 }
 
 /** When the fixtures were written (epoch ms); tests run their clock from here. */
