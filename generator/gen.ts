@@ -10,7 +10,7 @@ import { type EmitSession, emitModule, pascalName } from "./emit.ts";
 import { evolveSession } from "./evolve.ts";
 import { type JsonSchema, toJsonSchema } from "./json-schema.ts";
 import { schemaMembers, schemaType } from "./json-schema-to-ts.ts";
-import { type LoadedSession, loadSchema } from "./load-schema.ts";
+import { type LoadedSession, loadSchema, SchemaLoadError } from "./load-schema.ts";
 import { findUnserializable } from "./serializable.ts";
 import { readSnapshot, renderSnapshot, type Snapshot, snapshotPathFor } from "./snapshot.ts";
 
@@ -94,14 +94,19 @@ export async function generate(options: GenOptions): Promise<GenResult> {
   }
   if (error || !loaded) {
     // Point at the session the runtime complained about when the message names one.
-    const named = error?.message.match(/sessions? "([^"]+)"(?: and "([^"]+)")?/);
+    const reason =
+      error instanceof SchemaLoadError ? error.reason : (error?.message ?? "the schema did not load");
+    const named = reason.match(/sessions? "([^"]+)"(?: and "([^"]+)")?/);
     const session = named?.[2] ?? named?.[1];
-    const message = (error?.message ?? "the schema did not load").replace(/^satchel: /, "");
     const alreadyReported = session !== undefined && byName.get(session)?.hasSchema === false;
     if (!alreadyReported) {
-      result.errors.push(
-        session && byName.has(session) ? `satchel: ${sessionAt(session)}: ${message}` : `satchel: ${message}`,
-      );
+      const location =
+        session && byName.has(session)
+          ? sessionAt(session)
+          : error instanceof SchemaLoadError && error.location
+            ? where(error.location.replace(/:\d+$/, ""), Number(error.location.split(":").pop()))
+            : path.relative(process.cwd(), schemaPath);
+      result.errors.push(`satchel: ${location}: ${reason.replace(/^satchel: /, "")}`);
     }
     return result;
   }

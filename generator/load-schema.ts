@@ -32,9 +32,17 @@ export interface LoadedSchema {
   files: string[];
 }
 
-/** Loading the schema threw: the message carries `file:line` when the stack has it. */
+/** Loading the schema threw. */
 export class SchemaLoadError extends Error {
   override name = "SchemaLoadError";
+  constructor(
+    /** What went wrong, without the `satchel:` prefix. */
+    readonly reason: string,
+    /** `file:line` (relative to the schema's directory) when the stack or message has it. */
+    readonly location: string | undefined,
+  ) {
+    super(location ? `${location}: ${reason}` : reason);
+  }
 }
 
 type Definition = {
@@ -58,6 +66,8 @@ export async function loadSchema(schemaPath: string): Promise<LoadedSchema> {
   const root = path.dirname(absolute);
   const files = new Set<string>();
   let module: { default?: unknown };
+  // Stack traces in the schema's own lines (tsx emits inline source maps), for errors with file:line.
+  process.setSourceMapsEnabled(true);
   try {
     module = (await tsImport(pathToFileURL(absolute).href, {
       parentURL: import.meta.url,
@@ -69,10 +79,14 @@ export async function loadSchema(schemaPath: string): Promise<LoadedSchema> {
       },
     })) as { default?: unknown };
   } catch (error) {
-    throw new SchemaLoadError(describeLoadError(error, absolute));
+    throw describeLoadError(error, absolute, files);
   }
   files.add(absolute);
-  return { sessions: readSessions(module.default), files: [...files].sort() };
+  let exported = module.default;
+  // In a package without "type": "module" the schema runs as CommonJS: its default export is nested.
+  if (isObject(exported) && !("sessions" in exported) && isObject(exported.default))
+    exported = exported.default;
+  return { sessions: readSessions(exported), files: [...files].sort() };
 }
 
 /**
@@ -125,16 +139,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-/** The error's message plus the first stack frame inside the app (relative path and line). */
-function describeLoadError(error: unknown, schemaPath: string): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/^satchel: /, "");
+/** The error's reason, and the first stack frame in the schema file (or a local file it imports). */
+function describeLoadError(error: unknown, schemaPath: string, local: Set<string>): SchemaLoadError {
+  const reason = (error instanceof Error ? error.message : String(error)).replace(/^satchel: /, "");
   const stack = error instanceof Error ? (error.stack ?? "") : "";
-  const frames = [...stack.matchAll(/(?:file:\/\/)?(\/[^\s():?]+\.[cm]?[jt]sx?)(?:\?[^\s:)]*)?:(\d+):\d+/g)]
-    .map((match) => ({ file: match[1]!, line: match[2]! }))
-    .filter((frame) => !frame.file.includes("/node_modules/"));
-  // The schema file's own line is the useful one, even when the throw happened inside satchel.
-  const frame = frames.find((f) => f.file === schemaPath) ?? frames[0];
-  if (!frame || message.includes(`${path.basename(frame.file)}:`)) return message;
+  const frames = [
+    ...stack.matchAll(/(?:file:\/\/)?(\/[^\s():?]+\.[cm]?[jt]sx?)(?:\?[^\s:)]*)?:(\d+):\d+/g),
+  ].map((match) => ({ file: match[1]!, line: match[2]! }));
+  // Syntax errors name the position in the message already (esbuild: "file:line:column: ERROR").
+  const frame =
+    frames.find((f) => f.file === schemaPath) ??
+    frames.find((f) => local.has(f.file) && !f.file.includes("/node_modules/"));
+  if (!frame || reason.includes(`${path.basename(frame.file)}:`))
+    return new SchemaLoadError(reason, undefined);
   const relative = path.relative(path.dirname(schemaPath), frame.file).split(path.sep).join("/");
-  return `${relative}:${frame.line}: ${message}`;
+  return new SchemaLoadError(reason, `${relative}:${frame.line}`);
 }

@@ -3,7 +3,7 @@
  * types break into one property per line. The checker does the naming (`Date`, `Map<string, number>`,
  * literal unions); we only decide where lines break, so the output is stable and readable.
  */
-import { type Node, type Type, TypeFormatFlags } from "ts-morph";
+import { type Symbol as MorphSymbol, type Node, type Type, TypeFormatFlags } from "ts-morph";
 
 /** Lines longer than this are broken up (Biome's line width in this repo). */
 export const LINE_WIDTH = 110;
@@ -38,13 +38,32 @@ export function printMembers(type: Type, at: Node, indent: string): string[] {
     lines.push(
       `${indent}[key: string]: ${printType(stringIndex, at, `${indent}[key: string]: `.length, indent)};`,
     );
-  for (const property of type.getProperties()) {
+  for (const property of declarationOrder(type.getProperties())) {
     const head = `${indent}${propertyKey(property.getName())}${property.isOptional() ? "?" : ""}: `;
     const text = printType(property.getTypeAtLocation(at), at, head.length, indent);
     // A broken-up union starts on the next line; don't leave a trailing space behind the colon.
     lines.push(text.startsWith("\n") ? `${head.trimEnd()}${text};` : `${head}${text};`);
   }
   return lines;
+}
+
+/**
+ * zod's output type lists required fields before optional ones; users expect the order they wrote.
+ * Sort by where each property is declared, when every one points into the same file.
+ */
+function declarationOrder(properties: MorphSymbol[]): MorphSymbol[] {
+  const keyed = properties.map((property) => {
+    const declaration = property.getDeclarations()[0];
+    return { property, file: declaration?.getSourceFile().getFilePath(), pos: declaration?.getPos() ?? -1 };
+  });
+  const file = keyed[0]?.file;
+  if (file === undefined || keyed.some((k) => k.file !== file || k.pos < 0)) return properties;
+  return keyed.sort((a, b) => a.pos - b.pos).map((k) => k.property);
+}
+
+/** `null` and `undefined` go last in a broken-up union, as people write them. */
+function isNullish(type: Type): boolean {
+  return type.isNull() || type.isUndefined();
 }
 
 /**
@@ -66,14 +85,22 @@ export function printType(type: Type, at: Node, column: number, indent: string):
   }
   if (type.isUnion() && !type.isBoolean()) {
     const members = type.getUnionTypes();
+    const nullish = members.filter(isNullish);
+    const others = members.filter((m) => !isNullish(m));
+    const tail = nullish.map((m) => ` | ${typeText(m, at)}`).join("");
+    // `{ ...long object... } | undefined`: break the object, keep the union on its closing line.
+    if (others.length === 1 && isPlainObjectType(others[0]!)) {
+      return `${printType(others[0]!, at, column, indent)}${tail}`;
+    }
     // `boolean` is `false | true` inside the checker: print it as the checker does.
-    const hasBoth =
-      members.some((m) => m.isBooleanLiteral() && m.getText() === "true") &&
-      members.some((m) => m.isBooleanLiteral() && m.getText() === "false");
-    const parts = members
-      .filter((m) => !(hasBoth && m.isBooleanLiteral()))
-      .map((m) => printType(m, at, indent.length + 4, `${indent}  `));
-    if (hasBoth) parts.push("boolean");
+    const isTrue = (m: Type) => m.isBooleanLiteral() && m.getText() === "true";
+    const isFalse = (m: Type) => m.isBooleanLiteral() && m.getText() === "false";
+    const hasBoolean = others.some(isTrue) && others.some(isFalse);
+    const parts = others
+      .filter((m) => !(hasBoolean && m.isBooleanLiteral()))
+      .map((m) => printType(m, at, indent.length + 4, `${indent}    `));
+    if (hasBoolean) parts.push("boolean");
+    parts.push(...nullish.map((m) => typeText(m, at)));
     return `\n${parts.map((p) => `${indent}  | ${p}`).join("\n")}`;
   }
   return flat;

@@ -20,9 +20,11 @@ export const satchel = createSatchel<SessionTypes>(config);
 /**
  * Next.js App Router: `getSession(name)` in route handlers, server actions and Server Components;
  * `withRouteSessions` / `withActionSessions` save changed sessions when the handler returns (also on
- * `redirect()`); `sessionProxy` goes in `proxy.ts` (flash hand-off, rolling expiry).
+ * `redirect()`); `sessionProxy()` builds the `proxy.ts` function (flash hand-off, rolling expiry);
+ * `csrfToken()` for forms posting to CSRF-checked route handlers; `requestSessions()` for all of them.
  */
-export const { getSession, withRouteSessions, withActionSessions, sessionProxy } = createNextSessions(satchel);
+export const { getSession, withRouteSessions, withActionSessions, sessionProxy, csrfToken, requestSessions } =
+  createNextSessions(satchel);
 
 /** Fetch-API servers: the sessions of a `Request`; call `apply(response)` to send cookies. */
 export const fromRequest = satchel.fromRequest.bind(satchel);

@@ -4,7 +4,7 @@
  */
 import { sessionProxy } from "{{generatedImport}}";
 
-export const proxy = sessionProxy;
+export const proxy = sessionProxy();
 
 export const config = {
   // Skip static assets: they never need sessions.

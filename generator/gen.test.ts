@@ -1,0 +1,211 @@
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { SchemaAnalyser } from "./analyse.ts";
+import { writeChanged } from "./check.ts";
+import { generate } from "./gen.ts";
+import { schemaSource, type TempProject, tempProject } from "./test-support/temp-project.ts";
+
+const projects: TempProject[] = [];
+afterAll(() => {
+  for (const project of projects) project.remove();
+});
+
+function project(body: string, prelude = ""): TempProject {
+  const created = tempProject(schemaSource(body, prelude));
+  projects.push(created);
+  return created;
+}
+
+async function errorsOf(body: string, prelude = ""): Promise<string[]> {
+  const p = project(body, prelude);
+  const result = await generate({ schemaPath: p.schemaPath, outPath: p.outPath });
+  return result.errors;
+}
+
+describe("build-time errors name file, line and session", () => {
+  it("a session without schema", async () => {
+    const errors = await errorsOf(
+      `  a: { storage: "cookie", schema: z.object({}) },\n  broken: { storage: "cookie" },`,
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /sessions\.schema\.ts:6: session "broken" has no schema; add schema: z\.object/,
+    );
+  });
+
+  it("duplicate cookie names", async () => {
+    const errors = await errorsOf(
+      `  a: { storage: "cookie", schema: z.object({}), cookie: { name: "sid" } },\n  b: { storage: "store", schema: z.object({}), cookie: { name: "sid" } },`,
+    );
+    expect(errors.join("\n")).toMatch(
+      /sessions\.schema\.ts:6: sessions "a" and "b" both use the cookie name "sid"/,
+    );
+  });
+
+  it.each([
+    ["z.function()", "function"],
+    ["z.symbol()", "symbol"],
+    ["z.promise(z.string())", "promise"],
+    ["z.instanceof(URL)", "custom"],
+  ])("a field that can't be serialized: %s", async (zod, kind) => {
+    const errors = await errorsOf(
+      `  prefs: {\n    storage: "store",\n    schema: z.object({\n      ok: z.string(),\n      nested: z.object({ bad: ${zod} }).optional(),\n    }),\n  },`,
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`sessions.schema.ts:9: session "prefs" field "nested.bad" is a ${kind}`);
+    expect(errors[0]).toContain("Store plain data");
+  });
+
+  it("a cookie session whose smallest data can never fit", async () => {
+    const prelude = `const many = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [\`field\${i}\`, z.number()]));`;
+    const errors = await errorsOf(
+      `  huge: { storage: "cookie", schema: z.object(many) },\n  fine: { storage: "store", schema: z.object(many) },`,
+      prelude,
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /sessions\.schema\.ts:5: session "huge" can never fit in its cookie: .* over the 16384-byte cap/,
+    );
+    expect(errors[0]).toContain('storage: "store"');
+  });
+
+  it("a schema that throws while loading points at its line", async () => {
+    const errors = await errorsOf(
+      `  a: { storage: "cookie", schema: z.object({ n: z.number() }) },`,
+      `throw new Error("boom");`,
+    );
+    expect(errors.join("\n")).toMatch(/sessions\.schema\.ts:\d+: boom/); // the exact line is asserted in cli.test.ts: vitest rewrites stacks
+  });
+});
+
+describe("schema evolution against the snapshot", () => {
+  const base = `    schema: z.object({
+      items: z.array(z.object({ sku: z.string(), qty: z.number().int().min(1) })).default([]),
+      language: z.enum(["en", "de", "fr"]).default("en"),
+      note: z.string().optional(),
+    }),`;
+
+  /** Generates the baseline, then returns a function that regenerates after replacing the schema. */
+  async function evolving() {
+    const p = project(`  cart: {\n    storage: "store",\n${base}\n  },`);
+    const analyser = new SchemaAnalyser(p.schemaPath);
+    const first = await generate({ schemaPath: p.schemaPath, outPath: p.outPath, analyser });
+    expect(first.errors).toEqual([]);
+    writeChanged(first.files);
+    return async (schema: string, extra = "", acceptBreaking = false) => {
+      p.write(
+        "sessions.schema.ts",
+        schemaSource(`  cart: {\n    storage: "store",\n${schema}\n${extra}  },`),
+      );
+      const result = await generate({
+        schemaPath: p.schemaPath,
+        outPath: p.outPath,
+        analyser,
+        acceptBreaking,
+      });
+      return { result, project: p, write: () => writeChanged(result.files) };
+    };
+  }
+
+  const cases: [string, string, RegExp, string][] = [
+    [
+      "a new required field without default",
+      base.replace("note:", "currency: z.string(),\n      note:"),
+      /field "currency" new and required, without a default: sessions saved before this change have no value for it.*Fix: add \.default\(\.\.\.\) .* or bump version to 2 and add migrations/,
+      base.replace("note:", 'currency: z.string().default("EUR"),\n      note:'),
+    ],
+    [
+      "a removed field",
+      base.replace(/\s+note: z\.string\(\)\.optional\(\),/, ""),
+      /field "note" removed: the value old sessions hold there is dropped.*bump version to 2 and add migrations: \{ 2:/,
+      "",
+    ],
+    [
+      "a renamed field",
+      base.replace("note:", "comment:"),
+      /field "note" renamed to "comment": old sessions keep the value under the old name/,
+      "",
+    ],
+    [
+      "a narrowed type",
+      base.replace("min(1)", "min(2)"),
+      /field "items\[\]\.qty" minimum 1 → 2: values old sessions hold may no longer pass validation/,
+      base.replace("min(1)", "min(0)"),
+    ],
+    [
+      "a changed type",
+      base.replace("note: z.string()", "note: z.number()"),
+      /field "note" was string, now number/,
+      base.replace("note: z.string()", "note: z.union([z.string(), z.number()])"),
+    ],
+    [
+      "a removed enum member",
+      base.replace(`"en", "de", "fr"`, `"en", "de"`),
+      /field "language" "fr" is no longer allowed: old sessions holding that value fail validation.*maps the removed value/,
+      base.replace(`"en", "de", "fr"`, `"en", "de", "fr", "it"`),
+    ],
+  ];
+
+  it.each(cases)(
+    "refuses %s, names session and field, and accepts the compatible variant",
+    async (_, breaking, message, compatible) => {
+      const regenerate = await evolving();
+      const refused = await regenerate(breaking);
+      expect(refused.result.errors.length).toBeGreaterThan(0);
+      expect(refused.result.errors.join("\n")).toMatch(/sessions\.schema\.ts:\d+: session "cart" /);
+      expect(refused.result.errors.join("\n")).toMatch(message);
+      expect(refused.result.files).toEqual([]);
+
+      const migrated = await regenerate(
+        breaking,
+        "    version: 2,\n    migrations: { 2: (old: unknown) => old },\n",
+      );
+      expect(migrated.result.errors).toEqual([]);
+      expect(migrated.result.notes.join("\n")).toContain("version 1 → 2; old sessions are migrated on read");
+      const snapshot = JSON.parse(migrated.result.files[1]!.content);
+      expect(snapshot.sessions.cart.version).toBe(2);
+      expect(snapshot.sessions.cart.previous["1"]).toBeDefined();
+      // The previous version's data type is emitted to type the migration's argument.
+      expect(migrated.result.files[0]!.content).toMatch(
+        /export interface CartDataV1 \{\n {2}items: \{ qty: number; sku: string \}\[\];/,
+      );
+
+      if (compatible) {
+        const accepted = await regenerate(compatible);
+        expect(accepted.result.errors).toEqual([]);
+      }
+    },
+  );
+
+  it("--accept-breaking accepts and says old sessions will be reset; the snapshot moves on", async () => {
+    const regenerate = await evolving();
+    const accepted = await regenerate(base.replace(/\s+note: z\.string\(\)\.optional\(\),/, ""), "", true);
+    expect(accepted.result.errors).toEqual([]);
+    expect(accepted.result.notes.join("\n")).toMatch(
+      /breaking change accepted .*"note" removed.*old sessions of "cart" will be reset/,
+    );
+    accepted.write();
+    const again = await regenerate(base.replace(/\s+note: z\.string\(\)\.optional\(\),/, ""));
+    expect(again.result.errors).toEqual([]);
+  });
+
+  it("a version bump without the migration a breaking change needs is refused", async () => {
+    const regenerate = await evolving();
+    const refused = await regenerate(
+      base.replace("note:", "currency: z.string(),\n      note:"),
+      "    version: 2,\n",
+    );
+    // satchel's defineSessions refuses it already; gen reports it at the session's line.
+    expect(refused.result.errors.join("\n")).toMatch(
+      /sessions\.schema\.ts:5: session "cart" key "migrations\.2".*migration from version 1 to 2 is needed/,
+    );
+  });
+
+  it("non-breaking changes pass and update the snapshot", async () => {
+    const regenerate = await evolving();
+    const result = await regenerate(base.replace("note:", "extra: z.boolean().optional(),\n      note:"));
+    expect(result.result.errors).toEqual([]);
+    result.write();
+    expect(readFileSync(result.project.snapshotPath, "utf8")).toContain('"extra"');
+  });
+});
