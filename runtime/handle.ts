@@ -4,8 +4,7 @@
  * serialized state at commit with the one at load, so deep mutation (`cart.items.push(x)`) counts and an
  * unchanged session is never written.
  */
-import superjson from "superjson";
-import { validateForRead, validateForWrite } from "./codec.ts";
+import { encodeEnvelope, validateForRead, validateForWrite } from "./codec.ts";
 import type { ResolvedSession } from "./define.ts";
 import { SessionStateError, SessionValidationError } from "./errors.ts";
 import { FlashState } from "./flash.ts";
@@ -94,7 +93,8 @@ export abstract class SessionCore {
   }
 
   protected serialized(): string {
-    return superjson.stringify(this.envelope());
+    // The same text that would be stored, so "changed" means exactly "would write something else".
+    return encodeEnvelope(this.envelope());
   }
 
   /** True when the state differs from what was loaded or last saved. */

@@ -78,8 +78,6 @@ export class StoreSession extends SessionCore {
   /** Record version as loaded or last written: the compare-and-set expectation. */
   private recordVersion: number | null = null;
   private recordExpiresAt = 0;
-  /** The envelope as loaded or last written, split per key, for merging. */
-  private base = new Map<string, string>();
   private times: SealTimes | null = null;
   /** The token arrived in the request header: answer in the response header, not a cookie. */
   private viaHeader = false;
@@ -107,7 +105,6 @@ export class StoreSession extends SessionCore {
     const token =
       header !== null && header !== "" ? header : readChunkedCookie(this.io.jar, this.def.cookie.name);
     this.viaHeader = header !== null && header !== "";
-    this.base = parts(this.envelope());
     if (token === undefined || token === "") return this.startFresh(null);
     this.hadToken = true;
     const sealer = await this.runtime.sealer();
@@ -134,7 +131,6 @@ export class StoreSession extends SessionCore {
 
   private invalid(reason: InvalidReason, detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.base = parts(this.envelope());
     this.clearInvalid = clear && !this.viaHeader;
   }
 
@@ -156,13 +152,20 @@ export class StoreSession extends SessionCore {
     return { ok: true, envelope: result, migrated: migrated.migrated };
   }
 
-  /** Makes `envelope` the current and the base state. */
+  /** Makes `envelope` the current and the saved state. */
   private adopt(envelope: PersistedEnvelope): void {
     this.data = envelope.data;
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.markSaved();
-    this.base = parts(this.envelope());
+  }
+
+  /**
+   * The state as loaded or last written, split per top-level key. Decoded from the snapshot only
+   * when needed (a conflict), so the common request pays nothing for it.
+   */
+  private baseParts(): Map<string, string> {
+    return parts(decodeEnvelope(this.snapshot) as PersistedEnvelope);
   }
 
   private writeOptions(): WriteOptions {
@@ -200,7 +203,8 @@ export class StoreSession extends SessionCore {
     if (this.key === null) await this.assignNewId();
     const store = await this.store();
     const key = this.key as string;
-    let envelope = this.envelope();
+    const ours = this.envelope();
+    let envelope = ours;
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const options = this.writeOptions();
       const version = await store.compareAndSet(key, encodeEnvelope(envelope), this.recordVersion, options);
@@ -214,7 +218,7 @@ export class StoreSession extends SessionCore {
         await this.writeToken();
         return;
       }
-      envelope = await this.merge(store, key, envelope);
+      envelope = await this.merge(store, key, ours);
     }
     throw new SatchelError(
       `satchel: session "${this.def.name}" could not be saved: other requests kept changing it. ` +
@@ -240,9 +244,10 @@ export class StoreSession extends SessionCore {
           `(${theirs.reason}); not overwriting it.`,
       );
     }
-    const ourParts = parts(ours);
-    const ourChanges = changedParts(this.base, ourParts);
-    const theirChanges = changedParts(this.base, parts(theirs.envelope));
+    // Both sides are compared with what this request loaded, however many rounds this takes.
+    const base = this.baseParts();
+    const ourChanges = changedParts(base, parts(ours));
+    const theirChanges = changedParts(base, parts(theirs.envelope));
     for (const part of ourChanges)
       if (theirChanges.has(part)) throw new SessionConflictError(this.def.name, part);
     const merged: PersistedEnvelope = { version: this.def.version, data: { ...theirs.envelope.data } };
@@ -257,7 +262,6 @@ export class StoreSession extends SessionCore {
     const messages = ourChanges.has("messages") ? ours.messages : theirs.envelope.messages;
     if (messages !== undefined) merged.messages = messages;
     this.recordVersion = record.version;
-    this.base = parts(theirs.envelope);
     return merged;
   }
 
@@ -283,7 +287,7 @@ export class StoreSession extends SessionCore {
           }
           // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
           const mine = this.envelope();
-          const changed = changedParts(this.base, parts(mine));
+          const changed = changedParts(this.baseParts(), parts(mine));
           current = { ...loaded.envelope };
           if (changed.has("flash")) {
             if (mine.flash === undefined) delete current.flash;
