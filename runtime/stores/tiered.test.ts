@@ -1,0 +1,165 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { SessionStoreUnavailableError } from "../errors.ts";
+import { appendWithRetry, describeStoreConformance } from "./conformance.ts";
+import { createCountingStore } from "./counting.ts";
+import { createMemoryStore } from "./memory.ts";
+import { createPostgresStore } from "./postgres.ts";
+import { createRedisStore } from "./redis.ts";
+import { createTieredStore } from "./tiered.ts";
+import type { SessionStore } from "./types.ts";
+
+const SHARED_PG = "postgres://postgres@127.0.0.1:5432/test";
+const run = randomBytes(4).toString("hex");
+const report = (line: string) => console.info(`[measure] ${line}`);
+const tables: string[] = [];
+const table = (label: string) => {
+  const name = `satchel_test_tiered_${label}_${run}`;
+  tables.push(name);
+  return name;
+};
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: SHARED_PG });
+  await client.connect();
+  for (const name of tables) await client.query(`DROP TABLE IF EXISTS "${name}"`);
+  await client.end();
+});
+
+describeStoreConformance(
+  "tiered(memory over postgres)",
+  () =>
+    createTieredStore({
+      cache: createMemoryStore(),
+      durable: createPostgresStore({ url: SHARED_PG, table: table("mem") }),
+    }),
+  { userIndex: true, report },
+);
+
+describeStoreConformance(
+  "tiered(redis over postgres)",
+  () =>
+    createTieredStore({
+      cache: createRedisStore({
+        url: "redis://127.0.0.1:6379",
+        prefix: `satchel-test-tiered-${run}:`,
+        timeoutMs: 500,
+      }),
+      durable: createPostgresStore({ url: SHARED_PG, table: table("redis") }),
+    }),
+  { userIndex: true, report },
+);
+
+describe("tiered behaviour", () => {
+  const later = () => Date.now() + 60_000;
+  const setup = () => {
+    const cache = createCountingStore(createMemoryStore());
+    const durable = createCountingStore(createMemoryStore());
+    const errors: string[] = [];
+    const store = createTieredStore({ cache, durable, onCacheError: (_e, op) => errors.push(op) });
+    return { cache, durable, store, errors };
+  };
+
+  it("serves repeated reads from the cache without touching the durable store", async () => {
+    const { durable, store } = setup();
+    await store.set("cart:a", "v1", { expiresAt: later() });
+    durable.reset();
+    for (let i = 0; i < 5; i++) expect((await store.get("cart:a"))?.value).toBe("v1");
+    expect(durable.counts().get).toBe(0);
+  });
+
+  it("writes through to the durable store first, with the durable store's version", async () => {
+    const { cache, durable, store } = setup();
+    await durable.set("cart:b", "elsewhere", { expiresAt: later() });
+    await durable.set("cart:b", "elsewhere", { expiresAt: later() });
+    expect(await store.set("cart:b", "mine", { expiresAt: later() })).toBe(3);
+    expect((await durable.inner.get("cart:b"))?.value).toBe("mine");
+    expect(await store.get("cart:b")).toMatchObject({ value: "mine", version: 3 });
+    expect(cache.log().some((line) => line.startsWith("compareAndSet"))).toBe(true);
+  });
+
+  it("fills the cache on a miss, then serves from it", async () => {
+    const { durable, store } = setup();
+    await durable.inner.set("cart:c", "durable only", { expiresAt: later() });
+    durable.reset();
+    expect((await store.get("cart:c"))?.value).toBe("durable only");
+    expect((await store.get("cart:c"))?.value).toBe("durable only");
+    expect(durable.counts().get).toBe(1);
+  });
+
+  it("a stale cache entry heals through a compare-and-set conflict: appends are not lost", async () => {
+    const { durable, store } = setup();
+    await store.set("cart:d", "[]", { expiresAt: later() });
+    // Another node wrote to the durable store; this node's cache still holds the old record.
+    await durable.inner.set("cart:d", JSON.stringify(["from-elsewhere"]), { expiresAt: later() });
+    await appendWithRetry(store, "cart:d", "mine", later());
+    expect(JSON.parse((await durable.inner.get("cart:d"))?.value ?? "[]")).toEqual([
+      "from-elsewhere",
+      "mine",
+    ]);
+    expect(JSON.parse((await store.get("cart:d"))?.value ?? "[]")).toEqual(["from-elsewhere", "mine"]);
+  });
+
+  it("a read racing a delete cannot put the deleted record back into the cache", async () => {
+    const cache = createMemoryStore();
+    const inner = createMemoryStore();
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let slow = false;
+    const durable: SessionStore = {
+      ...inner,
+      async get(key) {
+        const record = await inner.get(key);
+        if (slow) await gate;
+        return record;
+      },
+    };
+    const store = createTieredStore({ cache, durable });
+    await inner.set("cart:e", "doomed", { expiresAt: later() });
+    slow = true;
+    const racingRead = store.get("cart:e"); // misses the cache, has read the record, now waits
+    await new Promise((done) => setTimeout(done, 10));
+    await store.delete("cart:e");
+    open();
+    expect((await racingRead)?.value).toBe("doomed"); // it began before the delete
+    slow = false;
+    expect(await store.get("cart:e")).toBeNull();
+  });
+
+  it("keeps working through the durable store when the cache is down, and reports it", async () => {
+    const durable = createMemoryStore();
+    const down = (operation: string) => () =>
+      Promise.reject(new SessionStoreUnavailableError("redis", operation));
+    const cache: SessionStore = {
+      name: "redis",
+      get: down("get"),
+      set: down("set"),
+      compareAndSet: down("compareAndSet"),
+      delete: down("delete"),
+      touch: down("touch"),
+    };
+    const errors: string[] = [];
+    const store = createTieredStore({ cache, durable, onCacheError: (_e, op) => errors.push(op) });
+    expect(await store.set("cart:f", "v", { expiresAt: later() })).toBe(1);
+    expect((await store.get("cart:f"))?.value).toBe("v");
+    await store.delete("cart:f");
+    expect(await store.get("cart:f")).toBeNull();
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it("durable store errors are the caller's errors", async () => {
+    const failing: SessionStore = {
+      ...createMemoryStore(),
+      name: "postgres",
+      set: () => Promise.reject(new SessionStoreUnavailableError("postgres", "set")),
+    };
+    const store = createTieredStore({ cache: createMemoryStore(), durable: failing });
+    await expect(store.set("cart:g", "v", { expiresAt: later() })).rejects.toMatchObject({
+      store: "postgres",
+      operation: "set",
+    });
+    expect(await store.get("cart:g")).toBeNull();
+  });
+});
