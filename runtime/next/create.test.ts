@@ -343,6 +343,9 @@ describe("sessionProxy: flash shown once by a Server Component", () => {
     expect(response.headers.get("x-middleware-set-cookie")).toMatch(/prefs=/);
     app.serve(fakeRequest({ cookie: cookieHeaderFrom(response.headers.getSetCookie()), readOnly: true }));
     expect((await app.getSession("prefs")).language).toBe("fr");
+    // Route handlers read the forwarded Cookie header instead: it carries the new cookie as well.
+    app.serve(fakeRequest({ cookie: forwardedHeaders(response).get("cookie") ?? "" }));
+    expect((await app.getSession("prefs")).language).toBe("fr");
   });
 
   it("with { csrf: true }, gives every visitor a token cookie a Server Component can read", async () => {

@@ -18,6 +18,7 @@
  */
 import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
+import type { CookieWrite } from "../cookies.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { Satchel } from "../satchel.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
@@ -111,12 +112,30 @@ export function buildSessionProxy<Types>(
 
     await sessions.commit();
 
+    if (answer === undefined) {
+      // Route handlers read the request's Cookie header as it came (Next merges a proxy's Set-Cookie
+      // into cookies() for pages only), so the forwarded header carries the rewritten cookies too.
+      const cookie = cookieHeaderAfter(request, jar.pending());
+      if (cookie === "") forwarded.delete("cookie");
+      else forwarded.set("cookie", cookie);
+    }
     const response =
       answer === undefined ? NextResponse.next({ request: { headers: forwarded } }) : toNextResponse(answer);
     jar.flushTo(response.cookies);
     for (const [name, value] of sessions.responseHeaders) response.headers.set(name, value);
     return response;
   };
+}
+
+/** The request's Cookie header with this request's writes applied (deleted cookies left out). */
+function cookieHeaderAfter(request: NextRequest, writes: readonly CookieWrite[]): string {
+  const values = new Map(request.cookies.getAll().map((cookie) => [cookie.name, cookie.value]));
+  for (const write of writes) {
+    if (write.value === "" || (write.attributes.maxAge ?? 1) <= 0) values.delete(write.name);
+    else values.set(write.name, write.value);
+  }
+  // Encoded the way Next's RequestCookies encodes, so cookies() decodes the same values.
+  return [...values].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("; ");
 }
 
 /** A NextResponse for `answer`, so cookies can be set on it the same way (a copy when needed). */
