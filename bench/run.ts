@@ -11,6 +11,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { lostUpdatesFigure } from "./figures/lost-updates.ts";
 import { sealFigures } from "./figures/seal.ts";
 import { storePathFigure } from "./figures/store-path.ts";
 import type { BenchContext } from "./lib/context.ts";
@@ -31,6 +32,7 @@ interface Figure {
 const FIGURES: Figure[] = [
   { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
+  { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },
 ];
 
 function parse(): { quick: boolean; only: Set<number> | null; out: string } {
