@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineSessions } from "../define.ts";
 import type { SessionHandle } from "../types.ts";
 
-const schema = z.object({ value: z.unknown(), note: z.string().default("") });
+const schema = z.object({ value: z.unknown().optional(), note: z.string().default("") });
 
 export const fuzzConfig = defineSessions({
   blob: {
@@ -27,7 +27,7 @@ export const fuzzConfig = defineSessions({
 });
 
 interface FuzzData {
-  value: unknown;
+  value?: unknown;
   note: string;
 }
 export interface FuzzTypes {
