@@ -1,11 +1,11 @@
-import { existsSync } from "node:fs";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { SessionStoreUnavailableError } from "./errors.ts";
 import { createSatchel } from "./satchel.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
 import { CookieClient, testClock, testSatchel } from "./test-support/harness.ts";
 import { type TestTypes, testConfig } from "./test-support/schema.ts";
+import type { Message, SessionHandle } from "./types.ts";
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -88,21 +88,69 @@ describe("createSatchel", () => {
     expect((await app(new Request("http://x/"))).status).toBe(200);
   });
 
-  // stores/url.ts is written in parallel by the stores engineer; this runs as soon as it exists.
-  const hasUrlResolver = existsSync(new URL("./stores/url.ts", import.meta.url));
-  it.skipIf(!hasUrlResolver)(
-    "resolves a store URL through stores/url.ts when a store session is used",
-    async () => {
-      const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)], store: "memory:" });
-      const app = satchel.handle(async (req, s) => {
+  it("resolves a store URL through stores/url.ts when a store session is used", async () => {
+    const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)], store: "memory:" });
+    const app = satchel.handle(async (req, s) => {
+      const cart = await s.get("cart");
+      if (req.method === "POST") cart.note = "via url";
+      return Response.json({ note: cart.note });
+    });
+    const client = new CookieClient(app);
+    await client.fetch("/", { method: "POST" });
+    expect(await (await client.fetch("/")).json()).toEqual({ note: "via url" });
+    await satchel.close();
+  });
+});
+
+describe("store selection", () => {
+  it("reads SESSION_STORE_URL on first use of a store session", async () => {
+    vi.stubEnv("SESSION_STORE_URL", "memory:");
+    const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)] });
+    const client = new CookieClient(
+      satchel.handle(async (req, s) => {
         const cart = await s.get("cart");
-        if (req.method === "POST") cart.note = "via url";
+        if (req.method === "POST") cart.note = "env";
         return Response.json({ note: cart.note });
-      });
-      const client = new CookieClient(app);
-      await client.fetch("/", { method: "POST" });
-      expect(await (await client.fetch("/")).json()).toEqual({ note: "via url" });
-      await satchel.close();
-    },
-  );
+      }),
+    );
+    await client.fetch("/", { method: "POST" });
+    expect(await (await client.fetch("/")).json()).toEqual({ note: "env" });
+    await satchel.close();
+  });
+
+  it("reports a bad store URL when a store session is first used, not at creation", async () => {
+    const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)], store: "nosuch://x" });
+    const sessions = satchel.fromRequest(new Request("http://x/"));
+    await sessions.get("auth");
+    const cart = await sessions.get("cart");
+    cart.note = "x";
+    await expect(sessions.commit()).rejects.toThrow(/^satchel:/);
+  });
+});
+
+describe("types", () => {
+  it("gives typed handles for an interface of session types (as the generated module declares)", async () => {
+    interface Types {
+      auth: SessionHandle<{ userId: string | null; roles: string[] }, { notice: string }>;
+      cart: SessionHandle<
+        { items: { sku: string; qty: number }[]; note: string; owner: string | null },
+        { added: string },
+        true
+      >;
+    }
+    const { satchel } = testSatchel<Types>(testConfig);
+    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const auth = await sessions.get("auth");
+    expectTypeOf(auth.userId).toEqualTypeOf<string | null>();
+    expectTypeOf(auth.get("roles")).toEqualTypeOf<string[]>();
+    expectTypeOf(auth.flash.notice.read()).toEqualTypeOf<string[]>();
+    expectTypeOf(auth).not.toHaveProperty("messages");
+    const cart = await sessions.get("cart");
+    expectTypeOf(cart.messages.read()).toEqualTypeOf<Message[]>();
+    expectTypeOf(sessions.get).parameter(0).toEqualTypeOf<"auth" | "cart">();
+    // @ts-expect-error a flash payload of the wrong type
+    expect(() => auth.flash.notice.add(5)).toThrow();
+    // @ts-expect-error a field of the wrong type
+    auth.set("userId", 5);
+  });
 });

@@ -102,7 +102,6 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       store =
         typeof given === "string"
           ? // Dynamic, so a cookie-only app (or one using the file store) never loads ioredis or pg.
-            // @ts-expect-error stores/url.ts is being written in parallel; remove this line when it lands.
             import("./stores/url.ts").then(({ resolveStore }) => resolveStore(given))
           : Promise.resolve(given);
       store.catch(() => {
