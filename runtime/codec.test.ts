@@ -239,6 +239,22 @@ describe("packing for cookies", () => {
     }
   });
 
+  it("compresses as well as zlib's defaults despite its smaller window", async () => {
+    const { deflateRawSync } = await import("node:zlib");
+    for (const length of [512, 700, 1500, 3000, 9000, 40_000]) {
+      const text = JSON.stringify(
+        Array.from({ length: Math.ceil(length / 10) }, (_, i) => ({
+          id: (i * 2654435761) % 99991,
+          tag: `t${i % 17}`,
+        })),
+      ).slice(0, length);
+      expect(text).toHaveLength(length);
+      const packed = await packForCookie(text);
+      expect(packed.length - 1, `length ${length}`).toBe(deflateRawSync(text).length);
+      expect(await unpackFromCookie(packed)).toBe(text);
+    }
+  });
+
   it("does not try to deflate short text", async () => {
     const short = "ab".repeat(100); // compressible, but under the threshold
     expect((await packForCookie(short))[0]).toBe(0);

@@ -385,13 +385,19 @@ function withFlag(flag: number, body: Uint8Array): Uint8Array {
 }
 
 async function deflate(raw: Uint8Array): Promise<Uint8Array> {
-  return zlib ? zlib.deflateRawSync(raw) : deflateWithStream(raw);
+  if (!zlib) return deflateWithStream(raw);
+  // A window just big enough for the input compresses exactly as well as the default 32 KiB one
+  // (no match can reach further back than the input's start) and allocates less; same for an
+  // output buffer sized to the input instead of the default 16 KiB.
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(raw.length + 262))));
+  return zlib.deflateRawSync(raw, { windowBits, chunkSize: Math.max(1024, raw.length + 64) });
 }
 
 async function inflate(body: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   if (zlib) {
     try {
-      return zlib.inflateRawSync(body, { maxOutputLength: maxBytes });
+      // Small output chunks: session payloads are a few KiB, the 16 KiB default is mostly waste.
+      return zlib.inflateRawSync(body, { maxOutputLength: maxBytes, chunkSize: 4096 });
     } catch (cause) {
       throw new SatchelError(
         `satchel: session payload could not be inflated (corrupt, or over the ${maxBytes}-byte limit).`,
