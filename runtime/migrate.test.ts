@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineSessions } from "./define.ts";
+import { validateOnRead } from "./handle.ts";
+import { migrateData } from "./migrate.ts";
 import { createSatchel, type SessionTypesShape } from "./satchel.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
@@ -152,3 +156,53 @@ async function snapshot(
   expect(config.sessions.cart?.storage).toBe("store");
   return store.get(await storeKey("cart", opened.plaintext));
 }
+
+describe("migrateData", () => {
+  const chain = defineSessions({
+    s: {
+      storage: "store",
+      schema: z.object({ c: z.number() }),
+      version: 3,
+      migrations: {
+        2: (v1: { a: number }) => ({ b: v1.a + 1 }),
+        3: async (v2: { b: number }) => ({ c: v2.b * 10 }),
+      },
+    },
+  }).sessions.s;
+  const validate = (data: unknown) => validateOnRead(chain, data);
+
+  it("runs each migration in order (sync or async) from the stored version", async () => {
+    expect(await migrateData(chain, 1, { a: 1 }, validate)).toEqual({
+      ok: true,
+      data: { c: 20 },
+      migrated: true,
+    });
+    expect(await migrateData(chain, 2, { b: 5 }, validate)).toEqual({
+      ok: true,
+      data: { c: 50 },
+      migrated: true,
+    });
+    expect(await migrateData(chain, 3, { c: 7 }, validate)).toEqual({
+      ok: true,
+      data: { c: 7 },
+      migrated: false,
+    });
+  });
+
+  it("names why data cannot be used", async () => {
+    expect(await migrateData(chain, 4, {}, validate)).toMatchObject({ ok: false, reason: "newer-version" });
+    expect(await migrateData(chain, 3, { c: "x" }, validate)).toMatchObject({
+      ok: false,
+      reason: "schema-mismatch",
+    });
+    expect(await migrateData(chain, "1", {}, validate)).toMatchObject({
+      ok: false,
+      reason: "schema-mismatch",
+    });
+    expect(await migrateData(chain, 1, null, validate)).toMatchObject({
+      ok: false,
+      reason: "migration-failed",
+      detail: expect.stringMatching(/migration to version 2 threw/),
+    });
+  });
+});
