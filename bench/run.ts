@@ -8,9 +8,11 @@
  *   npm run bench -- --out DIR    write the three files to DIR instead of bench/
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { generatorFigure } from "./figures/generator.ts";
 import { lostUpdatesFigure } from "./figures/lost-updates.ts";
 import { sealFigures } from "./figures/seal.ts";
 import { storePathFigure } from "./figures/store-path.ts";
@@ -33,6 +35,7 @@ const FIGURES: Figure[] = [
   { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
   { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },
+  { numbers: [6], title: "generator: cold gen and watch regeneration", run: generatorFigure },
 ];
 
 function parse(): { quick: boolean; only: Set<number> | null; out: string } {
@@ -57,6 +60,7 @@ function parse(): { quick: boolean; only: Set<number> | null; out: string } {
 async function main(): Promise<void> {
   const args = parse();
   const started = performance.now();
+  const loadAtStart = loadavg()[0] as number;
   const runId = `satchel-bench-${process.pid}-${Date.now().toString(36)}`;
   const tmpDir = join(benchDir, ".tmp", runId);
   await mkdir(tmpDir, { recursive: true });
@@ -106,6 +110,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     quick: args.quick,
+    loadAverage: { start: Number(loadAtStart.toFixed(2)), end: Number((loadavg()[0] as number).toFixed(2)) },
     durationSeconds: Math.round((performance.now() - started) / 1000),
     figures: rows.sort((a, b) => a.figure - b.figure).map(evaluate),
   };

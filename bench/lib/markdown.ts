@@ -43,7 +43,9 @@ export function renderMarkdown(results: Results): string {
     `Command: \`${results.command}\`${results.quick ? " — **quick smoke run: numbers not meaningful**" : ""}`,
   );
   lines.push("");
-  lines.push("Medians of repeated runs after a warm-up; (min–max) of the runs in brackets.");
+  lines.push(
+    `Medians of repeated runs after a warm-up; (min–max) of the runs in brackets. Load average ${results.loadAverage.start} at the start, ${results.loadAverage.end} at the end (${results.durationSeconds} s run).`,
+  );
   lines.push("");
   lines.push("| # | Measure | Unit | satchel | Peers (same run) | satchel vs peer | Target | Result |");
   lines.push("|---|---|---|---|---|---|---|---|");

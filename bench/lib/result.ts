@@ -82,6 +82,8 @@ export interface Results {
   command: string;
   /** `true` for a `--quick` smoke run: numbers are not meaningful. */
   quick: boolean;
+  /** 1-minute load average at the start and the end of the run: how busy the shared machine was. */
+  loadAverage: { start: number; end: number };
   /** Wall-clock seconds the run took. */
   durationSeconds: number;
   figures: FigureResult[];
