@@ -130,6 +130,31 @@ describe("store sessions through the Fetch adapter", () => {
     expect(new Set(items).size).toBe(101);
   });
 
+  it("update() gives up with a clear error when every attempt loses the race", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    // Another writer bumps the record between every read and write of this request.
+    const busy: SessionStore = {
+      ...inner,
+      async compareAndSet(key, value, expected, options) {
+        const current = await inner.get(key);
+        if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
+        return inner.compareAndSet(key, value, expected, options);
+      },
+    };
+    const contended = setup({ store: busy, clock });
+    const sessions = contended.satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await expect(cart.update((d) => ({ ...d, note: "x" }))).rejects.toThrow(
+      /session "cart" update\(\) gave up after \d+ attempts/,
+    );
+  });
+
   it("save() merges concurrent changes to different fields", async () => {
     const { satchel } = setup();
     const client = new CookieClient(cartApp(satchel));
