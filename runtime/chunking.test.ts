@@ -119,16 +119,23 @@ describe("planCookieWrites", () => {
       maxChunks: 4,
     });
     expect(writes.map((w) => serializeCookie(w.name, w.value, w.attributes))).toEqual([
+      "s=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure",
       "s.0=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure",
       "s.1=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure",
     ]);
   });
 
-  it("deleting what is not there writes nothing", () => {
+  it("deleting always expires the plain cookie, and the chunks the jar has", () => {
     const jar = memoryCookieJar("x=1");
-    expect(planCookieWrites({ session: "s", name: "s", value: null, attributes, jar, maxChunks: 4 })).toEqual(
-      [],
-    );
+    expect(
+      summary(planCookieWrites({ session: "s", name: "s", value: null, attributes, jar, maxChunks: 4 })),
+    ).toEqual(["-s"]);
+    const chunked = memoryCookieJar("s.0=a; s.1=b; x=1");
+    expect(
+      summary(
+        planCookieWrites({ session: "s", name: "s", value: null, attributes, jar: chunked, maxChunks: 4 }),
+      ),
+    ).toEqual(["-s", "-s.0", "-s.1"]);
   });
 
   it("throws SessionTooLargeError naming the session and byte count past maxChunks", () => {

@@ -29,7 +29,10 @@ export interface PlanCookieWritesOptions {
   session: string;
   /** Base cookie name; chunks are `name.0`, `name.1`, … */
   name: string;
-  /** The new value (cookie-safe text, e.g. a sealed token), or `null` to delete it and its chunks. */
+  /**
+   * The new value (cookie-safe text, e.g. a sealed token), or `null` to delete: the plain cookie
+   * is always expired, chunks when the jar has them.
+   */
   value: string | null;
   /** Attributes of every cookie written (expiries reuse path and domain). */
   attributes: CookieAttributes;
@@ -57,7 +60,9 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
     writes.push({ name: cookieName, value: "", attributes: expiredAttributes(attributes) });
 
   if (value === null) {
-    if (jar.get(name) !== undefined) expire(name);
+    // The plain cookie is expired even when this request did not send it: a deletion must not
+    // depend on the browser having sent the cookie on this particular path.
+    expire(name);
     for (const index of present) expire(`${name}.${index}`);
     return writes;
   }
