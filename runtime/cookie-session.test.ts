@@ -246,6 +246,7 @@ describe("cookie sessions through the Fetch adapter", () => {
       satchel.handle(async (req, sessions) => {
         const auth = await sessions.get("auth");
         if (req.method === "POST") auth.roles = roles;
+        if (req.method === "PUT") auth.roles = ["one"];
         return Response.json({ n: auth.roles.length });
       }),
     );
@@ -253,5 +254,11 @@ describe("cookie sessions through the Fetch adapter", () => {
     expect(client.lastSetCookie.length).toBeGreaterThan(1);
     expect([...client.cookies.keys()].every((n) => n.startsWith("auth."))).toBe(true);
     expect(await (await client.fetch("/")).json()).toEqual({ n: 400 });
+    const chunks = [...client.cookies.keys()];
+    // Shrinking back to one cookie expires every chunk the browser holds.
+    await client.fetch("/shrink", { method: "PUT" });
+    expect(client.lastSetCookie.filter((line) => /Max-Age=0/.test(line))).toHaveLength(chunks.length);
+    expect([...client.cookies.keys()]).toEqual(["auth"]);
+    expect(await (await client.fetch("/")).json()).toEqual({ n: 1 });
   });
 });

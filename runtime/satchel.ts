@@ -34,7 +34,7 @@ export interface SatchelOptions {
    * Where store sessions live: a store object, or a URL (`redis://`, `postgres://`, `memcached://`,
    * `memory:`, `file:`). Default: `SESSION_STORE_URL`, else the file store in `.data/sessions`.
    */
-  store?: SessionStore | string;
+  store?: SessionStore | string | URL;
   /** Hears every unusable cookie or record (the session started fresh instead). Default: ignore. */
   onInvalid?: (report: InvalidReport) => void;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
@@ -99,11 +99,12 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   const getStore = (): Promise<SessionStore> => {
     if (store === undefined) {
       const given = options.store ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
+      const url = typeof given === "string" ? given : given instanceof URL ? given.href : null;
       store =
-        typeof given === "string"
+        url !== null
           ? // Dynamic, so a cookie-only app (or one using the file store) never loads ioredis or pg.
-            import("./stores/url.ts").then(({ resolveStore }) => resolveStore(given))
-          : Promise.resolve(given);
+            import("./stores/url.ts").then(({ resolveStore }) => resolveStore(url))
+          : Promise.resolve(given as SessionStore);
       store.catch(() => {
         store = undefined; // a later request may retry a failed connection
       });
