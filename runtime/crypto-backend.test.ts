@@ -32,6 +32,20 @@ describe("backend selection", () => {
   });
 });
 
+describe("without node:crypto (edge runtimes)", () => {
+  it("finds no node:crypto and falls back to WebCrypto", () => {
+    const proc = process as unknown as { getBuiltinModule?: unknown };
+    const original = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined;
+    try {
+      expect(loadNodeCrypto()).toBeUndefined();
+    } finally {
+      proc.getBuiltinModule = original;
+    }
+    expect(loadNodeCrypto()).toBeDefined();
+  });
+});
+
 describe.each(backends)("%s backend", (_name, backend) => {
   it("encrypts and decrypts with associated data", async () => {
     const key = await backend.deriveKey(secret, salt, info, "aes-gcm");

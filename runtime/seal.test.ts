@@ -155,6 +155,19 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     );
   });
 
+  it("binds any session name, including non-ASCII ones", async () => {
+    const token = await sealer.seal("panier-é", payload, times);
+    expect((await sealer.unseal("panier-é", token, NOW)).ok).toBe(true);
+    expectReason(await sealer.unseal("panier-e", token, NOW), "tampered");
+  });
+
+  it("refuses tokens longer than maxTokenLength as malformed", async () => {
+    const strict = createSealer([NEW], { backend, maxTokenLength: 100 });
+    const token = await strict.seal("auth", payload, times);
+    expect(token.length).toBeGreaterThan(100);
+    expectReason(await strict.unseal("auth", token, NOW), "malformed");
+  });
+
   it("seals an empty payload", async () => {
     const token = await sealer.seal("auth", new Uint8Array(0), times);
     const result = await sealer.unseal("auth", token, NOW);
