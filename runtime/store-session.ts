@@ -168,7 +168,8 @@ export class StoreSession extends SessionCore {
     return parts(decodeEnvelope(this.snapshot) as PersistedEnvelope);
   }
 
-  private writeOptions(): WriteOptions {
+  /** Expiry and user of a record about to be written with `data`. */
+  private writeOptions(data: Record<string, unknown>): WriteOptions {
     const now = this.ctx.now();
     const times = this.times ?? sealTimesFor(this.def, now, null, false);
     const absoluteEndsAt = times.absoluteExpiresAt * 1000;
@@ -176,7 +177,7 @@ export class StoreSession extends SessionCore {
     const expiresAt = idle === null ? absoluteEndsAt : Math.min(absoluteEndsAt, now + idle * 1000);
     const options: WriteOptions = { expiresAt };
     const field = this.def.userField;
-    const user = field === undefined ? undefined : this.data[field];
+    const user = field === undefined ? undefined : data[field];
     if (user !== undefined && user !== null) options.userId = String(user);
     return options;
   }
@@ -206,7 +207,7 @@ export class StoreSession extends SessionCore {
     const ours = this.envelope();
     let envelope = ours;
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-      const options = this.writeOptions();
+      const options = this.writeOptions(envelope.data);
       const version = await store.compareAndSet(key, encodeEnvelope(envelope), this.recordVersion, options);
       if (version !== null) {
         this.recordVersion = version;
@@ -302,7 +303,7 @@ export class StoreSession extends SessionCore {
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
       this.data = next.data;
-      const options = this.writeOptions();
+      const options = this.writeOptions(next.data);
       const version = await store.compareAndSet(key, encodeEnvelope(next), expected, options);
       if (version !== null) {
         this.recordVersion = version;
@@ -343,7 +344,7 @@ export class StoreSession extends SessionCore {
     const envelope = this.envelope();
     await this.assignNewId();
     const store = await this.store();
-    const options = this.writeOptions();
+    const options = this.writeOptions(envelope.data);
     const version = await store.compareAndSet(this.key as string, encodeEnvelope(envelope), null, options);
     if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
     // The new record exists before the old one goes, so a failure in between loses nothing.
@@ -388,7 +389,7 @@ export class StoreSession extends SessionCore {
       this.times !== null &&
       touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
     ) {
-      const options = this.writeOptions();
+      const options = this.writeOptions(this.data);
       await (await this.store()).touch(this.key, options.expiresAt);
       this.recordExpiresAt = options.expiresAt;
     } else if (this.clearInvalid && this.hadToken) {
