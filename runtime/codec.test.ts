@@ -44,6 +44,12 @@ describe("envelope", () => {
     expect("maybe" in backData).toBe(true);
   });
 
+  it("reports data superjson refuses as a satchel error", () => {
+    expect(() => encodeEnvelope({ version: 1, data: { constructor: 1 } })).toThrow(
+      /^satchel: session data cannot be serialized/,
+    );
+  });
+
   it("omits absent flash and messages", () => {
     expect(decodeEnvelope(encodeEnvelope({ version: 1, data: { a: 1 } }))).toStrictEqual({
       version: 1,

@@ -21,9 +21,24 @@ export interface Envelope {
   messages?: Message[];
 }
 
-/** Envelope → superjson text. */
+/**
+ * Envelope → superjson text.
+ * @throws SatchelError when superjson refuses the data (e.g. a key named `constructor`).
+ */
 export function encodeEnvelope(envelope: Envelope): string {
-  return fastSuperjsonStringify(envelope) ?? superjson.stringify(envelope);
+  const fast = fastSuperjsonStringify(envelope);
+  if (fast !== undefined) return fast;
+  try {
+    return superjson.stringify(envelope);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SatchelError(
+      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 // ---- a fast path to superjson text ------------------------------------------------------------
