@@ -5,7 +5,16 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -24,6 +33,20 @@ const lockDir = join(appDir, ".next", "test.lock");
 export const TEST_SECRET = "test-secret-for-the-example-app-0123456789abcdef";
 
 const BUILD_TIMEOUT_MS = 300_000;
+/** For `beforeAll`: a build on a busy 2-core machine, plus the server start. */
+export const BUILD_AND_START_MS = BUILD_TIMEOUT_MS + 120_000;
+
+/** Children still running; killed if the test process exits first (a timed-out hook, Ctrl-C). */
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
 
 function walk(dir: string, skip: (path: string) => boolean, out: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -41,9 +64,8 @@ function sourceStamp(): string {
     join(root, "node_modules", "next", "package.json"),
   ];
   const skip = (path: string) =>
-    /(^|\/)(\.next|node_modules|tests|\.data)$/.test(path) ||
-    path.endsWith(".test.ts") ||
-    path.endsWith("next-env.d.ts");
+    /(^|\/)(\.next|node_modules|tests|test-support|\.data)$/.test(path) ||
+    /(\.test\.ts|\.test-d\.ts|next-env\.d\.ts|\.tsbuildinfo)$/.test(path);
   walk(appDir, skip, files);
   walk(join(root, "runtime"), skip, files);
   walk(join(root, "generated"), skip, files);
@@ -74,16 +96,18 @@ function pidAlive(pid: number): boolean {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin, ...args], {
-      cwd: root,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = track(
+      spawn(process.execPath, [nextBin, ...args], {
+        cwd: root,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk;
     });
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk;
     });
     const timer = setTimeout(() => {
@@ -112,13 +136,21 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** Builds the app unless an up-to-date build exists; concurrent callers wait for one build. */
 export async function ensureBuilt(): Promise<void> {
+  const debug = process.env.SATCHEL_DEBUG_BUILD
+    ? (m: string) => console.error(`[ensureBuilt ${process.pid}] ${m}`)
+    : () => {};
   const deadline = Date.now() + BUILD_TIMEOUT_MS;
   mkdirSync(join(appDir, ".next"), { recursive: true });
+  let waited = false;
   for (;;) {
-    if (readStamp() === sourceStamp()) return;
+    const stamp = readStamp();
+    if (stamp === sourceStamp()) return debug("up to date");
+    // A build another test file just finished is good enough, even if a source changed since.
+    if (waited && stamp !== null && !existsSync(lockDir)) return debug("built by another test file");
     try {
       mkdirSync(lockDir);
     } catch {
+      waited = true;
       // Another test file is building; a lock left by a dead process is removed.
       let owner = Number.NaN;
       try {
@@ -131,10 +163,11 @@ export async function ensureBuilt(): Promise<void> {
     }
     try {
       writeFileSync(join(lockDir, "pid"), String(process.pid));
-      const stamp = sourceStamp();
+      const sources = sourceStamp();
+      debug("building");
       const { code, output } = await run(["build", appDir], baseEnv());
       if (code !== 0) throw new Error(`next build failed:\n${output}`);
-      writeFileSync(stampFile, stamp);
+      writeFileSync(stampFile, sources);
       return;
     } finally {
       rmSync(lockDir, { recursive: true, force: true });
@@ -170,10 +203,12 @@ export async function startApp(): Promise<RunningApp> {
   await ensureBuilt();
   const port = await freePort();
   const workDir = mkdtempSync(join(tmpdir(), "satchel-next-app-"));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [nextBin, "start", appDir, "--port", String(port), "--hostname", "127.0.0.1"],
-    { cwd: workDir, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"] },
+  const child = track(
+    spawn(process.execPath, [nextBin, "start", appDir, "--port", String(port), "--hostname", "127.0.0.1"], {
+      cwd: workDir,
+      env: baseEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {

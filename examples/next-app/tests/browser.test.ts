@@ -1,0 +1,172 @@
+/**
+ * End to end in a real browser: Debian's Chromium driven by playwright-core, against the built app
+ * served by `next start`. Server actions, redirects, the proxy's flash hand-off and cookies all run
+ * exactly as they do for a user.
+ */
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let app: RunningApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+}, BUILD_AND_START_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ baseURL: app.url });
+  context.setDefaultTimeout(15_000);
+  page = await context.newPage();
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+async function logIn(username: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+const flash = () => page.getByTestId("flash");
+
+describe("login", () => {
+  it("signs in, shows the flash once on /, and not again after a reload", async () => {
+    await logIn("alice", "wonderland");
+    await page.waitForURL(`${app.url}/`);
+    await expect.poll(() => flash().allTextContents()).toEqual(["Successfully logged in as Alice"]);
+    expect(await page.getByTestId("signed-in").textContent()).toContain("Alice");
+    expect(await page.getByTestId("user").textContent()).toBe("Alice");
+
+    await page.reload();
+    await page.getByTestId("signed-in").waitFor();
+    expect(await flash().count()).toBe(0);
+    expect(await page.getByTestId("signed-in").textContent()).toContain("Alice");
+
+    // The auth cookie is HttpOnly: scripts on the page cannot read it.
+    const auth = (await context.cookies()).find((c) => c.name === "auth");
+    expect(auth?.httpOnly).toBe(true);
+    expect(await page.evaluate(() => document.cookie)).not.toContain("auth=");
+  });
+
+  it("flashes 'Invalid username/password' on /login for a wrong password, once", async () => {
+    await logIn("alice", "wrong");
+    await page.waitForURL(`${app.url}/login`);
+    await expect
+      .poll(() => page.getByTestId("flash-error").allTextContents())
+      .toEqual(["Invalid username/password"]);
+    await page.reload();
+    await page.getByLabel("Username").waitFor();
+    expect(await page.getByTestId("flash-error").count()).toBe(0);
+    await page.goto("/");
+    await page.getByTestId("signed-out").waitFor();
+  });
+
+  it("logs out: auth is cleared and a notice flashed", async () => {
+    await logIn("bob", "builder");
+    await page.waitForURL(`${app.url}/`);
+    await page.getByTestId("signed-in").waitFor();
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByTestId("signed-out").waitFor();
+    await expect.poll(() => flash().allTextContents()).toEqual(["Goodbye, Bob. You have been logged out."]);
+    await page.reload();
+    await page.getByTestId("signed-out").waitFor();
+    expect(await flash().count()).toBe(0);
+    expect(await page.getByTestId("user").count()).toBe(0);
+  });
+});
+
+describe("cart", () => {
+  it("adds and removes products with server actions; the count in the header follows", async () => {
+    await page.goto("/cart");
+    await page.getByTestId("cart-empty").waitFor();
+    expect(await page.getByTestId("cart-count").textContent()).toBe("0");
+    await page.getByTestId("add-apple").click();
+    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("1");
+    await page.getByTestId("add-bread").click();
+    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("2");
+    await page.getByTestId("add-apple").click();
+    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("3");
+    expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
+      expect.stringContaining("apple x2"),
+      expect.stringContaining("bread"),
+    ]);
+    await page.getByTestId("remove-apple").click();
+    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("1");
+    // Kept across a reload and on other pages.
+    await page.goto("/");
+    expect(await page.getByTestId("cart-count").textContent()).toBe("1");
+    await page.goto("/cart");
+    expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
+      expect.stringContaining("bread"),
+    ]);
+  });
+});
+
+describe("language", () => {
+  it("switches the interface language on every page and keeps it", async () => {
+    await page.goto("/");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page.getByLabel("Language").selectOption("de");
+    await page.getByTestId("set-language").click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("de");
+    await expect.poll(() => page.getByTestId("cart-link").textContent()).toContain("Warenkorb");
+    await page.goto("/login");
+    await page.getByRole("heading", { name: "Anmelden" }).waitFor();
+    await page.goto("/cart");
+    await page.getByText("Ihr Warenkorb ist leer.").waitFor();
+    await page.getByLabel("Sprache").selectOption("fr");
+    await page.getByTestId("set-language").click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("fr");
+    await page.reload();
+    await page.getByText("Votre panier est vide.").waitFor();
+  });
+});
+
+describe("tampered cookies", () => {
+  it("render the pages with fresh sessions instead of failing", async () => {
+    await logIn("alice", "wonderland");
+    await page.waitForURL(`${app.url}/`);
+    await page.getByTestId("signed-in").waitFor();
+    const cookies = await context.cookies();
+    const auth = cookies.find((c) => c.name === "auth");
+    expect(auth).toBeDefined();
+    const value = auth?.value ?? "";
+    const flipped = value.slice(0, 20) + (value[20] === "A" ? "B" : "A") + value.slice(21);
+    await context.addCookies([
+      { ...(auth as (typeof cookies)[number]), value: flipped },
+      { name: "cart", value: "garbage", url: app.url },
+      { name: "prefs", value: "%00%ff", url: app.url },
+    ]);
+    for (const path of ["/", "/cart", "/login"]) {
+      const response = await page.goto(path);
+      expect(response?.status(), path).toBe(200);
+    }
+    await page.goto("/");
+    await page.getByTestId("signed-out").waitFor();
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+  });
+});

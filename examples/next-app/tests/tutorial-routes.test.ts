@@ -1,0 +1,135 @@
+/**
+ * The seeds' tutorial routes over plain HTTP, with a cookie jar like curl's, against the built app
+ * served by `next start` (file store in a temporary directory).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
+import { CookieJar } from "./cookie-jar.ts";
+
+let app: RunningApp;
+
+beforeAll(async () => {
+  app = await startApp();
+}, BUILD_AND_START_MS);
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function text(response: Response): Promise<string> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+  return response.text();
+}
+
+describe("GET /session-test (the cart, a store session)", () => {
+  it("adds and removes products, listing them in the order added", async () => {
+    const jar = new CookieJar();
+    const get = async (query: string) => text(await jar.fetch(`${app.url}/session-test${query}`));
+    expect(await get("")).toBe("The cart is empty.");
+    expect(await get("?add-product=foo")).toBe("Products in cart: foo");
+    expect(await get("?add-product=bar")).toBe("Products in cart: foo, bar");
+    expect(await get("")).toBe("Products in cart: foo, bar");
+    expect(await get("?remove-product=foo")).toBe("Products in cart: bar");
+    expect(await get("?remove-product=bar")).toBe("The cart is empty.");
+    // Another client has its own cart.
+    expect(await text(await new CookieJar().fetch(`${app.url}/session-test`))).toBe("The cart is empty.");
+  });
+
+  it("keeps all of 50 concurrent adds to one cart", async () => {
+    const jar = new CookieJar();
+    expect(await text(await jar.fetch(`${app.url}/session-test?add-product=seed`))).toBe(
+      "Products in cart: seed",
+    );
+    const cookie = jar.header();
+    const names = Array.from({ length: 50 }, (_, i) => `p${i}`);
+    const responses = await Promise.all(
+      names.map((name) => fetch(`${app.url}/session-test?add-product=${name}`, { headers: { cookie } })),
+    );
+    for (const response of responses) expect(response.status).toBe(200);
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    const listed = (await text(await jar.fetch(`${app.url}/session-test`)))
+      .replace("Products in cart: ", "")
+      .split(", ");
+    expect(listed[0]).toBe("seed");
+    expect(listed).toHaveLength(51);
+    expect(new Set(listed)).toEqual(new Set(["seed", ...names]));
+  });
+
+  it("carries the cart in the x-cart-session header for clients without cookies", async () => {
+    const jar = new CookieJar();
+    await text(await jar.fetch(`${app.url}/session-test?add-product=foo`));
+    const token = jar.get("cart") as string;
+    expect(token).toBeTruthy();
+    const viaHeader = await fetch(`${app.url}/session-test?add-product=bar`, {
+      headers: { "x-cart-session": token },
+    });
+    expect(await text(viaHeader)).toBe("Products in cart: foo, bar");
+    expect(viaHeader.headers.getSetCookie().filter((c) => c.startsWith("cart="))).toEqual([]);
+    // An unusable token starts a new cart; its token comes back in the response header.
+    const fresh = await fetch(`${app.url}/session-test?add-product=baz`, {
+      headers: { "x-cart-session": "bogus" },
+    });
+    expect(await text(fresh)).toBe("Products in cart: baz");
+    const newToken = fresh.headers.get("x-cart-session") as string;
+    expect(newToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const again = await fetch(`${app.url}/session-test`, { headers: { "x-cart-session": newToken } });
+    expect(await text(again)).toBe("Products in cart: baz");
+  });
+});
+
+describe("GET /flash-test", () => {
+  it("says none were set, then shows the flash set by the previous request, once", async () => {
+    const jar = new CookieJar();
+    const get = async () => text(await jar.fetch(`${app.url}/flash-test`));
+    expect(await get()).toBe("No flash messages were set.");
+    expect(await get()).toBe("I am a flash message. I was set during the previous request!");
+    expect(await get()).toBe("No flash messages were set.");
+    expect(await get()).toBe("I am a flash message. I was set during the previous request!");
+  });
+
+  it("ignores a flash hand-off header sent by the client", async () => {
+    const jar = new CookieJar();
+    const forged = await jar.fetch(`${app.url}/flash-test`, {
+      headers: { "x-satchel-flash": "v1.e30.AAAA" },
+    });
+    expect(await text(forged)).toBe("No flash messages were set.");
+  });
+});
+
+describe("GET /session-key-test", () => {
+  it("has no key at first, then reads back what the first request stored", async () => {
+    const jar = new CookieJar();
+    expect(await text(await jar.fetch(`${app.url}/session-key-test`))).toBe(
+      "Session does not have a test key.",
+    );
+    expect(await text(await jar.fetch(`${app.url}/session-key-test`))).toBe("I am stored in the session!");
+    expect(await text(await jar.fetch(`${app.url}/session-key-test`))).toBe("I am stored in the session!");
+  });
+});
+
+describe("tampered or garbage cookies", () => {
+  it("never give a 500: every route answers with a fresh session", async () => {
+    const real = new CookieJar();
+    await text(await real.fetch(`${app.url}/session-test?add-product=foo`));
+    await text(await real.fetch(`${app.url}/session-key-test`));
+    const flip = (value: string) => value.slice(0, 10) + (value[10] === "A" ? "B" : "A") + value.slice(11);
+    const cookies = [
+      "cart=garbage; prefs=%%%; auth=x",
+      `cart=${flip(real.get("cart") as string)}; prefs=${flip(real.get("prefs") as string)}`,
+      `cart=${real.get("prefs")}`, // a prefs token replayed as cart
+      `auth=${"A".repeat(5000)}`,
+    ];
+    for (const cookie of cookies) {
+      const cart = await fetch(`${app.url}/session-test`, { headers: { cookie } });
+      expect(await text(cart)).toBe("The cart is empty.");
+      const key = await fetch(`${app.url}/session-key-test`, { headers: { cookie } });
+      expect(await text(key)).toBe("Session does not have a test key.");
+      for (const page of ["/", "/cart", "/login"]) {
+        const response = await fetch(`${app.url}${page}`, { headers: { cookie } });
+        expect(response.status, `${page} with ${cookie.slice(0, 40)}`).toBe(200);
+        await response.arrayBuffer();
+      }
+    }
+  });
+});
