@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SessionConflictError } from "./errors.ts";
+import { createSatchel } from "./satchel.ts";
 import { storeKey } from "./store-session.ts";
 import { createCountingStore } from "./stores/counting.ts";
 import { createMemoryStore } from "./stores/memory.ts";
@@ -271,4 +272,42 @@ describe("store sessions through the Fetch adapter", () => {
       "cart:66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
     );
   });
+});
+
+describe("store sessions on real servers (127.0.0.1)", () => {
+  const urls = {
+    redis: "redis://127.0.0.1:6379/0?prefix=satchel-core-test:",
+    postgres: "postgres://postgres@127.0.0.1:5432/test?table=satchel_core_test",
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    it(`keeps all 100 concurrent update() appends on ${name}`, async () => {
+      const satchel = createSatchel<TestTypes>(testConfig, { secrets: [SECRET_A], store: url });
+      const app = satchel.handle(async (req, sessions) => {
+        const cart = await sessions.get("cart");
+        const sku = new URL(req.url).searchParams.get("sku");
+        if (sku !== null) {
+          await cart.update((data) => {
+            data.items.push({ sku, qty: 1 });
+            return undefined;
+          });
+        }
+        if (req.method === "DELETE") await cart.destroy();
+        return Response.json({ items: cart.items.length });
+      });
+      const client = new CookieClient(app);
+      try {
+        await client.fetch("/?sku=first");
+        const cookie = client.cookieHeader();
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            app(new Request(`http://x/?sku=s${i}`, { headers: { cookie } })),
+          ),
+        );
+        expect(await (await client.fetch("/")).json()).toEqual({ items: 101 });
+        await client.fetch("/", { method: "DELETE" });
+      } finally {
+        await satchel.close();
+      }
+    });
+  }
 });
