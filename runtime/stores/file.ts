@@ -9,9 +9,10 @@
  * - Expired records are never returned; `sweep()` (also on an unref'd interval) deletes them.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { FileHandle } from "node:fs/promises";
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { closeSync, fsync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { link, mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { SatchelError, SessionStoreUnavailableError } from "../errors.ts";
 import { asUnavailable } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
@@ -54,6 +55,8 @@ const RECORD = ".json";
 const LOCK = ".lock";
 /** Temp and broken-lock files older than this are leftovers of a crash. */
 const LEFTOVER_MS = 60_000;
+
+const fsyncAsync = promisify(fsync);
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
@@ -121,10 +124,16 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     sweepTimer.unref();
   };
 
+  /**
+   * Reads and small metadata calls (lock create/remove, rename) are synchronous on purpose: they take
+   * microseconds on a local disk, while a thread-pool round trip takes milliseconds on a busy machine,
+   * and every millisecond a hot key's write takes is a window for compare-and-set conflicts. fsync,
+   * which can take milliseconds, stays asynchronous.
+   */
   async function readRecordFile(path: string): Promise<FileRecord | null> {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = readFileSync(path, "utf8");
     } catch (error) {
       if (errorCode(error) === "ENOENT") return null;
       throw error;
@@ -138,37 +147,42 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     }
   }
 
+  /** fsync the directory, so a delete (a destroyed or revoked session) survives a power loss. */
   async function syncDir(): Promise<void> {
     if (!durable) return;
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await open(dir, "r");
-      await handle.sync();
+      fd = openSync(dir, "r");
+      await fsyncAsync(fd);
     } catch (error) {
-      // Some filesystems refuse fsync on directories; the rename itself is still atomic.
+      // Some filesystems refuse fsync on directories; the unlink itself has happened.
       if (errorCode(error) !== "EINVAL" && errorCode(error) !== "EISDIR") throw error;
     } finally {
-      await handle?.close();
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
+  /**
+   * Temp file, write, fsync, rename. The rename is atomic, so readers see the old record or the new
+   * one. The directory is not fsync'd: after a power loss the rename may be lost, which leaves the
+   * previous whole record — never a partial one.
+   */
   async function writeRecordFile(path: string, record: FileRecord): Promise<void> {
     await ensureDir();
     const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-    let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, "wx", 0o600);
-      await handle.writeFile(JSON.stringify(record), "utf8");
-      if (durable) await handle.sync();
-      await handle.close();
-      handle = undefined;
-      await rename(temp, path);
+      const fd = openSync(temp, "wx", 0o600);
+      try {
+        writeSync(fd, JSON.stringify(record));
+        if (durable) await fsyncAsync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
     } catch (error) {
-      await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw error;
     }
-    await syncDir();
   }
 
   /** Break a lock left by a dead process or older than `staleLockMs`, without breaking a fresh one. */
@@ -206,11 +220,11 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     const deadline = Date.now() + lockTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const handle = await open(lockPath, "wx", 0o600);
+        const fd = openSync(lockPath, "wx", 0o600);
         try {
-          await handle.writeFile(token, "utf8");
+          writeSync(fd, token);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
         return token;
       } catch (error) {
@@ -232,23 +246,44 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     }
   }
 
-  async function releaseLock(lockPath: string, token: string): Promise<void> {
+  async function releaseLock(lockPath: string, token: string, acquiredAt: number): Promise<void> {
+    // A lock held for less than half the stale age cannot have been broken by anyone: just remove it.
+    // An older one may have been broken and re-taken, so remove it only if it is still ours.
+    if (Date.now() - acquiredAt < staleLockMs / 2) {
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // Already gone.
+      }
+      return;
+    }
     const current = await readFile(lockPath, "utf8").catch(() => null);
     if (current === token) await unlink(lockPath).catch(() => undefined);
   }
 
   /** Run `fn` holding the key's lock: queued in-process first, then the cross-process lock file. */
-  function withLock<T>(key: string, operation: string, fn: (path: string) => Promise<T>): Promise<T> {
+  function withLock<T>(
+    key: string,
+    operation: string,
+    fn: (path: string) => Promise<T>,
+    /** Runs at our turn in the in-process queue, before the lock file; a non-undefined result is returned as is. */
+    precheck?: (path: string) => Promise<T | undefined>,
+  ): Promise<T> {
     const base = join(dir, fileNameFor(key));
     const previous = queues.get(base) ?? Promise.resolve();
     const run = previous.then(async () => {
+      if (precheck) {
+        const early = await precheck(base + RECORD);
+        if (early !== undefined) return early;
+      }
       await ensureDir();
       const lockPath = base + LOCK;
       const token = await acquireLock(lockPath, operation);
+      const acquiredAt = Date.now();
       try {
         return await fn(base + RECORD);
       } finally {
-        await releaseLock(lockPath, token);
+        await releaseLock(lockPath, token, acquiredAt);
       }
     });
     const tail = run.catch(() => undefined);
@@ -334,17 +369,34 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
         return version;
       });
     },
-    compareAndSet(key, value, expectedVersion, options) {
+    async compareAndSet(key, value, expectedVersion, options) {
       checkOpen("compareAndSet");
       startSweeper();
-      return withLock(key, "compareAndSet", async (path) => {
-        const current = await readRecordFile(path);
+      const conflicts = (current: FileRecord | null) => {
         const alive = live(current);
-        if (expectedVersion === null ? alive !== null : alive?.version !== expectedVersion) return null;
-        const version = (current?.version ?? 0) + 1;
-        await writeRecordFile(path, recordFor(key, value, version, options));
-        return version;
+        return expectedVersion === null ? alive !== null : alive?.version !== expectedVersion;
+      };
+      // Record files are replaced by atomic renames, so an unlocked read is a consistent snapshot: if
+      // it already shows another version, the compare-and-set fails right now. Losers of a race then
+      // neither queue nor lock, which keeps a hot key's queue short.
+      const path = join(dir, fileNameFor(key) + RECORD);
+      const early = await readRecordFile(path).catch((error: unknown) => {
+        throw asUnavailable("file", "compareAndSet", error);
       });
+      if (conflicts(early)) return null;
+      return withLock(
+        key,
+        "compareAndSet",
+        async (lockedPath) => {
+          const current = await readRecordFile(lockedPath);
+          if (conflicts(current)) return null;
+          const version = (current?.version ?? 0) + 1;
+          await writeRecordFile(lockedPath, recordFor(key, value, version, options));
+          return version;
+        },
+        async (queuedPath) =>
+          (conflicts(await readRecordFile(queuedPath)) ? null : undefined) as number | null | undefined,
+      );
     },
     delete(key) {
       checkOpen("delete");

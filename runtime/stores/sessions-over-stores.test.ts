@@ -1,0 +1,210 @@
+/**
+ * The session engine over every store backend: no lost updates under 100 concurrent update()
+ * calls, the lazy round-trip rules (counted with counting.ts), and "log out everywhere".
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Satchel } from "../satchel.ts";
+import { CookieClient, type TestClock, testClock, testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import { type CountingStore, createCountingStore } from "./counting.ts";
+import { createFileStore } from "./file.ts";
+import { createMemcachedStore } from "./memcached.ts";
+import { createMemoryStore } from "./memory.ts";
+import { createPostgresStore } from "./postgres.ts";
+import { createRedisStore } from "./redis.ts";
+import { startMemcached, startRedisCluster, tempDir } from "./test-support/servers.ts";
+import { createTieredStore } from "./tiered.ts";
+import type { SessionStore } from "./types.ts";
+
+const SHARED_PG = "postgres://postgres@127.0.0.1:5432/test";
+const run = randomBytes(4).toString("hex");
+const report = (line: string) => console.info(`[measure] ${line}`);
+
+/** Servers and tables shared by the backends below; started once, stopped in afterAll. */
+const shared: { memcachedUrl?: string; clusterPorts?: number[] } = {};
+const cleanups: Array<() => Promise<unknown>> = [];
+const tables: string[] = [];
+const table = (label: string) => {
+  const name = `satchel_test_sos_${label}_${run}`;
+  tables.push(name);
+  return name;
+};
+
+beforeAll(async () => {
+  const memcached = await startMemcached();
+  cleanups.push(memcached.cleanup);
+  shared.memcachedUrl = memcached.url;
+  const cluster = await startRedisCluster();
+  cleanups.push(cluster.cleanup);
+  shared.clusterPorts = cluster.ports;
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  const client = new pg.Client({ connectionString: SHARED_PG });
+  await client.connect();
+  for (const name of tables) await client.query(`DROP TABLE IF EXISTS "${name}"`);
+  await client.end();
+});
+
+/** Each backend, built over the test clock (so expiry and touchAfter follow it). */
+const backends: Array<{
+  name: string;
+  userIndex: boolean;
+  make: (now: () => number) => Promise<SessionStore>;
+}> = [
+  { name: "memory", userIndex: true, make: async (now) => createMemoryStore({ now }) },
+  {
+    name: "file",
+    userIndex: true,
+    make: async (now) => {
+      const dir = await tempDir("sos-file");
+      cleanups.push(dir.cleanup);
+      return createFileStore({ dir: dir.path, now, sweepIntervalMs: 0 });
+    },
+  },
+  {
+    name: "redis",
+    userIndex: true,
+    make: async (now) =>
+      createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-sos-${run}:`, now }),
+  },
+  {
+    name: "redis cluster",
+    userIndex: true,
+    make: async (now) =>
+      createRedisStore({ clusterNodes: (shared.clusterPorts ?? []).map((port) => `127.0.0.1:${port}`), now }),
+  },
+  {
+    name: "postgres",
+    userIndex: true,
+    make: async (now) => createPostgresStore({ url: SHARED_PG, table: table("pg"), now, sweepIntervalMs: 0 }),
+  },
+  {
+    name: "memcached",
+    userIndex: false,
+    make: async (now) => createMemcachedStore({ url: shared.memcachedUrl ?? "", now }),
+  },
+  {
+    name: "tiered(memory over postgres)",
+    userIndex: true,
+    make: async (now) =>
+      createTieredStore({
+        cache: createMemoryStore({ now }),
+        durable: createPostgresStore({ url: SHARED_PG, table: table("tiered"), now, sweepIntervalMs: 0 }),
+        now,
+      }),
+  },
+];
+
+function cartApp(satchel: Satchel<TestTypes>) {
+  return satchel.handle(async (request, sessions) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/health") return new Response("ok"); // never touches the session
+    const cart = await sessions.get("cart");
+    if (url.pathname === "/owner") cart.owner = url.searchParams.get("user");
+    if (url.pathname === "/same") cart.items = cart.items.map((item) => ({ ...item })); // equal data
+    if (url.pathname === "/append") {
+      const sku = url.searchParams.get("sku") ?? "";
+      await cart.update((data) => {
+        data.items.push({ sku, qty: 1 });
+        return undefined;
+      });
+    }
+    return Response.json({ items: cart.items.map((item) => item.sku), isNew: cart.$isNew });
+  });
+}
+
+for (const backend of backends) {
+  describe(`sessions over the ${backend.name} store`, () => {
+    let clock: TestClock;
+    let store: CountingStore;
+    let satchel: Satchel<TestTypes>;
+    beforeAll(async () => {
+      // Near real time: Redis and memcached expire by their own clocks too.
+      clock = testClock(Date.now());
+      store = createCountingStore(await backend.make(clock.now));
+      satchel = testSatchel<TestTypes>(testConfig, { store, clock }).satchel;
+    });
+    afterAll(async () => {
+      await satchel?.close();
+    });
+
+    it("100 concurrent update() appends to one cart keep exactly 100", { timeout: 120_000 }, async () => {
+      const app = cartApp(satchel);
+      const client = new CookieClient(app);
+      await client.fetch("/owner?user=appender");
+      const cookie = client.cookieHeader();
+      store.reset();
+      const started = performance.now();
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          app(new Request(`http://localhost/append?sku=s${i}`, { headers: { cookie } })),
+        ),
+      );
+      const ms = performance.now() - started;
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      const counts = store.counts();
+      const items = (await (await client.fetch("/")).json()).items as string[];
+      expect(items).toHaveLength(100);
+      expect(new Set(items).size).toBe(100);
+      report(
+        `sessions/${backend.name}: 100 concurrent update() in ${ms.toFixed(0)} ms ` +
+          `(${counts.compareAndSet} compare-and-sets, ${counts.get} gets)`,
+      );
+    });
+
+    it("a request that does not touch the session makes no store call", async () => {
+      const client = new CookieClient(cartApp(satchel));
+      await client.fetch("/owner?user=lazy");
+      store.reset();
+      await client.fetch("/health");
+      expect(store.log()).toEqual([]);
+    });
+
+    it("a read-only request makes exactly one get; an unchanged session is not written", async () => {
+      const client = new CookieClient(cartApp(satchel));
+      await client.fetch("/append?sku=a");
+      store.reset();
+      expect(await (await client.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+      expect(store.counts()).toMatchObject({ get: 1, set: 0, compareAndSet: 0, touch: 0, delete: 0 });
+      store.reset();
+      await client.fetch("/same");
+      expect(store.counts()).toMatchObject({ get: 1, set: 0, compareAndSet: 0, touch: 0, delete: 0 });
+      expect(client.lastSetCookie).toEqual([]);
+    });
+
+    it("touches at most once per touchAfter (1h), and keeps the record alive", async () => {
+      const client = new CookieClient(cartApp(satchel));
+      await client.fetch("/append?sku=t");
+      const touches: number[] = [];
+      for (const minutes of [30, 31, 1, 1, 58]) {
+        clock.advance(minutes * 60_000);
+        store.reset();
+        expect((await (await client.fetch("/")).json()).items).toEqual(["t"]);
+        touches.push(store.counts().touch);
+        expect(store.counts().get).toBe(1);
+      }
+      // 30 min: too early; 61: touch; 62, 63: within the hour of that touch; 121: touch again.
+      expect(touches).toEqual([0, 1, 0, 0, 1]);
+    });
+
+    it.runIf(backend.userIndex)("revokeUser logs a user out of every cart", async () => {
+      const user = `revoke-${run}`;
+      const phone = new CookieClient(cartApp(satchel));
+      const laptop = new CookieClient(cartApp(satchel));
+      const other = new CookieClient(cartApp(satchel));
+      await phone.fetch(`/owner?user=${user}`);
+      await laptop.fetch(`/owner?user=${user}`);
+      await other.fetch("/owner?user=someone-else");
+      await phone.fetch("/append?sku=phone");
+      expect(await satchel.revokeUser("cart", user)).toBe(2);
+      expect(await (await phone.fetch("/")).json()).toEqual({ items: [], isNew: true });
+      expect(await (await laptop.fetch("/")).json()).toEqual({ items: [], isNew: true });
+      expect((await (await other.fetch("/")).json()).isNew).toBe(false);
+    });
+  });
+}
