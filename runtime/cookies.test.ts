@@ -60,13 +60,16 @@ describe("parseCookies", () => {
       expect(() => parseCookies(junk)).not.toThrow();
     }
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (header) => {
-        const cookies = parseCookies(header);
-        for (const [name, value] of cookies) {
-          expect(typeof name).toBe("string");
-          expect(typeof value).toBe("string");
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'ab=; %"\u0000\u00e9\ud800,'), maxLength: 120 }),
+        (header) => {
+          const cookies = parseCookies(header);
+          for (const [name, value] of cookies) {
+            expect(typeof name).toBe("string");
+            expect(typeof value).toBe("string");
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
