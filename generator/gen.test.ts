@@ -209,3 +209,27 @@ describe("schema evolution against the snapshot", () => {
     expect(readFileSync(result.project.snapshotPath, "utf8")).toContain('"extra"');
   });
 });
+
+describe("loading", () => {
+  it("sees edits to the schema and to files it imports on every run (no stale module cache)", async () => {
+    const p = project(
+      `  cart: { storage: "store", schema: z.object({ items: z.array(item).default([]) }) },`,
+      `import { item } from "./item.ts";`,
+    );
+    p.write("item.ts", `import { z } from "zod";\nexport const item = z.object({ sku: z.string() });\n`);
+    const analyser = new SchemaAnalyser(p.schemaPath);
+    const first = await generate({ schemaPath: p.schemaPath, outPath: p.outPath, analyser });
+    expect(first.errors).toEqual([]);
+    expect(first.files[0]!.content).toContain("items: { sku: string }[];");
+    writeChanged(first.files);
+    p.write(
+      "item.ts",
+      `import { z } from "zod";\nexport const item = z.object({ sku: z.string(), qty: z.number().default(1) });\n`,
+    );
+    const second = await generate({ schemaPath: p.schemaPath, outPath: p.outPath, analyser });
+    expect(second.errors).toEqual([]);
+    expect(second.files[0]!.content).toContain("items: { sku: string; qty: number }[];");
+    expect(second.files[1]!.content).toContain('"qty"');
+    expect(second.watched).toContain(`${p.dir}/item.ts`);
+  });
+});

@@ -78,7 +78,6 @@ export async function generate(options: GenOptions): Promise<GenResult> {
     result.errors.push(`satchel: ${message}`);
   }
   const { loaded, error } = await loading;
-  if (loaded) result.watched = [...new Set([...result.watched, ...loaded.files])].sort();
   const byName = new Map(sessions.map((s) => [s.name, s]));
   const sessionAt = (name: string) => {
     const session = byName.get(name);
@@ -104,7 +103,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
         session && byName.has(session)
           ? sessionAt(session)
           : error instanceof SchemaLoadError && error.location
-            ? where(error.location.replace(/:\d+$/, ""), Number(error.location.split(":").pop()))
+            ? `${where(error.location.file, error.location.line)}${error.location.column ? `:${error.location.column}` : ""}`
             : path.relative(process.cwd(), schemaPath);
       result.errors.push(`satchel: ${location}: ${reason.replace(/^satchel: /, "")}`);
     }

@@ -1,12 +1,11 @@
 /**
  * Executes the schema file to get its runtime values: zod schemas, cookie names, versions, migrations.
- * Every call imports it under a fresh tsx namespace, so edits to the schema and to every file it
- * imports are seen (no stale module cache), which watch mode depends on.
+ * Every call evaluates it and its local imports afresh (see fresh-import.ts), so edits to the schema
+ * and to every file it imports are seen (no stale module cache), which watch mode depends on.
  */
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import type { z } from "zod";
+import { freshImport } from "./fresh-import.ts";
 import { findTsconfig } from "./tsconfig.ts";
 
 /** What the generator needs from one declared session, read from the executed schema file. */
@@ -28,8 +27,6 @@ export interface LoadedSession {
 /** The executed schema file. */
 export interface LoadedSchema {
   sessions: LoadedSession[];
-  /** Local files imported while executing it (absolute paths), for watch mode. */
-  files: string[];
 }
 
 /** Loading the schema threw. */
@@ -38,10 +35,10 @@ export class SchemaLoadError extends Error {
   constructor(
     /** What went wrong, without the `satchel:` prefix. */
     readonly reason: string,
-    /** `file:line` (relative to the schema's directory) when the stack or message has it. */
-    readonly location: string | undefined,
+    /** Where, when the stack or message says: file relative to the schema's directory, 1-based line. */
+    readonly location: { file: string; line: number; column?: number } | undefined,
   ) {
-    super(location ? `${location}: ${reason}` : reason);
+    super(location ? `${location.file}:${location.line}: ${reason}` : reason);
   }
 }
 
@@ -64,29 +61,20 @@ type Resolved = {
 export async function loadSchema(schemaPath: string): Promise<LoadedSchema> {
   const absolute = path.resolve(schemaPath);
   const root = path.dirname(absolute);
-  const files = new Set<string>();
   let module: { default?: unknown };
   // Stack traces in the schema's own lines (tsx emits inline source maps), for errors with file:line.
   process.setSourceMapsEnabled(true);
   try {
-    module = (await tsImport(pathToFileURL(absolute).href, {
-      parentURL: import.meta.url,
-      // The schema's own tsconfig, not the one in the current directory: same result from any cwd.
-      tsconfig: findTsconfig(root) ?? false,
-      onImport: (url: string) => {
-        if (url.startsWith("file:") && !url.includes("/node_modules/"))
-          files.add(fileURLToPath(url.split("?")[0]!));
-      },
-    })) as { default?: unknown };
+    // The schema's own tsconfig, not the one in the current directory: same result from any cwd.
+    module = await freshImport(absolute, findTsconfig(root) ?? false);
   } catch (error) {
-    throw describeLoadError(error, absolute, files);
+    throw describeLoadError(error, absolute);
   }
-  files.add(absolute);
   let exported = module.default;
   // In a package without "type": "module" the schema runs as CommonJS: its default export is nested.
   if (isObject(exported) && !("sessions" in exported) && isObject(exported.default))
     exported = exported.default;
-  return { sessions: readSessions(exported), files: [...files].sort() };
+  return { sessions: readSessions(exported) };
 }
 
 /**
@@ -96,7 +84,8 @@ export async function loadSchema(schemaPath: string): Promise<LoadedSchema> {
 function readSessions(exported: unknown): LoadedSession[] {
   if (!isObject(exported)) {
     throw new SchemaLoadError(
-      "satchel: the schema file has no default export; write `export default defineSessions({ ... })`.",
+      "the schema file has no default export; write `export default defineSessions({ ... })`.",
+      undefined,
     );
   }
   const resolved = isObject(exported.sessions) ? (exported.sessions as Record<string, Resolved>) : undefined;
@@ -139,19 +128,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-/** The error's reason, and the first stack frame in the schema file (or a local file it imports). */
-function describeLoadError(error: unknown, schemaPath: string, local: Set<string>): SchemaLoadError {
-  const reason = (error instanceof Error ? error.message : String(error)).replace(/^satchel: /, "");
+/** The error's reason, and where: a syntax error's position, or the first frame in the schema (or a local import). */
+function describeLoadError(error: unknown, schemaPath: string): SchemaLoadError {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^satchel: /, "");
+  const relative = (file: string) => path.relative(path.dirname(schemaPath), file).split(path.sep).join("/");
+  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:7:29: ERROR: Unexpected ','"
+  const syntax = message.match(/(\/[^\s:]+):(\d+):(\d+): ERROR: (.*)/);
+  if (syntax) {
+    return new SchemaLoadError(syntax[4]!, {
+      file: relative(syntax[1]!),
+      line: Number(syntax[2]),
+      column: Number(syntax[3]),
+    });
+  }
   const stack = error instanceof Error ? (error.stack ?? "") : "";
   const frames = [
     ...stack.matchAll(/(?:file:\/\/)?(\/[^\s():?]+\.[cm]?[jt]sx?)(?:\?[^\s:)]*)?:(\d+):\d+/g),
-  ].map((match) => ({ file: match[1]!, line: match[2]! }));
-  // Syntax errors name the position in the message already (esbuild: "file:line:column: ERROR").
+  ].map((match) => ({ file: match[1]!, line: Number(match[2]) }));
   const frame =
     frames.find((f) => f.file === schemaPath) ??
-    frames.find((f) => local.has(f.file) && !f.file.includes("/node_modules/"));
-  if (!frame || reason.includes(`${path.basename(frame.file)}:`))
-    return new SchemaLoadError(reason, undefined);
-  const relative = path.relative(path.dirname(schemaPath), frame.file).split(path.sep).join("/");
-  return new SchemaLoadError(reason, `${relative}:${frame.line}`);
+    frames.find((f) => f.file.startsWith(path.dirname(schemaPath)) && !f.file.includes("/node_modules/"));
+  return new SchemaLoadError(message, frame ? { file: relative(frame.file), line: frame.line } : undefined);
 }
