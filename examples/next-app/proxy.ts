@@ -4,7 +4,7 @@
  */
 import { sessionProxy } from "@/sessions";
 
-export const proxy = sessionProxy();
+export const proxy = sessionProxy({ csrf: true });
 
 export const config = {
   matcher: [

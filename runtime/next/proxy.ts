@@ -34,7 +34,10 @@ import type { Scope } from "./scope.ts";
 import { createScope } from "./scope.ts";
 
 /** Your own proxy logic; return a Response (redirect, rewrite, JSON) to answer, or nothing to go on. */
-export type ProxyFunction = (request: NextRequest) => Response | undefined | Promise<Response | undefined>;
+export type ProxyFunction = (
+  request: NextRequest,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a proxy function that only reads sessions returns nothing
+) => Response | undefined | void | Promise<Response | undefined | void>;
 
 /** Options of `sessionProxy()`. */
 export interface SessionProxyOptions {

@@ -170,3 +170,12 @@ describe("tampered cookies", () => {
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
   });
 });
+
+describe("form posting to a route handler", () => {
+  it("carries the CSRF token and is accepted", async () => {
+    await page.goto("/contact");
+    await page.getByLabel("Your name").fill("Ada");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByText("Thanks, Ada. Your message was received.").waitFor();
+  });
+});

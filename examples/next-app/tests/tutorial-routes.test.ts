@@ -133,3 +133,45 @@ describe("tampered or garbage cookies", () => {
     }
   });
 });
+
+describe("POST /contact/send (a form-posting route handler with CSRF protection)", () => {
+  async function formPage(jar: CookieJar): Promise<string> {
+    const page = await jar.fetch(`${app.url}/contact`);
+    expect(page.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    return token as string;
+  }
+  const send = (jar: CookieJar, body: string, origin: string | null) =>
+    jar.fetch(`${app.url}/contact/send`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) },
+      body,
+    });
+
+  it("accepts the form with its token from the same origin", async () => {
+    const jar = new CookieJar();
+    const token = await formPage(jar);
+    const response = await send(jar, `name=Ada&_csrf=${token}`, app.url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("Thanks, Ada. Your message was received.");
+  });
+
+  it("refuses a missing or wrong token, a foreign origin, or no origin, with 403", async () => {
+    const jar = new CookieJar();
+    const token = await formPage(jar);
+    for (const [body, origin] of [
+      ["name=Eve", app.url],
+      ["name=Eve&_csrf=wrong", app.url],
+      [`name=Eve&_csrf=${token}`, "https://evil.example"],
+      [`name=Eve&_csrf=${token}`, null],
+    ] as const) {
+      const response = await send(jar, body, origin);
+      expect(response.status, `${body} from ${origin}`).toBe(403);
+      expect(await response.text()).toMatch(/^satchel: CSRF check failed/);
+    }
+    // Another visitor's token does not fit this visitor's cookie.
+    const other = await formPage(new CookieJar());
+    expect((await send(jar, `name=Eve&_csrf=${other}`, app.url)).status).toBe(403);
+  });
+});
