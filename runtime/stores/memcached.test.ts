@@ -38,7 +38,7 @@ describe("memcached (private server on a spare port)", () => {
 describe("memcached outages (private server)", () => {
   let memcached: Awaited<ReturnType<typeof startMemcached>>;
   let store: MemcachedStore;
-  const timeoutMs = 500;
+  const timeoutMs = 1000;
   beforeAll(async () => {
     memcached = await startMemcached();
     store = createMemcachedStore({ url: memcached.url, timeoutMs, prefix: "outage:" });

@@ -13,21 +13,19 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-/** A free TCP port on 127.0.0.1 (and, with `alsoFree`, port + alsoFree free too: the cluster bus). */
-export async function freePort(alsoFree?: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-      });
-    });
-    if (alsoFree === undefined) return port;
-    if (port + alsoFree < 65536 && (await portIsFree(port + alsoFree))) return port;
+/**
+ * A free TCP port on 127.0.0.1, picked at random below the kernel's ephemeral range (32768+): a
+ * server we stop and restart keeps its port, and an outgoing connection can never grab it meanwhile.
+ * With `alsoFree`, port + alsoFree is free too (the cluster bus), also below 32768.
+ */
+export async function freePort(alsoFree = 0): Promise<number> {
+  const high = 32_767 - alsoFree;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (high - 20_000));
+    if (!(await portIsFree(port))) continue;
+    if (alsoFree === 0 || (await portIsFree(port + alsoFree))) return port;
   }
-  throw new Error("no free port pair found");
+  throw new Error("no free port found in 20000-32767");
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -87,13 +85,14 @@ export class ManagedServer {
       if (this.child === child) this.child = null;
     });
     this.child = child;
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`${this.label} exited with ${code}: ${stderr}`))),
+    );
+    exited.catch(() => undefined);
     try {
-      await Promise.race([
-        this.ready(),
-        new Promise<never>((_, reject) =>
-          child.once("exit", (code) => reject(new Error(`${this.label} exited with ${code}: ${stderr}`))),
-        ),
-      ]);
+      await Promise.race([this.ready(), exited]);
+      // Someone else may hold the port (the ready check then talks to them): ours would exit now.
+      await Promise.race([sleep(100), exited]);
     } catch (error) {
       await this.stop();
       throw error;
