@@ -156,6 +156,39 @@ describe("store sessions through the Fetch adapter", () => {
     );
   });
 
+  it("update() inside its own update function is refused instead of waiting forever", async () => {
+    const { satchel } = setup();
+    const cart = await satchel.fromRequest(new Request("http://x/")).get("cart");
+    await expect(
+      cart.update(async () => {
+        await cart.update(() => undefined);
+        return undefined;
+      }),
+    ).rejects.toThrow(/update\(\) was called inside its own update function/);
+  });
+
+  it("update() applies the function once per successful write, even when the record vanished meanwhile", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(inner, "user-1");
+    let calls = 0;
+    const sessions = satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await inner.delete(key as string);
+    await cart.update((data) => {
+      calls++;
+      data.items.push({ sku: "b", qty: 1 });
+      return undefined;
+    });
+    expect(cart.items.map((i) => i.sku)).toEqual(["a", "b"]);
+    expect(calls).toBe(2); // the optimistic try lost (record gone), the retry wrote
+  });
+
   it("save() merges concurrent changes to different fields", async () => {
     const { satchel } = setup();
     const client = new CookieClient(cartApp(satchel));

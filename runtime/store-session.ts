@@ -9,7 +9,7 @@ import { readChunkedCookie } from "./chunking.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
 import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
 import type { ResolvedSession } from "./define.ts";
-import { SatchelError, SessionConflictError } from "./errors.ts";
+import { SatchelError, SessionConflictError, SessionStateError } from "./errors.ts";
 import {
   type PersistedEnvelope,
   type SessionContext,
@@ -29,7 +29,9 @@ const UPDATE_ATTEMPTS = 60;
 /** Attempts of a merging `save()`. */
 const SAVE_ATTEMPTS = 10;
 /** Backoff ceiling between attempts, ms. */
-const MAX_BACKOFF_MS = 40;
+const MAX_BACKOFF_MS = 100;
+/** First backoff ceiling, ms; doubles per attempt. */
+const BASE_BACKOFF_MS = 4;
 
 /** The store key of an id: the session name and the SHA-256 of the id, hex. */
 export async function storeKey(session: string, id: Uint8Array): Promise<string> {
@@ -45,9 +47,36 @@ function newId(): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(ID_BYTES));
 }
 
+/**
+ * Updates of one record from this process run one after another: they would only defeat each other's
+ * compare-and-set and back off. Other processes are still handled by compare-and-set.
+ */
+const updateQueues = new WeakMap<SessionStore, Map<string, Promise<unknown>>>();
+
+async function oneAtATime<T>(
+  store: SessionStore,
+  key: string,
+  work: (waited: boolean) => Promise<T>,
+): Promise<T> {
+  let queues = updateQueues.get(store);
+  if (queues === undefined) {
+    queues = new Map();
+    updateQueues.set(store, queues);
+  }
+  const previous = queues.get(key);
+  const run = previous === undefined ? work(false) : previous.then(() => work(true));
+  const tail = run.catch(() => undefined);
+  queues.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(key) === tail) queues.delete(key);
+  }
+}
+
 /** Full-jitter exponential backoff, so colliding writers spread out instead of colliding again. */
 function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 2 ** attempt);
+  const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
@@ -85,6 +114,8 @@ export class StoreSession extends SessionCore {
   /** The token must be (re)written: new id, regenerate, or sealed by an old secret. */
   private tokenDue = false;
   private clearInvalid = false;
+  /** An `update()` of this handle is running. */
+  private updating = false;
 
   constructor(
     def: ResolvedSession,
@@ -269,12 +300,39 @@ export class StoreSession extends SessionCore {
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
     this.assertWritable("update()");
     if (this.key === null) await this.assignNewId();
-    const store = await this.store();
-    const key = this.key as string;
+    if (this.updating) {
+      // It would wait for itself in the per-record queue.
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" update() was called inside its own update function; ` +
+          `make all changes in one function.`,
+      );
+    }
+    this.updating = true;
+    try {
+      const store = await this.store();
+      const key = this.key as string;
+      await oneAtATime(store, key, (waited) => this.updateLoop(store, key, fn, waited));
+    } finally {
+      this.updating = false;
+    }
+  }
+
+  private async updateLoop(
+    store: SessionStore,
+    key: string,
+    fn: (data: Record<string, unknown>) => unknown,
+    waited: boolean,
+  ): Promise<void> {
+    // The state before this update: the base when the record is new or vanished meanwhile.
+    const mine = this.envelope();
+    // A session loaded in this request and not changed since is usually still current: try it first
+    // and read the record only after losing a race (saves a round trip in the common case). Not when
+    // an update of the same record from this process just ran: then it is surely stale.
+    let optimistic = !waited && this.recordVersion !== null && !this.changed();
+    let expected = this.recordVersion;
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      let current: PersistedEnvelope = this.envelope();
-      let expected = this.recordVersion;
-      if (expected !== null) {
+      let current: PersistedEnvelope = mine;
+      if (expected !== null && !optimistic) {
         const record = await store.get(key);
         if (record === null) {
           expected = null;
@@ -287,7 +345,6 @@ export class StoreSession extends SessionCore {
             );
           }
           // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-          const mine = this.envelope();
           const changed = changedParts(this.baseParts(), parts(mine));
           current = { ...loaded.envelope };
           if (changed.has("flash")) {
@@ -302,7 +359,6 @@ export class StoreSession extends SessionCore {
         }
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
-      this.data = next.data;
       const options = this.writeOptions(next.data);
       const version = await store.compareAndSet(key, encodeEnvelope(next), expected, options);
       if (version !== null) {
@@ -315,9 +371,10 @@ export class StoreSession extends SessionCore {
         await this.writeToken();
         return;
       }
-      // Lost the race: next attempt reloads (a non-null version makes it read the record first).
-      this.recordVersion = expected ?? 0;
-      await backoff(attempt);
+      // Lost the race: the next attempt reads the record first (a non-null expectation makes it).
+      expected ??= 0;
+      if (optimistic) optimistic = false;
+      else await backoff(attempt);
     }
     throw new SatchelError(
       `satchel: session "${this.def.name}" update() gave up after ${UPDATE_ATTEMPTS} attempts: other requests ` +
