@@ -131,6 +131,36 @@ describe("store sessions through the Fetch adapter", () => {
     expect(new Set(items).size).toBe(101);
   });
 
+  it("keeps all appends when two app instances (each with its own store client) contend", async () => {
+    const clock = testClock();
+    const shared = createMemoryStore({ now: clock.now });
+    // Two store objects over one backend: like two server processes, they share no in-process queue.
+    const one = setup({ store: { ...shared }, clock });
+    const two = setup({ store: { ...shared }, clock });
+    const client = new CookieClient(cartApp(one.satchel));
+    await client.fetch("/?add=first");
+    const cookie = client.cookieHeader();
+    const append = (satchel: typeof one.satchel) =>
+      satchel.handle(async (req, sessions) => {
+        const sku = new URL(req.url).searchParams.get("sku") as string;
+        await (await sessions.get("cart")).update((data) => ({
+          ...data,
+          items: [...data.items, { sku, qty: 1 }],
+        }));
+        return new Response("ok");
+      });
+    const apps = [append(one.satchel), append(two.satchel)];
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (apps[i % 2] as (r: Request) => Promise<Response>)(
+          new Request(`http://x/?sku=s${i}`, { headers: { cookie } }),
+        ),
+      ),
+    );
+    const items = (await (await client.fetch("/")).json()).items as string[];
+    expect(new Set(items).size).toBe(61);
+  });
+
   it("update() gives up with a clear error when every attempt loses the race", async () => {
     const clock = testClock();
     const inner = createMemoryStore({ now: clock.now });
