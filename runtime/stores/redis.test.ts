@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SessionStoreUnavailableError } from "../errors.ts";
 import { describeStoreConformance } from "./conformance.ts";
 import { createRedisStore, type RedisStore } from "./redis.ts";
 import { eventually, expectUnavailable, runOutageScenario } from "./test-support/outage.ts";
@@ -59,6 +60,43 @@ describe("redis cluster (3 masters on private ports)", () => {
       }),
     );
     expect(perNode.filter((size) => size > 0).length).toBe(3);
+    await store.close();
+  });
+
+  it("one paused master: its keys fail with the typed error, the others keep working; resumed: all back", {
+    timeout: 60_000,
+  }, async () => {
+    const timeoutMs = 500;
+    const store = createRedisStore({
+      clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`),
+      prefix: "p:",
+      timeoutMs,
+    });
+    const later = Date.now() + 60_000;
+    const keys = Array.from({ length: 30 }, (_, i) => `cart:${i}`);
+    for (const key of keys) await store.set(key, `v-${key}`, { expiresAt: later });
+    const paused = cluster.nodes[0] as ManagedServer;
+    await paused.pause();
+    let results: PromiseSettledResult<unknown>[];
+    const started = performance.now();
+    try {
+      // Shorter than cluster-node-timeout (3 s), so the other masters never declare it failed.
+      results = await Promise.allSettled(keys.map((key) => store.get(key)));
+    } finally {
+      await paused.resume();
+    }
+    const elapsed = performance.now() - started;
+    const failed = results.filter((r) => r.status === "rejected");
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(keys.length);
+    for (const r of failed)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(elapsed).toBeLessThan(timeoutMs + 1500);
+    report(
+      `redis cluster: 1 of 3 masters paused → ${failed.length}/30 keys unavailable after ${elapsed.toFixed(0)} ms, the rest served`,
+    );
+    const back = await eventually(() => Promise.all(keys.map((key) => store.get(key))));
+    expect(back.map((record) => record?.value)).toEqual(keys.map((key) => `v-${key}`));
     await store.close();
   });
 });

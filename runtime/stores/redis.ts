@@ -99,7 +99,11 @@ redis.call('DEL', KEYS[1])
 return uid or ''
 `);
 
-/** KEYS[1] user index; ARGV: member, expiresAt. Adds the member; the set lives as long as its longest record. */
+/**
+ * KEYS[1] user index; ARGV: member, expiresAt. Adds the member; the set lives as long as its longest
+ * record. The set's current expiry is compared in server time (TIME + PTTL), the clock PEXPIREAT
+ * uses; calling TIME before a write is fine since Redis 5 replicates script effects, not scripts.
+ */
 const INDEX_ADD = script(`
 redis.call('SADD', KEYS[1], ARGV[1])
 local t = redis.call('TIME')
