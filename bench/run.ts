@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generatorFigure } from "./figures/generator.ts";
 import { lostUpdatesFigure } from "./figures/lost-updates.ts";
+import { nextRoutesFigure } from "./figures/next-routes.ts";
 import { sealFigures } from "./figures/seal.ts";
 import { storePathFigure } from "./figures/store-path.ts";
 import type { BenchContext } from "./lib/context.ts";
@@ -33,6 +34,7 @@ interface Figure {
 
 const FIGURES: Figure[] = [
   { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
+  { numbers: [3], title: "Next.js route handlers under load", run: nextRoutesFigure },
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
   { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },
   { numbers: [6], title: "generator: cold gen and watch regeneration", run: generatorFigure },

@@ -126,7 +126,10 @@ function expressHandler(prefix: string): { handler: Handler; close(): Promise<vo
           if (error) return reject(error);
           const s = (req as unknown as { session: { items?: string[] } }).session;
           if (action === "seed") s.items = [];
-          else if (action === "append") (s.items ??= []).push(item);
+          else if (action === "append") {
+            s.items = s.items ?? [];
+            s.items.push(item);
+          }
           res.end(action === "list" ? JSON.stringify(s.items ?? []) : "ok", () => resolve());
         }),
       );

@@ -22,7 +22,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
   });
   try {
     const base = `http://127.0.0.1:${server.port}`;
-    const sessions = ctx.quick ? 8 : 64;
+    const sessions = ctx.quick ? 16 : 32; // two blocks of connections
     const cookies: Record<string, string[]> = {};
     for (const path of Object.values(VARIANTS)) {
       cookies[path] = [];
@@ -69,7 +69,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: 0.8 }],
         notes: [
           `store round trips per request: ${perRequest.join(", ")}`,
-          `node:http server in its own process, autocannon on 127.0.0.1, ${sessions} sessions rotated across connections`,
+          `node:http server in its own process, autocannon on 127.0.0.1, each connection keeps its own session (${sessions} seeded)`,
           "express-session runs as connect middleware on the same node:http server (no express router cost); its default touch() on unmodified sessions is kept",
         ],
       });

@@ -13,11 +13,19 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Spawns `command args` and waits (at most `timeoutMs`) for a `READY <port>` line. */
+/** Spawns `command args` and waits (at most `timeoutMs`) for a `READY <port>` line (or `readyPattern`). */
 export function startChild(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; readyPattern?: RegExp } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    timeoutMs?: number;
+    /** What the child prints when ready; its first group is the port unless `port` is given. */
+    readyPattern?: RegExp;
+    /** The port, when the command line chose it. */
+    port?: number;
+  } = {},
 ): Promise<ChildServer> {
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
@@ -52,7 +60,7 @@ export function startChild(
       clearTimeout(timer);
       child.off("exit", early);
       resolve({
-        port: Number(match[1]),
+        port: options.port ?? Number(match[1]),
         stderr: () => err,
         async stop(graceMs = 5000) {
           if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,0 +1,184 @@
+/**
+ * Figure 3: requests per second of Next.js route handlers under `next start` (bench/next-app),
+ * autocannon on loopback: no session vs satchel cookie session vs iron-session vs satchel Redis
+ * store session, for a read-only and a read + write request.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BENCH_SECRET } from "../lib/bench-schema.ts";
+import { startChild } from "../lib/child.ts";
+import type { BenchContext } from "../lib/context.ts";
+import { cookieFrom, loadInterleaved } from "../lib/load.ts";
+import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
+import type { RowInput } from "../lib/result.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const APP = join(ROOT, "bench/next-app");
+const NEXT = join(ROOT, "node_modules/next/dist/bin/next");
+const STAMP = join(APP, ".next/bench-source-stamp");
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const NONE = "no session";
+const IRON = "iron-session";
+const REDIS = "satchel (Redis store)";
+const VARIANTS: Record<string, string> = {
+  satchel: "satchel-cookie",
+  [NONE]: "none",
+  [IRON]: "iron",
+  [REDIS]: "satchel-redis",
+};
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (/^(\.next|node_modules|\.data|test-support)$/.test(entry.name) || entry.name.endsWith(".test.ts"))
+      continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else out.push(path);
+  }
+}
+
+/** A hash of every source the build reads, so an unchanged app is not rebuilt. */
+function sourceStamp(): string {
+  const files = [join(ROOT, "bench/lib/bench-schema.ts"), join(ROOT, "node_modules/next/package.json")];
+  walk(APP, files);
+  walk(join(ROOT, "runtime"), files);
+  const hash = createHash("sha256");
+  for (const file of files.sort()) {
+    const stat = statSync(file);
+    hash.update(`${relative(ROOT, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
+  }
+  return hash.digest("hex");
+}
+
+/** `next build` of the bench app; skipped in quick mode when nothing changed since the last build. */
+async function build(ctx: BenchContext): Promise<string> {
+  const stamp = sourceStamp();
+  let previous: string | null = null;
+  try {
+    previous = readFileSync(STAMP, "utf8");
+  } catch {}
+  if (ctx.quick && previous === stamp) return "reused the previous build (sources unchanged)";
+  const started = performance.now();
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [NEXT, "build", APP], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    const keep = (chunk: Buffer) => {
+      text = (text + chunk.toString()).slice(-20_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 360_000);
+    child.once("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, output: text });
+    });
+  });
+  // Next writes next-env.d.ts into the app; the root typecheck must not pick up Next's globals from it.
+  rmSync(join(APP, "next-env.d.ts"), { force: true });
+  if (code !== 0)
+    throw new Error(`bench: next build of bench/next-app failed (exit ${code}):\n${output.slice(-3000)}`);
+  writeFileSync(STAMP, stamp);
+  return `next build took ${Math.round((performance.now() - started) / 1000)} s`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
+  ctx.log("  building bench/next-app");
+  const built = await build(ctx);
+  ctx.log(`  ${built}`);
+  const port = await freePort();
+  const prefix = `${ctx.runId}:fig3:`;
+  const server = await startChild(
+    process.execPath,
+    [NEXT, "start", APP, "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: {
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        SESSION_SECRET: BENCH_SECRET,
+        BENCH_REDIS_URL: REDIS_URL,
+        BENCH_PREFIX: prefix,
+      },
+      readyPattern: /Ready in/,
+      port,
+      timeoutMs: 60_000,
+    },
+  );
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const sessions = 20; // two blocks of 10 connections
+    const cookies: Record<string, string[]> = {};
+    for (const path of Object.values(VARIANTS)) {
+      cookies[path] = [];
+      if (path === "none") {
+        await (await fetch(`${base}/none/read`)).text();
+        continue;
+      }
+      for (let i = 0; i < sessions; i++) {
+        const response = await fetch(`${base}/${path}/write`);
+        await response.text();
+        if (!response.ok)
+          throw new Error(`bench: seeding ${path} failed with ${response.status}: ${server.stderr()}`);
+        cookies[path]?.push(cookieFrom(response));
+      }
+    }
+    const rows: RowInput[] = [];
+    for (const action of ["read", "write"] as const) {
+      const samples = await loadInterleaved(
+        Object.fromEntries(
+          Object.entries(VARIANTS).map(([name, path]) => [
+            name,
+            { url: `${base}/${path}/${action}`, cookies: cookies[path] as string[] },
+          ]),
+        ),
+        ctx.quick
+          ? { connections: 10, seconds: 1, warmupSeconds: 1, repeats: 1 }
+          : { connections: 10, seconds: 4, warmupSeconds: 3, repeats: 3 },
+        ctx.log,
+      );
+      const { satchel, ...peers } = samples;
+      rows.push({
+        id: `next-${action}`,
+        figure: 3,
+        description: `Next.js route handler, session ${action === "read" ? "read" : "read + write"} (next start)`,
+        unit: "req/s",
+        higherIsBetter: true,
+        satchel: satchel ?? null,
+        peers,
+        reference: NONE,
+        target: `cookie session ≥ 0.9× ${NONE}`,
+        checks: [{ kind: "ratio", against: NONE, op: ">=", threshold: 0.9 }],
+        notes: [
+          `satchel = satchel cookie session via withRouteSessions + getSession; autocannon 10 connections on 127.0.0.1 against one next start process; each connection keeps its own session (${sessions} seeded)`,
+          `"${NONE}" runs the same handler for both rows; ${built}`,
+        ],
+      });
+    }
+    return rows;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\nnext start said: ${server.stderr().slice(-1500)}`);
+  } finally {
+    await server.stop();
+    await deleteRedisPrefix(REDIS_URL, prefix).catch(() => 0);
+  }
+}

@@ -1,0 +1,9 @@
+/** satchel cookie session, read only. */
+import { getSession, withRouteSessions } from "../../../lib/sessions.ts";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withRouteSessions(async () => {
+  const prefs = await getSession("prefs");
+  return new Response(String(prefs.visits), { headers: { "content-type": "text/plain" } });
+});
