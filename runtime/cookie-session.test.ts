@@ -231,6 +231,25 @@ describe("cookie sessions through the Fetch adapter", () => {
     expect(res.headers.getSetCookie()).toHaveLength(1);
   });
 
+  it("handles destructure, JSON.stringify and iterate like the data, and reject unknown keys", async () => {
+    const { satchel } = setup();
+    const auth = await satchel.fromRequest(new Request("http://x/")).get("auth");
+    auth.userId = "u1";
+    const { userId, roles } = auth;
+    expect({ userId, roles }).toEqual({ userId: "u1", roles: [] });
+    expect(JSON.parse(JSON.stringify(auth))).toEqual({ userId: "u1", roles: [] });
+    const keys: string[] = [];
+    for (const key in auth) keys.push(key);
+    expect(keys).toEqual(["userId", "roles", "signedInAt"]);
+    expect(auth.$name).toBe("auth");
+    expect(() => auth.set("nope" as "userId", "x")).toThrow(
+      /field "nope" is invalid: is not a field of the schema/,
+    );
+    expect(() => {
+      (auth as unknown as Record<string, unknown>).typo = 1;
+    }).toThrow(TypeError);
+  });
+
   it("refuses invalid data on write with the field named, and saves nothing", async () => {
     const { satchel } = setup();
     const sessions = satchel.fromRequest(new Request("http://x/"));

@@ -9,7 +9,7 @@ import type { ResolvedSession } from "./define.ts";
 import { SessionStateError, SessionValidationError } from "./errors.ts";
 import { FlashState } from "./flash.ts";
 import { MessageState, type StoredMessage } from "./messages.ts";
-import type { InvalidReason, InvalidReport } from "./types.ts";
+import type { FlashChannel, InvalidReason, InvalidReport, Messages } from "./types.ts";
 
 /** What one session's state is persisted as (cookie plaintext or store record). */
 export interface PersistedEnvelope {
@@ -121,6 +121,21 @@ export abstract class SessionCore {
     }
   }
 
+  private channelCache: Record<string, FlashChannel<unknown>> | undefined;
+  private messagesCache: Messages | undefined;
+
+  /** The `handle.flash` object, built on first use. */
+  flashChannels(): Record<string, FlashChannel<unknown>> {
+    this.channelCache ??= this.flash.channels((action) => this.assertWritable(action));
+    return this.channelCache;
+  }
+
+  /** The `handle.messages` object, built on first use. */
+  messagesApi(): Messages {
+    this.messagesCache ??= this.messages.api((action) => this.assertWritable(action));
+    return this.messagesCache;
+  }
+
   /** Throws when this session may not be written: destroyed, or a read-only request. */
   assertWritable(action: string): void {
     if (this.destroyed) {
@@ -165,40 +180,100 @@ export abstract class SessionCore {
   abstract commit(): Promise<void>;
 }
 
-/** Builds the handle app code holds. Fields become accessors on the data; methods are non-enumerable. */
-export function createHandle(core: SessionCore): object {
-  const handle: Record<string, unknown> = {};
-  const method = (name: string, value: unknown) =>
-    Object.defineProperty(handle, name, { value, enumerable: false, writable: false, configurable: false });
-  for (const field of Object.keys(core.def.schema.shape)) {
-    Object.defineProperty(handle, field, {
+const CORE = Symbol("satchel.session");
+type HandleThis = { [CORE]: SessionCore };
+const prototypes = new WeakMap<ResolvedSession, object>();
+
+/**
+ * The shared prototype of every handle of one session: field accessors and methods are defined once
+ * per session definition, not per request (a handle is created on every request that touches it).
+ */
+function prototypeFor(def: ResolvedSession): object {
+  const cached = prototypes.get(def);
+  if (cached !== undefined) return cached;
+  const proto: Record<string | symbol, unknown> = {};
+  const define = (name: string | symbol, descriptor: PropertyDescriptor) =>
+    Object.defineProperty(proto, name, { enumerable: false, configurable: false, ...descriptor });
+  for (const field of Object.keys(def.schema.shape)) {
+    define(field, {
       enumerable: true,
-      configurable: false,
-      get: () => core.data[field],
-      set: (value: unknown) => {
+      get(this: HandleThis) {
+        return this[CORE].data[field];
+      },
+      set(this: HandleThis, value: unknown) {
+        const core = this[CORE];
         core.assertWritable(`setting "${field}"`);
         core.data[field] = value;
       },
     });
   }
-  Object.defineProperty(handle, "$name", { value: core.def.name, enumerable: false });
-  Object.defineProperty(handle, "$isNew", { get: () => core.isNew, enumerable: false });
-  method("get", (key: string) => core.data[key]);
-  method("set", (key: string, value: unknown) => {
-    core.assertWritable(`set("${key}")`);
-    if (!(key in core.def.schema.shape)) {
-      throw new SessionValidationError(core.def.name, key, "is not a field of the schema");
-    }
-    core.data[key] = value;
+  define("$name", { value: def.name });
+  define("$isNew", {
+    get(this: HandleThis) {
+      return this[CORE].isNew;
+    },
   });
-  method("toJSON", () => structuredClone(core.data));
-  method("update", (fn: (data: Record<string, unknown>) => unknown) => core.update(fn));
-  method("save", () => core.save());
-  method("destroy", () => core.destroy());
-  method("regenerate", () => core.regenerate());
-  method("reset", () => core.reset());
-  const guard = (action: string) => core.assertWritable(action);
-  method("flash", core.flash.channels(guard));
-  if (core.def.messages) method("messages", core.messages.api(guard));
-  return Object.seal(handle);
+  const methods: Record<string, (this: HandleThis, ...args: never[]) => unknown> = {
+    get(key: string) {
+      return this[CORE].data[key];
+    },
+    set(key: string, value: unknown) {
+      const core = this[CORE];
+      core.assertWritable(`set("${key}")`);
+      if (!Object.hasOwn(def.schema.shape, key)) {
+        throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      }
+      core.data[key] = value;
+    },
+    toJSON() {
+      return structuredClone(this[CORE].data);
+    },
+    update(fn: (data: Record<string, unknown>) => unknown) {
+      return this[CORE].update(fn);
+    },
+    save() {
+      return this[CORE].save();
+    },
+    destroy() {
+      return this[CORE].destroy();
+    },
+    regenerate() {
+      return this[CORE].regenerate();
+    },
+    reset() {
+      this[CORE].reset();
+    },
+  };
+  for (const [name, value] of Object.entries(methods)) define(name, { value });
+  define("flash", {
+    get(this: HandleThis) {
+      return this[CORE].flashChannels();
+    },
+  });
+  if (def.messages) {
+    define("messages", {
+      get(this: HandleThis) {
+        return this[CORE].messagesApi();
+      },
+    });
+  }
+  // console.log(handle) shows the session and its data rather than an empty object.
+  define(Symbol.for("nodejs.util.inspect.custom"), {
+    value(this: HandleThis) {
+      return { $name: def.name, ...this[CORE].data };
+    },
+  });
+  Object.freeze(proto);
+  prototypes.set(def, proto);
+  return proto;
+}
+
+/**
+ * Builds the handle app code holds: an object whose prototype carries the field accessors (reading
+ * and writing the live data) and the methods. Fields show in `for...in` but are not own properties.
+ */
+export function createHandle(core: SessionCore): object {
+  const handle = Object.create(prototypeFor(core.def)) as HandleThis;
+  Object.defineProperty(handle, CORE, { value: core });
+  return Object.preventExtensions(handle);
 }
