@@ -1,10 +1,20 @@
 /**
- * Next 16 proxy: hands pending flash to the page render (shown once, gone on reload) and refreshes
- * rolling session expiry. See runtime/next/proxy.ts for how the hand-off works.
+ * Next 16 proxy. `sessionProxy()` hands pending flash to the page render (shown once, gone on
+ * reload), refreshes rolling expiry and, with `csrf: true`, gives each visitor a CSRF token cookie.
+ * The function passed as `proxy` runs first with sessions available: here `?lang=de` switches the
+ * language, and the page rendered for this very request already uses it.
  */
-import { sessionProxy } from "@/sessions";
 
-export const proxy = sessionProxy({ csrf: true });
+import { isLanguage } from "@/lib/i18n";
+import { getSession, sessionProxy } from "@/sessions";
+
+export const proxy = sessionProxy({
+  csrf: true,
+  proxy: async (request) => {
+    const lang = request.nextUrl.searchParams.get("lang");
+    if (isLanguage(lang)) (await getSession("prefs")).language = lang;
+  },
+});
 
 export const config = {
   matcher: [

@@ -25,7 +25,8 @@ import { createScope, type Scope } from "./scope.ts";
 import { inDevelopment, unsavedMessage } from "./unsaved-warning.ts";
 
 /** Why writes fail in a Server Component; the core puts it into its error message. */
-const SERVER_COMPONENT = "a Server Component cannot set cookies; use a server action or route handler";
+const SERVER_COMPONENT =
+  "a Server Component cannot set cookies; pages show flash through sessionProxy() in proxy.ts, and changes belong in a server action or route handler";
 
 /** Options of `withRouteSessions`. */
 export interface RouteSessionsOptions extends CsrfOptions {

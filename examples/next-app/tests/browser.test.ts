@@ -4,7 +4,7 @@
  * exactly as they do for a user.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -18,6 +18,11 @@ const FLAGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+// Generous limits: `npm test` may run these next to load tests on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
+const STEP_TIMEOUT_MS = 45_000;
+const POLL = { timeout: STEP_TIMEOUT_MS, interval: 100 };
 
 let app: RunningApp;
 let browser: Browser;
@@ -36,7 +41,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   context = await browser.newContext({ baseURL: app.url });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
   page = await context.newPage();
 });
 
@@ -57,7 +62,7 @@ describe("login", () => {
   it("signs in, shows the flash once on /, and not again after a reload", async () => {
     await logIn("alice", "wonderland");
     await page.waitForURL(`${app.url}/`);
-    await expect.poll(() => flash().allTextContents()).toEqual(["Successfully logged in as Alice"]);
+    await expect.poll(() => flash().allTextContents(), POLL).toEqual(["Successfully logged in as Alice"]);
     expect(await page.getByTestId("signed-in").textContent()).toContain("Alice");
     expect(await page.getByTestId("user").textContent()).toBe("Alice");
 
@@ -91,7 +96,9 @@ describe("login", () => {
     await page.getByTestId("signed-in").waitFor();
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByTestId("signed-out").waitFor();
-    await expect.poll(() => flash().allTextContents()).toEqual(["Goodbye, Bob. You have been logged out."]);
+    await expect
+      .poll(() => flash().allTextContents(), POLL)
+      .toEqual(["Goodbye, Bob. You have been logged out."]);
     await page.reload();
     await page.getByTestId("signed-out").waitFor();
     expect(await flash().count()).toBe(0);
@@ -105,17 +112,17 @@ describe("cart", () => {
     await page.getByTestId("cart-empty").waitFor();
     expect(await page.getByTestId("cart-count").textContent()).toBe("0");
     await page.getByTestId("add-apple").click();
-    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("1");
+    await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
     await page.getByTestId("add-bread").click();
-    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("2");
+    await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("2");
     await page.getByTestId("add-apple").click();
-    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("3");
+    await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("3");
     expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
       expect.stringContaining("apple x2"),
       expect.stringContaining("bread"),
     ]);
     await page.getByTestId("remove-apple").click();
-    await expect.poll(() => page.getByTestId("cart-count").textContent()).toBe("1");
+    await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
     // Kept across a reload and on other pages.
     await page.goto("/");
     expect(await page.getByTestId("cart-count").textContent()).toBe("1");
@@ -132,15 +139,15 @@ describe("language", () => {
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await page.getByLabel("Language").selectOption("de");
     await page.getByTestId("set-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("de");
-    await expect.poll(() => page.getByTestId("cart-link").textContent()).toContain("Warenkorb");
+    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("de");
+    await expect.poll(() => page.getByTestId("cart-link").textContent(), POLL).toContain("Warenkorb");
     await page.goto("/login");
     await page.getByRole("heading", { name: "Anmelden" }).waitFor();
     await page.goto("/cart");
     await page.getByText("Ihr Warenkorb ist leer.").waitFor();
     await page.getByLabel("Sprache").selectOption("fr");
     await page.getByTestId("set-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("fr");
+    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("fr");
     await page.reload();
     await page.getByText("Votre panier est vide.").waitFor();
   });

@@ -2,9 +2,12 @@
  * The seeds' tutorial routes over plain HTTP, with a cookie jar like curl's, against the built app
  * served by `next start` (file store in a temporary directory).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
+
+// Generous limits: `npm test` may run these next to load tests on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let app: RunningApp;
 
@@ -173,5 +176,21 @@ describe("POST /contact/send (a form-posting route handler with CSRF protection)
     // Another visitor's token does not fit this visitor's cookie.
     const other = await formPage(new CookieJar());
     expect((await send(jar, `name=Eve&_csrf=${other}`, app.url)).status).toBe(403);
+  });
+});
+
+describe("a session changed in proxy.ts", () => {
+  it("is what the page rendered for the same request sees (?lang=de), and is kept", async () => {
+    const jar = new CookieJar();
+    const first = await jar.fetch(`${app.url}/cart?lang=de`);
+    expect(first.status).toBe(200);
+    const html = await first.text();
+    expect(html).toContain('<html lang="de"');
+    expect(html).toContain("Ihr Warenkorb ist leer.");
+    const again = await (await jar.fetch(`${app.url}/cart`)).text();
+    expect(again).toContain('<html lang="de"');
+    // Route handlers see it too (they read the Cookie header the proxy forwards).
+    await text(await jar.fetch(`${app.url}/session-key-test?lang=fr`));
+    expect(await (await jar.fetch(`${app.url}/`)).text()).toContain('<html lang="fr"');
   });
 });
