@@ -28,6 +28,18 @@ describe("memcached (private server on a spare port)", () => {
     await store.close();
   });
 
+  it("a record over memcached's item limit is a clear error, not an outage, and the old record stays", async () => {
+    const store = createMemcachedStore({ url: memcached.url, prefix: "big:" });
+    await store.set("cart:big", "small", { expiresAt: Date.now() + 60_000 });
+    const error = await store
+      .set("cart:big", "x".repeat(2_000_000), { expiresAt: Date.now() + 60_000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "SatchelError" });
+    expect(String(error)).toMatch(/item size limit/);
+    expect(await store.get("cart:big")).toMatchObject({ value: "small", version: 1 });
+    await store.close();
+  });
+
   it("rejects keys memcached cannot hold with a clear error", async () => {
     const store = createMemcachedStore({ url: memcached.url });
     await expect(store.get(`cart:${"x".repeat(300)}`)).rejects.toThrow(/250 bytes/);

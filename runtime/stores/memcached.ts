@@ -9,7 +9,7 @@
  * is what makes compareAndSet atomic. memcached cannot list keys, so there is no `keysForUser`.
  */
 import memjs from "memjs";
-import { SatchelConfigError, SessionStoreUnavailableError } from "../errors.ts";
+import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
@@ -22,6 +22,12 @@ export interface MemcachedStoreOptions {
   prefix?: string;
   /** Per-operation budget in ms; past it the operation fails with `SessionStoreUnavailableError`. Default 2000. */
   timeoutMs?: number;
+  /**
+   * Largest item this store sends, in bytes. memcached drops the old item when a SET is over its
+   * `-I` limit, so oversize records are refused here, before they reach the server. Default 1,000,000
+   * (under memcached's default 1 MiB, leaving room for the item header).
+   */
+  maxItemBytes?: number;
   /** Clock in epoch ms used to decide expiry, for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -32,7 +38,7 @@ export interface MemcachedStore extends SessionStore {
 
 /** Binary protocol opcodes and statuses used here. */
 const OP = { get: 0x00, set: 0x01, add: 0x02, delete: 0x04 } as const;
-const STATUS = { ok: 0, notFound: 1, exists: 2, notStored: 5 } as const;
+const STATUS = { ok: 0, notFound: 1, exists: 2, tooLarge: 3, notStored: 5 } as const;
 /** memcached reads an expiry above 30 days as an absolute unix time. */
 const RELATIVE_LIMIT_S = 60 * 60 * 24 * 30;
 /** Attempts of an unconditional set racing other writers before giving up. */
@@ -102,6 +108,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
   const timeoutMs = resolveTimeout("memcached", options.timeoutMs);
   const prefix = options.prefix ?? "satchel:";
   const now = options.now ?? Date.now;
+  const maxItemBytes = options.maxItemBytes ?? 1_000_000;
   const owned = options.client === undefined;
   let client: memjs.Client;
   if (options.client) {
@@ -169,15 +176,23 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
     const extras = Buffer.alloc(8);
     extras.writeInt32BE(expiry(item.exp), 4);
     const body = Buffer.from(JSON.stringify(item), "utf8");
+    if (body.length > maxItemBytes) throw tooLarge(body.length);
     const response =
       cas === "add"
         ? await send(OP.add, key, extras, body)
         : await send(OP.set, key, extras, body, cas ?? undefined);
     const status = response.header.status;
     if (status === STATUS.ok) return true;
+    if (status === STATUS.tooLarge) throw tooLarge(body.length);
     if (status === STATUS.exists || status === STATUS.notFound || status === STATUS.notStored) return false;
     throw new Error(`memcached ${cas === "add" ? "ADD" : "SET"} status ${status}`);
   }
+
+  const tooLarge = (bytes: number) =>
+    new SatchelError(
+      `satchel: a session record of ${bytes} bytes is over the memcached store's item size limit (${maxItemBytes} bytes); ` +
+        "store less in the session, raise memcached's -I limit and maxItemBytes, or use the Redis or Postgres store.",
+    );
 
   const live = (item: Item | null): item is Item => item !== null && item.exp > now();
 
