@@ -46,6 +46,11 @@ describe("defineSessions", () => {
     expect(config.sessions.cart.header).toBe("x-cart");
   });
 
+  it("shrinks the default touchAfter for a short idle limit", () => {
+    const config = defineSessions({ s: { storage: "cookie", schema, expiry: { idle: "2m" } } });
+    expect(config.sessions.s.expiry).toMatchObject({ idle: 120, touchAfter: 60 });
+  });
+
   const cases: [string, Record<string, unknown>, RegExp][] = [
     [
       "unknown storage",
@@ -89,6 +94,11 @@ describe("defineSessions", () => {
       "header on a cookie session",
       { a: { storage: "cookie", schema, header: "x-a" } },
       /session "a" key "header"/,
+    ],
+    [
+      "touchAfter not shorter than idle",
+      { a: { storage: "cookie", schema, expiry: { idle: "5m", touchAfter: "5m" } } },
+      /session "a" key "expiry.touchAfter": is 300s but idle is 300s/,
     ],
     ["non-integer version", { a: { storage: "cookie", schema, version: 1.5 } }, /session "a" key "version"/],
     [

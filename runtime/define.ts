@@ -207,12 +207,22 @@ function resolveExpiry(name: string, definition: SessionDefinition): ResolvedExp
   );
   const idle =
     expiry.idle === undefined ? null : parseDuration(expiry.idle, `session "${name}" key "expiry.idle"`);
-  const touchAfter = parseDuration(
-    expiry.touchAfter ?? DEFAULT_TOUCH_AFTER,
-    `session "${name}" key "expiry.touchAfter"`,
-  );
+  const where = `session "${name}" key "expiry.touchAfter"`;
+  // The 5-minute default shrinks for a very short idle limit, so such a session is still refreshed.
+  const touchAfter =
+    expiry.touchAfter !== undefined
+      ? parseDuration(expiry.touchAfter, where)
+      : Math.min(parseDuration(DEFAULT_TOUCH_AFTER, where), idle === null ? Infinity : Math.floor(idle / 2));
   if (absolute < 1) fail(name, "expiry.absolute", "must be at least one second.");
   if (idle !== null && idle < 1) fail(name, "expiry.idle", "must be at least one second.");
+  if (idle !== null && touchAfter >= idle) {
+    fail(
+      name,
+      "expiry.touchAfter",
+      `is ${touchAfter}s but idle is ${idle}s: an active session would expire before it is refreshed. ` +
+        `Make touchAfter shorter than idle (e.g. a tenth of it).`,
+    );
+  }
   return { absolute, idle, touchAfter };
 }
 
