@@ -3,8 +3,17 @@
  * (`z.output` of its schema) and each flash channel's payload type as flat, fully expanded text.
  * One `Project` lives as long as the analyser, so watch mode only re-checks what changed.
  */
+import { createHash } from "node:crypto";
 import path from "node:path";
-import { type Expression, type Symbol as MorphSymbol, Node, Project, type Type, ts } from "ts-morph";
+import {
+  type Expression,
+  type Symbol as MorphSymbol,
+  Node,
+  Project,
+  type PropertyAssignment,
+  type Type,
+  ts,
+} from "ts-morph";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
 import { findTsconfig, readTsconfigPaths } from "./tsconfig.ts";
 
@@ -42,6 +51,7 @@ export class SchemaAnalyser {
   readonly #schemaPath: string;
   readonly #project: Project;
   #started = false;
+  #cache = new Map<string, TypedSession>();
 
   constructor(schemaPath: string) {
     this.#schemaPath = path.resolve(schemaPath);
@@ -101,16 +111,53 @@ export class SchemaAnalyser {
         `${locate(source).file}:1: the default export must be \`defineSessions({ ... })\`; export the call's result as default.`,
       );
     }
-    const sessions: AnalysedSession[] = [];
-    const argType = definitions.getType();
-    for (const symbol of argType.getProperties()) {
-      sessions.push(analyseSession(symbol, definitions, locate));
-    }
     const files = this.#project
       .getSourceFiles()
-      .filter((f) => !f.isInNodeModules() && !f.isDeclarationFile())
-      .map((f) => f.getFilePath() as string);
-    return { sessions, files };
+      .filter((f) => !f.isInNodeModules() && !f.isDeclarationFile());
+    const sessions: AnalysedSession[] = [];
+    const properties = Node.isObjectLiteralExpression(definitions) ? definitions.getProperties() : [];
+    if (properties.length > 0 && properties.every((p) => Node.isPropertyAssignment(p))) {
+      // Sessions written inline: re-check only those whose text (or whose surroundings) changed.
+      // The checker is lazy, so an unchanged session costs nothing; this keeps watch mode fast.
+      const context = createHash("sha1");
+      for (const file of files) {
+        context.update(file.getFilePath());
+        context.update(
+          file === source ? file.getFullText().replace(definitions.getText(), "") : file.getFullText(),
+        );
+      }
+      const contextKey = context.digest("hex");
+      const cache = new Map<string, TypedSession>();
+      for (const property of properties as PropertyAssignment[]) {
+        const key = `${contextKey}\0${property.getText()}`;
+        const initializer = property.getInitializerOrThrow();
+        const typed = this.#cache.get(key) ?? analyseInline(initializer);
+        cache.set(key, typed);
+        const schema = Node.isObjectLiteralExpression(initializer)
+          ? initializer.getProperty("schema")
+          : undefined;
+        sessions.push({
+          name: propertyName(property),
+          at: locate(property),
+          ...typed,
+          fieldLines: fieldLines(schema),
+        });
+      }
+      this.#cache = cache;
+    } else {
+      for (const symbol of definitions.getType().getProperties()) {
+        const declaration = symbol.getDeclarations()[0] ?? definitions;
+        sessions.push({
+          name: symbol.getName(),
+          at: locate(declaration),
+          ...analyseTypes(symbol.getTypeAtLocation(definitions), definitions),
+          fieldLines: fieldLines(
+            symbol.getTypeAtLocation(definitions).getProperty("schema")?.getDeclarations()[0],
+          ),
+        });
+      }
+    }
+    return { sessions, files: files.map((f) => f.getFilePath() as string) };
   }
 }
 
@@ -147,38 +194,75 @@ function zodOutput(schema: Type, at: Node): Type | undefined {
   return internals ? propertyType(internals, "output", at) : undefined;
 }
 
-function analyseSession(
-  symbol: MorphSymbol,
-  at: Expression,
-  locate: (node: Node) => SourceLocation,
-): AnalysedSession {
-  const name = symbol.getName();
-  const declaration = symbol.getDeclarations()[0] ?? at;
-  const definition = symbol.getTypeAtLocation(at);
-  const schemaSymbol = definition.getProperty("schema");
-  const result: AnalysedSession = {
-    name,
-    at: locate(declaration),
-    hasSchema: schemaSymbol !== undefined,
+/** A property's name from the syntax alone (asking the checker would check the whole literal). */
+function propertyName(property: PropertyAssignment): string {
+  const name = property.getNameNode();
+  if (Node.isStringLiteral(name) || Node.isNoSubstitutionTemplateLiteral(name)) return name.getLiteralText();
+  if (Node.isIdentifier(name) || Node.isNumericLiteral(name)) return name.getText();
+  return property.getSymbolOrThrow().getName();
+}
+
+/** The parts of a session the checker computes (cached per session text in watch mode). */
+type TypedSession = Pick<AnalysedSession, "hasSchema" | "dataMembers" | "dataAlias" | "flash">;
+
+function printData(schema: Type | undefined, at: Node, result: TypedSession): void {
+  const output = schema ? zodOutput(schema, at) : undefined;
+  if (output && isPlainObjectType(output)) result.dataMembers = printMembers(output, at, "  ");
+  else if (output) result.dataAlias = printType(output, at, 0, "");
+}
+
+function printFlash(channel: string, schema: Type, at: Node): { name: string; type: string } {
+  const payload = zodOutput(schema, at);
+  return { name: channel, type: payload ? printType(payload, at, `  ${channel}: `.length, "  ") : "unknown" };
+}
+
+/** A session from its definition's type (definitions passed as a variable or built with spreads). */
+function analyseTypes(definition: Type, at: Node): TypedSession {
+  const schema = propertyType(definition, "schema", at);
+  const result: TypedSession = {
+    hasSchema: schema !== undefined,
     dataMembers: undefined,
     dataAlias: undefined,
     flash: [],
-    fieldLines: {},
   };
-  if (schemaSymbol) {
-    const output = zodOutput(schemaSymbol.getTypeAtLocation(at), at);
-    if (output && isPlainObjectType(output)) result.dataMembers = printMembers(output, at, "  ");
-    else if (output) result.dataAlias = printType(output, at, 0, "");
-    result.fieldLines = fieldLines(schemaSymbol.getDeclarations()[0]);
-  }
+  printData(schema, at, result);
   const flash = propertyType(definition, "flash", at)?.getNonNullableType();
   for (const channel of flash?.getProperties() ?? []) {
-    const payload = zodOutput(channel.getTypeAtLocation(at), at);
-    const head = `  ${channel.getName()}: `;
-    result.flash.push({
-      name: channel.getName(),
-      type: payload ? printType(payload, at, head.length, "  ") : "unknown",
-    });
+    result.flash.push(printFlash(channel.getName(), channel.getTypeAtLocation(at), at));
+  }
+  return result;
+}
+
+/**
+ * A session written inline. Asks the checker only for the `schema` and flash expressions: the type
+ * of the whole definition would make it check every session in the call (contextual typing).
+ */
+function analyseInline(initializer: Expression): TypedSession {
+  if (!Node.isObjectLiteralExpression(initializer)) return analyseTypes(initializer.getType(), initializer);
+  const value = (name: string) => {
+    const property = initializer.getProperty(name);
+    return property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
+  };
+  const schema = value("schema");
+  const result: TypedSession = {
+    hasSchema: initializer.getProperty("schema") !== undefined,
+    dataMembers: undefined,
+    dataAlias: undefined,
+    flash: [],
+  };
+  if (schema) printData(schema.getType(), schema, result);
+  const flash = value("flash");
+  if (flash && Node.isObjectLiteralExpression(flash)) {
+    for (const channel of flash.getProperties()) {
+      const channelValue = Node.isPropertyAssignment(channel) ? channel.getInitializer() : undefined;
+      if (channelValue && Node.isPropertyAssignment(channel)) {
+        result.flash.push(printFlash(propertyName(channel), channelValue.getType(), channelValue));
+      }
+    }
+  } else if (flash) {
+    const type = flash.getType().getNonNullableType();
+    for (const channel of type.getProperties())
+      result.flash.push(printFlash(channel.getName(), channel.getTypeAtLocation(flash), flash));
   }
   return result;
 }
