@@ -18,7 +18,7 @@ import { summarize } from "../lib/stats.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "generator/cli.ts");
 const TIME = "/usr/bin/time";
-const SESSIONS = 50;
+const MANY_SESSIONS = 50;
 
 /** One cold `satchel gen`: wall milliseconds and (when /usr/bin/time exists) CPU milliseconds. */
 async function coldGen(cwd: string): Promise<{ wallMs: number; cpuMs: number | null }> {
@@ -131,6 +131,8 @@ async function watchLatency(
 
 export async function generatorFigure(ctx: BenchContext): Promise<RowInput[]> {
   const repeats = ctx.quick ? 1 : 3;
+  // A quick run checks the harness: a smaller "many sessions" schema keeps it under two minutes.
+  const SESSIONS = ctx.quick ? 10 : MANY_SESSIONS;
   const rootDir = join(ctx.tmpDir, "gen-root");
   const manyDir = join(ctx.tmpDir, `gen-${SESSIONS}`);
   await mkdir(rootDir, { recursive: true });
@@ -170,8 +172,8 @@ export async function generatorFigure(ctx: BenchContext): Promise<RowInput[]> {
     });
   }
 
-  const edits = ctx.quick ? 2 : 5;
-  for (const sessions of [3, SESSIONS]) {
+  const edits = ctx.quick ? 1 : 5;
+  for (const sessions of ctx.quick ? [3] : [3, SESSIONS]) {
     const watchDir = join(ctx.tmpDir, `gen-watch-${sessions}`);
     await mkdir(watchDir, { recursive: true });
     const watched = await watchLatency(watchDir, sessions, edits);

@@ -164,7 +164,7 @@ export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
       ],
       notes: [
         `payload ${jsonBytes(c.data)} bytes of JSON; one op = seal then unseal, awaited back to back`,
-        `satchel path: zod validate → superjson → pack (deflate ≥ 128 B when smaller) → AES-256-GCM (${sealer.backend.name}) and back, validated on read`,
+        `satchel path: zod validate → superjson → pack (deflate when that is smaller) → AES-256-GCM (${sealer.backend.name}) and back, validated on read`,
         `satchel on its WebCrypto backend (edge runtimes): ${web ? Math.round(web.median) : "?"} ops/s`,
         `where satchel's time goes (µs per op, measured alone): ${stages}`,
       ],
