@@ -77,6 +77,26 @@ describe("createSatchel", () => {
     expect(await (await client.fetch("/")).json()).toEqual({ note: "x" });
   });
 
+  it("a rolling touch that fails does not fail a request that only read", async () => {
+    const down = new Set<string>(["touch"]);
+    const clock = testClock();
+    const { satchel } = testSatchel<TestTypes>(testConfig, {
+      store: downStore(createMemoryStore({ now: clock.now }), down),
+      clock,
+    });
+    const client = new CookieClient(
+      satchel.handle(async (req, sessions) => {
+        const cart = await sessions.get("cart");
+        if (req.method === "POST") cart.note = "x";
+        return Response.json({ note: cart.note });
+      }),
+    );
+    await client.fetch("/", { method: "POST" });
+    clock.advance(2 * 3600_000);
+    const res = await client.fetch("/");
+    expect(await res.json()).toEqual({ note: "x" });
+  });
+
   it("cookie sessions keep working while the store is down (the store is only used when needed)", async () => {
     const { satchel } = testSatchel<TestTypes>(testConfig, {
       store: downStore(createMemoryStore(), new Set(["get", "set", "compareAndSet", "delete", "touch"])),

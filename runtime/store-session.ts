@@ -9,7 +9,12 @@ import { readChunkedCookie } from "./chunking.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
 import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
 import type { ResolvedSession } from "./define.ts";
-import { SatchelError, SessionConflictError, SessionStateError } from "./errors.ts";
+import {
+  SatchelError,
+  SessionConflictError,
+  SessionStateError,
+  SessionStoreUnavailableError,
+} from "./errors.ts";
 import {
   type PersistedEnvelope,
   type SessionContext,
@@ -447,8 +452,13 @@ export class StoreSession extends SessionCore {
       touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
     ) {
       const options = this.writeOptions(this.data);
-      await (await this.store()).touch(this.key, options.expiresAt);
-      this.recordExpiresAt = options.expiresAt;
+      try {
+        await (await this.store()).touch(this.key, options.expiresAt);
+        this.recordExpiresAt = options.expiresAt;
+      } catch (error) {
+        // A missed touch only shortens the idle window; it must not fail a request that only read.
+        if (!(error instanceof SessionStoreUnavailableError)) throw error;
+      }
     } else if (this.clearInvalid && this.hadToken) {
       this.writeTokenValue(null);
       this.clearInvalid = false;
