@@ -2,6 +2,43 @@
  * `satchel/next`: typed sessions in a Next.js 16 App Router app. The generated module calls
  * `createNextSessions(satchel)` and exports `getSession`, `withRouteSessions`, `withActionSessions`
  * and `sessionProxy`; apps import those from the generated module, not from here.
+ *
+ * ## Where sessions can be read and written
+ * - Route handlers and server actions: read and write. Wrap them (`withRouteSessions`,
+ *   `withActionSessions`) and every changed session is saved when the function returns, or when it
+ *   ends with `redirect()`/`notFound()` (saved, then rethrown); after any other error nothing is saved.
+ *   Unwrapped, `save()`/`update()` still work, and in development a change left unsaved at the end of
+ *   the request is reported on the console.
+ * - Server Components: read. A write throws a `satchel:` error saying to use a server action or
+ *   route handler (a Server Component cannot set cookies).
+ * - `proxy.ts`: read and write inside `sessionProxy({ proxy })`. Cookies it sets are what the page or
+ *   route handler of the same request sees.
+ *
+ * ## Flash across a redirect, shown exactly once by a Server Component
+ * A flash added in a server action that then calls `redirect()` is saved with the session. The next
+ * request passes through `sessionProxy()` in `proxy.ts`, which
+ * 1. deletes any `x-satchel-flash` header the client sent;
+ * 2. reads (consumes) the pending flash of every session the request carries, and forwards the values
+ *    to the render in an `x-satchel-flash` request header, signed with the session secret and valid
+ *    for one minute;
+ * 3. writes the session cookies back without the flash, in this same response (and forwards the
+ *    rewritten cookies to the render).
+ * The page's `getSession()` verifies the header and puts the values back as `flash.<channel>.now()`,
+ * so `flash.notice.read()` returns them for this render only. The browser's cookie no longer holds
+ * them: a reload shows nothing. A forged or replayed header is ignored, so a client cannot inject flash.
+ *
+ * Next renders a server action's redirect target inside the action's own response and drops the
+ * `Set-Cookie` of that inner render. So when the proxy sees that inner request (it carries
+ * `x-action-redirect`) while flash is pending, it answers 204 without consuming anything; Next then
+ * has the browser load the target itself, and that request hands the flash off and clears it.
+ * Keep prefetches out of the proxy's matcher (see the example app's `proxy.ts`): a prefetch must
+ * not consume flash.
+ *
+ * ## CSRF for route handlers
+ * Server actions are protected by Next (it checks their Origin). A route handler that accepts form
+ * posts gets `withRouteSessions(handler, { csrf: true })`: Origin (or Referer) must match the host and
+ * the form must echo the per-visitor token from `csrfToken()` in a `_csrf` field (or `x-csrf-token`
+ * header), else 403. `sessionProxy({ csrf: true })` creates the token cookie before pages render.
  */
 
 export {
