@@ -328,9 +328,12 @@ export async function startPostgres(): Promise<{
   const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
   await run("chown", ["-R", `${uid}:${gid}`, dir.path]);
   const data = join(dir.path, "data");
+  // Debian keeps initdb/postgres off PATH (in pg_config --bindir); some images link them into PATH.
+  const bindir = (await run("pg_config", ["--bindir"]).catch(() => ({ stdout: "" }))).stdout.trim();
+  const bin = (name: string) => (bindir ? join(bindir, name) : name);
   await run(
     "runuser",
-    ["-u", "postgres", "--", "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-N"],
+    ["-u", "postgres", "--", bin("initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-N"],
     {
       timeout: 60_000,
     },
@@ -339,7 +342,7 @@ export async function startPostgres(): Promise<{
   const server = new ManagedServer(
     "postgres",
     port,
-    "postgres",
+    bin("postgres"),
     ["-D", data, "-p", String(port), "-k", dir.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
     async () => {
       const deadline = Date.now() + 30_000;
