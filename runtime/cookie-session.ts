@@ -2,6 +2,7 @@
  * Cookie sessions: the whole envelope is sealed into the cookie. Last write wins by nature (two
  * concurrent requests each send back their own cookie); use a store session when that matters.
  * Also the cookie helpers store sessions share (times, attributes, writing a possibly chunked cookie).
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import { planCookieWrites, readChunkedCookie } from "./chunking.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "./codec.ts";

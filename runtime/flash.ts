@@ -1,6 +1,7 @@
 /**
  * Flash channels: values meant for the next request (`add`) or this one (`now`), gone once read.
  * The pending values live in the session envelope next to the data, so they travel with the session.
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import { SessionValidationError } from "./errors.ts";
 import type { FlashChannel, FlashSchemas } from "./types.ts";

@@ -3,6 +3,7 @@
  * property, plus `get`/`set`, flash, messages and the lifecycle methods. Change tracking compares the
  * serialized state at commit with the one at load, so deep mutation (`cart.items.push(x)`) counts and an
  * unchanged session is never written.
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import { encodeEnvelope, validateForRead, validateForWrite } from "./codec.ts";
 import type { ResolvedSession } from "./define.ts";

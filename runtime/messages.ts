@@ -3,6 +3,7 @@
  * read, each with an optional title and an optional life in seconds after which it is dropped unread.
  * Unlike `flash.add`, a message is readable in the request that added it too (the usual pattern is
  * "add, then redirect", and a page that renders directly should still show it).
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import type { WriteGuard } from "./flash.ts";
 import type { Message, MessageInput, MessageLevel, Messages } from "./types.ts";

@@ -1,6 +1,7 @@
 /**
  * Versioned data → migrations → zod. Old cookies and records outlive deploys; this turns them into data
  * of the running version, or says precisely why it cannot, so the caller can start a fresh session.
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import type { ResolvedSession } from "./define.ts";
 import type { InvalidReason } from "./types.ts";

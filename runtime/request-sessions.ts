@@ -1,6 +1,7 @@
 /**
  * The per-request registry: `get(name)` loads a session on first use and caches its handle for the
  * rest of the request; `commit()` writes every session that changed (or is due for a rolling touch).
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import type { CookieJar } from "./cookies.ts";
 import type { SessionsConfig } from "./define.ts";

@@ -3,6 +3,7 @@
  * lives in the store under `"<session>:" + hex(SHA-256(id))`, so the raw id never reaches the store.
  * Records carry a version: `update(fn)` is compare-and-set with retries, `save()` merges per
  * top-level key and reports a real conflict.
+ * @internal not part of the public API; import from "satchel" instead.
  */
 import superjson from "superjson";
 import { readChunkedCookie } from "./chunking.ts";
