@@ -142,8 +142,8 @@ describe("satchel gen --watch", () => {
       SCHEMA.replace("default(null)", "default(null),\n      theme: z.string().optional()"),
     );
     await waitFor(/wrote generated\/sessions\.ts/, mark);
-    // Within a second of the save, even on a busy machine the warm run is far below that.
-    expect(Date.now() - saved).toBeLessThan(5_000);
+    // Typically well under a second (see the benchmark); generous here for a loaded CI machine.
+    expect(Date.now() - saved).toBeLessThan(10_000);
     expect(p.read("generated/sessions.ts")).toContain("theme?: string | undefined;");
 
     mark = output.length;

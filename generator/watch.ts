@@ -7,7 +7,8 @@ import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import { SchemaAnalyser } from "./analyse.ts";
 import { writeChanged } from "./check.ts";
-import { type GenOptions, generate } from "./gen.ts";
+import { defaultOutPath, type GenOptions, generate } from "./gen.ts";
+import { snapshotPathFor } from "./snapshot.ts";
 
 /** Options of a watch session. */
 export interface WatchOptions extends GenOptions {
@@ -33,6 +34,8 @@ export function watchSchema(options: WatchOptions): Watcher {
   // Watch directories, not files: editors replace files on save, which ends a file watch.
   const watchers = new Map<string, FSWatcher>();
   let files = new Set<string>([path.resolve(options.schemaPath)]);
+  const outPath = path.resolve(options.outPath ?? defaultOutPath(options.schemaPath));
+  const outputs = new Set([outPath, snapshotPathFor(outPath)]);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let again = false;
@@ -48,7 +51,8 @@ export function watchSchema(options: WatchOptions): Watcher {
     const started = performance.now();
     try {
       const result = await generate({ ...options, analyser });
-      files = new Set(result.watched);
+      // Our own output may be imported by the schema (migration types); writing it is not a save.
+      files = new Set(result.watched.filter((file) => !outputs.has(file)));
       const ms = Math.round(performance.now() - started);
       if (result.errors.length > 0) {
         for (const error of result.errors) log(error);
