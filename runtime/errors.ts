@@ -46,7 +46,10 @@ export class SessionStoreUnavailableError extends SatchelError {
     readonly operation: string,
     options?: { cause?: unknown },
   ) {
-    super(`satchel: session store "${store}" is unavailable during ${operation}; retry later (HTTP 503).`, options);
+    super(
+      `satchel: session store "${store}" is unavailable during ${operation}; retry later (HTTP 503).`,
+      options,
+    );
   }
 }
 

@@ -124,7 +124,9 @@ export interface FlashChannel<T> {
   peek(): T[];
 }
 
-export type FlashChannels<F extends Record<string, unknown>> = { readonly [K in keyof F]: FlashChannel<F[K]> };
+export type FlashChannels<F extends Record<string, unknown>> = {
+  readonly [K in keyof F]: FlashChannel<F[K]>;
+};
 
 /** The methods every session handle has, besides its typed fields. */
 export interface SessionMethods<D extends object, F extends Record<string, unknown>> {
@@ -153,7 +155,12 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   readonly flash: FlashChannels<F>;
 }
 
+/** No keys at all: the flash map of a session without flash, the extra of a session without messages. */
+export type NoKeys = Record<never, never>;
+
 /** A typed session handle: data fields as properties, plus methods. `M` adds `messages`. */
-export type SessionHandle<D extends object, F extends Record<string, unknown> = {}, M extends boolean = false> = D &
-  SessionMethods<D, F> &
-  (M extends true ? { readonly messages: Messages } : {});
+export type SessionHandle<
+  D extends object,
+  F extends Record<string, unknown> = NoKeys,
+  M extends boolean = false,
+> = D & SessionMethods<D, F> & (M extends true ? { readonly messages: Messages } : NoKeys);

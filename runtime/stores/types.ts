@@ -31,7 +31,12 @@ export interface SessionStore {
    * Write only if the current version is `expectedVersion` (`null`: only if no live record exists).
    * Returns the new version, or `null` on conflict. Atomic in the backend.
    */
-  compareAndSet(key: string, value: string, expectedVersion: number | null, options: WriteOptions): Promise<number | null>;
+  compareAndSet(
+    key: string,
+    value: string,
+    expectedVersion: number | null,
+    options: WriteOptions,
+  ): Promise<number | null>;
   delete(key: string): Promise<void>;
   /** Extend expiry without changing value or version. No-op when missing. */
   touch(key: string, expiresAt: number): Promise<void>;
