@@ -182,9 +182,41 @@ describe("store sessions through the Fetch adapter", () => {
     );
     const cart = await sessions.get("cart");
     await expect(cart.update((d) => ({ ...d, note: "x" }))).rejects.toThrow(
-      /session "cart" update\(\) gave up after \d+ attempts/,
+      /session "cart" update\(\) gave up after \d+ attempts in \d+ ms/,
     );
-  });
+  }, 20_000);
+
+  it("update() keeps trying past its attempt count while contention lasts less than its time budget", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    // Another writer wins the first 70 races (more than the attempt count), then lets this one through.
+    let conflicts = 70;
+    const slowlyClearing: SessionStore = {
+      ...inner,
+      async compareAndSet(key, value, expected, options) {
+        if (conflicts > 0) {
+          conflicts--;
+          const current = await inner.get(key);
+          if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
+        }
+        return inner.compareAndSet(key, value, expected, options);
+      },
+    };
+    const contended = setup({ store: slowlyClearing, clock });
+    const sessions = contended.satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await cart.update((d) => ({ ...d, items: [...d.items, { sku: "b", qty: 1 }] }));
+    expect(conflicts).toBe(0);
+    const after = satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    expect((await after.get("cart")).items.map((i) => i.sku)).toEqual(["a", "b"]);
+  }, 20_000);
 
   it("update() inside its own update function is refused instead of waiting forever", async () => {
     const { satchel } = setup();

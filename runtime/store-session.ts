@@ -30,8 +30,14 @@ import type { SessionStore, WriteOptions } from "./stores/types.ts";
 import type { InvalidReason } from "./types.ts";
 
 const ID_BYTES = 32;
-/** Attempts of `update(fn)` before it gives up under contention. */
+/** Attempts of `update(fn)` before it may give up under contention (see `UPDATE_MIN_MS`). */
 const UPDATE_ATTEMPTS = 60;
+/**
+ * `update(fn)` keeps retrying for at least this long, even past `UPDATE_ATTEMPTS`: on a slow store
+ * (a busy disk) the writers that win take longer, and a count alone would run out while the
+ * contention is still clearing. It gives up once both the count and the time are spent.
+ */
+const UPDATE_MIN_MS = 5_000;
 /** Attempts of a merging `save()`. */
 const SAVE_ATTEMPTS = 10;
 /** Backoff ceiling between attempts, ms. */
@@ -336,7 +342,10 @@ export class StoreSession extends SessionCore {
     // an update of the same record from this process just ran: then it is surely stale.
     let optimistic = !waited && this.recordVersion !== null && !this.changed();
     let expected = this.recordVersion;
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    // Wall time, not the session clock: the budget is about real waiting (tests may freeze the clock).
+    const started = performance.now();
+    let attempt = 0;
+    for (; attempt < UPDATE_ATTEMPTS || performance.now() - started < UPDATE_MIN_MS; attempt++) {
       let current: PersistedEnvelope = mine;
       if (expected !== null && !optimistic) {
         const record = await store.get(key);
@@ -383,7 +392,8 @@ export class StoreSession extends SessionCore {
       else await backoff(attempt);
     }
     throw new SatchelError(
-      `satchel: session "${this.def.name}" update() gave up after ${UPDATE_ATTEMPTS} attempts: other requests ` +
+      `satchel: session "${this.def.name}" update() gave up after ${attempt} attempts in ` +
+        `${Math.round(performance.now() - started)} ms: other requests ` +
         `kept changing the same session. Retry the request, or make the change smaller.`,
     );
   }
