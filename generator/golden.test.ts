@@ -17,7 +17,7 @@ const update = process.env.UPDATE_GOLDEN === "1";
 
 describe("golden files", () => {
   it("covers the shapes the issue lists", () => {
-    expect(cases).toEqual(expect.arrayContaining(["shapes", "several", "long"]));
+    expect(cases).toEqual(expect.arrayContaining(["shapes", "several", "long", "migrated"]));
   });
 
   it.each(cases)("%s", async (name) => {

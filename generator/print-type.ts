@@ -16,6 +16,40 @@ export function typeText(type: Type, at: Node): string {
   return type.getText(at, FLAGS).replace(/; }/g, " }");
 }
 
+/**
+ * One-line text of a type: like the checker's, but object members in the order they were written
+ * (zod's output types put required fields first) and `null`/`undefined` last in unions.
+ */
+export function flatText(type: Type, at: Node, depth = 0): string {
+  if (depth > 8) return typeText(type, at);
+  if (isPlainObjectType(type) && !type.getStringIndexType() && !type.getNumberIndexType()) {
+    const members = declarationOrder(type.getProperties()).map(
+      (p) =>
+        `${propertyKey(p.getName())}${p.isOptional() ? "?" : ""}: ${flatText(p.getTypeAtLocation(at), at, depth + 1)}`,
+    );
+    return members.length === 0 ? "{}" : `{ ${members.join("; ")} }`;
+  }
+  if (type.isArray()) {
+    const element = type.getArrayElementTypeOrThrow();
+    const text = flatText(element, at, depth + 1);
+    return element.isUnion() && !element.isBoolean() ? `(${text})[]` : `${text}[]`;
+  }
+  if (type.isUnion() && !type.isBoolean() && !type.isEnum()) {
+    const members = type.getUnionTypes();
+    const others = members.filter((m) => !isNullish(m));
+    const isTrue = (m: Type) => m.isBooleanLiteral() && m.getText() === "true";
+    const isFalse = (m: Type) => m.isBooleanLiteral() && m.getText() === "false";
+    const hasBoolean = others.some(isTrue) && others.some(isFalse);
+    const parts = others
+      .filter((m) => !(hasBoolean && m.isBooleanLiteral()))
+      .map((m) => flatText(m, at, depth + 1));
+    if (hasBoolean) parts.push("boolean");
+    parts.push(...nullishLast(members).map((m) => typeText(m, at)));
+    return parts.join(" | ");
+  }
+  return typeText(type, at);
+}
+
 /** A property key as it must be written in an interface or object type. */
 export function propertyKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
@@ -61,6 +95,11 @@ function declarationOrder(properties: MorphSymbol[]): MorphSymbol[] {
   return keyed.sort((a, b) => a.pos - b.pos).map((k) => k.property);
 }
 
+/** The `null` and `undefined` members of a union, in the order people write them: `| null | undefined`. */
+function nullishLast(members: Type[]): Type[] {
+  return [...members.filter((m) => m.isNull()), ...members.filter((m) => m.isUndefined())];
+}
+
 /** `null` and `undefined` go last in a broken-up union, as people write them. */
 function isNullish(type: Type): boolean {
   return type.isNull() || type.isUndefined();
@@ -71,7 +110,7 @@ function isNullish(type: Type): boolean {
  * broken at object braces and union bars.
  */
 export function printType(type: Type, at: Node, column: number, indent: string): string {
-  const flat = typeText(type, at);
+  const flat = flatText(type, at);
   if (column + flat.length + 1 <= LINE_WIDTH) return flat;
   if (isPlainObjectType(type)) {
     const inner = printMembers(type, at, `${indent}  `);
@@ -85,7 +124,7 @@ export function printType(type: Type, at: Node, column: number, indent: string):
   }
   if (type.isUnion() && !type.isBoolean()) {
     const members = type.getUnionTypes();
-    const nullish = members.filter(isNullish);
+    const nullish = nullishLast(members);
     const others = members.filter((m) => !isNullish(m));
     const tail = nullish.map((m) => ` | ${typeText(m, at)}`).join("");
     // `{ ...long object... } | undefined`: break the object, keep the union on its closing line.
