@@ -69,7 +69,15 @@ function describe(schema: JsonSchema): string {
 export function findBreakingChanges(old: Schema, next: Schema): BreakingChange[] {
   const changes: BreakingChange[] = [];
   accepts(old, next, "", changes);
-  return changes;
+  // One entry per field and kind: `pattern` and `format` of an email are one narrowing, not two.
+  const merged = new Map<string, BreakingChange>();
+  for (const change of changes) {
+    const key = `${change.field}\0${change.kind}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { ...change });
+    else if (!seen.detail.includes(change.detail)) seen.detail += `, ${change.detail}`;
+  }
+  return [...merged.values()];
 }
 
 function accepts(old: Schema, next: Schema, path: string, out: BreakingChange[]): void {

@@ -64,6 +64,13 @@ export async function initApp(options: InitOptions): Promise<number> {
     writeFileSync(file.path, file.content);
     log(`satchel: wrote ${path.relative(process.cwd(), file.path) || file.path}`);
   }
+  const middleware = ["middleware.ts", "src/middleware.ts"].find((file) => existsSync(path.join(root, file)));
+  if (middleware) {
+    log(
+      `satchel: ${middleware} exists; Next 16 runs proxy.ts instead. Move its logic into ` +
+        "`sessionProxy({ proxy: yourFunction })` in proxy.ts and delete it.",
+    );
+  }
   const result = await generate({ schemaPath, outPath: generatedPath });
   for (const error of result.errors) log(error);
   if (result.errors.length > 0) return 1;
