@@ -57,7 +57,7 @@ function walk(dir: string, skip: (path: string) => boolean, out: string[]): void
   }
 }
 
-/** A hash of every source the build reads (path, size, mtime), to skip rebuilding unchanged code. */
+/** A hash of every source the build reads (path, size, content), to skip rebuilding unchanged code. */
 function sourceStamp(): string {
   const files: string[] = [
     join(root, "sessions.schema.ts"),
@@ -72,7 +72,7 @@ function sourceStamp(): string {
   const hash = createHash("sha256");
   for (const file of files.sort()) {
     const stat = statSync(file);
-    hash.update(`${relative(root, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
+    hash.update(`${relative(root, file)}\0${stat.size}\0`).update(readFileSync(file));
   }
   return hash.digest("hex");
 }
