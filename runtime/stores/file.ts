@@ -93,7 +93,9 @@ function processAlive(pid: number): boolean {
 
 /** Create the file store. Nothing touches the disk until the first operation. */
 export function createFileStore(options: FileStoreOptions = {}): FileStore {
-  const dir = resolve(options.dir ?? ".data/sessions");
+  // The `turbopackIgnore` comments on paths below: the store's directory is only known at run time,
+  // and without them a Next build (Turbopack) traces the whole project into the server output.
+  const dir = resolve(/*turbopackIgnore: true*/ options.dir ?? ".data/sessions");
   const sweepIntervalMs = options.sweepIntervalMs ?? 10 * 60_000;
   const durable = options.fsync ?? true;
   const lockTimeoutMs = options.lockTimeoutMs ?? 2000;
@@ -152,7 +154,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     if (!durable) return;
     let fd: number | undefined;
     try {
-      fd = openSync(dir, "r");
+      fd = openSync(/*turbopackIgnore: true*/ dir, "r");
       await fsyncAsync(fd);
     } catch (error) {
       // Some filesystems refuse fsync on directories; the unlink itself has happened.
@@ -269,7 +271,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
     /** Runs at our turn in the in-process queue, before the lock file; a non-undefined result is returned as is. */
     precheck?: (path: string) => Promise<T | undefined>,
   ): Promise<T> {
-    const base = join(dir, fileNameFor(key));
+    const base = join(/*turbopackIgnore: true*/ dir, fileNameFor(key));
     const previous = queues.get(base) ?? Promise.resolve();
     const run = previous.then(async () => {
       if (precheck) {
@@ -313,14 +315,14 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
   async function sweep(): Promise<number> {
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = await readdir(/*turbopackIgnore: true*/ dir);
     } catch (error) {
       if (errorCode(error) === "ENOENT") return 0;
       throw asUnavailable("file", "sweep", error);
     }
     let removed = 0;
     for (const name of names) {
-      const path = join(dir, name);
+      const path = join(/*turbopackIgnore: true*/ dir, name);
       if (name.endsWith(RECORD)) {
         const record = await readRecordFile(path).catch(() => null);
         if (record === null || live(record) !== null) continue;
@@ -332,7 +334,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
         }).catch(() => false);
         if (gone) removed += 1;
       } else if (name.endsWith(".tmp") || name.endsWith(".broken")) {
-        const info = await stat(path).catch(() => null);
+        const info = await stat(/*turbopackIgnore: true*/ path).catch(() => null);
         if (info && Date.now() - info.mtimeMs > LEFTOVER_MS) await unlink(path).catch(() => undefined);
       } else if (name.endsWith(LOCK)) {
         await breakIfStale(path).catch(() => undefined);
@@ -422,7 +424,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       checkOpen("keysForUser");
       let names: string[];
       try {
-        names = await readdir(dir);
+        names = await readdir(/*turbopackIgnore: true*/ dir);
       } catch (error) {
         if (errorCode(error) === "ENOENT") return [];
         throw asUnavailable("file", "keysForUser", error);
@@ -431,7 +433,9 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       const keys: string[] = [];
       for (const name of names) {
         if (!name.endsWith(RECORD)) continue;
-        const record = live(await readRecordFile(join(dir, name)).catch(() => null));
+        const record = live(
+          await readRecordFile(join(/*turbopackIgnore: true*/ dir, name)).catch(() => null),
+        );
         if (record !== null && record.userId === userId) keys.push(record.key);
       }
       return keys.sort();
