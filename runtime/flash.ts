@@ -1,6 +1,11 @@
 /**
  * Flash channels: values meant for the next request (`add`) or this one (`now`), gone once read.
  * The pending values live in the session envelope next to the data, so they travel with the session.
+ *
+ * In a read-only request (a Server Component render) a stored value cannot be consumed: the cookie
+ * cannot be rewritten, so it would show again on every render. There `read()` and `peek()` return
+ * only what this request may show (`now()` values, which include what `sessionProxy()` handed off)
+ * and leave stored values for the next request's proxy to hand off; they never throw.
  * @internal not part of the public API; import from "satchel" instead.
  */
 import { SessionValidationError } from "./errors.ts";
@@ -11,6 +16,9 @@ export type StoredFlash = Record<string, unknown[]>;
 
 /** Lets a channel refuse writes (destroyed session, read-only request) with the right error. */
 export type WriteGuard = (action: string) => void;
+
+/** True while the request cannot write (a Server Component): stored values are then left alone. */
+export type ReadOnlyCheck = () => boolean;
 
 /** The flash state of one session in one request. */
 export class FlashState {
@@ -60,7 +68,7 @@ export class FlashState {
   }
 
   /** The typed channels a handle exposes as `handle.flash`. */
-  channels(guard: WriteGuard): Record<string, FlashChannel<unknown>> {
+  channels(guard: WriteGuard, readOnly: ReadOnlyCheck): Record<string, FlashChannel<unknown>> {
     const channels: Record<string, FlashChannel<unknown>> = {};
     for (const [channel, schema] of Object.entries(this.schemas)) {
       const check = (value: unknown): unknown => {
@@ -72,7 +80,11 @@ export class FlashState {
         }
         return parsed.data;
       };
-      const pending = () => [...(this.incoming[channel] ?? []), ...(this.current[channel] ?? [])];
+      // Read-only: only this request's values; stored ones wait for a request that can remove them.
+      const pending = () => [
+        ...(readOnly() ? [] : (this.incoming[channel] ?? [])),
+        ...(this.current[channel] ?? []),
+      ];
       channels[channel] = Object.freeze({
         add: (value: unknown) => {
           guard(`flash.${channel}.add()`);
@@ -84,8 +96,10 @@ export class FlashState {
         },
         read: () => {
           const values = pending();
-          if ((this.incoming[channel]?.length ?? 0) > 0) guard(`flash.${channel}.read()`);
-          delete this.incoming[channel];
+          if (!readOnly()) {
+            if ((this.incoming[channel]?.length ?? 0) > 0) guard(`flash.${channel}.read()`);
+            delete this.incoming[channel];
+          }
           delete this.current[channel];
           return values;
         },

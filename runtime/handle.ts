@@ -127,13 +127,19 @@ export abstract class SessionCore {
 
   /** The `handle.flash` object, built on first use. */
   flashChannels(): Record<string, FlashChannel<unknown>> {
-    this.channelCache ??= this.flash.channels((action) => this.assertWritable(action));
+    this.channelCache ??= this.flash.channels(
+      (action) => this.assertWritable(action),
+      () => this.ctx.readOnly !== undefined,
+    );
     return this.channelCache;
   }
 
   /** The `handle.messages` object, built on first use. */
   messagesApi(): Messages {
-    this.messagesCache ??= this.messages.api((action) => this.assertWritable(action));
+    this.messagesCache ??= this.messages.api(
+      (action) => this.assertWritable(action),
+      () => this.ctx.readOnly !== undefined,
+    );
     return this.messagesCache;
   }
 
@@ -277,4 +283,13 @@ export function createHandle(core: SessionCore): object {
   const handle = Object.create(prototypeFor(core.def)) as HandleThis;
   Object.defineProperty(handle, CORE, { value: core });
   return Object.preventExtensions(handle);
+}
+
+/**
+ * Hands `messages` to this request only (the Next adapter's proxy hand-off): `messages.read()` and
+ * `peek()` show them, nothing stores them. A handle without messages, or a non-handle, is ignored.
+ */
+export function injectMessages(handle: object, messages: readonly unknown[]): void {
+  const core = (handle as Partial<HandleThis>)[CORE];
+  if (core instanceof SessionCore && core.def.messages) core.messages.inject(messages);
 }

@@ -3,9 +3,14 @@
  * read, each with an optional title and an optional life in seconds after which it is dropped unread.
  * Unlike `flash.add`, a message is readable in the request that added it too (the usual pattern is
  * "add, then redirect", and a page that renders directly should still show it).
+ *
+ * Like flash, a read-only request (a Server Component render) cannot consume stored messages: there
+ * `read()` and `peek()` return only the messages handed to this request (`sessionProxy()` consumes
+ * them and the render gets them through `injectMessages`), never throwing; stored ones stay for the
+ * next request's proxy.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { WriteGuard } from "./flash.ts";
+import type { ReadOnlyCheck, WriteGuard } from "./flash.ts";
 import type { Message, MessageInput, MessageLevel, Messages } from "./types.ts";
 
 /** A message as stored: the public fields plus when it was added (epoch ms), for `life`. */
@@ -27,9 +32,16 @@ function isStoredMessage(value: unknown): value is StoredMessage {
   );
 }
 
+function isLive(message: StoredMessage, now: number): boolean {
+  return message.life === undefined || message.at + message.life * 1000 > now;
+}
+
 /** The messages of one session in one request. */
 export class MessageState {
+  /** Stored: from earlier requests and added in this one. */
   private list: StoredMessage[] = [];
+  /** Handed to this request only (by the proxy), never stored. */
+  private current: StoredMessage[] = [];
 
   constructor(
     private readonly now: () => number,
@@ -45,7 +57,7 @@ export class MessageState {
 
   private live(): StoredMessage[] {
     const now = this.now();
-    this.list = this.list.filter((m) => m.life === undefined || m.at + m.life * 1000 > now);
+    this.list = this.list.filter((m) => isLive(m, now));
     return this.list;
   }
 
@@ -57,10 +69,23 @@ export class MessageState {
 
   clear(): void {
     this.list = [];
+    this.current = [];
+  }
+
+  /**
+   * Adds messages for this request only (what `sessionProxy()` consumed and handed to the render);
+   * malformed ones are skipped. Their `life` counts from now: they were live when the proxy read them.
+   */
+  inject(messages: readonly unknown[]): void {
+    const at = this.now();
+    for (const message of messages) {
+      const candidate = { ...(message as object), at };
+      if (isStoredMessage(candidate)) this.current.push(candidate);
+    }
   }
 
   /** The `messages` object a handle exposes. */
-  api(guard: WriteGuard): Messages {
+  api(guard: WriteGuard, readOnly: ReadOnlyCheck): Messages {
     const add =
       (level: MessageLevel) =>
       (body: string, options: MessageInput = {}) => {
@@ -77,18 +102,26 @@ export class MessageState {
         this.list.push(message);
       };
     const publicView = ({ at: _at, ...message }: StoredMessage): Message => message;
+    // Read-only: only the handed-off messages; stored ones wait for a request that can remove them.
+    const pending = () =>
+      [...(readOnly() ? [] : this.live()), ...this.current.filter((m) => isLive(m, this.now()))].map(
+        publicView,
+      );
     return Object.freeze({
       success: add("success"),
       info: add("info"),
       warning: add("warning"),
       error: add("error"),
       read: () => {
-        const live = this.live();
-        if (live.length > 0) guard("messages.read()");
-        this.list = [];
-        return live.map(publicView);
+        const shown = pending();
+        if (!readOnly()) {
+          if (this.list.length > 0) guard("messages.read()");
+          this.list = [];
+        }
+        this.current = [];
+        return shown;
       },
-      peek: () => this.live().map(publicView),
+      peek: () => pending(),
     });
   }
 }

@@ -10,7 +10,7 @@ import { FLASH_HANDOFF_HEADER } from "./handoff.ts";
 import { cookieHeaderFrom, type FakeRequest, fakeRequest } from "./test-support/fake-request.ts";
 
 function setup() {
-  const { satchel, store } = testSatchel<SessionTypes>(config);
+  const { satchel, store, clock } = testSatchel<SessionTypes>(config);
   let current: FakeRequest = fakeRequest();
   const warnings: string[] = [];
   const next = createNextSessions(satchel, {
@@ -26,7 +26,7 @@ function setup() {
     current = request;
     return request;
   };
-  return { ...next, satchel, store, serve, warnings };
+  return { ...next, satchel, store, clock, serve, warnings };
 }
 
 const route = (path: string, init: ConstructorParameters<typeof NextRequest>[1] = {}) =>
@@ -357,5 +357,41 @@ describe("sessionProxy: flash shown once by a Server Component", () => {
     expect(await app.csrfToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     app.serve(fakeRequest({ readOnly: true }));
     await expect(app.csrfToken()).rejects.toThrow(/sessionProxy\(\) in proxy.ts/);
+  });
+});
+
+/** One request through the proxy, then its render: what the Server Component sees, and the cookie after. */
+async function navigate(app: ReturnType<typeof setup>, cookie: string, path = "/") {
+  const response = await app.sessionProxy()(route(path, { headers: { cookie } }));
+  const forwarded = forwardedHeaders(response);
+  const after = cookieHeaderFrom(response.headers.getSetCookie(), cookie);
+  app.serve(fakeRequest({ cookie: after, headers: forwarded, readOnly: true }));
+  return { cookie: after, handedOff: forwarded.has(FLASH_HANDOFF_HEADER) };
+}
+
+describe("flash added by a server action that does not redirect", () => {
+  it("does not break the action's re-render, and shows on the next navigation exactly once", async () => {
+    const app = setup();
+    const action = app.serve(fakeRequest());
+    await app.withActionSessions(async () => {
+      (await app.getSession("prefs")).language = "de";
+      (await app.getSession("auth")).flash.notice.add("Language saved");
+    })();
+    const cookie = cookieHeaderFrom(action.setCookies());
+
+    // Next re-renders the page in the action's response with read-only cookies() holding the new values.
+    app.serve(fakeRequest({ cookie, readOnly: true }));
+    const rerender = await app.getSession("auth");
+    expect(rerender.flash.notice.read()).toEqual([]);
+    expect(rerender.flash.notice.peek()).toEqual([]);
+    expect((await app.getSession("prefs")).language).toBe("de");
+    await (await app.requestSessions()).commit(); // nothing changed: no read-only write error
+
+    const next = await navigate(app, cookie);
+    expect(next.handedOff).toBe(true);
+    expect((await app.getSession("auth")).flash.notice.read()).toEqual(["Language saved"]);
+    const reload = await navigate(app, next.cookie);
+    expect(reload.handedOff).toBe(false);
+    expect((await app.getSession("auth")).flash.notice.read()).toEqual([]);
   });
 });
