@@ -30,16 +30,45 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const EXPRESS = "express-session + connect-redis";
 const CONCURRENT = 100;
+const BARRIER_MS = 5000;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, action: string, item: string) => Promise<void>;
 
+/**
+ * Holds every append until all of them have arrived (or `BARRIER_MS` passed), then lets them go
+ * at once: "100 concurrent" then means 100 requests in flight together on the server, not
+ * whatever overlap the client's connection pool happens to produce.
+ */
+function barrier(count: number): () => Promise<void> {
+  let arrived = 0;
+  let release: () => void = () => {};
+  const open = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    arrived += 1;
+    timer ??= setTimeout(release, BARRIER_MS);
+    if (arrived >= count) {
+      clearTimeout(timer);
+      release();
+    }
+    return open;
+  };
+}
+
 async function listen(handler: Handler): Promise<{ base: string; server: Server }> {
+  const arrive = barrier(CONCURRENT);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    handler(req, res, url.pathname.slice(1), url.searchParams.get("item") ?? "").catch((error: unknown) => {
-      res.statusCode = error instanceof SessionConflictError ? 409 : 500;
-      res.end(error instanceof Error ? error.message : String(error));
-    });
+    const action = url.pathname.slice(1);
+    const gate = action === "append" ? arrive() : Promise.resolve();
+    gate
+      .then(() => handler(req, res, action, url.searchParams.get("item") ?? ""))
+      .catch((error: unknown) => {
+        res.statusCode = error instanceof SessionConflictError ? 409 : 500;
+        res.end(error instanceof Error ? error.message : String(error));
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -260,7 +289,9 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
       reference: null,
       target: "0 lost (refused requests count as lost)",
       checks: [{ kind: "value", op: "==", threshold: 0 }],
-      notes: [],
+      notes: [
+        `the server holds each append until all ${CONCURRENT} have arrived, then releases them together, so they truly overlap`,
+      ],
     };
     const opened = await c
       .open()

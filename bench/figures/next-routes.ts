@@ -30,6 +30,11 @@ const VARIANTS: Record<string, string> = {
   [IRON]: "iron",
   [REDIS]: "satchel-redis",
 };
+/** Measured in the read + write row only, reported in its notes: what a cookie write costs Next itself. */
+const DIAGNOSTICS: Record<string, string> = {
+  "no session + Set-Cookie on the Response": "diag/header-cookie",
+  "no session + cookies().set()": "diag/next-cookie",
+};
 
 function walk(dir: string, out: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -143,19 +148,32 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
     }
     const rows: RowInput[] = [];
     for (const action of ["read", "write"] as const) {
+      const targets = Object.fromEntries(
+        Object.entries(VARIANTS).map(([name, path]) => [
+          name,
+          { url: `${base}/${path}/${action}`, cookies: cookies[path] as string[] },
+        ]),
+      );
+      if (action === "write") {
+        for (const [name, path] of Object.entries(DIAGNOSTICS))
+          targets[name] = { url: `${base}/${path}`, cookies: [] };
+      }
       const samples = await loadInterleaved(
-        Object.fromEntries(
-          Object.entries(VARIANTS).map(([name, path]) => [
-            name,
-            { url: `${base}/${path}/${action}`, cookies: cookies[path] as string[] },
-          ]),
-        ),
+        targets,
         ctx.quick
           ? { connections: 10, seconds: 1, warmupSeconds: 1, repeats: 1 }
-          : { connections: 10, seconds: 4, warmupSeconds: 3, repeats: 3 },
+          : { connections: 10, seconds: 3, warmupSeconds: 2, repeats: 5 },
         ctx.log,
       );
-      const { satchel, ...peers } = samples;
+      const { satchel, ...measured } = samples;
+      const peers = Object.fromEntries(Object.entries(measured).filter(([name]) => !(name in DIAGNOSTICS)));
+      const none = peers[NONE]?.median;
+      const diagnostics = Object.keys(DIAGNOSTICS)
+        .filter((name) => samples[name] !== undefined)
+        .map((name) => {
+          const median = samples[name]?.median ?? 0;
+          return `${name}: ${Math.round(median)} req/s${none ? ` (${(median / none).toFixed(2)}× ${NONE})` : ""}`;
+        });
       rows.push({
         id: `next-${action}`,
         figure: 3,
@@ -170,6 +188,9 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         notes: [
           `satchel = satchel cookie session via withRouteSessions + getSession; autocannon 10 connections on 127.0.0.1 against one next start process; each connection keeps its own session (${sessions} seeded)`,
           `"${NONE}" runs the same handler for both rows; ${built}`,
+          ...(diagnostics.length > 0
+            ? [`what a cookie write costs Next itself — ${diagnostics.join("; ")}`]
+            : []),
         ],
       });
     }

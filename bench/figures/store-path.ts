@@ -46,7 +46,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         ),
         ctx.quick
           ? { connections: 8, seconds: 1, warmupSeconds: 1, repeats: 1 }
-          : { connections: 16, seconds: 4, warmupSeconds: 2, repeats: 3 },
+          : { connections: 16, seconds: 3, warmupSeconds: 2, repeats: 5 },
         ctx.log,
       );
       const after = await stats();
