@@ -395,3 +395,75 @@ describe("flash added by a server action that does not redirect", () => {
     expect((await app.getSession("auth")).flash.notice.read()).toEqual([]);
   });
 });
+
+describe("sessionProxy: leveled messages shown once by a Server Component", () => {
+  async function cartWithMessages(app: ReturnType<typeof setup>, add: (cart: SessionTypes["cart"]) => void) {
+    const action = app.serve(fakeRequest());
+    await app
+      .withActionSessions(async () => {
+        const cart = await app.getSession("cart");
+        await cart.update((data) => ({ items: [...data.items, { sku: "apple", qty: 1 }] }));
+        add(cart);
+        redirect("/cart");
+      })()
+      .catch(() => {});
+    return cookieHeaderFrom(action.setCookies());
+  }
+
+  it("hands pending messages to the render and removes them from the store; a reload shows none", async () => {
+    const app = setup();
+    const cookie = await cartWithMessages(app, (cart) => {
+      cart.messages.success("Added apple", { title: "Cart" });
+      cart.messages.warning("Only 2 left");
+    });
+
+    // Without the proxy (or in the action's re-render), a read-only read shows nothing and never throws.
+    app.serve(fakeRequest({ cookie, readOnly: true }));
+    expect((await app.getSession("cart")).messages.read()).toEqual([]);
+
+    // Next's in-response render of the redirect is refused while messages are pending.
+    const inner = await app.sessionProxy()(
+      route("/cart", { headers: { cookie, "x-action-redirect": "/cart" } }),
+    );
+    expect(inner.status).toBe(204);
+
+    const page = await navigate(app, cookie, "/cart");
+    expect(page.handedOff).toBe(true);
+    const cart = await app.getSession("cart");
+    expect(cart.items).toEqual([{ sku: "apple", qty: 1 }]);
+    expect(cart.messages.peek()).toHaveLength(2);
+    expect(cart.messages.read()).toEqual([
+      { level: "success", body: "Added apple", title: "Cart" },
+      { level: "warning", body: "Only 2 left" },
+    ]);
+    expect(cart.messages.read()).toEqual([]);
+
+    const reload = await navigate(app, page.cookie, "/cart");
+    expect(reload.handedOff).toBe(false);
+    expect((await app.getSession("cart")).messages.read()).toEqual([]);
+    expect((await app.getSession("cart")).items).toEqual([{ sku: "apple", qty: 1 }]);
+  });
+
+  it("drops messages whose life ran out before the next request", async () => {
+    const app = setup();
+    const cookie = await cartWithMessages(app, (cart) => {
+      cart.messages.info("Short-lived", { life: 10 });
+      cart.messages.info("Long-lived", { life: 600 });
+    });
+    app.clock.advance(30_000);
+    await navigate(app, cookie, "/cart");
+    expect((await app.getSession("cart")).messages.read()).toEqual([
+      { level: "info", body: "Long-lived", life: 600 },
+    ]);
+  });
+
+  it("a forged hand-off header cannot inject messages", async () => {
+    const app = setup();
+    const cookie = await cartWithMessages(app, (cart) => cart.messages.error("Card declined"));
+    const response = await app.sessionProxy()(route("/cart", { headers: { cookie } }));
+    const real = forwardedHeaders(response).get(FLASH_HANDOFF_HEADER) as string;
+    const forged = real.slice(0, -3) + (real.endsWith("AAA") ? "BBB" : "AAA");
+    app.serve(fakeRequest({ headers: { [FLASH_HANDOFF_HEADER]: forged }, readOnly: true }));
+    expect((await app.getSession("cart")).messages.read()).toEqual([]);
+  });
+});

@@ -17,7 +17,7 @@ import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";
 import { isReadOnlyCookieStore, type NextCookieStore, nextCookieJar } from "./cookie-jar.ts";
 import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
-import { decodeHandoff, FLASH_HANDOFF_HEADER, type HandedOffFlash, type HandoffSigner } from "./handoff.ts";
+import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, type HandoffSigner } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
 import { buildSessionProxy, type SessionProxyOptions } from "./proxy.ts";
 import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
@@ -26,7 +26,7 @@ import { inDevelopment, unsavedMessage } from "./unsaved-warning.ts";
 
 /** Why writes fail in a Server Component; the core puts it into its error message. */
 const SERVER_COMPONENT =
-  "a Server Component cannot set cookies; pages show flash through sessionProxy() in proxy.ts, and changes belong in a server action or route handler";
+  "a Server Component cannot set cookies; pages show flash and messages through sessionProxy() in proxy.ts, and changes belong in a server action or route handler";
 
 /** Options of `withRouteSessions`. */
 export interface RouteSessionsOptions extends CsrfOptions {
@@ -101,7 +101,7 @@ export function createNextSessions<Types extends Record<string, object>>(
     },
   };
 
-  const handoffFrom = (headers: Headers): Promise<HandedOffFlash> =>
+  const handoffFrom = (headers: Headers): Promise<Handoff> =>
     decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), signer, Date.now());
 
   async function openUnwrapped(store: NextCookieStore): Promise<Scope<Types>> {

@@ -1,11 +1,11 @@
 /**
- * The flash hand-off from `proxy.ts` to the render of the same request.
+ * The flash (and leveled messages) hand-off from `proxy.ts` to the render of the same request.
  *
  * A Server Component cannot set cookies, so it cannot remove a flash it shows. The proxy runs first
- * and can: it reads (consumes) the pending flash of each session, writes the session cookie back
- * without it, and forwards the values to the render in one request header. The render's
- * `getSession()` puts them back as `flash.<channel>.now()` values, so `read()` shows them in this
- * response only; a reload finds nothing.
+ * and can: it reads (consumes) the pending flash and messages of each session, writes the session
+ * back without them, and forwards the values to the render in one request header. The render's
+ * `getSession()` puts them back as this-request-only values (`flash.<channel>.now()`, injected
+ * messages), so `read()` shows them in this response only; a reload finds nothing.
  *
  * The header is signed with the session secrets and carries its issue time, and the proxy deletes
  * any copy the client sent before adding its own: a client can neither inject nor replay flash.
@@ -18,6 +18,20 @@ export const FLASH_HANDOFF_HEADER = "x-satchel-flash";
 
 /** Handed-off flash: session name → channel name → values, oldest first. */
 export type HandedOffFlash = Record<string, Record<string, unknown[]>>;
+
+/** Handed-off leveled messages: session name → messages (`{ level, body, title?, life? }`), oldest first. */
+export type HandedOffMessages = Record<string, unknown[]>;
+
+/** Everything the proxy hands to the render. */
+export interface Handoff {
+  flash: HandedOffFlash;
+  messages: HandedOffMessages;
+}
+
+/** A hand-off with nothing in it. */
+export function emptyHandoff(): Handoff {
+  return { flash: {}, messages: {} };
+}
 
 /** How long a hand-off stays valid: it only has to reach the render of the same request. */
 const MAX_AGE_MS = 60_000;
@@ -60,35 +74,49 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
  * @returns the header value, or `null` when there is nothing to hand off.
  */
 export async function encodeHandoff(
-  flash: HandedOffFlash,
+  handoff: Handoff,
   signer: HandoffSigner,
   nowMs: number,
 ): Promise<string | null> {
-  if (Object.keys(flash).length === 0) return null;
-  return signer.sign(toBase64Url(encoder.encode(superjson.stringify({ t: nowMs, f: flash }))));
+  const { flash, messages } = handoff;
+  if (Object.keys(flash).length === 0 && Object.keys(messages).length === 0) return null;
+  const body: { t: number; f: HandedOffFlash; m?: HandedOffMessages } = { t: nowMs, f: flash };
+  if (Object.keys(messages).length > 0) body.m = messages;
+  return signer.sign(toBase64Url(encoder.encode(superjson.stringify(body))));
 }
 
 /**
- * Verifies and decodes a hand-off header. Anything forged, stale or malformed yields `{}`: a bad
- * header can only cost the flash, never the request.
+ * Verifies and decodes a hand-off header. Anything forged, stale or malformed yields an empty
+ * hand-off: a bad header can only cost the flash, never the request.
  */
 export async function decodeHandoff(
   value: string | null | undefined,
   signer: HandoffSigner,
   nowMs: number,
-): Promise<HandedOffFlash> {
-  if (typeof value !== "string" || value === "" || value.length > MAX_HANDOFF_BYTES * 2) return {};
+): Promise<Handoff> {
+  if (typeof value !== "string" || value === "" || value.length > MAX_HANDOFF_BYTES * 2)
+    return emptyHandoff();
   const body = await signer.verify(value).catch(() => undefined);
-  if (body === undefined) return {};
+  if (body === undefined) return emptyHandoff();
   const bytes = fromBase64Url(body);
-  if (bytes === null) return {};
+  if (bytes === null) return emptyHandoff();
   try {
-    const parsed = superjson.parse<{ t?: unknown; f?: unknown }>(new TextDecoder().decode(bytes));
-    if (typeof parsed?.t !== "number" || Math.abs(nowMs - parsed.t) > MAX_AGE_MS) return {};
-    return isHandedOffFlash(parsed.f) ? parsed.f : {};
+    const parsed = superjson.parse<{ t?: unknown; f?: unknown; m?: unknown }>(
+      new TextDecoder().decode(bytes),
+    );
+    if (typeof parsed?.t !== "number" || Math.abs(nowMs - parsed.t) > MAX_AGE_MS) return emptyHandoff();
+    return {
+      flash: isHandedOffFlash(parsed.f) ? parsed.f : {},
+      messages: isHandedOffMessages(parsed.m) ? parsed.m : {},
+    };
   } catch {
-    return {};
+    return emptyHandoff();
   }
+}
+
+function isHandedOffMessages(value: unknown): value is HandedOffMessages {
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value).every((v) => Array.isArray(v));
 }
 
 function isHandedOffFlash(value: unknown): value is HandedOffFlash {

@@ -2,16 +2,16 @@
  * `sessionProxy()`: the Next 16 `proxy.ts` helper. For every request it
  * 1. deletes any `x-satchel-flash` header the client sent (only the proxy may hand flash off);
  * 2. runs your optional proxy function, inside which `getSession()` reads and writes sessions;
- * 3. reads (consumes) the pending flash of every session the request carries, and forwards it to the
- *    render in a signed `x-satchel-flash` request header (see `handoff.ts`);
- * 4. commits: sessions changed here, the flash removal and rolling-expiry refreshes become
+ * 3. reads (consumes) the pending flash and leveled messages of every session the request carries,
+ *    and forwards them to the render in a signed `x-satchel-flash` request header (see `handoff.ts`);
+ * 4. commits: sessions changed here, the flash/message removal and rolling-expiry refreshes become
  *    `Set-Cookie` on the response. Next also merges those cookies into `cookies()` for the render of
  *    this same request, so a session rotated in the proxy is what the page sees.
  *
  * One Next behaviour needs care: when a server action ends in `redirect()`, Next renders the target
  * page inside the action's own response (an internal fetch whose `Set-Cookie` it drops). A flash
  * consumed there would be shown, yet stay in the browser's cookie and show again on reload. So when the
- * proxy sees that internal request (it carries `x-action-redirect`) while flash is pending, it answers
+ * proxy sees that internal request (it carries `x-action-redirect`) while flash or messages are pending, it answers
  * 204 instead of rendering; Next then lets the browser navigate to the target for real, and that
  * request hands the flash off and clears it in one response.
  * @internal
@@ -24,9 +24,9 @@ import type { Satchel } from "../satchel.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { csrfTokenFrom } from "./csrf.ts";
 import {
+  emptyHandoff,
   encodeHandoff,
   FLASH_HANDOFF_HEADER,
-  type HandedOffFlash,
   type HandoffSigner,
   MAX_HANDOFF_BYTES,
 } from "./handoff.ts";
@@ -55,6 +55,7 @@ const ACTION_REDIRECT_HEADER = "x-action-redirect";
 
 type FlashHandle = {
   flash?: Record<string, { peek(): unknown[]; read(): unknown[] }>;
+  messages?: { peek(): unknown[]; read(): unknown[] };
 };
 
 /** True when the request carries session `def` (a cookie, its first chunk, or its header). */
@@ -88,25 +89,30 @@ export function buildSessionProxy<Types>(
 
     if (answer === undefined) {
       const pending = (handle: FlashHandle) =>
-        Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0);
+        Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0) ||
+        (handle.messages?.peek().length ?? 0) > 0;
       if (request.headers.has(ACTION_REDIRECT_HEADER) && [...handles.values()].some(pending)) {
         // See the module comment: let the browser make the request that can clear the flash.
         return new NextResponse(null, { status: 204, headers: { "cache-control": "no-store" } });
       }
-      const flash: HandedOffFlash = {};
+      const handoff = emptyHandoff();
       for (const [name, handle] of handles) {
         for (const [channel, api] of Object.entries(handle.flash ?? {})) {
           if (api.peek().length === 0) continue;
           const values = api.read();
-          flash[name] ??= {};
-          (flash[name] as Record<string, unknown[]>)[channel] = values;
+          handoff.flash[name] ??= {};
+          (handoff.flash[name] as Record<string, unknown[]>)[channel] = values;
+        }
+        // Expired messages (past their life) are dropped by read(), so only live ones travel.
+        if (handle.messages !== undefined && handle.messages.peek().length > 0) {
+          handoff.messages[name] = handle.messages.read();
         }
       }
-      const value = await encodeHandoff(flash, signer, Date.now());
+      const value = await encodeHandoff(handoff, signer, Date.now());
       if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
       else if (value !== null) {
         console.warn(
-          `satchel: the flash of this request is ${value.length} bytes, too large to hand to the page ` +
+          `satchel: the flash and messages of this request are ${value.length} bytes, too large to hand to the page ` +
             `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
         );
       }

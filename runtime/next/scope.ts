@@ -1,10 +1,11 @@
 /**
- * One request's sessions as the Next adapter sees them: satchel's `RequestSessions` plus the flash the
- * proxy handed off, which is put back into each session the first time the request asks for it.
+ * One request's sessions as the Next adapter sees them: satchel's `RequestSessions` plus the flash and
+ * messages the proxy handed off, put back into each session the first time the request asks for it.
  * @internal
  */
+import { injectMessages } from "../handle.ts";
 import type { RequestSessions } from "../request-sessions.ts";
-import type { HandedOffFlash } from "./handoff.ts";
+import { emptyHandoff, type Handoff } from "./handoff.ts";
 
 export interface Scope<Types> {
   readonly sessions: RequestSessions<Types>;
@@ -15,11 +16,14 @@ export interface Scope<Types> {
 
 type FlashHolder = { flash?: Record<string, { now(value: unknown): void } | undefined> };
 
-/** Wraps `sessions` so that handed-off flash reappears as `flash.<channel>.now()` values. */
+/**
+ * Wraps `sessions` so that handed-off flash reappears as `flash.<channel>.now()` values and handed-off
+ * messages as this-request-only messages.
+ */
 export function createScope<Types>(
   sessions: RequestSessions<Types>,
   where: string,
-  handoff: Promise<HandedOffFlash> = Promise.resolve({}),
+  handoff: Promise<Handoff> = Promise.resolve(emptyHandoff()),
 ): Scope<Types> {
   const injected = new Set<string>();
   return {
@@ -27,12 +31,14 @@ export function createScope<Types>(
     where,
     async get(name) {
       const handle = await sessions.get(name);
-      const flash = await handoff;
+      const { flash, messages } = await handoff;
       if (!injected.has(name)) {
         // Synchronous from here on, so concurrent first calls inject exactly once.
         injected.add(name);
         const channels = flash[name];
         if (channels !== undefined) injectFlash(handle as FlashHolder, channels);
+        const handed = messages[name];
+        if (handed !== undefined) injectMessages(handle as object, handed);
       }
       return handle;
     },
