@@ -9,7 +9,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { encodeEnvelope } from "../codec.ts";
 import { memoryCookieJar } from "../cookies.ts";
 import { base64urlDecode, base64urlEncode } from "../crypto-backend.ts";
@@ -18,8 +18,12 @@ import { createSealer } from "../seal.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, testClock, testSatchel } from "../test-support/harness.ts";
-import { FUZZ_RUNS, fuzzParameters, fuzzTimeout, reportFuzz } from "./fuzz-config.ts";
+import { FUZZ_RUNS, fuzzCasesSoFar, fuzzParameters, fuzzTimeout, reportFuzz } from "./fuzz-config.ts";
 import { type FuzzTypes, fuzzConfig } from "./fuzz-schema.ts";
+
+afterAll(() => {
+  console.info(`[fuzz] cookie-abuse: ${fuzzCasesSoFar()} cases in total (SATCHEL_FUZZ_RUNS=${FUZZ_RUNS})`);
+});
 
 /** An app that reads both sessions and reports what it saw; `/write` also changes both. */
 function abuseApp() {
@@ -86,7 +90,7 @@ describe("random cookie values never throw and give a fresh session", () => {
       expect(app.store.counts().get).toBe(0);
       reportFuzz("random strings as cookie values", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(2),
+    fuzzTimeout(30),
   );
 
   it(
@@ -119,7 +123,7 @@ describe("random cookie values never throw and give a fresh session", () => {
       );
       reportFuzz("random Cookie headers via Fetch", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(3),
+    fuzzTimeout(15),
   );
 
   it(
@@ -156,7 +160,7 @@ describe("random cookie values never throw and give a fresh session", () => {
       expect(app.store.counts().get).toBe(0);
       reportFuzz("random token-shaped bytes via Fetch", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(3),
+    fuzzTimeout(15),
   );
 });
 

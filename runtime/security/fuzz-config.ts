@@ -40,8 +40,16 @@ export function fuzzTimeout(perCaseMs: number, weight = 1): number {
   return 30_000 + Math.ceil(FUZZ_RUNS * weight * perCaseMs);
 }
 
-/** Logs how many cases a property ran and how long it took, for the fuzz total in the report. */
+let casesInThisFile = 0;
+
+/** Logs how many cases a property ran and how long it took, and adds them to the file's total. */
 export function reportFuzz(label: string, runs: number, startedAt: number): void {
   const ms = performance.now() - startedAt;
+  casesInThisFile += runs;
   console.info(`[fuzz] ${label}: ${runs} cases in ${ms.toFixed(0)} ms`);
+}
+
+/** Cases run so far by the properties of this test file (each file runs in its own worker). */
+export function fuzzCasesSoFar(): number {
+  return casesInThisFile;
 }

@@ -1,12 +1,11 @@
 /**
  * Session data with a key named `__proto__`, `constructor` or `prototype` (easy to get from
  * `JSON.parse` of a request body, or a record keyed by user input). superjson refuses to serialize
- * such keys anywhere in a value. A write must then fail with satchel's own error naming the session
- * and the field — not superjson's bare `Error("Detected property constructor …")` escaping the adapter.
+ * such keys anywhere in a value. A write must then fail with satchel's own error naming the key —
+ * not superjson's bare `Error("Detected property constructor …")` escaping the adapter.
  *
- * KNOWN BUG (reported to the lead): today `encodeEnvelope` (runtime/codec.ts) and
- * `SessionCore.serialized()` (runtime/handle.ts) call `superjson.stringify` unguarded, so these tests
- * fail until both wrap that call and throw `SessionValidationError`.
+ * Found by the property tests here: superjson's bare error used to escape the Fetch adapter; fixed in
+ * codec.ts (f574f25), and this file keeps it fixed.
  */
 import { describe, expect, it } from "vitest";
 import { SatchelError } from "../errors.ts";

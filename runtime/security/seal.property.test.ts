@@ -4,13 +4,17 @@
  * change to a token is rejected.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "../codec.ts";
 import { base64urlDecode, base64urlEncode } from "../crypto-backend.ts";
 import { createSealer, type SealTimes } from "../seal.ts";
 import { CookieClient, SECRET_A, SECRET_B, testSatchel } from "../test-support/harness.ts";
-import { FUZZ_RUNS, fuzzParameters, fuzzTimeout, reportFuzz } from "./fuzz-config.ts";
+import { FUZZ_RUNS, fuzzCasesSoFar, fuzzParameters, fuzzTimeout, reportFuzz } from "./fuzz-config.ts";
 import { type FuzzTypes, fuzzConfig, sessionValue } from "./fuzz-schema.ts";
+
+afterAll(() => {
+  console.info(`[fuzz] seal.property: ${fuzzCasesSoFar()} cases in total (SATCHEL_FUZZ_RUNS=${FUZZ_RUNS})`);
+});
 
 const NOW = Date.UTC(2026, 0, 1);
 const nowS = NOW / 1000;
@@ -90,7 +94,7 @@ describe("seal ∘ codec: identity on random session data", () => {
       );
       reportFuzz("seal∘codec identity", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(2),
+    fuzzTimeout(10),
   );
 });
 
@@ -117,7 +121,7 @@ describe("any change to a token is rejected", () => {
       );
       reportFuzz("byte-level token mutations", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(2),
+    fuzzTimeout(10),
   );
 
   it(
@@ -149,7 +153,7 @@ describe("any change to a token is rejected", () => {
       );
       reportFuzz("text-level token edits", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(2),
+    fuzzTimeout(10),
   );
 
   it(
@@ -177,7 +181,7 @@ describe("any change to a token is rejected", () => {
       );
       reportFuzz("cross-session and foreign-secret tokens", params.numRuns ?? FUZZ_RUNS, started);
     },
-    fuzzTimeout(3, 0.5),
+    fuzzTimeout(15, 0.5),
   );
 });
 
@@ -228,7 +232,7 @@ describe("Fetch adapter round trip", () => {
       reportFuzz("Fetch round trip (cookie + store)", params.numRuns ?? FUZZ_RUNS, started);
       await app.satchel.close();
     },
-    fuzzTimeout(10, 0.5),
+    fuzzTimeout(40, 0.5),
   );
 
   it(
@@ -277,6 +281,6 @@ describe("Fetch adapter round trip", () => {
       reportFuzz("chunk reorder / foreign chunk via Fetch", params.numRuns ?? FUZZ_RUNS, started);
       await app.satchel.close();
     },
-    fuzzTimeout(40, 0.1),
+    fuzzTimeout(80, 0.1),
   );
 });
