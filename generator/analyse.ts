@@ -4,6 +4,7 @@
  * One `Project` lives as long as the analyser, so watch mode only re-checks what changed.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type Expression,
@@ -14,6 +15,7 @@ import {
   type Type,
   ts,
 } from "ts-morph";
+import { detachDefineCall } from "./detach-call.ts";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
 import { findTsconfig, readTsconfigPaths } from "./tsconfig.ts";
 
@@ -51,6 +53,8 @@ export class SchemaAnalyser {
   readonly #schemaPath: string;
   readonly #project: Project;
   #started = false;
+  /** The schema file's text on disk at the last run (the project holds it with the call detached). */
+  #schemaText: string | undefined;
   #cache = new Map<string, TypedSession>();
 
   constructor(schemaPath: string) {
@@ -89,12 +93,17 @@ export class SchemaAnalyser {
 
   /** Re-reads changed files from disk and prints every session's types. */
   analyse(): Analysis {
+    const schemaText = readFileSync(this.#schemaPath, "utf8");
     if (this.#started) {
       for (const file of this.#project.getSourceFiles()) {
-        if (!file.isInNodeModules()) file.refreshFromFileSystemSync();
+        if (!file.isInNodeModules() && file.getFilePath() !== this.#schemaPath)
+          file.refreshFromFileSystemSync();
       }
-    } else {
-      this.#project.addSourceFileAtPath(this.#schemaPath);
+    }
+    if (schemaText !== this.#schemaText) {
+      const checked = detachDefineCall(schemaText, this.#schemaPath);
+      this.#project.createSourceFile(this.#schemaPath, checked, { overwrite: true });
+      this.#schemaText = schemaText;
       this.#started = true;
     }
     this.#project.resolveSourceFileDependencies();
@@ -179,6 +188,8 @@ function findDefinitions(exported: MorphSymbol | undefined): Expression | undefi
   while (expression && (Node.isAsExpression(expression) || Node.isSatisfiesExpression(expression))) {
     expression = expression.getExpression();
   }
+  // `defineSessions` was blanked out for the checker (see detach-call.ts): `({ ... })` is its argument.
+  if (expression && Node.isParenthesizedExpression(expression)) return expression.getExpression();
   if (!expression || !Node.isCallExpression(expression)) return undefined;
   const argument = expression.getArguments()[0];
   return argument && Node.isExpression(argument) ? argument : undefined;
