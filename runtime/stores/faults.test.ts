@@ -11,6 +11,7 @@
  * the same faults one level up, as an app sees them.
  */
 import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,11 +21,18 @@ import { createSatchel } from "../satchel.ts";
 import { CookieClient, SECRET_A } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import { createCountingStore } from "./counting.ts";
+import { createFileStore } from "./file.ts";
 import { createMemcachedStore } from "./memcached.ts";
 import { createPostgresStore } from "./postgres.ts";
 import { createRedisStore } from "./redis.ts";
 import { eventually } from "./test-support/outage.ts";
-import { type ManagedServer, startMemcached, startPostgres, startRedis } from "./test-support/servers.ts";
+import {
+  type ManagedServer,
+  startMemcached,
+  startPostgres,
+  startRedis,
+  tempDir,
+} from "./test-support/servers.ts";
 import type { SessionStore } from "./types.ts";
 
 const TIMEOUT_MS = 600;
@@ -319,4 +327,38 @@ describe.each(faults)("$label: faults seen through requests", (fault) => {
       for (const sku of confirmed) expect(skus).toContain(sku);
     },
   );
+});
+
+describe("file: the sessions directory lost (a mount gone, a path now a file) and restored", () => {
+  it("store requests get 503, cookie-only requests keep working, and restoring it loses nothing", {
+    timeout: 60_000,
+  }, async () => {
+    const temp = await tempDir("faults-file");
+    const dir = `${temp.path}/sessions`;
+    const app = makeApp(createFileStore({ dir, sweepIntervalMs: 0, lockTimeoutMs: TIMEOUT_MS }));
+    const client = new CookieClient(app.handler);
+    try {
+      expect((await timed(client, "/auth?user=carol", { method: "POST" })).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await timed(client, `/add?sku=f${i}`)).status).toBe(200);
+      // The directory disappears and a plain file takes its path.
+      await rename(dir, `${dir}.away`);
+      await writeFile(dir, "not a directory");
+      expect((await timed(client, "/auth")).body).toEqual({ userId: "carol" });
+      const read = await timed(client, "/cart");
+      const write = await timed(client, "/add?sku=lost");
+      for (const result of [read, write]) {
+        expect(result.status).toBe(503);
+        expect(String(result.body)).toMatch(/^satchel: session store "file" is unavailable/);
+        expect(result.ms).toBeLessThan(SLACK_MS);
+      }
+      // Restored: everything confirmed is there, the refused write is not.
+      await rm(dir);
+      await rename(`${dir}.away`, dir);
+      expect((await timed(client, "/cart")).body).toEqual({ skus: ["f0", "f1", "f2"] });
+      expect((await timed(client, "/add?sku=f3")).body).toEqual({ skus: ["f0", "f1", "f2", "f3"] });
+    } finally {
+      await app.satchel.close();
+      await temp.cleanup();
+    }
+  });
 });
