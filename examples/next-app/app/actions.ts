@@ -3,9 +3,8 @@
  * Server actions. Each is wrapped with `withActionSessions`, which saves every changed session when the
  * action returns or ends with `redirect()`, and saves nothing when it throws.
  */
-import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
-import { addItem, removeItem } from "@/lib/catalog";
+import { addItem, PRODUCTS, removeItem } from "@/lib/catalog";
 import { isLanguage } from "@/lib/i18n";
 import { checkPassword } from "@/lib/users";
 import { getSession, withActionSessions } from "@/sessions";
@@ -40,12 +39,23 @@ export const logout = withActionSessions(async () => {
   redirect("/");
 });
 
+/**
+ * No redirect: Next re-renders the current page in this action's response, where cookies are
+ * read-only. That render cannot consume the flash added here, so it shows it on the next page the
+ * visitor opens (handed off by the proxy), once.
+ */
 export const setLanguage = withActionSessions(async (form: FormData) => {
   const language = field(form, "language");
   if (!isLanguage(language)) return;
   const prefs = await getSession("prefs");
   prefs.language = language;
+  prefs.flash.message.add("Your language preference was saved.");
 });
+
+/** The product's display name, or the sku for one the catalog does not list. */
+function titleOf(sku: string): string {
+  return PRODUCTS.find((product) => product.sku === sku)?.title ?? sku;
+}
 
 export const addToCart = withActionSessions(async (form: FormData) => {
   const sku = field(form, "sku");
@@ -53,13 +63,15 @@ export const addToCart = withActionSessions(async (form: FormData) => {
   const cart = await getSession("cart");
   // Atomic on the store: two tabs adding at once both keep their item.
   await cart.update((data) => ({ items: addItem(data.items, sku) }));
-  // The cart lives in the store, so no cookie may change: ask Next to re-render the page anyway.
-  refresh();
+  // Add, then redirect: the proxy hands the message to the cart page, which shows it once.
+  cart.messages.success(`Added ${titleOf(sku)} to your cart.`);
+  redirect("/cart");
 });
 
 export const removeFromCart = withActionSessions(async (form: FormData) => {
   const sku = field(form, "sku");
   const cart = await getSession("cart");
   await cart.update((data) => ({ items: removeItem(data.items, sku) }));
-  refresh();
+  cart.messages.info(`Removed ${titleOf(sku)} from your cart.`);
+  redirect("/cart");
 });

@@ -6,7 +6,11 @@ import { logout, setLanguage } from "./actions";
 
 export const metadata = { title: "satchel demo" };
 
-/** Every page: the language from the `prefs` session, the cart count, who is signed in. */
+/**
+ * Every page: the language from the `prefs` session, the cart count, who is signed in, and the
+ * notices meant for this page view: the cart's leveled messages and the `prefs` flash. The proxy
+ * handed them to this render and removed them from the sessions, so each shows once.
+ */
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const [prefs, cart, auth] = await Promise.all([
     getSession("prefs"),
@@ -15,6 +19,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   ]);
   const t = texts(prefs.language);
   const count = cart.items.reduce((sum, item) => sum + item.qty, 0);
+  const messages = cart.messages.read();
+  const notes = prefs.flash.message.read();
   return (
     <html lang={prefs.language}>
       <body
@@ -48,6 +54,25 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </button>
           </form>
         </header>
+        {messages.map((message, i) => (
+          <p
+            role="status"
+            // Messages have no id; the position is stable for one render.
+            // biome-ignore lint/suspicious/noArrayIndexKey: see above
+            key={i}
+            data-testid="message"
+            data-level={message.level}
+            style={{ color: message.level === "error" ? "crimson" : undefined }}
+          >
+            {message.title ? <strong>{message.title}: </strong> : null}
+            {message.body}
+          </p>
+        ))}
+        {notes.map((note) => (
+          <p role="status" key={note} data-testid="flash-message">
+            {note}
+          </p>
+        ))}
         <main>{children}</main>
       </body>
     </html>

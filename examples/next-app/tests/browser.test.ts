@@ -57,6 +57,7 @@ async function logIn(username: string, password: string): Promise<void> {
 }
 
 const flash = () => page.getByTestId("flash");
+const messages = () => page.getByTestId("message");
 
 describe("login", () => {
   it("signs in, shows the flash once on /, and not again after a reload", async () => {
@@ -115,6 +116,11 @@ describe("cart", () => {
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
     await page.getByTestId("add-bread").click();
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("2");
+    // Each action's message shows once, in the page it redirected to; a reload shows none.
+    await expect.poll(() => messages().allTextContents(), POLL).toEqual(["Added Bread to your cart."]);
+    await page.reload();
+    await page.getByTestId("cart-items").waitFor();
+    expect(await messages().count()).toBe(0);
     await page.getByTestId("add-apple").click();
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("3");
     expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
@@ -123,6 +129,7 @@ describe("cart", () => {
     ]);
     await page.getByTestId("remove-apple").click();
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
+    await expect.poll(() => messages().allTextContents(), POLL).toEqual(["Removed Apple from your cart."]);
     // Kept across a reload and on other pages.
     await page.goto("/");
     expect(await page.getByTestId("cart-count").textContent()).toBe("1");
@@ -150,6 +157,27 @@ describe("language", () => {
     await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("fr");
     await page.reload();
     await page.getByText("Votre panier est vide.").waitFor();
+  });
+});
+
+describe("flash from a server action that does not redirect", () => {
+  it("leaves the action's re-render intact and shows on the next page view, once", async () => {
+    await page.goto("/");
+    await page.getByTestId("signed-out").waitFor();
+    await page.getByLabel("Language").selectOption("de");
+    await page.getByTestId("set-language").click();
+    // Next re-renders the page in the action's response (read-only cookies): it renders, without the flash.
+    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("de");
+    await page.getByTestId("signed-out").waitFor();
+    expect(await page.getByTestId("flash-message").count()).toBe(0);
+
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId("flash-message").allTextContents(), POLL)
+      .toEqual(["Your language preference was saved."]);
+    await page.reload();
+    await page.getByTestId("signed-out").waitFor();
+    expect(await page.getByTestId("flash-message").count()).toBe(0);
   });
 });
 
