@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { BENCH_SECRET } from "../lib/bench-schema.ts";
 import { startChild } from "../lib/child.ts";
 import type { BenchContext } from "../lib/context.ts";
+import { treeCpuMs } from "../lib/cpu.ts";
+import { cpuNote } from "../lib/cpu-note.ts";
 import { cookieFrom, loadInterleaved } from "../lib/load.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 import type { RowInput } from "../lib/result.ts";
@@ -130,6 +132,7 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
   );
   try {
     const base = `http://127.0.0.1:${port}`;
+    const serverCpuMs = () => treeCpuMs(server.pid);
     const sessions = 20; // two blocks of 10 connections
     const cookies: Record<string, string[]> = {};
     for (const path of Object.values(VARIANTS)) {
@@ -158,13 +161,14 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         for (const [name, path] of Object.entries(DIAGNOSTICS))
           targets[name] = { url: `${base}/${path}`, cookies: [] };
       }
-      const samples = await loadInterleaved(
+      const load = await loadInterleaved(
         targets,
         ctx.quick
-          ? { connections: 10, seconds: 1, warmupSeconds: 1, repeats: 1 }
-          : { connections: 10, seconds: 3, warmupSeconds: 2, repeats: 5 },
+          ? { connections: 10, seconds: 1, warmupSeconds: 1, repeats: 1, serverCpuMs }
+          : { connections: 10, seconds: 3, warmupSeconds: 2, repeats: 5, serverCpuMs },
         ctx.log,
       );
+      const samples = load.perSecond;
       const { satchel, ...measured } = samples;
       const peers = Object.fromEntries(Object.entries(measured).filter(([name]) => !(name in DIAGNOSTICS)));
       const none = peers[NONE]?.median;
@@ -191,6 +195,7 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
           ...(diagnostics.length > 0
             ? [`what a cookie write costs Next itself — ${diagnostics.join("; ")}`]
             : []),
+          ...[cpuNote(load, NONE)].filter((note): note is string => note !== null),
         ],
       });
     }

@@ -6,6 +6,8 @@
 import { fileURLToPath } from "node:url";
 import { startChild } from "../lib/child.ts";
 import type { BenchContext } from "../lib/context.ts";
+import { treeCpuMs } from "../lib/cpu.ts";
+import { cpuNote } from "../lib/cpu-note.ts";
 import { cookieFrom, loadInterleaved } from "../lib/load.ts";
 import type { RowInput } from "../lib/result.ts";
 
@@ -22,6 +24,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
   });
   try {
     const base = `http://127.0.0.1:${server.port}`;
+    const serverCpuMs = () => treeCpuMs(server.pid);
     const sessions = ctx.quick ? 16 : 32; // two blocks of connections
     const cookies: Record<string, string[]> = {};
     for (const path of Object.values(VARIANTS)) {
@@ -37,7 +40,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
     const rows: RowInput[] = [];
     for (const action of ["read", "write"] as const) {
       const before = await stats();
-      const samples = await loadInterleaved(
+      const load = await loadInterleaved(
         Object.fromEntries(
           Object.entries(VARIANTS).map(([name, path]) => [
             name,
@@ -45,8 +48,8 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
           ]),
         ),
         ctx.quick
-          ? { connections: 8, seconds: 1, warmupSeconds: 1, repeats: 1 }
-          : { connections: 16, seconds: 3, warmupSeconds: 2, repeats: 5 },
+          ? { connections: 8, seconds: 1, warmupSeconds: 1, repeats: 1, serverCpuMs }
+          : { connections: 16, seconds: 3, warmupSeconds: 2, repeats: 5, serverCpuMs },
         ctx.log,
       );
       const after = await stats();
@@ -55,6 +58,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         const trips = (after[path]?.roundTrips ?? 0) - (before[path]?.roundTrips ?? 0);
         return `${name} ${requests > 0 ? (trips / requests).toFixed(2) : "?"}`;
       });
+      const samples = load.perSecond;
       const { satchel, ...peers } = samples;
       rows.push({
         id: `store-${action}`,
@@ -71,6 +75,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
           `store round trips per request: ${perRequest.join(", ")}`,
           `node:http server in its own process, autocannon on 127.0.0.1, each connection keeps its own session (${sessions} seeded)`,
           "express-session runs as connect middleware on the same node:http server (no express router cost); its default touch() on unmodified sessions is kept",
+          ...[cpuNote(load, BARE)].filter((note): note is string => note !== null),
         ],
       });
     }

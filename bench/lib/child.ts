@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 export interface ChildServer {
   /** Port printed by the child. */
   readonly port: number;
+  /** Process id of the child. */
+  readonly pid: number;
   /** Everything the child wrote to stderr so far (for error messages). */
   stderr(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -61,6 +63,7 @@ export function startChild(
       child.off("exit", early);
       resolve({
         port: options.port ?? Number(match[1]),
+        pid: child.pid ?? 0,
         stderr: () => err,
         async stop(graceMs = 5000) {
           if (child.exitCode !== null || child.signalCode !== null) return;

@@ -22,11 +22,21 @@ export interface LoadOptions {
   warmupSeconds: number;
   /** Recorded runs per target. */
   repeats: number;
+  /** CPU ms used so far by the server under test, to report CPU time per request. */
+  serverCpuMs?: () => number | null;
+}
+
+/** Throughput of each target, and the server's CPU time per request when it could be read. */
+export interface LoadResult {
+  perSecond: Record<string, Sample>;
+  /** Median over runs of server CPU microseconds per request, by target. */
+  cpuPerRequestUs: Record<string, Sample>;
 }
 
 /**
  * One load run: `connections` autocannon clients of one connection each, started together, each
- * with its own cookie (from `offset` on in the pool). Returns 2xx responses per second in total.
+ * with its own cookie (from `offset` on in the pool). Returns 2xx responses per second in total,
+ * and how many there were.
  * Fails on any error or non-2xx response.
  */
 export async function loadOnce(
@@ -34,7 +44,7 @@ export async function loadOnce(
   connections: number,
   seconds: number,
   offset = 0,
-): Promise<number> {
+): Promise<{ perSecond: number; requests: number }> {
   if (target.cookies.length > 0 && target.cookies.length < connections) {
     throw new Error(
       `bench: ${target.url} needs at least ${connections} session cookies, got ${target.cookies.length}`,
@@ -64,7 +74,7 @@ export async function loadOnce(
     ok += result["2xx"];
     duration = Math.max(duration, result.duration);
   }
-  return ok / (duration || seconds);
+  return { perSecond: ok / (duration || seconds), requests: ok };
 }
 
 /**
@@ -75,7 +85,7 @@ export async function loadInterleaved(
   targets: Record<string, LoadTarget>,
   options: LoadOptions,
   log: (message: string) => void,
-): Promise<Record<string, Sample>> {
+): Promise<LoadResult> {
   const names = Object.keys(targets);
   // Each run of a target takes the next block of cookies, so requests a previous run left in
   // flight on the server never share a session with the new run's.
@@ -87,17 +97,29 @@ export async function loadInterleaved(
   };
   for (const name of names) await once(name, options.warmupSeconds);
   const runs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < options.repeats; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length] as string;
-      const rps = await once(name, options.seconds);
-      runs[name]?.push(rps);
+      const cpuBefore = options.serverCpuMs?.() ?? null;
+      const result = await once(name, options.seconds);
+      const cpuAfter = options.serverCpuMs?.() ?? null;
+      runs[name]?.push(result.perSecond);
+      if (cpuBefore !== null && cpuAfter !== null && result.requests > 0) {
+        cpu[name]?.push(((cpuAfter - cpuBefore) * 1000) / result.requests);
+      }
     }
     log(
       `  round ${round + 1}/${options.repeats}: ${names.map((n) => `${n} ${Math.round(runs[n]?.at(-1) ?? 0)}`).join(", ")}`,
     );
   }
-  return Object.fromEntries(names.map((name) => [name, summarize(runs[name] as number[])]));
+  const cpuPerRequestUs: Record<string, Sample> = {};
+  for (const name of names)
+    if ((cpu[name]?.length ?? 0) > 0) cpuPerRequestUs[name] = summarize(cpu[name] as number[]);
+  return {
+    perSecond: Object.fromEntries(names.map((name) => [name, summarize(runs[name] as number[])])),
+    cpuPerRequestUs,
+  };
 }
 
 /** `name=value` from the first Set-Cookie header of a response (what a browser would send back). */
