@@ -10,26 +10,32 @@
  *   Unwrapped, `save()`/`update()` still work, and in development a change left unsaved at the end of
  *   the request is reported on the console.
  * - Server Components: read. A write throws a `satchel:` error saying to use a server action or
- *   route handler (a Server Component cannot set cookies).
+ *   route handler (a Server Component cannot set cookies). `flash.<channel>.read()`/`peek()` and
+ *   `messages.read()`/`peek()` never throw there: they return what this render may show (what the
+ *   proxy handed off, and `now()` values) and leave stored values for the next request's proxy. So a
+ *   server action that flashes without redirecting (Next re-renders the page in its response, with
+ *   read-only cookies) renders fine, and the flash shows on the next page view, once.
  * - `proxy.ts`: read and write inside `sessionProxy({ proxy })`. Cookies it sets are what the page or
  *   route handler of the same request sees.
  *
- * ## Flash across a redirect, shown exactly once by a Server Component
- * A flash added in a server action that then calls `redirect()` is saved with the session. The next
- * request passes through `sessionProxy()` in `proxy.ts`, which
+ * ## Flash and messages across a redirect, shown exactly once by a Server Component
+ * A flash (or a leveled message, `messages: true`) added in a server action that then calls
+ * `redirect()` is saved with the session. The next request passes through `sessionProxy()` in
+ * `proxy.ts`, which
  * 1. deletes any `x-satchel-flash` header the client sent;
- * 2. reads (consumes) the pending flash of every session the request carries, and forwards the values
- *    to the render in an `x-satchel-flash` request header, signed with the session secret and valid
- *    for one minute;
- * 3. writes the session cookies back without the flash, in this same response (and forwards the
- *    rewritten cookies to the render).
- * The page's `getSession()` verifies the header and puts the values back as `flash.<channel>.now()`,
- * so `flash.notice.read()` returns them for this render only. The browser's cookie no longer holds
- * them: a reload shows nothing. A forged or replayed header is ignored, so a client cannot inject flash.
+ * 2. reads (consumes) the pending flash and messages of every session the request carries (messages
+ *    past their `life` are dropped), and forwards the values to the render in an `x-satchel-flash`
+ *    request header, signed with the session secret and valid for one minute;
+ * 3. writes the sessions back without them, in this same response (and forwards the rewritten
+ *    cookies to the render).
+ * The page's `getSession()` verifies the header and puts the values back for this request only
+ * (`flash.<channel>.now()` values, and messages), so `flash.notice.read()` and `messages.read()`
+ * return them for this render only. The session no longer holds them: a reload shows nothing. A
+ * forged or replayed header is ignored, so a client cannot inject flash or messages.
  *
  * Next renders a server action's redirect target inside the action's own response and drops the
  * `Set-Cookie` of that inner render. So when the proxy sees that inner request (it carries
- * `x-action-redirect`) while flash is pending, it answers 204 without consuming anything; Next then
+ * `x-action-redirect`) while flash or messages are pending, it answers 204 without consuming anything; Next then
  * has the browser load the target itself, and that request hands the flash off and clears it.
  * Keep prefetches out of the proxy's matcher (see the example app's `proxy.ts`): a prefetch must
  * not consume flash.
