@@ -32,10 +32,19 @@ const VARIANTS: Record<string, string> = {
   [IRON]: "iron",
   [REDIS]: "satchel-redis",
 };
-/** Measured in the read + write row only, reported in its notes: what a cookie write costs Next itself. */
-const DIAGNOSTICS: Record<string, string> = {
-  "no session + Set-Cookie on the Response": "diag/header-cookie",
-  "no session + cookies().set()": "diag/next-cookie",
+/**
+ * Routes without a session that do only the cookie I/O a session needs, reported in the notes:
+ * they show how much of a gap to "no session" Next's own cookie handling accounts for.
+ */
+const DIAGNOSTICS: Record<"read" | "write", Record<string, string>> = {
+  read: {
+    "no session + cookies().get()": "diag/read-cookies",
+    "no session + request.cookies.get()": "diag/request-cookies",
+  },
+  write: {
+    "no session + Set-Cookie on the Response": "diag/header-cookie",
+    "no session + cookies().set()": "diag/next-cookie",
+  },
 };
 
 function walk(dir: string, out: string[]): void {
@@ -170,9 +179,11 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
       );
       const samples = load.perSecond;
       const { satchel, ...measured } = samples;
-      const peers = Object.fromEntries(Object.entries(measured).filter(([name]) => !(name in DIAGNOSTICS)));
+      const peers = Object.fromEntries(
+        Object.entries(measured).filter(([name]) => !(name in DIAGNOSTICS[action])),
+      );
       const none = peers[NONE]?.median;
-      const diagnostics = Object.keys(DIAGNOSTICS)
+      const diagnostics = Object.keys(DIAGNOSTICS[action])
         .filter((name) => samples[name] !== undefined)
         .map((name) => {
           const median = samples[name]?.median ?? 0;
@@ -193,7 +204,9 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
           `satchel = satchel cookie session via withRouteSessions + getSession; autocannon 10 connections on 127.0.0.1 against one next start process; each connection keeps its own session (${sessions} seeded)`,
           `"${NONE}" runs the same handler for both rows; ${built}`,
           ...(diagnostics.length > 0
-            ? [`what a cookie write costs Next itself — ${diagnostics.join("; ")}`]
+            ? [
+                `what the cookie ${action === "read" ? "read" : "write"} alone costs in Next — ${diagnostics.join("; ")}`,
+              ]
             : []),
           ...[cpuNote(load, NONE)].filter((note): note is string => note !== null),
         ],
