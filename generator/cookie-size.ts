@@ -1,19 +1,16 @@
 /**
  * Build-time check that a cookie session can fit at all: seal the smallest data its schema accepts
- * and compare the resulting `Set-Cookie` bytes with the cookie cap. Mirrors the runtime's format
- * (superjson envelope, optional deflate, 13-byte time header, AES-GCM key id + IV + tag, base64url).
+ * with the runtime's own codec and sealer (superjson envelope, deflate when smaller, time header,
+ * AES-GCM, base64url) and compare the resulting `Set-Cookie` bytes with the cookie cap.
  */
-import { deflateRawSync } from "node:zlib";
 import superjson from "superjson";
 import type { z } from "zod";
+import { encodeEnvelope, packForCookie } from "../runtime/codec.ts";
+import { createSealer, type Sealer } from "../runtime/seal.ts";
 import type { JsonSchema } from "./json-schema.ts";
 
 /** Bytes a browser accepts per cookie, name and attributes included. */
 export const COOKIE_LIMIT = 4096;
-/** key id (4) + IV (12) + GCM tag (16). */
-const SEAL_OVERHEAD = 4 + 12 + 16;
-/** Created/absolute/idle expiry times sealed in front of the data. */
-const TIME_HEADER = 13;
 /** Generous attributes: `; Path=/; Expires=...; Max-Age=...; HttpOnly; Secure; SameSite=Lax` and a domain. */
 const ATTRIBUTES = 160;
 
@@ -80,26 +77,28 @@ export function minimalValue(schema: JsonSchema | boolean, depth = 0): unknown {
   return null;
 }
 
-/** Bytes of one `Set-Cookie` value for `data`, sealed the way the runtime seals it. */
-export function sealedCookieBytes(data: unknown, version: number): number {
-  const envelope = Buffer.from(superjson.stringify({ version, data }));
-  // The runtime compresses only when it helps; one flag byte says which.
-  const body = Math.min(envelope.length, deflateRawSync(envelope).length) + 1;
-  const sealed = SEAL_OVERHEAD + TIME_HEADER + body;
-  return Math.ceil((sealed * 4) / 3);
+let sealer: Sealer | undefined;
+
+/** Characters of the sealed cookie value for `data`, sealed exactly as the runtime seals it. */
+export async function sealedCookieBytes(session: string, data: unknown, version: number): Promise<number> {
+  // Only the length matters: a throwaway key, and times with an idle expiry (the longest header).
+  sealer ??= createSealer(["satchel generator: size estimate only, never used to protect data"]);
+  const packed = await packForCookie(encodeEnvelope({ version, data }));
+  const token = await sealer.seal(session, packed, { createdAt: 1, absoluteExpiresAt: 2, idleExpiresAt: 2 });
+  return token.length;
 }
 
 /** The smallest sealed cookie size of a session and its cap, or undefined when no valid data was found. */
-export function smallestCookie(
+export async function smallestCookie(
   schema: z.ZodType,
   outputSchema: JsonSchema,
-  options: { version: number; cookieName: string; maxChunks: number },
-): { bytes: number; cap: number; fits: boolean } | undefined {
+  options: { session: string; version: number; cookieName: string; maxChunks: number },
+): Promise<{ bytes: number; cap: number; fits: boolean } | undefined> {
   const candidates = [minimalValue(outputSchema), {}];
   for (const candidate of candidates) {
     const parsed = schema.safeParse(candidate);
     if (!parsed.success) continue;
-    const token = sealedCookieBytes(parsed.data, options.version);
+    const token = await sealedCookieBytes(options.session, parsed.data, options.version);
     // Each chunk repeats the name (plus `.N`), `=` and the attributes.
     const overhead = options.cookieName.length + 3 + ATTRIBUTES;
     const chunks = Math.ceil(token / (COOKIE_LIMIT - overhead));

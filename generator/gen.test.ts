@@ -59,12 +59,12 @@ describe("build-time errors name file, line and session", () => {
   it("a cookie session whose smallest data can never fit", async () => {
     const prelude = `const many = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [\`field\${i}\`, z.number()]));`;
     const errors = await errorsOf(
-      `  huge: { storage: "cookie", schema: z.object(many) },\n  fine: { storage: "store", schema: z.object(many) },`,
+      `  huge: { storage: "cookie", schema: z.object(many), cookie: { maxChunks: 1 } },\n  fine: { storage: "store", schema: z.object(many), cookie: { maxChunks: 1 } },`,
       prelude,
     );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
-      /sessions\.schema\.ts:5: session "huge" can never fit in its cookie: .* over the 16384-byte cap/,
+      /sessions\.schema\.ts:5: session "huge" can never fit in its cookie: .* over the 4096-byte cap \(1 × 4096\)/,
     );
     expect(errors[0]).toContain('storage: "store"');
   });

@@ -157,7 +157,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
       continue;
     }
     if (session.storage === "cookie")
-      checkCookieSize(session, output, sessionAt(session.name), result.errors);
+      await checkCookieSize(session, output, sessionAt(session.name), result.errors);
     const evolution = evolveSession(
       previousSnapshot?.sessions[session.name],
       { name: session.name, version: session.version, migrations: session.migrations, output, input },
@@ -229,9 +229,15 @@ function checkSession(
   }
 }
 
-function checkCookieSize(session: LoadedSession, output: JsonSchema, at: string, errors: string[]): void {
+async function checkCookieSize(
+  session: LoadedSession,
+  output: JsonSchema,
+  at: string,
+  errors: string[],
+): Promise<void> {
   if (!session.schema) return;
-  const size = smallestCookie(session.schema, output, {
+  const size = await smallestCookie(session.schema, output, {
+    session: session.name,
     version: session.version,
     cookieName: session.cookieName,
     maxChunks: session.maxChunks,

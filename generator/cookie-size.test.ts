@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { minimalValue, smallestCookie } from "./cookie-size.ts";
+import { toJsonSchema } from "./json-schema.ts";
+
+const size = (schema: z.ZodType, maxChunks = 4) =>
+  smallestCookie(schema, toJsonSchema(schema, "output"), {
+    session: "s",
+    version: 1,
+    cookieName: "s",
+    maxChunks,
+  });
+
+describe("smallest sealed cookie", () => {
+  it("builds the smallest valid data from the schema", () => {
+    const schema = z.object({
+      name: z.string().min(3),
+      tags: z.array(z.enum(["long-value", "x"])).min(2),
+      at: z.date(),
+      n: z.number().int().min(5),
+      maybe: z.string().optional(),
+    });
+    const value = minimalValue(toJsonSchema(schema, "output"));
+    expect(value).toEqual({ name: "aaa", tags: ["x", "x"], at: new Date(0), n: 5 });
+    expect(schema.safeParse(value).success).toBe(true);
+  });
+
+  it("a small schema fits in one cookie", async () => {
+    const result = await size(z.object({ userId: z.string().nullable().default(null) }));
+    expect(result?.fits).toBe(true);
+    expect(result?.bytes).toBeLessThan(400);
+  });
+
+  it("many required fields can exceed the cap even compressed; more chunks make it fit", async () => {
+    const shape = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`field${i}`, z.number()]));
+    expect((await size(z.object(shape), 1))?.fits).toBe(false);
+    expect((await size(z.object(shape), 8))?.fits).toBe(true);
+  });
+
+  it("gives up quietly when it cannot build valid data", async () => {
+    expect(await size(z.object({ id: z.uuid() }))).toBeUndefined();
+  });
+});
