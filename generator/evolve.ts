@@ -20,6 +20,9 @@ export interface Evolution {
 /** Inputs describing the edited session. */
 export interface EditedSession {
   name: string;
+  storage: "cookie" | "store";
+  /** The cookie name as sent. */
+  cookie: string;
   version: number;
   /** Target versions that have a migration. */
   migrations: number[];
@@ -62,13 +65,59 @@ function missingMigrations(from: number, to: number, migrations: number[]): numb
   return missing;
 }
 
-/** Compares one edited session with its snapshot entry (undefined: a new session, accepted as is). */
+/** Changes of where sessions live: no migration can help, browsers hold the old cookie. */
+function moves(previous: SessionSnapshot, session: EditedSession): string[] {
+  const found: string[] = [];
+  if (previous.cookie !== undefined && previous.cookie !== session.cookie) {
+    found.push(
+      `cookie name changed from "${previous.cookie}" to "${session.cookie}": browsers send the session under the old name, ` +
+        `so every existing "${session.name}" session is lost (users are logged out)`,
+    );
+  }
+  if (previous.storage !== undefined && previous.storage !== session.storage) {
+    found.push(
+      `storage changed from "${previous.storage}" to "${session.storage}": sessions saved the old way cannot be read, ` +
+        `so every existing "${session.name}" session starts fresh`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Compares one edited session with its snapshot entry (undefined: a new session, accepted as is):
+ * its data shape, then where it lives.
+ */
 export function evolveSession(
   previous: SessionSnapshot | undefined,
   session: EditedSession,
   acceptBreaking: boolean,
 ): Evolution {
-  const fresh: SessionSnapshot = { version: session.version, schema: session.output };
+  const evolution = evolveData(previous, session, acceptBreaking);
+  const moved = previous ? moves(previous, session) : [];
+  if (moved.length === 0 || !previous) return evolution;
+  if (acceptBreaking) {
+    const note = `session "${session.name}": ${moved.join("; ")}; accepted, old sessions of "${session.name}" will be reset.`;
+    return { ...evolution, notes: [...evolution.notes, note] };
+  }
+  const fix = `Fix: keep the previous ${moved.length > 1 ? "cookie name and storage" : previous.cookie !== session.cookie ? `cookie.name ("${previous.cookie}")` : "storage"}, or run gen --accept-breaking to do it deliberately.`;
+  return {
+    next: previous,
+    errors: [...evolution.errors, ...moved.map((message) => ({ field: "", message: `${message}. ${fix}` }))],
+    notes: [],
+  };
+}
+
+function evolveData(
+  previous: SessionSnapshot | undefined,
+  session: EditedSession,
+  acceptBreaking: boolean,
+): Evolution {
+  const fresh: SessionSnapshot = {
+    version: session.version,
+    storage: session.storage,
+    cookie: session.cookie,
+    schema: session.output,
+  };
   if (!previous) return { next: fresh, errors: [], notes: [] };
   const keep = { next: previous, notes: [] };
   if (session.version < previous.version) {

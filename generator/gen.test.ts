@@ -201,6 +201,19 @@ describe("schema evolution against the snapshot", () => {
     );
   });
 
+  it("refuses a cookie rename or a storage change (every user would lose the session) unless accepted", async () => {
+    const regenerate = await evolving();
+    const renamed = await regenerate(base, '    cookie: { name: "basket" },\n');
+    expect(renamed.result.errors.join("\n")).toMatch(
+      /sessions\.schema\.ts:5: session "cart" cookie name changed from "cart" to "basket": .*users are logged out.*Fix: keep the previous cookie\.name \("cart"\), or run gen --accept-breaking/,
+    );
+    const back = await regenerate(base);
+    expect(back.result.errors).toEqual([]);
+    const accepted = await regenerate(base, '    cookie: { name: "basket" },\n', true);
+    expect(accepted.result.errors).toEqual([]);
+    expect(accepted.result.notes.join("\n")).toMatch(/accepted, old sessions of "cart" will be reset/);
+  });
+
   it("non-breaking changes pass and update the snapshot", async () => {
     const regenerate = await evolving();
     const result = await regenerate(base.replace("note:", "extra: z.boolean().optional(),\n      note:"));

@@ -160,7 +160,15 @@ export async function generate(options: GenOptions): Promise<GenResult> {
       await checkCookieSize(session, output, sessionAt(session.name), result.errors);
     const evolution = evolveSession(
       previousSnapshot?.sessions[session.name],
-      { name: session.name, version: session.version, migrations: session.migrations, output, input },
+      {
+        name: session.name,
+        storage: session.storage,
+        cookie: session.cookieName,
+        version: session.version,
+        migrations: session.migrations,
+        output,
+        input,
+      },
       options.acceptBreaking === true,
     );
     for (const refusal of evolution.errors) {

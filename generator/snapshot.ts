@@ -9,6 +9,10 @@ import type { JsonSchema } from "./json-schema.ts";
 /** One session in the snapshot. */
 export interface SessionSnapshot {
   version: number;
+  /** Where the data lives; moving it (other storage, other cookie name) loses every session. */
+  storage?: "cookie" | "store";
+  /** The cookie name as sent. */
+  cookie?: string;
   /** JSON Schema of the stored data (zod output). */
   schema: JsonSchema;
   /** Data schemas of earlier versions, by version number. */
