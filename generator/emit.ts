@@ -3,6 +3,7 @@
  * type and version constant, then the typed runtime entry points. Pure text in, text out.
  */
 import type { AnalysedSession } from "./analyse.ts";
+import { propertyKey } from "./print-type.ts";
 import { fillTemplate } from "./templates.ts";
 
 /** A previous version's data type, printed from the snapshot, for typing migrations. */
@@ -60,10 +61,7 @@ function emitSession(session: EmitSession): string {
   const Name = pascalName(types.name);
   const data = types.dataAlias !== undefined ? types.dataAlias : (types.dataMembers ?? []);
   // Flash is a type alias, not an interface: `SessionHandle` needs it assignable to Record<string, unknown>.
-  const flash = types.flash.map((channel) => {
-    const line = `  ${channel.name}: ${channel.type};`;
-    return line;
-  });
+  const flash = types.flash.map((channel) => `  ${propertyKey(channel.name)}: ${channel.type};`);
   const previous = session.previous
     .map(
       (p) =>
@@ -88,8 +86,7 @@ function emitSession(session: EmitSession): string {
 /** The whole generated module. */
 export function emitModule(sessions: EmitSession[], options: EmitOptions): string {
   const sessionMap = sessions.map((s) => {
-    const key = /^[A-Za-z_$][\w$]*$/.test(s.types.name) ? s.types.name : JSON.stringify(s.types.name);
-    return `  ${key}: ${pascalName(s.types.name)}Session;`;
+    return `  ${propertyKey(s.types.name)}: ${pascalName(s.types.name)}Session;`;
   });
   const text = fillTemplate("sessions.ts.tpl", {
     schemaFile: options.schemaFile,

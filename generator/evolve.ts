@@ -40,7 +40,7 @@ const WHY: Record<BreakingChange["kind"], string> = {
   "enum-member-removed": "old sessions holding that value fail validation and are reset",
 };
 
-function fix(change: BreakingChange, _session: EditedSession, oldVersion: number): string {
+function fix(change: BreakingChange, oldVersion: number): string {
   const nextVersion = oldVersion + 1;
   const migrate = `bump version to ${nextVersion} and add migrations: { ${nextVersion}: (old) => ... }`;
   switch (change.kind) {
@@ -179,7 +179,7 @@ function evolveData(
     ...keep,
     errors: changes.map((change) => ({
       field: change.field,
-      message: `field "${change.field}" ${change.detail}: ${WHY[change.kind]}. Fix: ${fix(change, session, previous.version)}.`,
+      message: `field "${change.field}" ${change.detail}: ${WHY[change.kind]}. Fix: ${fix(change, previous.version)}.`,
     })),
   };
 }
