@@ -110,17 +110,21 @@ async function watchLatency(
     await nextRun(60_000); // the first, cold run
     const saveToWritten: number[] = [];
     const generatorMs: number[] = [];
-    for (let i = 1; i <= edits; i++) {
+    // Edit 0 warms the watcher up (its first regeneration runs code paths the cold run did not)
+    // and is not recorded.
+    for (let i = 0; i <= edits; i++) {
       // Let the file system settle so one edit is one event burst.
       await new Promise((resolve) => setTimeout(resolve, 300));
       const waiting = nextRun(30_000);
-      await writeFile(schema, manySessionsSchema(sessions, i));
+      await writeFile(schema, manySessionsSchema(sessions, i + 1));
       const saved = performance.now();
       const line = await waiting;
-      saveToWritten.push(performance.now() - saved);
-      generatorMs.push(Number(/\((\d+) ms\)/.exec(line)?.[1] ?? Number.NaN));
+      const elapsed = performance.now() - saved;
       if (!line.includes("wrote"))
         throw new Error(`bench: an edit did not change the generated module: ${line}`);
+      if (i === 0) continue;
+      saveToWritten.push(elapsed);
+      generatorMs.push(Number(/\((\d+) ms\)/.exec(line)?.[1] ?? Number.NaN));
     }
     return { saveToWritten, generatorMs };
   } finally {
@@ -192,7 +196,7 @@ export async function generatorFigure(ctx: BenchContext): Promise<RowInput[]> {
       target: "< 300 ms",
       checks: [{ kind: "value", op: "<", threshold: 300 }],
       notes: [
-        `${edits} edits (one new field each) after the first run; from the schema file saved to the generator reporting the module written, including its 50 ms debounce`,
+        `${edits} recorded edits (one new field each) after the cold run and one warm-up edit; from the schema file saved to the generator reporting the module written, including its 50 ms debounce`,
         `generator's own run time per edit: ${watched.generatorMs.join(", ")} ms`,
       ],
     });

@@ -166,9 +166,10 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
           { url: `${base}/${path}/${action}`, cookies: cookies[path] as string[] },
         ]),
       );
-      if (action === "write") {
-        for (const [name, path] of Object.entries(DIAGNOSTICS))
-          targets[name] = { url: `${base}/${path}`, cookies: [] };
+      for (const [name, path] of Object.entries(DIAGNOSTICS[action])) {
+        // The read diagnostics send a real satchel cookie, so there is something to read.
+        const sent = action === "read" ? (cookies["satchel-cookie"] as string[]) : [];
+        targets[name] = { url: `${base}/${path}`, cookies: sent };
       }
       const load = await loadInterleaved(
         targets,

@@ -4,9 +4,8 @@ import type { FigureResult, Results } from "./result.ts";
 /** Numbers as people read them: 12,345 ops/s, 0.91×, 3.2 ms. */
 export function formatNumber(value: number): string {
   const abs = Math.abs(value);
-  if (abs >= 100) return Math.round(value).toLocaleString("en-US");
+  if (abs >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString("en-US");
   if (abs >= 10) return value.toFixed(1);
-  if (Number.isInteger(value)) return String(value);
   return value.toFixed(2);
 }
 
