@@ -174,7 +174,13 @@ describe("satchel init", () => {
     expect(first.code).toBe(0);
     expect(p.read("sessions.schema.ts")).toContain("defineSessions({");
     expect(p.read("generated/sessions.ts")).toContain("export interface AuthData");
-    expect(p.read("proxy.ts")).toContain('import { sessionProxy } from "./generated/sessions";');
+    const proxy = p.read("proxy.ts");
+    expect(proxy).toContain('import { sessionProxy } from "./generated/sessions";');
+    // A prefetch must not reach the proxy: it would consume flash the user never sees.
+    expect(proxy).toContain('source: "/((?!_next/static|_next/image|favicon.ico).*)"');
+    expect(proxy).toContain('{ type: "header", key: "next-router-prefetch" }');
+    expect(proxy).toContain('{ type: "header", key: "purpose", value: "prefetch" }');
+    expect(proxy.indexOf("missing: [")).toBeGreaterThan(proxy.indexOf("source:"));
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
 
     writeFileSync(p.schemaPath, "// mine\n");

@@ -7,6 +7,15 @@ import { sessionProxy } from "{{generatedImport}}";
 export const proxy = sessionProxy();
 
 export const config = {
-  // Skip static assets: they never need sessions.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  matcher: [
+    {
+      // Skip static assets (they never need sessions) and prefetches: the proxy consumes pending
+      // flash to hand it to the render, so a prefetch would eat a message the user never sees.
+      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      missing: [
+        { type: "header", key: "next-router-prefetch" },
+        { type: "header", key: "purpose", value: "prefetch" },
+      ],
+    },
+  ],
 };
