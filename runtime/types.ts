@@ -106,9 +106,20 @@ export interface Messages {
   info(body: string, options?: MessageInput): void;
   warning(body: string, options?: MessageInput): void;
   error(body: string, options?: MessageInput): void;
-  /** All pending messages, consumed. */
+  /**
+   * All pending messages, consumed.
+   *
+   * In a read-only render (a Server Component) nothing stored can be consumed, so this returns only
+   * the messages the proxy (`sessionProxy()`) handed to this request; stored messages wait for the
+   * next request's proxy hand-off. Never throws there.
+   */
   read(): Message[];
-  /** All pending messages, not consumed. */
+  /**
+   * All pending messages, not consumed.
+   *
+   * In a read-only render (a Server Component) this returns only the messages the proxy handed to
+   * this request; stored messages wait for the next request's proxy hand-off.
+   */
   peek(): Message[];
 }
 
@@ -118,9 +129,21 @@ export interface FlashChannel<T> {
   add(value: T): void;
   /** Visible to this request only. */
   now(value: T): void;
-  /** Everything pending (from earlier requests and `now`), removed from the session. */
+  /**
+   * Everything pending (from earlier requests and `now`), removed from the session.
+   *
+   * In a read-only render (a Server Component) nothing stored can be removed, so this returns only
+   * what the proxy (`sessionProxy()`) handed to this request plus this request's `now()` values;
+   * stored values wait for the next request's proxy hand-off. Never throws there.
+   */
   read(): T[];
-  /** Everything pending, left in place. */
+  /**
+   * Everything pending, left in place.
+   *
+   * In a read-only render (a Server Component) this returns only what the proxy handed to this
+   * request plus this request's `now()` values; stored values wait for the next request's proxy
+   * hand-off.
+   */
   peek(): T[];
 }
 
