@@ -71,8 +71,9 @@ export type SessionTypes = {
 export type SessionName = keyof SessionTypes;
 
 /**
- * The runtime, typed by the schema. Secrets come from `SESSION_SECRET`, the store from
- * `SESSION_STORE_URL` (default: files in `.data/sessions`), both read on first use.
+ * The runtime, typed by the schema. It uses the options given to `defineSessions()` in the schema
+ * file (`store`, `onInvalid`, `secrets`); without them secrets come from `SESSION_SECRET` and the
+ * store from `SESSION_STORE_URL` (default: files in `.data/sessions`), all resolved on first use.
  */
 export const satchel = createSatchel<SessionTypes>(config);
 

@@ -22,6 +22,31 @@ async function errorsOf(body: string, prelude = ""): Promise<string[]> {
   return result.errors;
 }
 
+describe("a schema file with runtime options", () => {
+  it("generates without calling the store factory or onInvalid (no connection at build time)", async () => {
+    const p = tempProject(
+      `import { appendFileSync } from "node:fs";\n` +
+        `import { defineSessions } from "satchel";\n` +
+        `import { z } from "zod";\n` +
+        `const mark = (what: string) => appendFileSync(new URL("./called.txt", import.meta.url), what);\n` +
+        `export default defineSessions(\n` +
+        `  { cart: { storage: "store", schema: z.object({ items: z.array(z.string()).default([]) }) } },\n` +
+        `  {\n` +
+        `    store: () => { mark("store"); throw new Error("the generator opened the store"); },\n` +
+        `    onInvalid: () => mark("onInvalid"),\n` +
+        `  },\n` +
+        `);\n`,
+    );
+    projects.push(p);
+    const result = await generate({ schemaPath: p.schemaPath, outPath: p.outPath });
+    expect(result.errors).toEqual([]);
+    writeChanged(result.files);
+    expect(p.read("generated/sessions.ts")).toContain("export interface CartData {");
+    expect(p.read("generated/sessions.ts")).toContain("createSatchel<SessionTypes>(config)");
+    expect(() => p.read("called.txt")).toThrow(/ENOENT/);
+  });
+});
+
 describe("build-time errors name file, line and session", () => {
   it("a session without schema", async () => {
     const errors = await errorsOf(

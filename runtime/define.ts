@@ -6,7 +6,8 @@
 import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { SatchelConfigError } from "./errors.ts";
-import type { FlashSchemas, Migration, SessionDefinition, SessionSchema } from "./types.ts";
+import type { SessionStore } from "./stores/types.ts";
+import type { FlashSchemas, InvalidReport, Migration, SessionDefinition, SessionSchema } from "./types.ts";
 
 /** Names every handle already uses for its methods; a schema field with one of them would be shadowed. */
 export const RESERVED_FIELDS: readonly string[] = [
@@ -63,11 +64,44 @@ export interface ResolvedSession<D extends SessionDefinition = SessionDefinition
   header: string | undefined;
 }
 
+/**
+ * Where store sessions live: a store object, a URL (`redis://`, `postgres://`, `memcached://`,
+ * `memory:`, `file:`), or a function returning a store (or a promise of one), called once on first use.
+ */
+export type StoreOption = SessionStore | string | URL | (() => SessionStore | Promise<SessionStore>);
+
+/**
+ * Runtime options given in the schema file, so the generated module uses them. The generator runs the
+ * schema file but never these options: nothing here is opened or read until a request needs it.
+ */
+export interface SessionsOptions {
+  /**
+   * Where store sessions live. Prefer a factory (`() => createRedisStore({ ... })`) over a store
+   * object: it is called once, when a request first touches a store session, so running the schema
+   * file (`satchel gen`, `next build`) opens no connection. Default: `SESSION_STORE_URL`, else the file
+   * store in `.data/sessions`.
+   */
+  store?: StoreOption;
+  /**
+   * Hears every unusable cookie or record (tampered, expired, failed validation or migration...); the
+   * session started fresh instead. The report never contains the token or a secret. Default: ignore.
+   */
+  onInvalid?: (report: InvalidReport) => void;
+  /**
+   * Secrets: the first seals and signs, all unseal (rotation); each at least 32 characters. Checked on
+   * first use, not here. Default: `SESSION_SECRET` (comma-separated). Keep secrets out of source
+   * control: pass them from your own config, not as literals.
+   */
+  secrets?: string | readonly string[];
+}
+
 /** What `defineSessions()` returns: the default export of a schema file. */
 export interface SessionsConfig<
   Defs extends Record<string, SessionDefinition> = Record<string, SessionDefinition>,
 > {
   readonly sessions: { readonly [N in keyof Defs]: ResolvedSession<Defs[N]> };
+  /** The runtime options given to `defineSessions()`; `createSatchel()` options take precedence. */
+  readonly options?: Readonly<SessionsOptions>;
 }
 
 const DEFAULT_ABSOLUTE = "14d";
@@ -79,10 +113,12 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
+ * @param options runtime options (store, `onInvalid`, secrets) the generated module uses.
  * @throws SatchelConfigError naming the session and key when a definition is wrong.
  */
 export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
   definitions: Defs,
+  options?: SessionsOptions,
 ): SessionsConfig<Defs> {
   if (definitions === null || typeof definitions !== "object") {
     throw new SatchelConfigError(
@@ -103,7 +139,43 @@ export function defineSessions<const Defs extends Record<string, SessionDefiniti
     cookieOwners.set(resolved.cookie.name, name);
     sessions[name] = resolved;
   }
-  return Object.freeze({ sessions: Object.freeze(sessions) }) as unknown as SessionsConfig<Defs>;
+  const checked = checkOptions(options);
+  return Object.freeze({
+    sessions: Object.freeze(sessions),
+    ...(checked === undefined ? {} : { options: checked }),
+  }) as unknown as SessionsConfig<Defs>;
+}
+
+/** Checks the shape of the options only: nothing is called, opened or read here. */
+function checkOptions(options: SessionsOptions | undefined): Readonly<SessionsOptions> | undefined {
+  if (options === undefined) return undefined;
+  const bad = (key: string, message: string): never => {
+    throw new SatchelConfigError(`satchel: defineSessions() option "${key}" ${message}`);
+  };
+  if (options === null || typeof options !== "object") {
+    bad("(second argument)", "must be an object like { store, onInvalid, secrets }.");
+  }
+  const { store, onInvalid, secrets } = options;
+  if (
+    store !== undefined &&
+    typeof store !== "string" &&
+    typeof store !== "function" &&
+    !(store instanceof URL) &&
+    (typeof store !== "object" || store === null || typeof store.get !== "function")
+  ) {
+    bad("store", "must be a store object, a URL, or a function returning a store (called on first use).");
+  }
+  if (onInvalid !== undefined && typeof onInvalid !== "function") {
+    bad("onInvalid", "must be a function (report) => void.");
+  }
+  if (
+    secrets !== undefined &&
+    typeof secrets !== "string" &&
+    !(Array.isArray(secrets) && secrets.every((secret) => typeof secret === "string"))
+  ) {
+    bad("secrets", "must be a string or a list of strings (each at least 32 characters).");
+  }
+  return Object.freeze({ ...options });
 }
 
 function fail(session: string, key: string, message: string): never {

@@ -10,6 +10,8 @@ export {
   type ResolvedExpiry,
   type ResolvedSession,
   type SessionsConfig,
+  type SessionsOptions,
+  type StoreOption,
 } from "./define.ts";
 export {
   SatchelConfigError,

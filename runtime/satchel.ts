@@ -5,7 +5,7 @@
  */
 import { CookieSession } from "./cookie-session.ts";
 import type { CookieJar } from "./cookies.ts";
-import type { SessionsConfig } from "./define.ts";
+import type { SessionsConfig, StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch.ts";
 import type { SessionCore } from "./handle.ts";
@@ -23,19 +23,28 @@ import { StoreSession } from "./store-session.ts";
 import type { SessionStore } from "./stores/types.ts";
 import type { InvalidReport } from "./types.ts";
 
-/** Options of `createSatchel`. */
+/**
+ * Options of `createSatchel`. Each one given here wins over the same option given to
+ * `defineSessions()` in the schema file.
+ */
 export interface SatchelOptions {
   /**
    * Secrets: the first seals and signs, all unseal (rotation). Each at least 32 characters.
-   * Default: `SESSION_SECRET` (comma-separated), read on first use.
+   * Default: the schema file's `secrets` option, else `SESSION_SECRET` (comma-separated), read on
+   * first use.
    */
   secrets?: string | readonly string[];
   /**
-   * Where store sessions live: a store object, or a URL (`redis://`, `postgres://`, `memcached://`,
-   * `memory:`, `file:`). Default: `SESSION_STORE_URL`, else the file store in `.data/sessions`.
+   * Where store sessions live: a store object, a URL (`redis://`, `postgres://`, `memcached://`,
+   * `memory:`, `file:`), or a function returning a store, called once when a store session is first
+   * used. Default: the schema file's `store` option, else `SESSION_STORE_URL`, else the file store in
+   * `.data/sessions`.
    */
-  store?: SessionStore | string | URL;
-  /** Hears every unusable cookie or record (the session started fresh instead). Default: ignore. */
+  store?: StoreOption;
+  /**
+   * Hears every unusable cookie or record (the session started fresh instead). Default: the schema
+   * file's `onInvalid` option, else ignore.
+   */
   onInvalid?: (report: InvalidReport) => void;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
@@ -75,6 +84,16 @@ export type SessionTypesShape<Types> = { [N in keyof Types]: object };
 
 const DEFAULT_STORE_URL = "file:.data/sessions";
 
+/** A store factory's result, checked so a wrong return value fails with a clear message. */
+function checkStore(store: unknown): SessionStore {
+  if (typeof store !== "object" || store === null || typeof (store as SessionStore).get !== "function") {
+    throw new SatchelConfigError(
+      "satchel: the store factory did not return a store; return e.g. createRedisStore({ url }).",
+    );
+  }
+  return store as SessionStore;
+}
+
 /** Creates the sessions runtime for a schema file's config. Nothing is resolved until first use. */
 export function createSatchel<Types extends SessionTypesShape<Types>>(
   config: SessionsConfig,
@@ -86,25 +105,33 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     );
   }
   const now = options.now ?? Date.now;
+  // Options in code win over those of the schema file, one by one.
+  const fromSchema = config.options ?? {};
+  const secretsOption = options.secrets ?? fromSchema.secrets;
+  const storeOption = options.store ?? fromSchema.store;
+  const onInvalid = options.onInvalid ?? fromSchema.onInvalid ?? (() => {});
   let secrets: string[] | undefined;
   let sealer: Sealer | undefined;
   let signer: Signer | undefined;
   let store: Promise<SessionStore> | undefined;
 
   const getSecrets = () => {
-    secrets ??= resolveSecrets(options.secrets);
+    secrets ??= resolveSecrets(secretsOption);
     return secrets;
   };
 
   const getStore = (): Promise<SessionStore> => {
     if (store === undefined) {
-      const given = options.store ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
+      const given = storeOption ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
       const url = typeof given === "string" ? given : given instanceof URL ? given.href : null;
       store =
         url !== null
           ? // Dynamic, so a cookie-only app (or one using the file store) never loads ioredis or pg.
             import("./stores/url.ts").then(({ resolveStore }) => resolveStore(url))
-          : Promise.resolve(given as SessionStore);
+          : typeof given === "function"
+            ? // A factory, called here (first use), so loading the schema file opens nothing.
+              Promise.resolve().then(given).then(checkStore)
+            : Promise.resolve(given as SessionStore);
       store.catch(() => {
         store = undefined; // a later request may retry a failed connection
       });
@@ -115,7 +142,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   const runtime: SatchelRuntime = {
     config,
     now,
-    onInvalid: options.onInvalid ?? (() => {}),
+    onInvalid,
     secrets: getSecrets,
     async sealer() {
       sealer ??= createSealer(getSecrets());
