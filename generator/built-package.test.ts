@@ -66,6 +66,27 @@ console.log(JSON.stringify({ setCookie: setCookie.length, sealed: cookie.include
 await satchel.close();
 `;
 
+const TSCONFIG = {
+  strict: true,
+  target: "ES2022",
+  module: "ESNext",
+  moduleResolution: "Bundler",
+  types: ["node"],
+  skipLibCheck: true,
+  noEmit: true,
+};
+
+/** App code against the generated module: right types compile, a wrong value is refused. */
+const USAGE = `import { fromRequest, type PrefsData } from "./generated/sessions";
+
+export async function theme(request: Request): Promise<PrefsData["theme"]> {
+  const prefs = await fromRequest(request).get("prefs");
+  // @ts-expect-error "blue" is not in the schema's enum
+  prefs.theme = "blue";
+  return prefs.theme;
+}
+`;
+
 function run(file: string, args: string[], cwd: string): string {
   return execFileSync(file, args, {
     cwd,
@@ -151,5 +172,21 @@ describe("the built package", () => {
     writeFileSync(path.join(app, "app.mjs"), APP);
     const result = JSON.parse(run(process.execPath, ["app.mjs"], app)) as unknown;
     expect(result).toEqual({ setCookie: 2, sealed: false, theme: "dark", items: ["tea"] });
+
+    // 5. The "types" conditions: the generated module and app code typecheck against the shipped .d.ts.
+    for (const dependency of ["next", "@types", "typescript"]) {
+      symlinkSync(
+        path.join(REPO, "node_modules", dependency),
+        path.join(app, "node_modules", dependency),
+        "dir",
+      );
+    }
+    writeFileSync(
+      path.join(app, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: TSCONFIG, include: ["*.ts", "generated/*.ts"] }),
+    );
+    writeFileSync(path.join(app, "usage.ts"), USAGE);
+    const tsc = path.join(app, "node_modules", "typescript", "bin", "tsc");
+    expect(run(process.execPath, [tsc, "-p", "tsconfig.json"], app)).toBe("");
   });
 });
