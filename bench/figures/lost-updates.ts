@@ -23,6 +23,7 @@ import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schem
 import type { BenchContext } from "../lib/context.ts";
 import { cookieFrom } from "../lib/load.ts";
 import { withSatchel } from "../lib/node-satchel.ts";
+import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 import type { RowInput } from "../lib/result.ts";
 import { summarize } from "../lib/stats.ts";
 
@@ -115,28 +116,27 @@ async function trial(handler: Handler): Promise<{
   }
 }
 
-function satchelHandler(
-  store: SessionStore,
-  mode: "update" | "assign",
-): { handler: Handler; close(): Promise<void> } {
+/**
+ * satchel's side: append with `update()` (the documented way under concurrency) or, for contrast,
+ * with a plain assignment saved at the end of the request. The store is the caller's to close.
+ */
+function satchelHandler(store: SessionStore, mode: "update" | "assign"): Handler {
   const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET], store });
-  return {
-    handler: (req, res, action, item) =>
-      withSatchel(satchel, req, res, async (sessions) => {
-        const counter = await sessions.get("counter");
-        if (action === "seed") counter.visits = 1;
-        else if (action === "append" && mode === "update") {
-          await counter.update((data) => {
-            data.items.push(item);
-            return data;
-          });
-        } else if (action === "append") counter.items = [...counter.items, item];
-        return action === "list" ? JSON.stringify(counter.items) : "ok";
-      }),
-    close: () => satchel.close(),
-  };
+  return (req, res, action, item) =>
+    withSatchel(satchel, req, res, async (sessions) => {
+      const counter = await sessions.get("counter");
+      if (action === "seed") counter.visits = 1;
+      else if (action === "append" && mode === "update") {
+        await counter.update((data) => {
+          data.items.push(item);
+          return data;
+        });
+      } else if (action === "append") counter.items = [...counter.items, item];
+      return action === "list" ? JSON.stringify(counter.items) : "ok";
+    });
 }
 
+/** The peer's side: express-session + connect-redis, appending the way its docs write it. */
 function expressHandler(prefix: string): { handler: Handler; close(): Promise<void> } {
   const client = createClient({ url: REDIS_URL });
   const ready = client.connect();
@@ -207,6 +207,7 @@ async function memcachedUrl(): Promise<{ url: string; stop(): Promise<void> } | 
 
 interface StoreCase {
   name: string;
+  /** The store, and how to remove what the run wrote and close it; or why it cannot run here. */
   open(): Promise<{ store: SessionStore; cleanup(): Promise<void> } | string>;
 }
 
@@ -215,13 +216,20 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
   const prefix = `${ctx.runId}:fig5:`;
   const table = `bench_${ctx.runId.replace(/[^a-z0-9]/gi, "_")}`.slice(0, 40);
   const cases: StoreCase[] = [
-    { name: "memory", open: async () => ({ store: createMemoryStore(), cleanup: async () => {} }) },
+    {
+      name: "memory",
+      open: async () => {
+        const store = createMemoryStore();
+        return { store, cleanup: async () => store.close?.() };
+      },
+    },
     {
       name: "file",
-      open: async () => ({
-        store: createFileStore({ dir: join(ctx.tmpDir, "file-store") }),
-        cleanup: async () => {},
-      }),
+      open: async () => {
+        // The directory is inside the run's scratch directory, which the harness removes.
+        const store = createFileStore({ dir: join(ctx.tmpDir, "file-store") });
+        return { store, cleanup: () => store.close() };
+      },
     },
     {
       name: "redis",
@@ -231,8 +239,8 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
         return {
           store,
           cleanup: async () => {
-            const keys = await store.client.keys(`${prefix}*`);
-            if (keys.length > 0) await store.client.del(...keys);
+            await store.close();
+            await deleteRedisPrefix(REDIS_URL, `${prefix}satchel:`);
           },
         };
       },
@@ -246,6 +254,7 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
           store,
           cleanup: async () => {
             await store.pool.query(`DROP TABLE IF EXISTS "${table}"`);
+            await store.close();
           },
         };
       },
@@ -255,9 +264,14 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
       open: async () => {
         const server = await memcachedUrl();
         if (typeof server === "string") return server;
+        const store = createMemcachedStore({ url: server.url, prefix: `${prefix}satchel:` });
+        // memcached cannot list keys: on a shared server the run's records expire with their TTL (1 day).
         return {
-          store: createMemcachedStore({ url: server.url, prefix: `${prefix}satchel:` }),
-          cleanup: server.stop,
+          store,
+          cleanup: async () => {
+            await store.close();
+            await server.stop();
+          },
         };
       },
     },
@@ -305,7 +319,7 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
       const runs: number[] = [];
       const details: string[] = [];
       for (let r = 0; r < repeats; r++) {
-        const result = await trial(satchelHandler(opened.store, "update").handler);
+        const result = await trial(satchelHandler(opened.store, "update"));
         runs.push(result.missing);
         details.push(
           `${result.missing} (${result.silent} silent, ${result.failed} refused${result.firstError ? `: "${result.firstError}"` : ""})`,
@@ -321,7 +335,7 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
       }
       row.notes?.push(`satchel update(), appends missing per run: ${details.join("; ")}`);
       // The naive way for contrast: read, assign, commit at the end of the request.
-      const naive = await trial(satchelHandler(opened.store, "assign").handler);
+      const naive = await trial(satchelHandler(opened.store, "assign"));
       row.notes?.push(
         `for contrast, plain assignment (counter.items = [...]) + commit instead of update(): kept ${naive.kept}, silently lost ${naive.silent}, refused ${naive.failed} (${Object.entries(
           naive.statuses,
@@ -333,8 +347,9 @@ export async function lostUpdatesFigure(ctx: BenchContext): Promise<RowInput[]> 
         `  satchel/${c.name}: missing ${runs.join(", ")}; plain assignment lost ${naive.silent}, refused ${naive.failed}`,
       );
     } finally {
-      await opened.store.close?.();
-      await opened.cleanup().catch(() => {});
+      await opened
+        .cleanup()
+        .catch((error: unknown) => ctx.log(`  cleanup of ${c.name} failed: ${String(error)}`));
     }
     rows.push(row);
   }
