@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   await mkdir(tmpDir, { recursive: true });
   const ctx: BenchContext = {
     quick: args.quick,
-    rounds: args.quick ? { warmupMs: 50, runMs: 80, repeats: 2 } : { warmupMs: 700, runMs: 1200, repeats: 5 },
+    rounds: args.quick ? { warmupMs: 50, runMs: 80, repeats: 2 } : { warmupMs: 700, runMs: 1200, repeats: 7 },
     tmpDir,
     runId,
     log: (message) =>

@@ -175,7 +175,7 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         targets,
         ctx.quick
           ? { connections: 10, seconds: 1, warmupSeconds: 1, repeats: 1, serverCpuMs }
-          : { connections: 10, seconds: 3, warmupSeconds: 2, repeats: 5, serverCpuMs },
+          : { connections: 10, seconds: 3, warmupSeconds: 2, repeats: 7, serverCpuMs },
         ctx.log,
       );
       const samples = load.perSecond;

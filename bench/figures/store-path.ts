@@ -49,7 +49,7 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         ),
         ctx.quick
           ? { connections: 8, seconds: 1, warmupSeconds: 1, repeats: 1, serverCpuMs }
-          : { connections: 16, seconds: 3, warmupSeconds: 2, repeats: 5, serverCpuMs },
+          : { connections: 16, seconds: 3, warmupSeconds: 2, repeats: 7, serverCpuMs },
         ctx.log,
       );
       const after = await stats();
