@@ -40,6 +40,12 @@ export interface CryptoBackend {
   hmac(key: BackendKey, data: Uint8Array): Promise<Uint8Array>;
   /** Cryptographically strong random bytes. */
   randomBytes(length: number): Uint8Array;
+  /**
+   * SHA-256 of `data`, 32 bytes. Synchronous where the platform allows (node:crypto), so hot paths
+   * such as store keys skip a promise round trip. Optional: custom backends without it fall back
+   * to WebCrypto via `sha256()`.
+   */
+  sha256?(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 /** GCM tag length in bytes. */
@@ -126,6 +132,9 @@ export const webCryptoBackend: CryptoBackend = {
     globalThis.crypto.getRandomValues(out);
     return out;
   },
+  async sha256(data) {
+    return new Uint8Array(await subtle().digest("SHA-256", bytes(data)));
+  },
 };
 
 /** node:crypto when the runtime has it (Node 20.16+, Bun, Deno), else `undefined`. */
@@ -211,6 +220,9 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     randomBytes(length) {
       return view(c.randomBytes(length));
     },
+    sha256(data) {
+      return view(c.createHash("sha256").update(data).digest());
+    },
   };
   return cachedNodeBackend;
 }
@@ -233,6 +245,17 @@ export function selectBackend(choice: BackendChoice = "auto"): CryptoBackend {
     );
   }
   return webCryptoBackend;
+}
+
+/**
+ * SHA-256 of `data` through `backend` (node:crypto when available by default, ~1 µs synchronously,
+ * against ~20 µs for a WebCrypto digest). Backends without `sha256` use WebCrypto. Same bytes either way.
+ */
+export function sha256(
+  data: Uint8Array,
+  backend: CryptoBackend = selectBackend(),
+): Uint8Array | Promise<Uint8Array> {
+  return (backend.sha256 ?? webCryptoBackend.sha256!).call(backend, data);
 }
 
 /** A plain Uint8Array over the same memory (no copy), so callers never see a Buffer subclass. */

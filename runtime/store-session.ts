@@ -9,6 +9,7 @@ import superjson from "superjson";
 import { readChunkedCookie } from "./chunking.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
 import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
+import { type CryptoBackend, selectBackend, sha256 } from "./crypto-backend.ts";
 import type { ResolvedSession } from "./define.ts";
 import {
   SatchelError,
@@ -45,11 +46,17 @@ const MAX_BACKOFF_MS = 100;
 /** First backoff ceiling, ms; doubles per attempt. */
 const BASE_BACKOFF_MS = 4;
 
-/** The store key of an id: the session name and the SHA-256 of the id, hex. */
-export async function storeKey(session: string, id: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(
-    await globalThis.crypto.subtle.digest("SHA-256", id as Uint8Array<ArrayBuffer>),
-  );
+/**
+ * The store key of an id: the session name and the SHA-256 of the id, hex. The digest goes through
+ * the crypto backend: node:crypto hashes synchronously (~1 µs), WebCrypto is the fallback (~20 µs).
+ */
+export async function storeKey(
+  session: string,
+  id: Uint8Array,
+  backend: CryptoBackend = selectBackend(),
+): Promise<string> {
+  const result = sha256(id, backend);
+  const digest = result instanceof Uint8Array ? result : await result;
   let hex = "";
   for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
   return `${session}:${hex}`;
@@ -155,7 +162,7 @@ export class StoreSession extends SessionCore {
     if (!unsealed.ok) return this.invalid(unsealed.reason);
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
-    const key = await storeKey(this.def.name, unsealed.plaintext);
+    const key = await storeKey(this.def.name, unsealed.plaintext, sealer.backend);
     const record = await (await this.store()).get(key);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
     const loaded = await this.decode(record.value);
