@@ -15,7 +15,13 @@ import type { NextRequest } from "next/server";
 import { memoryCookieJar } from "../cookies.ts";
 import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";
-import { isReadOnlyCookieStore, type NextCookieStore, nextCookieJar } from "./cookie-jar.ts";
+import {
+  type BufferedCookieJar,
+  bufferedCookieJar,
+  isReadOnlyCookieStore,
+  type NextCookieStore,
+  nextCookieJar,
+} from "./cookie-jar.ts";
 import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
 import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, type HandoffSigner } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
@@ -104,6 +110,16 @@ export function createNextSessions<Types extends Record<string, object>>(
   const handoffFrom = (headers: Headers): Promise<Handoff> =>
     decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), signer, Date.now());
 
+  /** The hand-off of a request, or `undefined` (nothing to decode) when it carries no hand-off header. */
+  const handoffIn = (headers: Headers): Promise<Handoff> | undefined =>
+    headers.has(FLASH_HANDOFF_HEADER) ? handoffFrom(headers) : undefined;
+
+  /** Puts a route handler's buffered cookie writes on `cookies()`, which Next adds to the response. */
+  async function flushWrites(jar: BufferedCookieJar): Promise<void> {
+    if (jar.pending().length === 0) return;
+    jar.flushTo(await api.cookies());
+  }
+
   async function openUnwrapped(store: NextCookieStore): Promise<Scope<Types>> {
     const headers = await api.headers();
     const readOnly = isReadOnlyCookieStore(store);
@@ -153,20 +169,33 @@ export function createNextSessions<Types extends Record<string, object>>(
 
     withRouteSessions(handler, routeOptions = {}) {
       return async (request, context) => {
-        const store = await api.cookies();
-        const headers = new Headers(request.headers);
-        const sessions = satchel.open(nextCookieJar(store), { headers });
-        const scope = createScope(sessions, "route handler", handoffFrom(headers));
-        if (routeOptions.csrf) {
-          try {
-            await verifyCsrfRequest(request, sessions.cookies, routeOptions);
-          } catch (error) {
-            if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
-            throw error;
+        // Cookies come from the request itself: Next builds `cookies()` from the same headers, and
+        // skipping it saves its per-request setup. Writes wait in the jar and go to `cookies()` only
+        // when there are any (see `flushWrites`), so a read-only request never touches next/headers.
+        // A plain `Request` (no `cookies`) falls back to `cookies()` for reads as well.
+        const jar =
+          request.cookies === undefined
+            ? bufferedCookieJar(await api.cookies())
+            : bufferedCookieJar(request.cookies);
+        // The request's own headers: sessions only read them, so no copy is needed.
+        const sessions = satchel.open(jar, { headers: request.headers });
+        const scope = createScope(sessions, "route handler", handoffIn(request.headers));
+        try {
+          if (routeOptions.csrf) {
+            try {
+              await verifyCsrfRequest(request, sessions.cookies, routeOptions);
+            } catch (error) {
+              if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
+              throw error;
+            }
           }
+          const response = await runAndCommit(scope, () => handler(request, context));
+          return withHeaders(response, sessions.responseHeaders);
+        } finally {
+          // Also on redirect()/notFound() and on errors: whatever save()/update() or the commit wrote
+          // reaches the response exactly as when the jar wrote through to `cookies()` directly.
+          await flushWrites(jar);
         }
-        const response = await runAndCommit(scope, () => handler(request, context));
-        return withHeaders(response, sessions.responseHeaders);
       };
     },
 
