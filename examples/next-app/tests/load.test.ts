@@ -172,6 +172,17 @@ async function listed(cart: Cart): Promise<string[]> {
   return response.body.replace("Products in cart: ", "").split(", ");
 }
 
+/** Median of RSS readings taken every 250 ms for `forMs`. */
+async function medianRss(forMs: number): Promise<number> {
+  const readings: number[] = [];
+  for (let waited = 0; waited < forMs; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    readings.push(rss(pid));
+  }
+  readings.sort((a, b) => a - b);
+  return readings[Math.floor(readings.length / 2)] ?? rss(pid);
+}
+
 /** Polls RSS until it is at most `limit` (or `withinMs` passes); returns the last reading. */
 async function settle(limit: number, withinMs: number): Promise<number> {
   const deadline = Date.now() + withinMs;
@@ -190,10 +201,13 @@ describe("1,000 concurrent requests over 50 store sessions", () => {
     const cold = rss(pid);
     // Warm-up: one full-size burst compiles the route and lets V8 grow its heap to what this load
     // needs. V8 keeps that heap afterwards, so the baseline is the warmed-up server, settled.
-    const warm = await burst("warm", await newCarts("warm"));
-    expect(warm.statuses.filter((status) => status !== 200)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const baseline = rss(pid);
+    // Two bursts, then the median of readings over three seconds: one reading taken right after a
+    // major GC was seen at 0.7x the usual level, which made the ratio below fail with no leak.
+    for (const round of ["warm", "warm2"]) {
+      const warm = await burst(round, await newCarts(round));
+      expect(warm.statuses.filter((status) => status !== 200)).toEqual([]);
+    }
+    const baseline = await medianRss(3000);
 
     const carts = await newCarts("load");
     const result = await burst("load", carts);
