@@ -25,6 +25,8 @@ export default defineSessions({
     storage: "store",
     schema: z.object({
       items: z.array(z.object({ sku: z.string(), qty: z.number().int().min(1) })).default([]),
+      /** Tipfy's "multiple sessions" tutorial sets `foo` in the cart (`/sessions/multiple`). */
+      foo: z.string().optional(),
     }),
     messages: true,
     expiry: { absolute: "30d", idle: "7d", touchAfter: "1h" },
@@ -33,6 +35,42 @@ export default defineSessions({
     migrations: {
       2: (v1: { products: string[] }) => ({ items: v1.products.map((sku) => ({ sku, qty: 1 })) }),
     },
+  },
+  /**
+   * The default session of the seeds' tutorials (Tipfy's secure-cookie default): `/session-foo`,
+   * `/session-test` (a cart of product names), `/sessions/quick-start`, `/sessions/flash`,
+   * `/messages-test`, `/mixins-test`.
+   */
+  session: {
+    storage: "cookie",
+    schema: z.object({
+      foo: z.string().optional(),
+      baz: z.string().optional(),
+      products: z.array(z.string()).optional(),
+    }),
+    flash: { message: z.string() },
+    messages: true,
+  },
+  /** Tipfy's secure cookie holding a dictionary (`/secure-cookie-test`, `/mixins-test`). */
+  my_cookie_name: {
+    storage: "cookie",
+    schema: z.object({ message: z.string().optional(), foo: z.string().optional() }),
+  },
+  /** Tipfy's memcache-backed session (`/memcache-session-test`). */
+  memcache: {
+    storage: "store",
+    schema: z.object({ test: z.string().optional() }),
+  },
+  /** TurboGears' file-backed session, saved explicitly (`/tg-session`). */
+  tg: {
+    storage: "store",
+    schema: z.object({ mysuperkey: z.string().optional() }),
+  },
+  /** Beaker's `use_cookies = False`: the id travels in the `x-session-id` header (`/no-cookie-session`). */
+  beaker: {
+    storage: "store",
+    schema: z.object({ fred: z.number().optional() }),
+    header: "x-session-id",
   },
   prefs: {
     storage: "cookie",

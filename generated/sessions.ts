@@ -30,6 +30,7 @@ export const AUTH_VERSION = 1;
 /** Data of the `cart` session: `z.output` of its schema. */
 export interface CartData {
   items: { sku: string; qty: number }[];
+  foo?: string | undefined;
 }
 
 /** Flash channels of `cart`, each with the type of one flashed value. */
@@ -40,6 +41,91 @@ export type CartSession = SessionHandle<CartData, CartFlash, true>;
 
 /** Data version of `cart`, stored with every cookie or record; bump it with a migration. */
 export const CART_VERSION = 2;
+
+// Session "session" (cookie storage, version 1).
+
+/** Data of the `session` session: `z.output` of its schema. */
+export interface SessionData {
+  foo?: string | undefined;
+  baz?: string | undefined;
+  products?: string[] | undefined;
+}
+
+/** Flash channels of `session`, each with the type of one flashed value. */
+export type SessionFlash = {
+  message: string;
+};
+
+/** The typed handle `getSession("session")` returns: fields, methods, flash, messages. */
+export type SessionSession = SessionHandle<SessionData, SessionFlash, true>;
+
+/** Data version of `session`, stored with every cookie or record; bump it with a migration. */
+export const SESSION_VERSION = 1;
+
+// Session "my_cookie_name" (cookie storage, version 1).
+
+/** Data of the `my_cookie_name` session: `z.output` of its schema. */
+export interface MyCookieNameData {
+  message?: string | undefined;
+  foo?: string | undefined;
+}
+
+/** Flash channels of `my_cookie_name`, each with the type of one flashed value. */
+export type MyCookieNameFlash = Record<never, never>;
+
+/** The typed handle `getSession("my_cookie_name")` returns: fields, methods, flash. */
+export type MyCookieNameSession = SessionHandle<MyCookieNameData, MyCookieNameFlash, false>;
+
+/** Data version of `my_cookie_name`, stored with every cookie or record; bump it with a migration. */
+export const MY_COOKIE_NAME_VERSION = 1;
+
+// Session "memcache" (store storage, version 1).
+
+/** Data of the `memcache` session: `z.output` of its schema. */
+export interface MemcacheData {
+  test?: string | undefined;
+}
+
+/** Flash channels of `memcache`, each with the type of one flashed value. */
+export type MemcacheFlash = Record<never, never>;
+
+/** The typed handle `getSession("memcache")` returns: fields, methods, flash. */
+export type MemcacheSession = SessionHandle<MemcacheData, MemcacheFlash, false>;
+
+/** Data version of `memcache`, stored with every cookie or record; bump it with a migration. */
+export const MEMCACHE_VERSION = 1;
+
+// Session "tg" (store storage, version 1).
+
+/** Data of the `tg` session: `z.output` of its schema. */
+export interface TgData {
+  mysuperkey?: string | undefined;
+}
+
+/** Flash channels of `tg`, each with the type of one flashed value. */
+export type TgFlash = Record<never, never>;
+
+/** The typed handle `getSession("tg")` returns: fields, methods, flash. */
+export type TgSession = SessionHandle<TgData, TgFlash, false>;
+
+/** Data version of `tg`, stored with every cookie or record; bump it with a migration. */
+export const TG_VERSION = 1;
+
+// Session "beaker" (store storage, version 1).
+
+/** Data of the `beaker` session: `z.output` of its schema. */
+export interface BeakerData {
+  fred?: number | undefined;
+}
+
+/** Flash channels of `beaker`, each with the type of one flashed value. */
+export type BeakerFlash = Record<never, never>;
+
+/** The typed handle `getSession("beaker")` returns: fields, methods, flash. */
+export type BeakerSession = SessionHandle<BeakerData, BeakerFlash, false>;
+
+/** Data version of `beaker`, stored with every cookie or record; bump it with a migration. */
+export const BEAKER_VERSION = 1;
 
 // Session "prefs" (cookie storage, version 1).
 
@@ -64,6 +150,11 @@ export const PREFS_VERSION = 1;
 export type SessionTypes = {
   auth: AuthSession;
   cart: CartSession;
+  session: SessionSession;
+  my_cookie_name: MyCookieNameSession;
+  memcache: MemcacheSession;
+  tg: TgSession;
+  beaker: BeakerSession;
   prefs: PrefsSession;
 };
 
