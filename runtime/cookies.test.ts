@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { memoryCookieJar, parseCookies, serializeCookie } from "./cookies.ts";
+import { type CookieAttributes, memoryCookieJar, parseCookies, serializeCookie } from "./cookies.ts";
 
 describe("parseCookies", () => {
   it("reads name=value pairs, trimming spaces and one pair of quotes", () => {
@@ -149,6 +149,52 @@ describe("serializeCookie", () => {
     );
     expect(() => serializeCookie("__Host-auth", "v", { path: "/" })).toThrow(/__Host-/);
     expect(() => serializeCookie("__Secure-x", "v", {})).toThrow(/__Secure-/);
+  });
+});
+
+describe("serializeCookie checks its options at run time (issue 12)", () => {
+  // Options often come from untyped config (JSON, env), so types alone do not protect the header.
+  const bad = (attributes: unknown) => () => serializeCookie("auth", "v", attributes as CookieAttributes);
+
+  it("accepts jshttp/cookie's spellings of SameSite and Priority", () => {
+    expect(bad({ sameSite: true })()).toBe("auth=v; SameSite=Strict");
+    expect(bad({ sameSite: "Lax" })()).toBe("auth=v; SameSite=Lax");
+    expect(bad({ sameSite: "STRICT" })()).toBe("auth=v; SameSite=Strict");
+    expect(bad({ sameSite: "None", secure: true })()).toBe("auth=v; Secure; SameSite=None");
+    expect(bad({ sameSite: false })()).toBe("auth=v");
+    expect(bad({ priority: "High" })()).toBe("auth=v; Priority=High");
+    expect(bad({ priority: "MEDIUM" })()).toBe("auth=v; Priority=Medium");
+  });
+
+  it("refuses unknown values naming the cookie and the option", () => {
+    expect(bad({ sameSite: "foo" })).toThrow(/^satchel: cookie "auth" option sameSite/);
+    expect(bad({ sameSite: 1 })).toThrow(/^satchel: cookie "auth" option sameSite/);
+    expect(bad({ priority: "urgent" })).toThrow(/^satchel: cookie "auth" option priority/);
+    expect(bad({ secure: "yes" })).toThrow(/^satchel: cookie "auth" option secure/);
+    expect(bad({ httpOnly: 1 })).toThrow(/^satchel: cookie "auth" option httpOnly/);
+    expect(bad({ partitioned: "true" })).toThrow(/^satchel: cookie "auth" option partitioned/);
+    expect(bad({ maxAge: "60" })).toThrow(/^satchel: cookie "auth" option maxAge/);
+    expect(bad({ domain: 5 })).toThrow(/^satchel: cookie "auth" option domain/);
+    expect(bad({ path: null })).toThrow(/^satchel: cookie "auth" option path/);
+  });
+
+  it("refuses non-ASCII paths and domains when set", () => {
+    expect(bad({ path: "/caf\u00e9" })).toThrow(/^satchel: cookie "auth" option path/);
+    expect(bad({ domain: "b\u00fccher.example" })).toThrow(/^satchel: cookie "auth" option domain/);
+  });
+
+  it("matches the __Host- and __Secure- prefixes in any case, as browsers do", () => {
+    expect(() => serializeCookie("__host-auth", "v", { path: "/" })).toThrow(/__Host-/);
+    expect(() => serializeCookie("__HOST-auth", "v", { secure: true, path: "/x" })).toThrow(/__Host-/);
+    expect(() => serializeCookie("__secure-x", "v", {})).toThrow(/__Secure-/);
+  });
+});
+
+describe("parseCookies trims only spaces and tabs (issue 12)", () => {
+  it("keeps a trailing U+00A0 (a latin1 view of an à) and other Unicode spaces", () => {
+    expect(parseCookies("n=voil\u00c3\u00a0; m=\u2003x").get("n")).toBe("voil\u00c3\u00a0");
+    expect(parseCookies("n=voil\u00c3\u00a0; m=\u2003x").get("m")).toBe("\u2003x");
+    expect(parseCookies("\t a \t=\t 1 \t;b=2").get("a")).toBe("1");
   });
 });
 

@@ -77,10 +77,10 @@ export function parseCookies(
     if (end < 0) end = text.length;
     const eq = text.indexOf("=", start);
     if (eq > start && eq < end) {
-      const name = text.slice(start, eq).trim();
+      const name = trimSpaces(text.slice(start, eq));
       if (name !== "" && !out.has(name) && !CONTROL.test(name)) {
         seen++;
-        out.set(name, decodeValue(text.slice(eq + 1, end).trim()));
+        out.set(name, decodeValue(trimSpaces(text.slice(eq + 1, end))));
       }
     }
     start = end + 1;
@@ -94,8 +94,19 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** cookie-octet (RFC 6265 §4.1.1) minus `%`, which we reserve for escapes. */
 const SAFE_VALUE = /^[\x21\x23\x24\x26-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: see above
-const PATH_VALUE = /^[^\x00-\x1f\x7f;]*$/;
+const PATH_VALUE = /^[\x20-\x3a\x3c-\x7e]*$/;
+
+/**
+ * Trims spaces and tabs only (RFC 6265's OWS). `String.trim()` would also strip U+00A0 and other
+ * Unicode spaces, which are bytes of a neighbour's value (C3 A0 is "à" read as latin1).
+ */
+function trimSpaces(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
+}
 
 function decodeValue(raw: string): string {
   let value = raw;
@@ -136,61 +147,89 @@ export function encodeCookieValue(value: string): string {
 }
 
 /**
- * Serializes a `Set-Cookie` header value.
- * @throws SatchelError for an invalid name, domain or path, or a `__Host-`/`__Secure-` name
- *   whose attributes break the prefix rules.
+ * Serializes a `Set-Cookie` header value. Every attribute is checked at run time, because options
+ * often come from untyped config: a wrong one is an error naming the cookie and the option, never a
+ * `SameSite=undefined` that browsers silently ignore. jshttp/cookie's spellings are accepted
+ * (`sameSite: true` is Strict, `false` is absent; SameSite and Priority in any case).
+ * @throws SatchelError for an invalid name, value, attribute, or a `__Host-`/`__Secure-` name
+ *   (matched in any case, as browsers do) whose attributes break the prefix rules.
  */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes = {}): string {
-  if (!TOKEN.test(name)) {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SatchelError(
       `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
     );
   }
   const a = attributes;
-  if (name.startsWith("__Host-") && (a.secure !== true || a.path !== "/" || a.domain !== undefined)) {
+  const option = (key: string, why: string) =>
+    new SatchelError(`satchel: cookie "${name}" option ${key} ${why}`);
+  for (const key of ["secure", "httpOnly", "partitioned"] as const) {
+    if (a[key] !== undefined && typeof a[key] !== "boolean") throw option(key, "must be true or false.");
+  }
+  const sameSite = sameSiteOf(a.sameSite);
+  if (sameSite === null)
+    throw option("sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
+  const priority = priorityOf(a.priority);
+  if (priority === null) throw option("priority", 'must be "low", "medium" or "high" (any case).');
+  const prefix = name.slice(0, 9).toLowerCase();
+  if (prefix.startsWith("__host-") && (a.secure !== true || a.path !== "/" || a.domain !== undefined)) {
     throw new SatchelError(
       `satchel: cookie "${name}" has the __Host- prefix, which needs Secure, Path=/ and no Domain.`,
     );
   }
-  if (name.startsWith("__Secure-") && a.secure !== true) {
+  if (prefix === "__secure-" && a.secure !== true) {
     throw new SatchelError(`satchel: cookie "${name}" has the __Secure- prefix, which needs Secure.`);
   }
   let out = `${name}=${encodeCookieValue(value)}`;
   if (a.maxAge !== undefined) {
-    if (!Number.isFinite(a.maxAge))
-      throw new SatchelError(`satchel: cookie "${name}" maxAge must be a finite number.`);
+    if (typeof a.maxAge !== "number" || !Number.isFinite(a.maxAge))
+      throw option("maxAge", "must be a finite number of seconds.");
     out += `; Max-Age=${Math.floor(a.maxAge)}`;
   }
   if (a.expires !== undefined) {
     if (!(a.expires instanceof Date) || Number.isNaN(a.expires.getTime())) {
-      throw new SatchelError(`satchel: cookie "${name}" expires must be a valid Date.`);
+      throw option("expires", "must be a valid Date.");
     }
     out += `; Expires=${a.expires.toUTCString()}`;
   }
   if (a.domain !== undefined) {
-    if (!DOMAIN.test(a.domain)) {
-      throw new SatchelError(
-        `satchel: cookie "${name}" domain ${JSON.stringify(a.domain)} is not a valid host name.`,
+    if (typeof a.domain !== "string" || !DOMAIN.test(a.domain)) {
+      throw option(
+        "domain",
+        `${JSON.stringify(a.domain)} is not a valid ASCII host name (write an international domain in punycode).`,
       );
     }
     out += `; Domain=${a.domain}`;
   }
   if (a.path !== undefined) {
-    if (!PATH_VALUE.test(a.path)) {
-      throw new SatchelError(`satchel: cookie "${name}" path must not contain ";" or control characters.`);
+    if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
+      throw option("path", 'must be printable ASCII without ";" (%-encode other characters).');
     }
     out += `; Path=${a.path}`;
   }
   if (a.secure) out += "; Secure";
   if (a.httpOnly) out += "; HttpOnly";
-  if (a.sameSite !== undefined) out += `; SameSite=${SAME_SITE[a.sameSite]}`;
+  if (sameSite !== undefined) out += `; SameSite=${sameSite}`;
   if (a.partitioned) out += "; Partitioned";
-  if (a.priority !== undefined) out += `; Priority=${PRIORITY[a.priority]}`;
+  if (priority !== undefined) out += `; Priority=${priority}`;
   return out;
 }
 
-const SAME_SITE = { lax: "Lax", strict: "Strict", none: "None" } as const;
-const PRIORITY = { low: "Low", medium: "Medium", high: "High" } as const;
+const SAME_SITE: Record<string, string> = { lax: "Lax", strict: "Strict", none: "None" };
+const PRIORITY: Record<string, string> = { low: "Low", medium: "Medium", high: "High" };
+
+/** The SameSite value to send, `undefined` for none, `null` when the option is invalid. */
+function sameSiteOf(option: unknown): string | undefined | null {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return "Strict";
+  return typeof option === "string" ? (SAME_SITE[option.toLowerCase()] ?? null) : null;
+}
+
+/** The Priority value to send, `undefined` for none, `null` when the option is invalid. */
+function priorityOf(option: unknown): string | undefined | null {
+  if (option === undefined) return undefined;
+  return typeof option === "string" ? (PRIORITY[option.toLowerCase()] ?? null) : null;
+}
 
 /** The attributes that expire a cookie at once (same path/domain, so it hits the same cookie). */
 export function expiredAttributes(attributes: CookieAttributes): CookieAttributes {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SatchelConfigError } from "./errors.ts";
 import { generateSecret, resolveSecrets } from "./secrets.ts";
 
@@ -54,6 +54,50 @@ describe("resolveSecrets", () => {
     expect(message).toContain("npx satchel secret");
     expect(message).not.toContain("tooshort-value");
     expect(() => resolveSecrets(["x".repeat(31)])).toThrow(/secret #1 is 31 characters/);
+  });
+});
+
+describe("resolveSecrets refuses weak secrets (issue 12)", () => {
+  let savedEnv: string | undefined;
+  beforeEach(() => {
+    savedEnv = process.env.NODE_ENV;
+  });
+  afterEach(() => {
+    process.env.NODE_ENV = savedEnv;
+  });
+
+  const weak = ["a".repeat(32), "ab".repeat(20), "0123456".repeat(5), "password".repeat(4)];
+
+  it("refuses in production a repeated character or very low variety, pointing to satchel secret", () => {
+    process.env.NODE_ENV = "production";
+    for (const secret of weak) {
+      expect(() => resolveSecrets(secret), secret).toThrow(SatchelConfigError);
+      expect(() => resolveSecrets(secret), secret).toThrow(
+        /^satchel: secret #1 is too predictable.*npx satchel secret/,
+      );
+    }
+    expect(() => resolveSecrets([generateSecret(), "z".repeat(40)])).toThrow(/secret #2 is too predictable/);
+  });
+
+  it("accepts generated, hex and passphrase-like secrets in production", () => {
+    process.env.NODE_ENV = "production";
+    const hex = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString("hex");
+    for (const secret of [generateSecret(), hex, "correct horse battery staple very long"]) {
+      expect(resolveSecrets(secret), secret).toEqual([secret]);
+    }
+  });
+
+  it("only warns in development, never naming the value", () => {
+    process.env.NODE_ENV = "development";
+    const warnings: string[] = [];
+    const spy = vi.spyOn(console, "warn").mockImplementation((m: string) => void warnings.push(m));
+    try {
+      expect(resolveSecrets("q".repeat(32))).toEqual(["q".repeat(32)]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings.join("\n")).toMatch(/^satchel: secret #1 is too predictable/);
+    expect(warnings.join("\n")).not.toContain("q".repeat(32));
   });
 });
 

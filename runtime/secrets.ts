@@ -13,7 +13,8 @@ const HOW_TO_MAKE =
  * The secrets to use, first one first.
  * @param input secrets passed in code: a comma-separated string or a list. When absent,
  *   `process.env.SESSION_SECRET` (comma-separated) is read.
- * @throws SatchelConfigError when there is no secret, or one is shorter than 32 characters.
+ * @throws SatchelConfigError when there is no secret, one is shorter than 32 characters, or (in
+ *   production; development only warns) one is obviously made up: a repeated character or word.
  *   The message names the secret by position, never by value.
  */
 export function resolveSecrets(input?: string | readonly string[]): string[] {
@@ -39,7 +40,28 @@ export function resolveSecrets(input?: string | readonly string[]): string[] {
       );
     }
   });
+  list.forEach((secret, index) => {
+    if (!isPredictable(secret)) return;
+    const which = fromEnv ? `SESSION_SECRET entry #${index + 1}` : `secret #${index + 1}`;
+    const message =
+      `satchel: ${which} is too predictable (${new Set(secret).size} different characters in ${secret.length}); ` +
+      `use a random one. ${HOW_TO_MAKE}`;
+    const env = globalThis.process?.env?.NODE_ENV;
+    if (env === "production") throw new SatchelConfigError(message);
+    if (env === "development") console.warn(message);
+  });
   return list;
+}
+
+/**
+ * Fewest different characters a secret must use. 32 random base64url characters use about 25 on
+ * average and hex about 15; fewer than 10 means a repeated character or a short repeated word, not
+ * a random secret. Not a strength meter: it only catches the obviously made-up ones.
+ */
+const MIN_DISTINCT_CHARACTERS = 10;
+
+function isPredictable(secret: string): boolean {
+  return new Set(secret).size < MIN_DISTINCT_CHARACTERS;
 }
 
 /** A fresh random secret: 32 random bytes, base64url (43 characters). */
