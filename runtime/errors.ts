@@ -71,3 +71,17 @@ export class SessionConflictError extends SatchelError {
 export class SessionStateError extends SatchelError {
   override name = "SessionStateError";
 }
+
+/**
+ * The store session was ended (destroy(), revokeUser(), regenerate()) by another request after this
+ * request loaded it. Nothing was written; the session cookie is cleared and the handle is fresh.
+ */
+export class SessionEndedError extends SatchelError {
+  override name = "SessionEndedError";
+  constructor(readonly session: string) {
+    super(
+      `satchel: session "${session}" was ended by another request (destroy, revokeUser or regenerate) after this ` +
+        "request loaded it; the change was not saved and the session cookie is cleared. Treat the user as signed out.",
+    );
+  }
+}

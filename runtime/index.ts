@@ -17,6 +17,7 @@ export {
   SatchelConfigError,
   SatchelError,
   SessionConflictError,
+  SessionEndedError,
   SessionStateError,
   SessionStoreUnavailableError,
   SessionTooLargeError,

@@ -83,6 +83,8 @@ export interface Satchel<Types> {
 export type SessionTypesShape<Types> = { [N in keyof Types]: object };
 
 const DEFAULT_STORE_URL = "file:.data/sessions";
+/** Listing rounds of `revokeUser()`; each deletes what the previous one missed. */
+const REVOKE_ROUNDS = 5;
 
 /** A store factory's result, checked so a wrong return value fails with a clear message. */
 function checkStore(store: unknown): SessionStore {
@@ -189,9 +191,19 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
         );
       }
       const prefix = `${session}:`;
-      const keys = (await resolved.keysForUser(userId)).filter((key) => key.startsWith(prefix));
-      for (const key of keys) await resolved.delete(key);
-      return keys.length;
+      // Listed again until nothing is left: a regenerate() racing this call may have created its new
+      // record after the first listing (it then sees its old record gone and removes the new one,
+      // or the next listing finds it).
+      const deleted = new Set<string>();
+      for (let round = 0; round < REVOKE_ROUNDS; round++) {
+        const keys = (await resolved.keysForUser(userId)).filter((key) => key.startsWith(prefix));
+        if (keys.length === 0) break;
+        for (const key of keys) {
+          await resolved.delete(key);
+          deleted.add(key);
+        }
+      }
+      return deleted.size;
     },
     async close() {
       if (store === undefined) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nodeCryptoBackend, webCryptoBackend } from "./crypto-backend.ts";
-import { SessionConflictError } from "./errors.ts";
+import { SessionConflictError, SessionEndedError } from "./errors.ts";
 import { createSatchel } from "./satchel.ts";
 import { storeKey } from "./store-session.ts";
 import { createCountingStore } from "./stores/counting.ts";
@@ -230,10 +230,10 @@ describe("store sessions through the Fetch adapter", () => {
     ).rejects.toThrow(/update\(\) was called inside its own update function/);
   });
 
-  it("update() applies the function once per successful write, even when the record vanished meanwhile", async () => {
+  it("update() refuses to recreate a record that vanished meanwhile: SessionEndedError, fresh handle, cookie cleared", async () => {
     const clock = testClock();
     const inner = createMemoryStore({ now: clock.now });
-    const { satchel } = setup({ store: inner, clock });
+    const { satchel, reports } = setup({ store: inner, clock });
     const client = new CookieClient(cartApp(satchel));
     await client.fetch("/owner?add=a");
     const [key] = await keysOf(inner, "user-1");
@@ -243,13 +243,20 @@ describe("store sessions through the Fetch adapter", () => {
     );
     const cart = await sessions.get("cart");
     await inner.delete(key as string);
-    await cart.update((data) => {
-      calls++;
-      data.items.push({ sku: "b", qty: 1 });
-      return undefined;
-    });
-    expect(cart.items.map((i) => i.sku)).toEqual(["a", "b"]);
-    expect(calls).toBe(2); // the optimistic try lost (record gone), the retry wrote
+    await expect(
+      cart.update((data) => {
+        calls++;
+        data.items.push({ sku: "b", qty: 1 });
+        return undefined;
+      }),
+    ).rejects.toBeInstanceOf(SessionEndedError);
+    expect(calls).toBe(1); // the optimistic try lost (record gone); nothing was written
+    expect(await inner.get(key as string)).toBeNull();
+    expect(cart.items).toEqual([]);
+    expect(cart.$isNew).toBe(true);
+    expect(reports.map((report) => report.reason)).toEqual(["ended"]);
+    await sessions.commit();
+    expect(sessions.apply(new Response()).headers.getSetCookie().join()).toMatch(/^cart=;/);
   });
 
   it("save() merges concurrent changes to different fields", async () => {

@@ -14,6 +14,7 @@ import type { ResolvedSession } from "./define.ts";
 import {
   SatchelError,
   SessionConflictError,
+  SessionEndedError,
   SessionStateError,
   SessionStoreUnavailableError,
 } from "./errors.ts";
@@ -283,11 +284,8 @@ export class StoreSession extends SessionCore {
    */
   private async merge(store: SessionStore, key: string, ours: PersistedEnvelope): Promise<PersistedEnvelope> {
     const record = await store.get(key);
-    if (record === null) {
-      // Deleted or expired meanwhile: our state becomes the record.
-      this.recordVersion = null;
-      return ours;
-    }
+    // Deleted meanwhile (destroy, revokeUser, regenerate) or expired: never written again.
+    if (record === null) return this.ended();
     const theirs = await this.decode(record.value);
     if (!theirs.ok) {
       throw new SatchelError(
@@ -342,7 +340,7 @@ export class StoreSession extends SessionCore {
     fn: (data: Record<string, unknown>) => unknown,
     waited: boolean,
   ): Promise<void> {
-    // The state before this update: the base when the record is new or vanished meanwhile.
+    // The state before this update: the base when the record is new.
     const mine = this.envelope();
     // A session loaded in this request and not changed since is usually still current: try it first
     // and read the record only after losing a race (saves a round trip in the common case). Not when
@@ -356,29 +354,27 @@ export class StoreSession extends SessionCore {
       let current: PersistedEnvelope = mine;
       if (expected !== null && !optimistic) {
         const record = await store.get(key);
-        if (record === null) {
-          expected = null;
-        } else {
-          const loaded = await this.decode(record.value);
-          if (!loaded.ok) {
-            throw new SatchelError(
-              `satchel: session "${this.def.name}" was rewritten by another request into data this code cannot read ` +
-                `(${loaded.reason}); update() is not overwriting it.`,
-            );
-          }
-          // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-          const changed = changedParts(this.baseParts(), parts(mine));
-          current = { ...loaded.envelope };
-          if (changed.has("flash")) {
-            if (mine.flash === undefined) delete current.flash;
-            else current.flash = mine.flash;
-          }
-          if (changed.has("messages")) {
-            if (mine.messages === undefined) delete current.messages;
-            else current.messages = mine.messages;
-          }
-          expected = record.version;
+        // Deleted meanwhile (destroy, revokeUser, regenerate) or expired: never written again.
+        if (record === null) return this.ended();
+        const loaded = await this.decode(record.value);
+        if (!loaded.ok) {
+          throw new SatchelError(
+            `satchel: session "${this.def.name}" was rewritten by another request into data this code cannot read ` +
+              `(${loaded.reason}); update() is not overwriting it.`,
+          );
         }
+        // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
+        const changed = changedParts(this.baseParts(), parts(mine));
+        current = { ...loaded.envelope };
+        if (changed.has("flash")) {
+          if (mine.flash === undefined) delete current.flash;
+          else current.flash = mine.flash;
+        }
+        if (changed.has("messages")) {
+          if (mine.messages === undefined) delete current.messages;
+          else current.messages = mine.messages;
+        }
+        expected = record.version;
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
       const options = this.writeOptions(next.data);
@@ -405,6 +401,24 @@ export class StoreSession extends SessionCore {
     );
   }
 
+  /**
+   * The record this request loaded (or wrote) is gone: another request ended the session. Its id is
+   * never written again — the only write that may create a record is the first one of an id made in
+   * this request — so the handle becomes fresh, the cookie is cleared, `onInvalid` hears "ended", and
+   * the caller gets `SessionEndedError`.
+   */
+  private ended(): never {
+    this.startFresh("ended", "the session was ended by another request after this request loaded it");
+    this.key = null;
+    this.id = null;
+    this.recordVersion = null;
+    this.times = null;
+    this.tokenDue = false;
+    if (this.hadToken) this.writeTokenValue(null);
+    this.clearInvalid = false;
+    throw new SessionEndedError(this.def.name);
+  }
+
   async destroy(): Promise<void> {
     this.assertWritable("destroy()");
     if (this.key !== null) await (await this.store()).delete(this.key);
@@ -424,9 +438,19 @@ export class StoreSession extends SessionCore {
     const envelope = this.envelope();
     await this.assignNewId();
     const store = await this.store();
+    // An ended session is not carried over to a new id. Checked before and after the new record is
+    // created: a revokeUser() that listed the user's keys before the new record existed deleted the
+    // old one before the second check (and re-lists until nothing is left).
+    const oldIsGone = async () => oldKey !== null && (await store.get(oldKey)) === null;
+    if (await oldIsGone()) return this.ended();
     const options = this.writeOptions(envelope.data);
-    const version = await store.compareAndSet(this.key as string, encodeEnvelope(envelope), null, options);
+    const newKey = this.key as string;
+    const version = await store.compareAndSet(newKey, encodeEnvelope(envelope), null, options);
     if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
+    if (await oldIsGone()) {
+      await store.delete(newKey);
+      return this.ended();
+    }
     // The new record exists before the old one goes, so a failure in between loses nothing.
     if (oldKey !== null) await store.delete(oldKey);
     this.recordVersion = version;
@@ -462,7 +486,14 @@ export class StoreSession extends SessionCore {
     if (this.destroyed) return;
     const now = this.ctx.now();
     if (this.mustWrite || this.changed()) {
-      await this.write();
+      try {
+        await this.write();
+      } catch (error) {
+        // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
+        // of a session that was ended meanwhile: the cookie is already cleared and "ended" reported.
+        if (error instanceof SessionEndedError) return;
+        throw error;
+      }
     } else if (
       this.key !== null &&
       this.recordVersion !== null &&

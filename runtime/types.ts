@@ -34,6 +34,13 @@ export interface SessionCookieOptions {
   hostPrefix?: boolean;
   /** Largest number of cookies one session may be split into. Default 4. */
   maxChunks?: number;
+  /**
+   * `false`: a browser-session cookie (Beaker's default, Tipfy's `max_age=None`): written without
+   * Max-Age or Expires, so the browser drops it when it closes. The `expiry` limits are still sealed
+   * inside and enforced, so a cookie kept alive by a browser that restores sessions still expires.
+   * Default `true`: the cookie lives until the session's absolute (or idle) expiry.
+   */
+  persistent?: boolean;
 }
 
 /** A session's data schema: a zod object, so every top-level field has a name. */
@@ -78,7 +85,8 @@ export type InvalidReason =
   | "schema-mismatch"
   | "migration-failed"
   | "newer-version"
-  | "missing-record";
+  | "missing-record"
+  | "ended";
 
 export interface InvalidReport {
   reason: InvalidReason;
