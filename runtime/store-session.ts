@@ -17,6 +17,7 @@ import {
   SessionEndedError,
   SessionStateError,
   SessionStoreUnavailableError,
+  SessionValidationError,
 } from "./errors.ts";
 import {
   type PersistedEnvelope,
@@ -229,7 +230,19 @@ export class StoreSession extends SessionCore {
     const options: WriteOptions = { expiresAt };
     const field = this.def.userField;
     const user = field === undefined ? undefined : data[field];
-    if (user !== undefined && user !== null) options.userId = String(user);
+    if (user !== undefined && user !== null) {
+      const userId = String(user);
+      // Postgres text cannot hold NUL, and no real user id contains one: refuse it as bad data here,
+      // before a store turns it into an outage.
+      if (userId.includes("\u0000")) {
+        throw new SessionValidationError(
+          this.def.name,
+          field as string,
+          "contains a NUL character (\\u0000).",
+        );
+      }
+      options.userId = userId;
+    }
     return options;
   }
 

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SessionStoreUnavailableError, SessionValidationError } from "../errors.ts";
+import { testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import { describeStoreConformance } from "./conformance.ts";
 import { createPostgresStore, type PostgresStore } from "./postgres.ts";
 import { runOutageScenario } from "./test-support/outage.ts";
@@ -76,6 +79,20 @@ describe("postgres specifics", () => {
     expect(await store.sweep()).toBeGreaterThanOrEqual(1);
     const rows = await store.pool.query(`SELECT key FROM "${name}" WHERE key LIKE 'cart:sweep-%'`);
     expect(rows.rows.map((row: { key: string }) => row.key)).toEqual(["cart:sweep-live"]);
+  });
+
+  it("a NUL byte in the userField value is a validation error at write time, not a store outage", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig, { store });
+    const sessions = satchel.fromRequest(new Request("http://localhost/"));
+    const cart = await sessions.get("cart");
+    cart.owner = "user\u0000admin";
+    const saving = cart.save();
+    await expect(saving).rejects.toBeInstanceOf(SessionValidationError);
+    await expect(saving).rejects.toThrow(/field "owner".*NUL/);
+    // Direct store users get a satchel error that says why, not SessionStoreUnavailableError (503).
+    const direct = store.set("cart:nul", "v", { expiresAt: Date.now() + 60_000, userId: "a\u0000b" });
+    await expect(direct).rejects.toThrow(/NUL/);
+    await expect(direct).rejects.not.toBeInstanceOf(SessionStoreUnavailableError);
   });
 
   it("rejects a table name that is not a plain identifier", () => {

@@ -10,7 +10,7 @@
  * on expires_at) and are deleted by `sweep()`, which also runs on an unref'd interval.
  */
 import pg from "pg";
-import { SatchelConfigError } from "../errors.ts";
+import { SatchelConfigError, SatchelError } from "../errors.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { SessionStore, StoredRecord } from "./types.ts";
 
@@ -152,6 +152,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     });
   }
 
+  /** Postgres text cannot hold NUL: refuse it as bad data instead of failing as an outage. */
+  const checkUserId = (userId: string | undefined): string | null => {
+    if (userId?.includes("\u0000")) {
+      throw new SatchelError(
+        "satchel: the postgres store cannot store a user id containing a NUL character (\\u0000); validate the userField value.",
+      );
+    }
+    return userId ?? null;
+  };
+
   const firstVersion = (result: pg.QueryResult): number | null => {
     const row = result.rows[0] as { version: string | number } | undefined;
     return row === undefined ? null : Number(row.version);
@@ -183,7 +193,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, version = r.version + 1,
              expires_at = EXCLUDED.expires_at, user_id = EXCLUDED.user_id
            RETURNING version`,
-          [key, value, write.expiresAt, write.userId ?? null],
+          [key, value, write.expiresAt, checkUserId(write.userId)],
         );
         const version = firstVersion(result);
         if (version === null) throw new Error("INSERT ... RETURNING returned no row");
@@ -201,7 +211,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
                expires_at = EXCLUDED.expires_at, user_id = EXCLUDED.user_id
              WHERE r.expires_at <= $5
              RETURNING version`,
-            [key, value, write.expiresAt, write.userId ?? null, now()],
+            [key, value, write.expiresAt, checkUserId(write.userId), now()],
           );
           return firstVersion(result);
         }
@@ -209,7 +219,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           `UPDATE ${t} SET value = $2, version = version + 1, expires_at = $3, user_id = $4
            WHERE key = $1 AND version = $5 AND expires_at > $6
            RETURNING version`,
-          [key, value, write.expiresAt, write.userId ?? null, expectedVersion, now()],
+          [key, value, write.expiresAt, checkUserId(write.userId), expectedVersion, now()],
         );
         return firstVersion(result);
       });
