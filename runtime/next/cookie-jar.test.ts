@@ -10,12 +10,13 @@ describe("isReadOnlyCookieStore", () => {
 });
 
 describe("nextCookieJar", () => {
-  it("reads request cookies and writes Set-Cookie with every attribute", () => {
-    const request = fakeRequest({ cookie: "a=1; gone=" });
-    const jar = nextCookieJar(request.store);
-    expect(jar.get("a")).toBe("1");
-    expect(jar.get("gone")).toBeUndefined();
-    expect(jar.names()).toEqual(["a"]);
+  it("reads the raw header with satchel's parser and writes Set-Cookie with every attribute", () => {
+    const header = "a=1; empty=; a=2";
+    const request = fakeRequest({ cookie: header });
+    const jar = nextCookieJar(request.store, header);
+    expect(jar.get("a")).toBe("1"); // Next's cookies() says "2"
+    expect(jar.get("empty")).toBe(""); // as the Fetch adapter reads it
+    expect(jar.names()).toEqual(["a", "empty"]);
     jar.set({
       name: "s",
       value: "token",
@@ -33,22 +34,32 @@ describe("nextCookieJar", () => {
 
   it("deletes with Max-Age=0 and then reports the cookie absent", () => {
     const request = fakeRequest({ cookie: "a=1" });
-    const jar = nextCookieJar(request.store);
+    const jar = nextCookieJar(request.store, "a=1");
     jar.set({ name: "a", value: "", attributes: { path: "/", maxAge: 0, expires: new Date(0) } });
     expect(jar.get("a")).toBeUndefined();
     expect(request.setCookies()[0]).toMatch(/^a=; .*Max-Age=0/);
+  });
+
+  it("shows a write Next merged into cookies() earlier in the request (an action's re-render)", () => {
+    const request = fakeRequest({ cookie: "a=1; a=2; b=3" });
+    request.store.set("a", "new", {});
+    request.store.delete?.("b");
+    const jar = nextCookieJar(request.store, "a=1; a=2; b=3");
+    expect(jar.get("a")).toBe("new");
+    expect(jar.get("b")).toBeUndefined();
+    expect(jar.names()).toEqual(["a"]);
   });
 });
 
 describe("bufferedCookieJar", () => {
   it("shows its own writes at once and puts them on a response only when flushed", () => {
-    const request = fakeRequest({ cookie: "a=1; b=2" });
-    const jar = bufferedCookieJar(request.store);
+    const jar = bufferedCookieJar("a=1; b=2; b=3");
     jar.set({ name: "a", value: "", attributes: { maxAge: 0 } });
     jar.set({ name: "c", value: "3", attributes: { path: "/" } });
     expect(jar.get("a")).toBeUndefined();
     expect(jar.get("c")).toBe("3");
     expect(jar.names().sort()).toEqual(["b", "c"]);
+    expect(jar.get("b")).toBe("2");
     const target = fakeRequest();
     expect(target.setCookies()).toEqual([]);
     jar.flushTo(target.store);

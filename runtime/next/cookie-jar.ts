@@ -1,13 +1,17 @@
 /**
- * Cookie jars over Next.js cookie objects. The session core reads and writes cookies only through a
+ * Cookie jars for the Next adapter. The session core reads and writes cookies only through a
  * `CookieJar`, so these two adapters are all it takes to run it inside Next:
- * - `nextCookieJar`: over what `await cookies()` returns (read-only in a Server Component, writable in a
- *   server action or route handler);
- * - `bufferedCookieJar`: over a proxy's `NextRequest`, holding writes until the proxy has built the
- *   response they go on.
+ * - `nextCookieJar`: writes to what `await cookies()` returns (read-only in a Server Component,
+ *   writable in a server action or route handler);
+ * - `bufferedCookieJar`: holds writes until a route handler or the proxy has the response they go on.
+ *
+ * Both READ the raw `Cookie` header with satchel's own parser (first value wins, RFC 6265 order), as
+ * the Fetch adapter does, never through Next's `RequestCookies`, which keeps the last of two
+ * same-named cookies and decodes quotes, bad %-escapes and pairs without `=` differently. So a cookie
+ * a sibling subdomain plants next to the real one means the same thing in every entry point.
  * @internal
  */
-import type { CookieAttributes, CookieJar, CookieWrite } from "../cookies.ts";
+import { type CookieAttributes, type CookieJar, type CookieWrite, parseCookies } from "../cookies.ts";
 
 /** The subset of Next's `RequestCookies`/`ResponseCookies` the jars use. */
 export interface NextCookieStore {
@@ -56,20 +60,53 @@ export function toNextOptions(attributes: CookieAttributes): NextCookieOptions {
 }
 
 /**
- * A jar over `await cookies()`. An empty value counts as absent: that is how Next shows a cookie that
- * a proxy or an earlier write in this request deleted.
+ * The cookies Next's `RequestCookies` shows for a raw header (a copy of its `parseCookie`: split on
+ * `; `, a pair without `=` is `"true"`, the last of a name wins, a bad %-escape drops the pair). Only
+ * used to tell which of the values `cookies()` shows came from the header and which from a write made
+ * earlier in this request (a server action's writes, which Next merges into the re-render).
  */
-export function nextCookieJar(store: NextCookieStore): CookieJar {
+export function nextViewOfHeader(header: string | null | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!header) return map;
+  for (const pair of header.split(/; */)) {
+    if (!pair) continue;
+    const at = pair.indexOf("=");
+    if (at === -1) {
+      map.set(pair, "true");
+      continue;
+    }
+    try {
+      map.set(pair.slice(0, at), decodeURIComponent(pair.slice(at + 1)));
+    } catch {
+      // Next skips a value it cannot decode.
+    }
+  }
+  return map;
+}
+
+/**
+ * A jar writing to `await cookies()` and reading the request's `Cookie` header with satchel's parser.
+ * Where `cookies()` shows something other than what Next itself reads from the header, a write made
+ * earlier in this request put it there (Next merges a server action's writes into its re-render), so
+ * that value wins; an empty value there is how Next shows a deleted cookie.
+ */
+export function nextCookieJar(store: NextCookieStore, header: string | null): CookieJar {
+  const fromHeader = parseCookies(header);
+  const nextView = nextViewOfHeader(header);
+  const changedInRequest = (name: string): string | undefined | null => {
+    const shown = store.get(name)?.value;
+    if (shown === nextView.get(name)) return null; // unchanged: read the header ourselves
+    return shown === "" ? undefined : shown;
+  };
   return {
     get(name) {
-      const value = store.get(name)?.value;
-      return value === undefined || value === "" ? undefined : value;
+      const changed = changedInRequest(name);
+      return changed === null ? fromHeader.get(name) : changed;
     },
-    names: () =>
-      store
-        .getAll()
-        .filter((cookie) => cookie.value !== "")
-        .map((cookie) => cookie.name),
+    names() {
+      const names = new Set([...fromHeader.keys(), ...store.getAll().map((cookie) => cookie.name)]);
+      return [...names].filter((name) => this.get(name) !== undefined);
+    },
     set(write: CookieWrite) {
       store.set(write.name, write.value, toNextOptions(write.attributes));
     },
@@ -84,24 +121,24 @@ export interface BufferedCookieJar extends CookieJar {
   flushTo(target: Pick<NextCookieStore, "set">): void;
 }
 
-/** A jar reading the request's cookies; writes are buffered (see `BufferedCookieJar`). */
-export function bufferedCookieJar(request: Pick<NextCookieStore, "get" | "getAll">): BufferedCookieJar {
+/** A jar reading the raw `Cookie` header `header`; writes are buffered (see `BufferedCookieJar`). */
+export function bufferedCookieJar(header: string | null): BufferedCookieJar {
+  const fromHeader = parseCookies(header);
   const written = new Map<string, CookieWrite>();
   const deleted = (write: CookieWrite) => write.value === "" || (write.attributes.maxAge ?? 1) <= 0;
   return {
     get(name) {
       const write = written.get(name);
       if (write !== undefined) return deleted(write) ? undefined : write.value;
-      const value = request.get(name)?.value;
-      return value === undefined || value === "" ? undefined : value;
+      return fromHeader.get(name);
     },
     names() {
-      const names = new Set(request.getAll().map((cookie) => cookie.name));
+      const names = new Set(fromHeader.keys());
       for (const [name, write] of written) {
         if (deleted(write)) names.delete(name);
         else names.add(name);
       }
-      return [...names].filter((name) => this.get(name) !== undefined);
+      return [...names];
     },
     set(write) {
       written.delete(write.name); // keep the order of last writes

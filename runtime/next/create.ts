@@ -124,7 +124,7 @@ export function createNextSessions<Types extends Record<string, object>>(
     const headers = await api.headers();
     const readOnly = isReadOnlyCookieStore(store);
     const sessions = satchel.open(
-      nextCookieJar(store),
+      nextCookieJar(store, headers.get("cookie")),
       readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers },
     );
     const scope = createScope(sessions, readOnly ? "Server Component" : "request", handoffFrom(headers));
@@ -169,14 +169,10 @@ export function createNextSessions<Types extends Record<string, object>>(
 
     withRouteSessions(handler, routeOptions = {}) {
       return async (request, context) => {
-        // Cookies come from the request itself: Next builds `cookies()` from the same headers, and
-        // skipping it saves its per-request setup. Writes wait in the jar and go to `cookies()` only
-        // when there are any (see `flushWrites`), so a read-only request never touches next/headers.
-        // A plain `Request` (no `cookies`) falls back to `cookies()` for reads as well.
-        const jar =
-          request.cookies === undefined
-            ? bufferedCookieJar(await api.cookies())
-            : bufferedCookieJar(request.cookies);
+        // Cookies come from the request's own Cookie header, read with satchel's parser (see
+        // cookie-jar.ts). Writes wait in the jar and go to `cookies()` only when there are any (see
+        // `flushWrites`), so a read-only request never touches next/headers.
+        const jar = bufferedCookieJar(request.headers.get("cookie"));
         // The request's own headers: sessions only read them, so no copy is needed.
         const sessions = satchel.open(jar, { headers: request.headers });
         const scope = createScope(sessions, "route handler", handoffIn(request.headers));
@@ -203,7 +199,7 @@ export function createNextSessions<Types extends Record<string, object>>(
       return async (...args) => {
         const store = await api.cookies();
         const headers = await api.headers();
-        const sessions = satchel.open(nextCookieJar(store), { headers });
+        const sessions = satchel.open(nextCookieJar(store, headers.get("cookie")), { headers });
         const scope = createScope(sessions, "server action", handoffFrom(headers));
         return runAndCommit(scope, () => action(...args));
       };

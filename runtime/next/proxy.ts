@@ -18,7 +18,7 @@
  */
 import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
-import type { CookieWrite } from "../cookies.ts";
+import { type CookieJar, type CookieWrite, parseCookies } from "../cookies.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { Satchel } from "../satchel.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
@@ -59,8 +59,8 @@ type FlashHandle = {
 };
 
 /** True when the request carries session `def` (a cookie, its first chunk, or its header). */
-function carries(def: ResolvedSession, request: NextRequest, headers: Headers): boolean {
-  if (request.cookies.has(def.cookie.name) || request.cookies.has(`${def.cookie.name}.0`)) return true;
+function carries(def: ResolvedSession, jar: CookieJar, headers: Headers): boolean {
+  if (jar.get(def.cookie.name) !== undefined || jar.get(`${def.cookie.name}.0`) !== undefined) return true;
   return def.header !== undefined && headers.has(def.header);
 }
 
@@ -74,7 +74,9 @@ export function buildSessionProxy<Types>(
   return async (request) => {
     const forwarded = new Headers(request.headers);
     forwarded.delete(FLASH_HANDOFF_HEADER);
-    const jar = bufferedCookieJar(request.cookies);
+    // The raw Cookie header, read with satchel's parser like every other entry point (cookie-jar.ts).
+    const cookieHeader = request.headers.get("cookie");
+    const jar = bufferedCookieJar(cookieHeader);
     const sessions = satchel.open(jar, { headers: forwarded });
     const scope = createScope(sessions, "proxy");
 
@@ -82,7 +84,7 @@ export function buildSessionProxy<Types>(
 
     // Load every session the request carries: flash is handed off below, and loading is what lets
     // commit() refresh a rolling idle expiry.
-    const carried = Object.values(satchel.config.sessions).filter((def) => carries(def, request, forwarded));
+    const carried = Object.values(satchel.config.sessions).filter((def) => carries(def, jar, forwarded));
     const handles = new Map<string, FlashHandle>();
     for (const def of carried)
       handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
@@ -124,7 +126,7 @@ export function buildSessionProxy<Types>(
     if (answer === undefined) {
       // Route handlers read the request's Cookie header as it came (Next merges a proxy's Set-Cookie
       // into cookies() for pages only), so the forwarded header carries the rewritten cookies too.
-      const cookie = cookieHeaderAfter(request, jar.pending());
+      const cookie = cookieHeaderAfter(cookieHeader, jar.pending());
       if (cookie === "") forwarded.delete("cookie");
       else forwarded.set("cookie", cookie);
     }
@@ -136,9 +138,12 @@ export function buildSessionProxy<Types>(
   };
 }
 
-/** The request's Cookie header with this request's writes applied (deleted cookies left out). */
-function cookieHeaderAfter(request: NextRequest, writes: readonly CookieWrite[]): string {
-  const values = new Map(request.cookies.getAll().map((cookie) => [cookie.name, cookie.value]));
+/**
+ * The request's Cookie header with this request's writes applied (deleted cookies left out), one
+ * value per name (the first, as satchel reads it), so the render and Next's own parser agree.
+ */
+function cookieHeaderAfter(header: string | null, writes: readonly CookieWrite[]): string {
+  const values = parseCookies(header);
   for (const write of writes) {
     if (write.value === "" || (write.attributes.maxAge ?? 1) <= 0) values.delete(write.name);
     else values.set(write.name, write.value);
