@@ -9,6 +9,7 @@ import type { SessionsConfig, StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch.ts";
 import type { SessionCore } from "./handle.ts";
+import { recordInvalidReport } from "./invalid-log.ts";
 import { createPlainCookies } from "./plain-cookies.ts";
 import {
   type CoreFactory,
@@ -144,7 +145,11 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   const runtime: SatchelRuntime = {
     config,
     now,
-    onInvalid,
+    onInvalid(report) {
+      // Kept for the development inspector (a bounded list), then handed to the app.
+      recordInvalidReport(report, now());
+      onInvalid(report);
+    },
     secrets: getSecrets,
     async sealer() {
       sealer ??= createSealer(getSecrets());
