@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { quickStartBlocks } from "./readme-quick-start.ts";
+
+describe("quickStartBlocks", () => {
+  it("takes the TypeScript blocks of the quick start section only, with the path of their first line", () => {
+    const markdown = [
+      "# x",
+      "```ts",
+      "// before.ts",
+      "```",
+      "## Quick start in your Next.js app",
+      "```sh",
+      "npx satchel init",
+      "```",
+      "```tsx",
+      "// app/page.tsx",
+      "export default function Page() { return null; }",
+      "```",
+      "```ts",
+      "const untitled = 1;",
+      "```",
+      "### Cache Components",
+      "```ts",
+      "// proxy.ts",
+      "export {};",
+      "```",
+      "## The schema file",
+      "```ts",
+      "// after.ts",
+      "```",
+    ].join("\n");
+    expect(quickStartBlocks(markdown)).toEqual([
+      { language: "tsx", path: "app/page.tsx", code: "export default function Page() { return null; }\n" },
+      { language: "ts", path: null, code: "const untitled = 1;\n" },
+      { language: "ts", path: "proxy.ts", code: "export {};\n" },
+    ]);
+  });
+
+  it("finds the files a user pastes in the real README", () => {
+    const paths = quickStartBlocks().flatMap((block) => (block.path === null ? [] : [block.path]));
+    expect(new Set(paths)).toEqual(
+      new Set([
+        "sessions.schema.ts",
+        "app/cart/route.ts",
+        "app/actions.ts",
+        "app/page.tsx",
+        "app/login/page.tsx",
+        "proxy.ts",
+      ]),
+    );
+  });
+});
