@@ -84,6 +84,53 @@ function moves(previous: SessionSnapshot, session: EditedSession): string[] {
 }
 
 /**
+ * Judges an edited session against what was shipped (`shipped`: the committed snapshot entry), not
+ * against the last save: uncommitted edits made and undone are free. `working` (the snapshot on disk)
+ * only matters in two ways: a breaking change accepted with `--accept-breaking` since the last commit
+ * stays accepted, and the data types of uncommitted intermediate versions stay in the history (they
+ * type migrations written against them).
+ */
+export function evolveFromShipped(
+  shipped: SessionSnapshot | undefined,
+  working: SessionSnapshot | undefined,
+  session: EditedSession,
+  acceptBreaking: boolean,
+): Evolution {
+  const judged = evolveSession(shipped, session, acceptBreaking);
+  if (!shipped || !working) return judged;
+  if (judged.errors.length === 0) return keepUncommittedVersions(judged, shipped, working, session.version);
+  // Only an acceptance that did not hang on a version bump (whose migrations may be gone since).
+  if (working.version !== shipped.version || session.version !== shipped.version) return judged;
+  const kept = evolveSession(working, session, false);
+  if (kept.errors.length > 0) return judged;
+  const fields = [...new Set(judged.errors.map((e) => (e.field ? `"${e.field}"` : "where it is kept")))];
+  return {
+    ...kept,
+    notes: [
+      ...kept.notes,
+      `session "${session.name}": breaks the committed snapshot (${fields.join(", ")}), as accepted earlier with ` +
+        `--accept-breaking; old sessions of "${session.name}" will be reset once this ships.`,
+    ],
+  };
+}
+
+/** Adds to a version bump's history the schemas of versions between the shipped one and the new one. */
+function keepUncommittedVersions(
+  evolution: Evolution,
+  shipped: SessionSnapshot,
+  working: SessionSnapshot,
+  version: number,
+): Evolution {
+  const between = (v: number) => v > shipped.version && v < version;
+  const extra: Record<string, JsonSchema> = {};
+  for (const [v, schema] of Object.entries(working.previous ?? {})) if (between(Number(v))) extra[v] = schema;
+  if (between(working.version)) extra[String(working.version)] = working.schema;
+  if (Object.keys(extra).length === 0) return evolution;
+  // Integer-like keys enumerate in numeric order: the snapshot stays sorted by version.
+  return { ...evolution, next: { ...evolution.next, previous: { ...evolution.next.previous, ...extra } } };
+}
+
+/**
  * Compares one edited session with its snapshot entry (undefined: a new session, accepted as is):
  * its data shape, then where it lives.
  */

@@ -1,18 +1,19 @@
 /**
  * One generator run: execute and analyse the schema, check what can be checked at build time, compare
- * with the snapshot, and render the generated module and the new snapshot. Writes nothing: callers
- * (`gen`, `--check`, `--watch`) decide what to do with the result.
+ * with the shipped snapshot (see baseline.ts), and render the generated module and the new snapshot.
+ * Writes nothing: callers (`gen`, `--check`, `--watch`) decide what to do with the result.
  */
 import path from "node:path";
 import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
+import { readBaselines } from "./baseline.ts";
 import { smallestCookie } from "./cookie-size.ts";
 import { type EmitSession, emitModule, pascalName } from "./emit.ts";
-import { evolveSession } from "./evolve.ts";
+import { evolveFromShipped } from "./evolve.ts";
 import { type JsonSchema, toJsonSchema } from "./json-schema.ts";
 import { schemaMembers, schemaType } from "./json-schema-to-ts.ts";
 import { type LoadedSession, loadSchema, SchemaLoadError } from "./load-schema.ts";
 import { findUnserializable } from "./serializable.ts";
-import { readSnapshot, renderSnapshot, type Snapshot, snapshotPathFor } from "./snapshot.ts";
+import { renderSnapshot, type Snapshot, snapshotPathFor } from "./snapshot.ts";
 
 /** Where to read and write. */
 export interface GenOptions {
@@ -37,6 +38,11 @@ export interface GenResult {
   files: OutputFile[];
   /** Each a complete `satchel: file:line: ...` message. */
   errors: string[];
+  /**
+   * Set when every error is a refused breaking change: the module as the schema now is (the snapshot
+   * keeps the shipped shape). Watch mode writes it so editors never work against stale types.
+   */
+  module?: OutputFile;
   /** Information worth printing (accepted breaking changes, version bumps). */
   notes: string[];
   /** Local files the schema depends on, for watch mode. */
@@ -59,7 +65,14 @@ export async function generate(options: GenOptions): Promise<GenResult> {
     `${path.relative(process.cwd(), path.join(root, file)) || file}:${line}`;
   const result: GenResult = { files: [], errors: [], notes: [], watched: [schemaPath], sessionCount: 0 };
 
-  // Start executing the schema first: tsx transforms it off the main thread while the checker runs.
+  // Start executing the schema and asking git first: both run off the main thread while the checker runs.
+  const baselines = readBaselines(snapshotPath).then(
+    (read) => ({ read, error: undefined }),
+    (error: unknown) => ({
+      read: undefined,
+      error: error instanceof Error ? error : new Error(String(error)),
+    }),
+  );
   const loading = loadSchema(schemaPath).then(
     (loaded) => ({ loaded, error: undefined }),
     (error: unknown) => ({
@@ -111,7 +124,13 @@ export async function generate(options: GenOptions): Promise<GenResult> {
   }
   if (result.errors.length > 0) return result;
 
-  const previousSnapshot = readSnapshot(snapshotPath);
+  const { read: baseline, error: baselineError } = await baselines;
+  if (!baseline) {
+    result.errors.push(baselineError?.message ?? "satchel: the snapshot could not be read.");
+    return result;
+  }
+  if (baseline.warning) result.notes.push(baseline.warning);
+  const refusals: string[] = [];
   const snapshot: Snapshot = { sessions: {} };
   const emitted: EmitSession[] = [];
   const cookieOwners = new Map<string, string>();
@@ -158,8 +177,9 @@ export async function generate(options: GenOptions): Promise<GenResult> {
     }
     if (session.storage === "cookie")
       await checkCookieSize(session, output, sessionAt(session.name), result.errors);
-    const evolution = evolveSession(
-      previousSnapshot?.sessions[session.name],
+    const evolution = evolveFromShipped(
+      baseline.shipped?.sessions[session.name],
+      baseline.working?.sessions[session.name],
       {
         name: session.name,
         storage: session.storage,
@@ -172,7 +192,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
       options.acceptBreaking === true,
     );
     for (const refusal of evolution.errors) {
-      result.errors.push(
+      refusals.push(
         `satchel: ${refusal.field ? fieldAt(refusal.field) : sessionAt(session.name)}: session "${session.name}" ${refusal.message}`,
       );
     }
@@ -191,12 +211,15 @@ export async function generate(options: GenOptions): Promise<GenResult> {
         .sort((a, b) => a.version - b.version),
     });
   }
-  for (const name of Object.keys(previousSnapshot?.sessions ?? {})) {
+  for (const name of Object.keys(baseline.shipped?.sessions ?? {})) {
     if (!(name in snapshot.sessions))
       result.notes.push(`session "${name}" was removed; its cookies and records are ignored from now on.`);
   }
   result.sessionCount = loaded.sessions.length;
-  if (result.errors.length > 0) return result;
+  if (result.errors.length > 0) {
+    result.errors.push(...refusals);
+    return result;
+  }
 
   const schemaImport = path
     .relative(path.dirname(outPath), schemaPath)
@@ -207,6 +230,11 @@ export async function generate(options: GenOptions): Promise<GenResult> {
     schemaFile: path.basename(schemaPath),
     schemaImport: schemaImport.startsWith(".") ? schemaImport : `./${schemaImport}`,
   });
+  if (refusals.length > 0) {
+    result.errors.push(...refusals);
+    result.module = { path: outPath, content: module };
+    return result;
+  }
   result.files.push(
     { path: outPath, content: module },
     { path: snapshotPath, content: renderSnapshot(snapshot) },

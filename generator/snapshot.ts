@@ -32,18 +32,23 @@ export function snapshotPathFor(outPath: string): string {
 /** The snapshot on disk, undefined when there is none yet. */
 export function readSnapshot(file: string): Snapshot | undefined {
   if (!existsSync(file)) return undefined;
+  return parseSnapshot(readFileSync(file, "utf8"), file);
+}
+
+/** A snapshot file's text; `source` names it in errors (a path, or `HEAD:path`). */
+export function parseSnapshot(text: string, source: string): Snapshot {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new Error(
-      `satchel: ${file} is not valid JSON (${(error as Error).message}); restore it from git, or delete it to start a new baseline.`,
+      `satchel: ${source} is not valid JSON (${(error as Error).message}); restore it from git, or delete it to start a new baseline.`,
     );
   }
   const sessions = (parsed as { sessions?: unknown } | null)?.sessions;
   if (typeof sessions !== "object" || sessions === null) {
     throw new Error(
-      `satchel: ${file} has no "sessions"; restore it from git, or delete it to start a new baseline.`,
+      `satchel: ${source} has no "sessions"; restore it from git, or delete it to start a new baseline.`,
     );
   }
   return { sessions: sessions as Record<string, SessionSnapshot> };

@@ -1,7 +1,8 @@
 /**
  * `gen --watch`: regenerate when the schema or a local file it imports is saved. Debounced (editors
  * write in bursts), one warm ts-morph Project for the whole session, and a broken save only prints
- * its error: the next good save recovers.
+ * its error: the next good save recovers. A refused breaking change still writes the module (the
+ * editor's types follow the schema) but not the snapshot, and prints the refusal.
  */
 import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
@@ -54,7 +55,16 @@ export function watchSchema(options: WatchOptions): Watcher {
       // Our own output may be imported by the schema (migration types); writing it is not a save.
       files = new Set(result.watched.filter((file) => !outputs.has(file)));
       const ms = Math.round(performance.now() - started);
-      if (result.errors.length > 0) {
+      if (result.module) {
+        // A refused breaking change: the types still follow the schema, only the snapshot waits.
+        for (const error of result.errors) log(error);
+        const written = writeChanged([result.module]);
+        log(
+          `satchel: ${written.length > 0 ? `wrote ${written.join(", ")}` : "module up to date"}; the snapshot keeps ` +
+            `the shipped shape until the change above is fixed, and \`satchel gen --check\` fails until then (${ms} ms)`,
+        );
+        options.onRun?.({ ok: false, ms, written });
+      } else if (result.errors.length > 0) {
         for (const error of result.errors) log(error);
         log("satchel: waiting for the next save.");
         options.onRun?.({ ok: false, ms, written: [] });
