@@ -74,6 +74,11 @@ export interface Satchel<Types> {
   revokeUser(session: keyof Types & string, userId: string): Promise<number>;
   /** Closes the store (connections, timers). */
   close(): Promise<void>;
+  /**
+   * @internal The sealer of the app's secrets. The Next adapter seals its flash hand-off with it,
+   * under a name no session can have, so the hand-off gets its own derived key.
+   */
+  sealer(): Promise<Sealer>;
 }
 
 /**
@@ -210,6 +215,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       }
       return deleted.size;
     },
+    sealer: () => runtime.sealer(),
     async close() {
       if (store === undefined) return;
       const resolved = await store.catch(() => undefined);

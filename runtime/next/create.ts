@@ -12,7 +12,6 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextRequest } from "next/server";
-import { memoryCookieJar } from "../cookies.ts";
 import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";
 import {
@@ -23,7 +22,7 @@ import {
   nextCookieJar,
 } from "./cookie-jar.ts";
 import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
-import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, type HandoffSigner } from "./handoff.ts";
+import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, handoffSealer } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
 import { buildSessionProxy, type SessionProxyOptions } from "./proxy.ts";
 import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
@@ -94,21 +93,11 @@ export function createNextSessions<Types extends Record<string, object>>(
   /** Scopes of unwrapped calls, one per request (Next gives each request its own cookies object). */
   const perRequest = new WeakMap<object, Promise<Scope<Types>>>();
 
-  const signer: HandoffSigner = {
-    // Satchel's signed-cookie helpers sign with the app's secrets; a scratch jar carries the value.
-    async sign(value) {
-      const jar = memoryCookieJar();
-      await satchel.open(jar).cookies.setSigned(FLASH_HANDOFF_HEADER, value);
-      return jar.get(FLASH_HANDOFF_HEADER) ?? "";
-    },
-    async verify(signed) {
-      const jar = memoryCookieJar(new Map([[FLASH_HANDOFF_HEADER, signed]]));
-      return satchel.open(jar).cookies.getSigned(FLASH_HANDOFF_HEADER);
-    },
-  };
+  const sealer = handoffSealer(() => satchel.sealer());
 
+  /** The hand-off a request carries; it is bound to the request's own Cookie header (handoff.ts). */
   const handoffFrom = (headers: Headers): Promise<Handoff> =>
-    decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), signer, Date.now());
+    decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), headers.get("cookie"), sealer, Date.now());
 
   /** The hand-off of a request, or `undefined` (nothing to decode) when it carries no hand-off header. */
   const handoffIn = (headers: Headers): Promise<Handoff> | undefined =>
@@ -206,7 +195,7 @@ export function createNextSessions<Types extends Record<string, object>>(
     },
 
     sessionProxy(proxyOptions) {
-      return buildSessionProxy(satchel, signer, (scope, fn) => storage.run(scope, fn), proxyOptions);
+      return buildSessionProxy(satchel, sealer, (scope, fn) => storage.run(scope, fn), proxyOptions);
     },
 
     async csrfToken() {

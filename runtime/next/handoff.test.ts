@@ -1,29 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { decodeHandoff, emptyHandoff, encodeHandoff, type HandoffSigner } from "./handoff.ts";
+import { createSealer } from "../seal.ts";
+import { SECRET_A, SECRET_B } from "../test-support/harness.ts";
+import { decodeHandoff, emptyHandoff, encodeHandoff, type HandoffSealer, handoffSealer } from "./handoff.ts";
 
-/** A signer over a key; the real one (satchel's signed-cookie helper) is exercised in create.test.ts. */
-function signer(key: string): HandoffSigner {
-  return {
-    sign: async (value) => `${value}~${key}`,
-    verify: async (signed) => {
-      const at = signed.lastIndexOf("~");
-      return at > 0 && signed.slice(at + 1) === key ? signed.slice(0, at) : undefined;
-    },
-  };
+/** The real hand-off sealer over a secret; the adapter-level attacks are in handoff-attacks.test.ts. */
+function sealer(secret: string): HandoffSealer {
+  const sealing = createSealer([secret]);
+  return handoffSealer(async () => sealing);
 }
 
 const NOW = Date.UTC(2026, 5, 1);
+const COOKIE = "auth=token";
 
 describe("flash hand-off header", () => {
   it("carries typed values (Dates included) from the proxy to the render", async () => {
     const at = new Date(NOW - 1000);
     const header = await encodeHandoff(
       { flash: { auth: { notice: ["hello", "again"], error: [{ message: "x", at }] } }, messages: {} },
-      signer("k"),
+      COOKIE,
+      sealer(SECRET_A),
       NOW,
     );
     expect(header).not.toBeNull();
-    const { flash, messages } = await decodeHandoff(header, signer("k"), NOW + 50);
+    const { flash, messages } = await decodeHandoff(header, COOKIE, sealer(SECRET_A), NOW + 50);
     expect(flash).toEqual({ auth: { notice: ["hello", "again"], error: [{ message: "x", at }] } });
     expect(messages).toEqual({});
     const [first] = flash.auth?.error ?? [];
@@ -37,32 +36,39 @@ describe("flash hand-off header", () => {
         { level: "error", body: "x", title: "T" },
       ],
     };
-    const header = await encodeHandoff({ flash: {}, messages }, signer("k"), NOW);
-    expect(await decodeHandoff(header, signer("k"), NOW)).toEqual({ flash: {}, messages });
-    const both = await encodeHandoff({ flash: { auth: { notice: ["hi"] } }, messages }, signer("k"), NOW);
-    expect(await decodeHandoff(both, signer("k"), NOW)).toEqual({
+    const s = sealer(SECRET_A);
+    const header = await encodeHandoff({ flash: {}, messages }, null, s, NOW);
+    expect(await decodeHandoff(header, null, s, NOW)).toEqual({ flash: {}, messages });
+    const both = await encodeHandoff({ flash: { auth: { notice: ["hi"] } }, messages }, COOKIE, s, NOW);
+    expect(await decodeHandoff(both, COOKIE, s, NOW)).toEqual({
       flash: { auth: { notice: ["hi"] } },
       messages,
     });
   });
 
   it("is nothing when there is no flash and no message", async () => {
-    expect(await encodeHandoff(emptyHandoff(), signer("k"), NOW)).toBeNull();
+    expect(await encodeHandoff(emptyHandoff(), COOKIE, sealer(SECRET_A), NOW)).toBeNull();
   });
 
-  it("yields no flash for forged, foreign-key, stale or garbage headers", async () => {
+  it("yields no flash for forged, foreign-key, rebound, stale, future or garbage headers", async () => {
+    const s = sealer(SECRET_A);
     const header = (await encodeHandoff(
       { flash: { auth: { notice: ["hi"] } }, messages: { cart: [{ level: "info", body: "m" }] } },
-      signer("k"),
+      COOKIE,
+      s,
       NOW,
     )) as string;
-    const forged = header.replace(/^./, (c) => (c === "e" ? "f" : "e"));
-    expect(await decodeHandoff(forged, signer("k"), NOW)).toEqual(emptyHandoff());
-    expect(await decodeHandoff(header, signer("other"), NOW)).toEqual(emptyHandoff());
-    expect(await decodeHandoff(header, signer("k"), NOW + 10 * 60_000)).toEqual(emptyHandoff());
-    for (const garbage of ["", "~k", "!!!~k", "x".repeat(40_000), "e30~k"]) {
-      expect(await decodeHandoff(garbage, signer("k"), NOW)).toEqual(emptyHandoff());
+    const forged = header.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    expect(await decodeHandoff(forged, COOKIE, s, NOW)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, COOKIE, sealer(SECRET_B), NOW)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, "auth=other", s, NOW)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, null, s, NOW)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, COOKIE, s, NOW + 5_001)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, COOKIE, s, NOW - 1)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(header, COOKIE, s, NOW + 5_000)).not.toEqual(emptyHandoff());
+    for (const garbage of ["", "~k", "!!!~k", "x".repeat(40_000), "e30"]) {
+      expect(await decodeHandoff(garbage, COOKIE, s, NOW)).toEqual(emptyHandoff());
     }
-    expect(await decodeHandoff(null, signer("k"), NOW)).toEqual(emptyHandoff());
+    expect(await decodeHandoff(null, COOKIE, s, NOW)).toEqual(emptyHandoff());
   });
 });

@@ -7,11 +7,21 @@
  * `getSession()` puts them back as this-request-only values (`flash.<channel>.now()`, injected
  * messages), so `read()` shows them in this response only; a reload finds nothing.
  *
- * The header is signed with the session secrets and carries its issue time, and the proxy deletes
- * any copy the client sent before adding its own: a client can neither inject nor replay flash.
+ * The header is only the proxy's to make, and only for the request it runs for:
+ * - sealed (AES-256-GCM) under its own key, derived from the session secrets with HKDF under a name
+ *   no session can have, so it is unreadable in transit and in logs, and no session token or signed
+ *   plain cookie can stand in for it;
+ * - bound to the request: it carries a SHA-256 of the `Cookie` header the proxy forwards, so a copy
+ *   replayed with other cookies (another visitor, another session) shows nothing;
+ * - valid for a few seconds and never from the future (the proxy and the render of one request run
+ *   on the same server, a moment apart).
+ * The proxy also deletes any copy the client sent before adding its own, also from the request a
+ * rewrite of your proxy function forwards; where no proxy runs, a client copy fails the checks above.
  * @internal
  */
 import superjson from "superjson";
+import { base64urlEncode, sha256, utf8 } from "../crypto-backend.ts";
+import type { Sealer } from "../seal.ts";
 
 /** Request header carrying the handed-off flash (lower case, as `Headers` reports it). */
 export const FLASH_HANDOFF_HEADER = "x-satchel-flash";
@@ -34,77 +44,88 @@ export function emptyHandoff(): Handoff {
 }
 
 /** How long a hand-off stays valid: it only has to reach the render of the same request. */
-const MAX_AGE_MS = 60_000;
+export const HANDOFF_MAX_AGE_MS = 5_000;
 
 /** Larger hand-offs are not attempted: request headers are limited (Node: 16 KiB in all). */
 export const MAX_HANDOFF_BYTES = 8 * 1024;
 
-const encoder = new TextEncoder();
-
 /**
- * Signs and verifies hand-off values with the app's session secrets (the first signs, all verify).
- * `createNextSessions` builds it from satchel's signed-cookie helpers, so no second key exists.
+ * The name the hand-off key is derived under (HKDF info `satchel/v1/<name>`, also bound as associated
+ * data). Session names are identifiers, so none can ever share this key.
  */
-export interface HandoffSigner {
-  sign(value: string): Promise<string>;
-  /** The value, or `undefined` when the signature does not match any secret. */
-  verify(signed: string): Promise<string | undefined>;
+const HANDOFF_KEY_NAME = "next/flash-handoff";
+
+/** Seals and opens hand-off bodies under the hand-off key. */
+export interface HandoffSealer {
+  seal(plaintext: Uint8Array, nowMs: number): Promise<string>;
+  /** The plaintext, or `null` for anything forged, foreign, expired or malformed. */
+  open(token: string, nowMs: number): Promise<Uint8Array | null>;
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** The hand-off sealer over the app's sealer (resolved on first use: secrets are lazy). */
+export function handoffSealer(sealer: () => Promise<Sealer>): HandoffSealer {
+  return {
+    async seal(plaintext, nowMs) {
+      const createdAt = Math.floor(nowMs / 1000);
+      // The sealed deadline backs up the millisecond check in decodeHandoff.
+      const times = { createdAt, absoluteExpiresAt: createdAt + 10, idleExpiresAt: null };
+      return (await sealer()).seal(HANDOFF_KEY_NAME, plaintext, times);
+    },
+    async open(token, nowMs) {
+      const result = await (await sealer()).unseal(HANDOFF_KEY_NAME, token, nowMs);
+      return result.ok ? result.plaintext : null;
+    },
+  };
 }
 
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  } catch {
-    return null;
-  }
+/** What a hand-off is bound to: a hash of the `Cookie` header the render receives. */
+async function bindingOf(cookieHeader: string | null | undefined): Promise<string> {
+  return base64urlEncode(await sha256(utf8(cookieHeader ?? "")));
 }
 
 /**
- * Encodes and signs a hand-off.
+ * Seals a hand-off for the request whose render receives `cookieHeader`.
  * @returns the header value, or `null` when there is nothing to hand off.
  */
 export async function encodeHandoff(
   handoff: Handoff,
-  signer: HandoffSigner,
+  cookieHeader: string | null | undefined,
+  sealer: HandoffSealer,
   nowMs: number,
 ): Promise<string | null> {
   const { flash, messages } = handoff;
   if (Object.keys(flash).length === 0 && Object.keys(messages).length === 0) return null;
-  const body: { t: number; f: HandedOffFlash; m?: HandedOffMessages } = { t: nowMs, f: flash };
+  const body: { t: number; b: string; f: HandedOffFlash; m?: HandedOffMessages } = {
+    t: nowMs,
+    b: await bindingOf(cookieHeader),
+    f: flash,
+  };
   if (Object.keys(messages).length > 0) body.m = messages;
-  return signer.sign(toBase64Url(encoder.encode(superjson.stringify(body))));
+  return sealer.seal(utf8(superjson.stringify(body)), nowMs);
 }
 
 /**
- * Verifies and decodes a hand-off header. Anything forged, stale or malformed yields an empty
+ * Opens a hand-off header for a request whose `Cookie` header is `cookieHeader`. Anything forged,
+ * made for other cookies, older than a few seconds, from the future or malformed yields an empty
  * hand-off: a bad header can only cost the flash, never the request.
  */
 export async function decodeHandoff(
   value: string | null | undefined,
-  signer: HandoffSigner,
+  cookieHeader: string | null | undefined,
+  sealer: HandoffSealer,
   nowMs: number,
 ): Promise<Handoff> {
   if (typeof value !== "string" || value === "" || value.length > MAX_HANDOFF_BYTES * 2)
     return emptyHandoff();
-  const body = await signer.verify(value).catch(() => undefined);
-  if (body === undefined) return emptyHandoff();
-  const bytes = fromBase64Url(body);
+  const bytes = await sealer.open(value, nowMs).catch(() => null);
   if (bytes === null) return emptyHandoff();
   try {
-    const parsed = superjson.parse<{ t?: unknown; f?: unknown; m?: unknown }>(
+    const parsed = superjson.parse<{ t?: unknown; b?: unknown; f?: unknown; m?: unknown }>(
       new TextDecoder().decode(bytes),
     );
-    if (typeof parsed?.t !== "number" || Math.abs(nowMs - parsed.t) > MAX_AGE_MS) return emptyHandoff();
+    const age = typeof parsed?.t === "number" ? nowMs - parsed.t : Number.NaN;
+    if (!(age >= 0 && age <= HANDOFF_MAX_AGE_MS)) return emptyHandoff();
+    if (parsed.b !== (await bindingOf(cookieHeader))) return emptyHandoff();
     return {
       flash: isHandedOffFlash(parsed.f) ? parsed.f : {},
       messages: isHandedOffMessages(parsed.m) ? parsed.m : {},

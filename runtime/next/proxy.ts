@@ -27,7 +27,7 @@ import {
   emptyHandoff,
   encodeHandoff,
   FLASH_HANDOFF_HEADER,
-  type HandoffSigner,
+  type HandoffSealer,
   MAX_HANDOFF_BYTES,
 } from "./handoff.ts";
 import type { Scope } from "./scope.ts";
@@ -67,7 +67,7 @@ function carries(def: ResolvedSession, jar: CookieJar, headers: Headers): boolea
 /** Builds the proxy function. */
 export function buildSessionProxy<Types>(
   satchel: Satchel<Types>,
-  signer: HandoffSigner,
+  sealer: HandoffSealer,
   run: <R>(scope: Scope<Types>, fn: () => R) => R,
   options: SessionProxyOptions = {},
 ): (request: NextRequest) => Promise<Response> {
@@ -89,6 +89,7 @@ export function buildSessionProxy<Types>(
     for (const def of carried)
       handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
 
+    const handoff = emptyHandoff();
     if (answer === undefined) {
       const pending = (handle: FlashHandle) =>
         Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0) ||
@@ -97,7 +98,6 @@ export function buildSessionProxy<Types>(
         // See the module comment: let the browser make the request that can clear the flash.
         return new NextResponse(null, { status: 204, headers: { "cache-control": "no-store" } });
       }
-      const handoff = emptyHandoff();
       for (const [name, handle] of handles) {
         for (const [channel, api] of Object.entries(handle.flash ?? {})) {
           if (api.peek().length === 0) continue;
@@ -110,14 +110,6 @@ export function buildSessionProxy<Types>(
           handoff.messages[name] = handle.messages.read();
         }
       }
-      const value = await encodeHandoff(handoff, signer, Date.now());
-      if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
-      else if (value !== null) {
-        console.warn(
-          `satchel: the flash and messages of this request are ${value.length} bytes, too large to hand to the page ` +
-            `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
-        );
-      }
       if (options.csrf) await csrfTokenFrom(sessions.cookies, true);
     }
 
@@ -129,9 +121,19 @@ export function buildSessionProxy<Types>(
       const cookie = cookieHeaderAfter(cookieHeader, jar.pending());
       if (cookie === "") forwarded.delete("cookie");
       else forwarded.set("cookie", cookie);
+      // Sealed for exactly this Cookie header: the render checks it receives the same one.
+      const value = await encodeHandoff(handoff, cookie, sealer, Date.now());
+      if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
+      else if (value !== null) {
+        console.warn(
+          `satchel: the flash and messages of this request are ${value.length} bytes, too large to hand to the page ` +
+            `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
+        );
+      }
     }
     const response =
       answer === undefined ? NextResponse.next({ request: { headers: forwarded } }) : toNextResponse(answer);
+    if (answer !== undefined) withoutClientHandoff(response, request);
     jar.flushTo(response.cookies);
     for (const [name, value] of sessions.responseHeaders) response.headers.set(name, value);
     return response;
@@ -150,6 +152,35 @@ function cookieHeaderAfter(header: string | null, writes: readonly CookieWrite[]
   }
   // Encoded the way Next's RequestCookies encodes, so cookies() decodes the same values.
   return [...values].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("; ");
+}
+
+/** Response header listing the request headers a proxy response replaces (`NextResponse.next/rewrite`). */
+const OVERRIDE_HEADERS = "x-middleware-override-headers";
+const OVERRIDE_PREFIX = "x-middleware-request-";
+
+/**
+ * When your proxy function answers with a rewrite (or its own `next()`), Next forwards the client's
+ * request headers unless the response overrides them; make sure a client-sent hand-off is not among
+ * them, keeping any overrides the function set.
+ */
+function withoutClientHandoff(response: NextResponse, request: NextRequest): void {
+  if (!request.headers.has(FLASH_HANDOFF_HEADER)) return;
+  const { headers } = response;
+  if (!headers.has("x-middleware-rewrite") && !headers.has("x-middleware-next")) return;
+  const listed = headers.get(OVERRIDE_HEADERS);
+  if (listed !== null) {
+    const names = listed.split(",").filter((name) => name.trim().toLowerCase() !== FLASH_HANDOFF_HEADER);
+    headers.set(OVERRIDE_HEADERS, names.join(","));
+    headers.delete(`${OVERRIDE_PREFIX}${FLASH_HANDOFF_HEADER}`);
+    return;
+  }
+  const names: string[] = [];
+  for (const [name, value] of request.headers) {
+    if (name === FLASH_HANDOFF_HEADER) continue;
+    headers.set(`${OVERRIDE_PREFIX}${name}`, value);
+    names.push(name);
+  }
+  headers.set(OVERRIDE_HEADERS, names.join(","));
 }
 
 /** A NextResponse for `answer`, so cookies can be set on it the same way (a copy when needed). */
