@@ -45,7 +45,10 @@ export function touchIsDue(
   return nowMs - lastTouch >= session.expiry.touchAfter * 1000;
 }
 
-/** The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s). */
+/**
+ * The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s); none for a
+ * browser-session cookie (`cookie.persistent: false`).
+ */
 export function cookieAttributes(
   session: ResolvedSession,
   nowMs: number,
@@ -59,7 +62,9 @@ export function cookieAttributes(
     sameSite: c.sameSite,
   };
   if (c.domain !== undefined) attributes.domain = c.domain;
-  if (expiresAt !== null) attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
+  // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
+  if (expiresAt !== null && c.persistent)
+    attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
   return attributes;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineSessions } from "./define.ts";
+import { defineSessions, type SessionsOptions } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionDefinition } from "./types.ts";
 
@@ -128,6 +128,41 @@ describe("defineSessions", () => {
       { "my-cart": { storage: "cookie", schema } },
       /"my-cart" must be an identifier/,
     ],
+    [
+      "a misspelled session key",
+      { a: { storag: "cookie", schema } },
+      /session "a": unknown key "storag" \(did you mean "storage"\?\)/,
+    ],
+    [
+      "a misspelled expiry key",
+      { a: { storage: "cookie", schema, expiry: { absolut: "7d" } } },
+      /session "a": unknown key "expiry.absolut" \(did you mean "absolute"\?\)/,
+    ],
+    [
+      "a misspelled messages key",
+      { a: { storage: "store", schema, mesages: true } },
+      /session "a": unknown key "mesages" \(did you mean "messages"\?\)/,
+    ],
+    [
+      "a misspelled cookie key",
+      { a: { storage: "cookie", schema, cookie: { samesite: "lax" } } },
+      /session "a": unknown key "cookie.samesite" \(did you mean "sameSite"\?\)/,
+    ],
+    [
+      "an unknown key with nothing close",
+      { a: { storage: "cookie", schema, colour: "blue" } },
+      /session "a": unknown key "colour"; known keys: storage, schema/,
+    ],
+    [
+      "a flash definition that is not an object",
+      { a: { storage: "cookie", schema, flash: [z.string()] } },
+      /session "a" key "flash": must map channel names to zod schemas/,
+    ],
+    [
+      "a non-boolean persistent cookie option",
+      { a: { storage: "cookie", schema, cookie: { persistent: "no" } } },
+      /session "a" key "cookie.persistent": must be true or false/,
+    ],
   ];
   for (const [what, defs, message] of cases) {
     it(`rejects ${what}`, () => {
@@ -136,9 +171,25 @@ describe("defineSessions", () => {
     });
   }
 
+  it("refuses a misspelled runtime option, naming the likely one", () => {
+    const wrong = { secret: "x".repeat(40) } as unknown as SessionsOptions;
+    expect(() => defineSessions({ a: { storage: "cookie", schema } }, wrong)).toThrow(
+      /defineSessions\(\) option "secret" is unknown \(did you mean "secrets"\?\)/,
+    );
+  });
+
+  it("allows a per-session store and a browser-session cookie", () => {
+    const config = defineSessions({
+      a: { storage: "store", schema, store: "memory:" },
+      b: { storage: "cookie", schema, cookie: { persistent: false } },
+    });
+    expect(config.sessions.b.cookie.persistent).toBe(false);
+    expect(config.sessions.a.cookie.persistent).toBe(true);
+  });
+
   it("accepts the reference schema", async () => {
     const { default: config } = await import("../sessions.schema.ts");
-    expect(Object.keys(config.sessions)).toEqual(["auth", "cart", "prefs"]);
+    expect(Object.keys(config.sessions)).toEqual(expect.arrayContaining(["auth", "cart", "prefs"]));
     expect(config.sessions.cart.version).toBe(2);
   });
 });

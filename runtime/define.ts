@@ -7,7 +7,16 @@ import type { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionStore } from "./stores/types.ts";
-import type { FlashSchemas, InvalidReport, Migration, SessionDefinition, SessionSchema } from "./types.ts";
+import { closestKey } from "./suggest.ts";
+import type {
+  ExpiryOptions,
+  FlashSchemas,
+  InvalidReport,
+  Migration,
+  SessionCookieOptions,
+  SessionDefinition,
+  SessionSchema,
+} from "./types.ts";
 
 /** Names every handle already uses for its methods; a schema field with one of them would be shadowed. */
 export const RESERVED_FIELDS: readonly string[] = [
@@ -21,9 +30,47 @@ export const RESERVED_FIELDS: readonly string[] = [
   "flash",
   "messages",
   "toJSON",
+  "has",
+  "keys",
+  "pop",
+  "clear",
+  "setdefault",
   "$name",
   "$isNew",
+  "$destroyed",
+  "$id",
+  "$createdAt",
+  "$lastAccessedAt",
+  "$expiresAt",
 ];
+
+/** The keys a session definition may have; anything else is a typo, refused with a suggestion. */
+const SESSION_KEYS = [
+  "storage",
+  "schema",
+  "flash",
+  "messages",
+  "expiry",
+  "cookie",
+  "version",
+  "migrations",
+  "userField",
+  "header",
+  "store",
+] as const satisfies readonly (keyof SessionDefinition | "store")[];
+const EXPIRY_KEYS = ["absolute", "idle", "touchAfter"] as const satisfies readonly (keyof ExpiryOptions)[];
+const COOKIE_KEYS = [
+  "name",
+  "sameSite",
+  "secure",
+  "httpOnly",
+  "path",
+  "domain",
+  "hostPrefix",
+  "maxChunks",
+  "persistent",
+] as const satisfies readonly (keyof SessionCookieOptions)[];
+const OPTION_KEYS = ["store", "onInvalid", "secrets"] as const satisfies readonly (keyof SessionsOptions)[];
 
 /** Cookie attributes after defaults were applied. */
 export interface ResolvedCookie {
@@ -36,6 +83,8 @@ export interface ResolvedCookie {
   domain: string | undefined;
   hostPrefix: boolean;
   maxChunks: number;
+  /** `false`: a browser-session cookie, written without Max-Age/Expires. */
+  persistent: boolean;
 }
 
 /** Expiry in whole seconds. */
@@ -155,6 +204,9 @@ function checkOptions(options: SessionsOptions | undefined): Readonly<SessionsOp
   if (options === null || typeof options !== "object") {
     bad("(second argument)", "must be an object like { store, onInvalid, secrets }.");
   }
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(key, `is unknown${hint(key, OPTION_KEYS)}`);
+  }
   const { store, onInvalid, secrets } = options;
   if (
     store !== undefined &&
@@ -176,6 +228,23 @@ function checkOptions(options: SessionsOptions | undefined): Readonly<SessionsOp
     bad("secrets", "must be a string or a list of strings (each at least 32 characters).");
   }
   return Object.freeze({ ...options });
+}
+
+/** ` (did you mean "x"?)` for a near miss, else the list of known keys. */
+function hint(key: string, known: readonly string[]): string {
+  const closest = closestKey(key, known);
+  return closest === undefined ? `; known keys: ${known.join(", ")}.` : ` (did you mean "${closest}"?).`;
+}
+
+/** Refuses keys of `value` that are not in `known`: a typo would otherwise be silently ignored. */
+function refuseUnknownKeys(session: string, where: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new SatchelConfigError(
+        `satchel: session "${session}": unknown key "${where}${key}"${hint(key, known)}`,
+      );
+    }
+  }
 }
 
 function fail(session: string, key: string, message: string): never {
@@ -200,6 +269,7 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
   if (definition === null || typeof definition !== "object") {
     throw new SatchelConfigError(`satchel: session "${name}" must be an object with storage and schema.`);
   }
+  refuseUnknownKeys(name, "", definition, SESSION_KEYS);
   const storage = definition.storage as unknown;
   if (storage !== "cookie" && storage !== "store") {
     fail(name, "storage", `unknown storage ${JSON.stringify(storage)}; use "cookie" or "store".`);
@@ -261,7 +331,7 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
 
 function resolveFlash(name: string, flash: FlashSchemas | undefined): FlashSchemas {
   if (flash === undefined) return {};
-  if (flash === null || typeof flash !== "object")
+  if (flash === null || typeof flash !== "object" || Array.isArray(flash))
     fail(name, "flash", "must map channel names to zod schemas.");
   for (const [channel, schema] of Object.entries(flash)) {
     if (!isZodType(schema)) {
@@ -273,6 +343,8 @@ function resolveFlash(name: string, flash: FlashSchemas | undefined): FlashSchem
 
 function resolveExpiry(name: string, definition: SessionDefinition): ResolvedExpiry {
   const expiry = definition.expiry ?? {};
+  if (typeof expiry !== "object" || expiry === null) fail(name, "expiry", "must be an object.");
+  refuseUnknownKeys(name, "expiry.", expiry, EXPIRY_KEYS);
   const absolute = parseDuration(
     expiry.absolute ?? DEFAULT_ABSOLUTE,
     `session "${name}" key "expiry.absolute"`,
@@ -300,6 +372,8 @@ function resolveExpiry(name: string, definition: SessionDefinition): ResolvedExp
 
 function resolveCookie(name: string, definition: SessionDefinition): ResolvedCookie {
   const options = definition.cookie ?? {};
+  if (typeof options !== "object" || options === null) fail(name, "cookie", "must be an object.");
+  refuseUnknownKeys(name, "cookie.", options, COOKIE_KEYS);
   const baseName = options.name ?? name;
   if (!COOKIE_NAME.test(baseName)) fail(name, "cookie.name", `"${baseName}" is not a valid cookie name.`);
   const hostPrefix = options.hostPrefix ?? false;
@@ -321,6 +395,8 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   if (!Number.isInteger(maxChunks) || maxChunks < 1) {
     fail(name, "cookie.maxChunks", `must be a whole number of at least 1; got ${String(maxChunks)}.`);
   }
+  const persistent = options.persistent ?? true;
+  if (typeof persistent !== "boolean") fail(name, "cookie.persistent", "must be true or false.");
   return {
     name: hostPrefix ? `__Host-${baseName}` : baseName,
     sameSite,
@@ -330,6 +406,7 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
     domain: options.domain,
     hostPrefix,
     maxChunks,
+    persistent,
   };
 }
 

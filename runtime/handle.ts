@@ -188,49 +188,94 @@ export abstract class SessionCore {
 }
 
 const CORE = Symbol("satchel.session");
-type HandleThis = { [CORE]: SessionCore };
-const prototypes = new WeakMap<ResolvedSession, object>();
+/** What a handle proxies: an object holding its core, whose prototype carries the methods. */
+type HandleTarget = { [CORE]: SessionCore };
+/** `this` inside a method: the proxy, which hands `[CORE]` through from its target. */
+type HandleThis = HandleTarget & Record<string, unknown>;
+
+interface HandleParts {
+  proto: object;
+  traps: ProxyHandler<HandleTarget>;
+}
+const parts = new WeakMap<ResolvedSession, HandleParts>();
+
+/** A field's value after `delete`/`pop`: its schema default, or `undefined` when it has none. */
+function fieldDefault(def: ResolvedSession, field: string): unknown {
+  const schema = def.schema.shape[field] as unknown as {
+    safeParse(v: unknown): { success: boolean; data?: unknown };
+  };
+  const parsed = schema.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Back to the field's default (or absent), as `delete handle.field` and `pop(field)` do. */
+function resetField(core: SessionCore, field: string, action: string): void {
+  core.assertWritable(action);
+  const value = fieldDefault(core.def, field);
+  if (value === undefined) delete core.data[field];
+  else core.data[field] = value;
+}
+
+/** Fields holding a value, in data order: what `Object.keys(handle)`, spread and `keys()` show. */
+function presentFields(core: SessionCore): string[] {
+  const shape = core.def.schema.shape;
+  return Object.keys(core.data).filter((key) => Object.hasOwn(shape, key) && core.data[key] !== undefined);
+}
 
 /**
- * The shared prototype of every handle of one session: field accessors and methods are defined once
- * per session definition, not per request (a handle is created on every request that touches it).
+ * The methods and proxy traps of every handle of one session, built once per session definition
+ * (a handle is created on every request that touches the session).
  */
-function prototypeFor(def: ResolvedSession): object {
-  const cached = prototypes.get(def);
+function partsFor(def: ResolvedSession): HandleParts {
+  const cached = parts.get(def);
   if (cached !== undefined) return cached;
+  const isField = (key: string | symbol): key is string =>
+    typeof key === "string" && Object.hasOwn(def.schema.shape, key);
   const proto: Record<string | symbol, unknown> = {};
+  // Methods are not enumerable: `Object.keys`, spread and `for...in` show the data only.
   const define = (name: string | symbol, descriptor: PropertyDescriptor) =>
     Object.defineProperty(proto, name, { enumerable: false, configurable: false, ...descriptor });
-  for (const field of Object.keys(def.schema.shape)) {
-    define(field, {
-      enumerable: true,
+  const getter = (name: string, read: (core: SessionCore) => unknown) =>
+    define(name, {
       get(this: HandleThis) {
-        return this[CORE].data[field];
-      },
-      set(this: HandleThis, value: unknown) {
-        const core = this[CORE];
-        core.assertWritable(`setting "${field}"`);
-        core.data[field] = value;
+        return read(this[CORE]);
       },
     });
-  }
   define("$name", { value: def.name });
-  define("$isNew", {
-    get(this: HandleThis) {
-      return this[CORE].isNew;
-    },
-  });
+  getter("$isNew", (core) => core.isNew);
+  getter("$destroyed", (core) => core.destroyed);
   const methods: Record<string, (this: HandleThis, ...args: never[]) => unknown> = {
-    get(key: string) {
-      return this[CORE].data[key];
+    get(key: string, ...fallback: unknown[]) {
+      const value = this[CORE].data[key];
+      return value === undefined && fallback.length > 0 ? fallback[0] : value;
     },
     set(key: string, value: unknown) {
       const core = this[CORE];
       core.assertWritable(`set("${key}")`);
-      if (!Object.hasOwn(def.schema.shape, key)) {
-        throw new SessionValidationError(def.name, key, "is not a field of the schema");
-      }
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
       core.data[key] = value;
+    },
+    has(key: string) {
+      return isField(key) && this[CORE].data[key] !== undefined;
+    },
+    keys() {
+      return presentFields(this[CORE]);
+    },
+    pop(key: string) {
+      const core = this[CORE];
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      const value = core.data[key];
+      resetField(core, key, `pop("${key}")`);
+      return value;
+    },
+    setdefault(key: string, value: unknown) {
+      const core = this[CORE];
+      // Always a write: the caller is about to change what it gets back.
+      core.assertWritable(`setdefault("${key}")`);
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      if (core.data[key] === undefined) core.data[key] = value;
+      // The stored value itself, so `setdefault("items", []).push(x)` changes the session.
+      return core.data[key];
     },
     toJSON() {
       return structuredClone(this[CORE].data);
@@ -241,8 +286,11 @@ function prototypeFor(def: ResolvedSession): object {
     save() {
       return this[CORE].save();
     },
-    destroy() {
-      return this[CORE].destroy();
+    async destroy() {
+      const core = this[CORE];
+      await core.destroy();
+      // Nothing of the ended session stays readable for the rest of the request.
+      core.data = freshData(def);
     },
     regenerate() {
       return this[CORE].regenerate();
@@ -250,39 +298,73 @@ function prototypeFor(def: ResolvedSession): object {
     reset() {
       this[CORE].reset();
     },
+    clear() {
+      this[CORE].reset();
+    },
   };
   for (const [name, value] of Object.entries(methods)) define(name, { value });
-  define("flash", {
-    get(this: HandleThis) {
-      return this[CORE].flashChannels();
-    },
-  });
-  if (def.messages) {
-    define("messages", {
-      get(this: HandleThis) {
-        return this[CORE].messagesApi();
-      },
-    });
-  }
-  // console.log(handle) shows the session and its data rather than an empty object.
+  getter("flash", (core) => core.flashChannels());
+  if (def.messages) getter("messages", (core) => core.messagesApi());
+  // console.log(handle) shows the session and its data rather than the proxy target.
   define(Symbol.for("nodejs.util.inspect.custom"), {
     value(this: HandleThis) {
       return { $name: def.name, ...this[CORE].data };
     },
   });
   Object.freeze(proto);
-  prototypes.set(def, proto);
-  return proto;
+
+  const traps: ProxyHandler<HandleTarget> = {
+    get(target, key, receiver) {
+      return isField(key) ? target[CORE].data[key] : Reflect.get(target, key, receiver);
+    },
+    set(target, key, value) {
+      if (isField(key)) {
+        const core = target[CORE];
+        core.assertWritable(`setting "${key}"`);
+        core.data[key] = value;
+        return true;
+      }
+      // Methods and metadata are read-only (a falsy result is a TypeError in strict code).
+      if (typeof key === "symbol" || key in proto) return false;
+      throw new SessionValidationError(def.name, key, "is not a field of the schema");
+    },
+    deleteProperty(target, key) {
+      if (!isField(key)) return false;
+      resetField(target[CORE], key, `delete of "${key}"`);
+      return true;
+    },
+    has(target, key) {
+      return isField(key) ? target[CORE].data[key] !== undefined : Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      // The core is a configurable own property of the target, so it may be left out here.
+      return presentFields(target[CORE]);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (!isField(key)) return undefined;
+      const value = target[CORE].data[key];
+      if (value === undefined) return undefined;
+      return { value, writable: true, enumerable: true, configurable: true };
+    },
+    defineProperty() {
+      return false;
+    },
+  };
+  const built = { proto, traps };
+  parts.set(def, built);
+  return built;
 }
 
 /**
- * Builds the handle app code holds: an object whose prototype carries the field accessors (reading
- * and writing the live data) and the methods. Fields show in `for...in` but are not own properties.
+ * Builds the handle app code holds: a proxy that reads and writes the live data for every schema
+ * field and shows exactly the data to `Object.keys`, spread, `in` and `JSON.stringify`; methods and
+ * metadata come from a prototype shared by every handle of the session.
  */
 export function createHandle(core: SessionCore): object {
-  const handle = Object.create(prototypeFor(core.def)) as HandleThis;
-  Object.defineProperty(handle, CORE, { value: core });
-  return Object.preventExtensions(handle);
+  const { proto, traps } = partsFor(core.def);
+  const target = Object.create(proto) as HandleTarget;
+  Object.defineProperty(target, CORE, { value: core, configurable: true });
+  return new Proxy(target, traps);
 }
 
 /**

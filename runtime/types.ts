@@ -165,8 +165,25 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   readonly $name: string;
   /** True when no valid cookie/record was found and this session started fresh in this request. */
   readonly $isNew: boolean;
+  /** True after `destroy()`: the fields show the schema defaults and nothing can be written. */
+  readonly $destroyed: boolean;
+  /** The value of `key` (also `handle[key]`). */
   get<K extends keyof D>(key: K): D[K];
+  /** The value of `key`, or `fallback` when it holds none (an unset optional field). */
+  get<K extends keyof D, T>(key: K, fallback: T): Exclude<D[K], undefined> | T;
+  /** Same as `handle[key] = value`. */
   set<K extends keyof D>(key: K, value: D[K]): void;
+  /** True when `key` holds a value (also `key in handle`). */
+  has(key: keyof D): boolean;
+  /** The fields holding a value (also `Object.keys(handle)`). */
+  keys(): (keyof D & string)[];
+  /** Returns the value of `key` and resets the field to its default (an optional one to unset). */
+  pop<K extends keyof D>(key: K): D[K];
+  /**
+   * The value of `key`, first setting it to `value` when it holds none. What comes back is the
+   * stored value itself, so `cart.setdefault("products", []).push(sku)` changes the session.
+   */
+  setdefault<K extends keyof D>(key: K, value: Exclude<D[K], undefined>): Exclude<D[K], undefined>;
   /** A plain snapshot of the data. */
   toJSON(): D;
   /**
@@ -183,6 +200,8 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   regenerate(): Promise<void>;
   /** Back to the schema defaults (flash and messages included). */
   reset(): void;
+  /** Same as `reset()`, by its dictionary name. */
+  clear(): void;
   readonly flash: FlashChannels<F>;
 }
 
