@@ -55,5 +55,6 @@ export {
 } from "./create.ts";
 export { CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
 export { FLASH_HANDOFF_HEADER } from "./handoff.ts";
+export { createInspector, type Inspector, type InspectorOptions } from "./inspector/handler.ts";
 export { isNavigationSignal } from "./navigation.ts";
 export type { ProxyFunction, SessionProxyOptions } from "./proxy.ts";

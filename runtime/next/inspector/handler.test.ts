@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { memoryCookieJar } from "../../cookies.ts";
+import { defineSessions } from "../../define.ts";
+import type { FetchSessions } from "../../fetch.ts";
+import { createSatchel } from "../../satchel.ts";
+import { createMemoryStore } from "../../stores/memory.ts";
+import type { NoKeys, SessionHandle } from "../../types.ts";
+import { createInspector } from "./handler.ts";
+
+const SECRET = "inspector-test-secret-0123456789abcdefghijklmn";
+const ORIGIN = "http://app.test";
+
+const config = defineSessions({
+  prefs: {
+    storage: "cookie",
+    schema: z.object({ language: z.enum(["en", "de"]).default("en"), seen: z.date().optional() }),
+    flash: { notice: z.string() },
+    expiry: { absolute: "7d", idle: "2h", touchAfter: "5m" },
+  },
+  cart: {
+    storage: "store",
+    schema: z.object({ items: z.array(z.string()).default([]) }),
+    messages: true,
+  },
+});
+
+type Types = {
+  prefs: SessionHandle<{ language: "en" | "de"; seen?: Date }, { notice: string }>;
+  cart: SessionHandle<{ items: string[] }, NoKeys, true>;
+};
+
+function setup(options: { development?: boolean; authorize?: () => boolean } = { development: true }) {
+  const store = createMemoryStore();
+  const satchel = createSatchel<Types>(config, { secrets: SECRET, store });
+  const inspector = createInspector(satchel, { ...options, store, secrets: SECRET });
+  const jar = memoryCookieJar();
+  /** A request through the app, with this browser's cookies; keeps what it sets. */
+  const app = async (fn: (sessions: FetchSessions<Types>) => Promise<void>) => {
+    const response = await satchel.handle(async (_request, sessions) => {
+      await fn(sessions);
+      return new Response("ok");
+    })(request("GET"));
+    take(response);
+  };
+  const request = (method: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    const cookie = jar
+      .names()
+      .map((name) => `${name}=${jar.get(name)}`)
+      .join("; ");
+    return new Request(`${ORIGIN}/_satchel`, {
+      method,
+      headers: { ...(cookie ? { cookie } : {}), ...init.headers },
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+  };
+  const take = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const expired = /max-age=0/i.test(line);
+      jar.set({ name, value: expired ? "" : value, attributes: expired ? { maxAge: 0 } : {} });
+    }
+  };
+  const page = async () => {
+    const response = await inspector.GET(request("GET"));
+    take(response);
+    return { status: response.status, html: await response.text() };
+  };
+  return { satchel, inspector, jar, app, request, take, page };
+}
+
+describe("the inspector", () => {
+  it("is off in production without authorize, and read-only there with it", async () => {
+    const off = setup({ development: false });
+    expect((await off.page()).status).toBe(404);
+    const denied = setup({ development: false, authorize: () => false });
+    expect((await denied.page()).status).toBe(404);
+    const admin = setup({ development: false, authorize: () => true });
+    const { status, html } = await admin.page();
+    expect(status).toBe(200);
+    expect(html).toContain("read-only");
+    expect(html).not.toContain("<button");
+    const post = await admin.inspector.POST(
+      admin.request("POST", { body: "action=reset&session=prefs", headers: { origin: ORIGIN } }),
+    );
+    expect(post.status).toBe(404);
+  });
+
+  it("shows fields with types and values, flash and messages, clocks, cookie sizes and the store, without consuming anything", async () => {
+    const t = setup();
+    await t.app(async (sessions) => {
+      const prefs = await sessions.get("prefs");
+      prefs.language = "de";
+      prefs.seen = new Date("2026-01-02T03:04:05Z");
+      prefs.flash.notice.add("Saved <b>!</b>");
+      const cart = await sessions.get("cart");
+      cart.items = ["apple", "bread"];
+      cart.messages.warning("Low stock");
+    });
+    const { status, html } = await t.page();
+    expect(status).toBe(200);
+    expect(html).toMatch(/<code>language<\/code><\/th><td class="type">string<\/td><td><pre>&quot;de&quot;/);
+    expect(html).toMatch(/<code>seen<\/code><\/th><td class="type">Date<\/td>/);
+    expect(html).toMatch(/<code>items<\/code><\/th><td class="type">string\[\]<\/td>/);
+    expect(html).toContain("Saved &lt;b&gt;!&lt;/b&gt;"); // escaped
+    expect(html).toContain('<li class="level-warning"><b>warning</b> Low stock</li>');
+    expect(html).toContain("store <b>memory</b>");
+    expect(html).toMatch(/<code>prefs<\/code> \d+ B/);
+    expect(html).toContain("absolute expiry");
+    expect(html).toContain("next touch writes");
+    // Looking consumed nothing: the app still reads the flash and the message.
+    let notices: string[] = [];
+    let messages: unknown[] = [];
+    await t.app(async (sessions) => {
+      notices = (await sessions.get("prefs")).flash.notice.read();
+      messages = (await sessions.get("cart")).messages.read();
+    });
+    expect(notices).toEqual(["Saved <b>!</b>"]);
+    expect(messages).toHaveLength(1);
+  });
+
+  it("shows a tampered cookie as such, and lists the onInvalid report the app's request made", async () => {
+    const t = setup();
+    await t.app(async (sessions) => {
+      (await sessions.get("prefs")).language = "de";
+    });
+    const token = t.jar.get("prefs") as string;
+    t.jar.set({ name: "prefs", value: `${token.slice(0, -3)}xyz`, attributes: {} });
+    expect((await t.page()).html).toContain("tampered: the next request starts fresh");
+    await t.app(async (sessions) => {
+      await sessions.get("prefs");
+    });
+    const { html } = await t.page();
+    expect(html).toMatch(/<li><b>prefs<\/b> tampered/);
+  });
+
+  it("clears flash, resets and destroys only with a same-origin post carrying the CSRF token", async () => {
+    const t = setup();
+    await t.app(async (sessions) => {
+      const prefs = await sessions.get("prefs");
+      prefs.language = "de";
+      prefs.flash.notice.add("hello");
+    });
+    const { html } = await t.page();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] as string;
+    expect(csrf).toBeTruthy();
+    const post = (body: string, origin: string | null) =>
+      t.inspector.POST(
+        t.request("POST", {
+          body,
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            ...(origin === null ? {} : { origin }),
+          },
+        }),
+      );
+    expect((await post("action=clear-flash&session=prefs", ORIGIN)).status).toBe(403);
+    expect((await post(`action=clear-flash&session=prefs&_csrf=${csrf}`, "http://evil.test")).status).toBe(
+      403,
+    );
+    expect((await post(`action=explode&session=prefs&_csrf=${csrf}`, ORIGIN)).status).toBe(400);
+
+    const cleared = await post(`action=clear-flash&session=prefs&_csrf=${csrf}`, ORIGIN);
+    expect(cleared.status).toBe(303);
+    expect(cleared.headers.get("location")).toBe("/_satchel");
+    t.take(cleared);
+    let after = (await t.page()).html;
+    expect(after).not.toContain("hello");
+    expect(after).toContain("&quot;de&quot;");
+
+    t.take(await post(`action=reset&session=prefs&_csrf=${csrf}`, ORIGIN));
+    after = (await t.page()).html;
+    expect(after).toContain("&quot;en&quot;");
+
+    const destroyed = await post(`action=destroy&session=prefs&_csrf=${csrf}`, ORIGIN);
+    expect(destroyed.headers.getSetCookie().some((line) => /^prefs=;.*max-age=0/i.test(line))).toBe(true);
+    t.take(destroyed);
+    expect(t.jar.get("prefs")).toBeUndefined();
+  });
+});

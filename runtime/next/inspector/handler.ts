@@ -1,0 +1,164 @@
+/**
+ * `createInspector(satchel)`: the session inspector as a pair of route handlers. Mount it with one
+ * route file, `app/%5Fsatchel/route.ts` (a folder named `_satchel` would be private to Next's
+ * router; `%5F` is the encoded underscore):
+ *
+ *     import { createInspector } from "satchel/next";
+ *     import { satchel } from "@/sessions";
+ *     export const { GET, POST } = createInspector(satchel);
+ *
+ * and keep its path out of `proxy.ts`'s matcher, or the proxy hands the flash off (consumes it)
+ * before the inspector can show it.
+ *
+ * On in development, answering 404 in production unless `authorize` lets the request in. Buttons
+ * (clear flash, reset, destroy) only in development, behind an Origin check and a CSRF token.
+ */
+import type { ResolvedSession, StoreOption } from "../../define.ts";
+import { recentInvalidReports } from "../../invalid-log.ts";
+import type { Satchel } from "../../satchel.ts";
+import { createSealer, type Sealer } from "../../seal.ts";
+import { resolveSecrets } from "../../secrets.ts";
+import type { SessionStore } from "../../stores/types.ts";
+import { CsrfError, csrfTokenFrom, verifyCsrfRequest } from "../csrf.ts";
+import { inspectSessions } from "./decode.ts";
+import { renderInspectorPage } from "./page.ts";
+
+/** Options of `createInspector`. */
+export interface InspectorOptions {
+  /**
+   * Your own authorization check. Without it the inspector is on in development only; with it, it
+   * answers whenever this returns true (also in production, read-only there), else 404.
+   */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  /**
+   * Development mode (buttons on; on without `authorize`). Default: `NODE_ENV === "development"`.
+   */
+  development?: boolean;
+  /**
+   * Where store sessions are read. Default: resolved as the runtime does (the schema file's
+   * `store`, else `SESSION_STORE_URL`, else `.data/sessions`). Pass the store object when it lives
+   * only in this process under another instance (e.g. a `memory:` store).
+   */
+  store?: StoreOption;
+  /** Secrets to unseal with. Default: the schema file's `secrets`, else `SESSION_SECRET`. */
+  secrets?: string | readonly string[];
+}
+
+/** The route handlers of the inspector. */
+export interface Inspector {
+  GET(request: Request): Promise<Response>;
+  POST(request: Request): Promise<Response>;
+}
+
+const ACTIONS = ["clear-flash", "reset", "destroy"] as const;
+type Action = (typeof ACTIONS)[number];
+
+const NOT_FOUND = () => new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+
+/** What an action does to a loaded handle (typed loosely: any session of the schema). */
+interface AnyHandle {
+  flash: Record<string, { read(): unknown[] }>;
+  messages?: { read(): unknown[] };
+  reset(): void;
+  destroy(): Promise<void>;
+}
+
+/** Creates the inspector's `GET` and `POST` route handlers for a satchel runtime. */
+export function createInspector<Types>(satchel: Satchel<Types>, options: InspectorOptions = {}): Inspector {
+  const config = satchel.config;
+  const development = options.development ?? globalThis.process?.env?.NODE_ENV === "development";
+  let sealer: Sealer | undefined;
+  const stores = new Map<unknown, Promise<SessionStore>>();
+
+  const storeFor = (def: ResolvedSession): Promise<SessionStore> => {
+    // A session's own store (when the schema gives it one), else the app's.
+    const own = (def.definition as { store?: StoreOption }).store;
+    const option: StoreOption =
+      own ??
+      options.store ??
+      config.options?.store ??
+      globalThis.process?.env?.SESSION_STORE_URL ??
+      "file:.data/sessions";
+    let store = stores.get(option);
+    if (store === undefined) {
+      store = resolveStoreOption(option);
+      stores.set(option, store);
+    }
+    return store;
+  };
+
+  const allowed = async (request: Request): Promise<boolean> =>
+    options.authorize ? await options.authorize(request) : development;
+
+  return {
+    async GET(request) {
+      if (!(await allowed(request))) return NOT_FOUND();
+      const sessions = satchel.fromRequest(request);
+      const csrf = development ? await csrfTokenFrom(sessions.cookies, true) : null;
+      const now = Date.now();
+      const inspected = await inspectSessions(config, request, {
+        now,
+        sealer: async () => {
+          sealer ??= createSealer(resolveSecrets(options.secrets ?? config.options?.secrets));
+          return sealer;
+        },
+        store: storeFor,
+      });
+      const html = renderInspectorPage(inspected, {
+        path: new URL(request.url).pathname,
+        csrf,
+        now,
+        reports: recentInvalidReports(),
+      });
+      await sessions.commit();
+      return sessions.apply(
+        new Response(html, {
+          headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+        }),
+      );
+    },
+
+    async POST(request) {
+      if (!development || !(await allowed(request))) return NOT_FOUND();
+      const sessions = satchel.fromRequest(request);
+      try {
+        await verifyCsrfRequest(request, sessions.cookies);
+      } catch (error) {
+        if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
+        throw error;
+      }
+      const form = await request.formData();
+      const action = form.get("action");
+      const name = form.get("session");
+      if (
+        typeof action !== "string" ||
+        !ACTIONS.includes(action as Action) ||
+        typeof name !== "string" ||
+        !Object.hasOwn(config.sessions, name)
+      ) {
+        return new Response("satchel: the inspector needs a known session and action.", { status: 400 });
+      }
+      const handle = (await sessions.get(name as keyof Types & string)) as unknown as AnyHandle;
+      if (action === "clear-flash") {
+        for (const channel of Object.values(handle.flash)) channel.read();
+        handle.messages?.read();
+      } else if (action === "reset") {
+        handle.reset();
+      } else {
+        await handle.destroy();
+      }
+      await sessions.commit();
+      const path = new URL(request.url).pathname;
+      return sessions.apply(new Response(null, { status: 303, headers: { location: path } }));
+    },
+  };
+}
+
+/** A store option as the runtime resolves it: a URL, a factory (called once), or the store itself. */
+async function resolveStoreOption(option: StoreOption): Promise<SessionStore> {
+  if (typeof option === "string" || option instanceof URL) {
+    const { resolveStore } = await import("../../stores/url.ts");
+    return resolveStore(typeof option === "string" ? option : option.href);
+  }
+  return typeof option === "function" ? await option() : option;
+}
