@@ -18,6 +18,7 @@ function setup() {
       cookies: () => current.api.cookies(),
       headers: () => current.api.headers(),
       after: (fn) => current.api.after(fn),
+      connection: () => current.api.connection(),
     },
     warn: (message) => warnings.push(message),
   });

@@ -111,6 +111,9 @@ export function createNextSessions<Types extends Record<string, object>>(
 
   async function openUnwrapped(store: NextCookieStore): Promise<Scope<Types>> {
     const headers = await api.headers();
+    // Sessions read the clock (expiry, the hand-off's age): in a Server Component under Cache
+    // Components that must wait for request time, or `next dev` reports a prerender error.
+    await api.connection();
     const readOnly = isReadOnlyCookieStore(store);
     const sessions = satchel.open(
       nextCookieJar(store, headers.get("cookie")),

@@ -4,7 +4,7 @@
  * @internal
  */
 import { cookies, headers } from "next/headers";
-import { after } from "next/server";
+import { after, connection } from "next/server";
 import type { NextCookieStore } from "./cookie-jar.ts";
 
 export interface NextRequestApi {
@@ -14,6 +14,12 @@ export interface NextRequestApi {
   headers(): Promise<Headers>;
   /** Runs `fn` once the response is finished. */
   after(fn: () => void): void;
+  /**
+   * `await connection()`: resolves once a render reaches request time proper. Under Cache Components
+   * with partial prefetching, `cookies()` and `headers()` resolve one stage earlier, and reading the
+   * clock or randomness in that stage is a prerender error.
+   */
+  connection(): Promise<void>;
 }
 
 /** The real thing. `headers()` is read-only in Next, so it is copied into a plain `Headers`. */
@@ -21,4 +27,5 @@ export const nextRequestApi: NextRequestApi = {
   cookies: async () => (await cookies()) as unknown as NextCookieStore,
   headers: async () => new Headers(await headers()),
   after: (fn) => after(fn),
+  connection: () => connection(),
 };

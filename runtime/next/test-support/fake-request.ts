@@ -42,6 +42,7 @@ export function fakeRequest(
       cookies: async () => store,
       headers: async () => new Headers(headers),
       after: (fn) => callbacks.push(fn),
+      connection: async () => {},
     },
     setCookies: () => written,
     finish: () => {
