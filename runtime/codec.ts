@@ -19,6 +19,16 @@ export interface Envelope {
   flash?: Record<string, unknown[]>;
   /** Pending leveled messages. */
   messages?: Message[];
+  /** Store sessions: when the record was created and last written, and the device it was made on. */
+  info?: RecordInfo;
+}
+
+/** What a store record says about itself, for a user's list of sessions. Epoch milliseconds. */
+export interface RecordInfo {
+  createdAt: number;
+  updatedAt: number;
+  /** A short description of the device (e.g. its user agent), when the app records one. */
+  device?: string;
 }
 
 /**
@@ -303,6 +313,12 @@ export function decodeEnvelope(text: string): Envelope {
       throw new SatchelError("satchel: session envelope has a malformed messages field.");
     }
     envelope.messages = record.messages as Message[];
+  }
+  // Descriptive only: a malformed info is dropped, never fatal.
+  const info = record.info as Partial<RecordInfo> | undefined;
+  if (typeof info?.createdAt === "number" && typeof info.updatedAt === "number") {
+    envelope.info = { createdAt: info.createdAt, updatedAt: info.updatedAt };
+    if (typeof info.device === "string") envelope.info.device = info.device;
   }
   return envelope;
 }

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { z } from "zod";
+import { defineSessions } from "./define.ts";
 import { SessionStoreUnavailableError } from "./errors.ts";
 import { createSatchel } from "./satchel.ts";
 import { createMemoryStore } from "./stores/memory.ts";
@@ -172,5 +174,108 @@ describe("types", () => {
     expect(() => auth.flash.notice.add(5)).toThrow();
     // @ts-expect-error a field of the wrong type
     auth.set("userId", 5);
+  });
+});
+
+describe("per-session stores", () => {
+  const user = z.string().nullable().default(null);
+  function setupStores() {
+    // Real time: the `memory:` URL store keeps its own (real) clock.
+    const clock = testClock(Date.now());
+    const cartStore = createMemoryStore({ now: clock.now });
+    const prefsStore = createMemoryStore({ now: clock.now });
+    const runtimeStore = createMemoryStore({ now: clock.now });
+    let factoryCalls = 0;
+    const config = defineSessions({
+      cart: {
+        storage: "store",
+        schema: z.object({ owner: user, sku: z.string().default("") }),
+        userField: "owner",
+        store: cartStore,
+      },
+      prefs: {
+        storage: "store",
+        schema: z.object({ owner: user, theme: z.string().default("light") }),
+        userField: "owner",
+        store: () => {
+          factoryCalls++;
+          return prefsStore;
+        },
+      },
+      notes: {
+        storage: "store",
+        schema: z.object({ owner: user, text: z.string().default("") }),
+        userField: "owner",
+      },
+      scratch: { storage: "store", schema: z.object({ owner: user }), userField: "owner", store: "memory:" },
+    });
+    type Types = {
+      cart: SessionHandle<{ owner: string | null; sku: string }>;
+      prefs: SessionHandle<{ owner: string | null; theme: string }>;
+      notes: SessionHandle<{ owner: string | null; text: string }>;
+      scratch: SessionHandle<{ owner: string | null }>;
+    };
+    const { satchel } = testSatchel<Types>(config, { store: runtimeStore, clock });
+    const app = satchel.handle(async (_request, sessions) => {
+      const [cart, prefs, notes, scratch] = await Promise.all([
+        sessions.get("cart"),
+        sessions.get("prefs"),
+        sessions.get("notes"),
+        sessions.get("scratch"),
+      ]);
+      cart.owner = prefs.owner = notes.owner = scratch.owner = "u1";
+      cart.sku = "apple";
+      prefs.theme = "dark";
+      notes.text = "hello";
+      return Response.json({ sku: cart.sku, theme: prefs.theme, text: notes.text, fresh: scratch.$isNew });
+    });
+    return { satchel, app, cartStore, prefsStore, runtimeStore, factoryCalls: () => factoryCalls };
+  }
+
+  it("each session lives in its own store, in one request; revokeUser and listing use that store", async () => {
+    const { satchel, app, cartStore, prefsStore, runtimeStore, factoryCalls } = setupStores();
+    const client = new CookieClient(app);
+    await client.fetch("/");
+    expect(await cartStore.keysForUser?.("u1")).toEqual([expect.stringMatching(/^cart:/)]);
+    expect(await prefsStore.keysForUser?.("u1")).toEqual([expect.stringMatching(/^prefs:/)]);
+    expect(await runtimeStore.keysForUser?.("u1")).toEqual([expect.stringMatching(/^notes:/)]);
+    expect(await (await client.fetch("/")).json()).toEqual({
+      sku: "apple",
+      theme: "dark",
+      text: "hello",
+      fresh: false,
+    });
+    expect(factoryCalls()).toBe(1); // the factory runs once, on first use
+
+    expect((await satchel.listUserSessions("prefs", "u1")).map((entry) => entry.session)).toEqual(["prefs"]);
+    expect((await satchel.listUserSessions("scratch", "u1")).map((entry) => entry.session)).toEqual([
+      "scratch",
+    ]);
+    expect(await satchel.revokeUser("prefs", "u1")).toBe(1);
+    expect(await prefsStore.keysForUser?.("u1")).toEqual([]);
+    expect(await cartStore.keysForUser?.("u1")).toHaveLength(1);
+    expect(await satchel.revokeUser("cart", "u1")).toBe(1);
+    expect(await cartStore.keysForUser?.("u1")).toEqual([]);
+    expect(await runtimeStore.keysForUser?.("u1")).toHaveLength(1);
+    await satchel.close();
+  });
+
+  it("a session store factory that returns no store fails with a satchel error naming the session", async () => {
+    const config = defineSessions({
+      cart: {
+        storage: "store",
+        schema: z.object({ sku: z.string().default("") }),
+        store: () => ({}) as SessionStore,
+      },
+    });
+    const { satchel } = testSatchel<{ cart: SessionHandle<{ sku: string }> }>(config, {
+      store: createMemoryStore(),
+    });
+    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const cart = await sessions.get("cart");
+    cart.sku = "x";
+    await expect(sessions.commit()).rejects.toThrow(
+      /^satchel: the store factory of session "cart" is not a store/,
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { CookieSession } from "./cookie-session.ts";
 import type { CookieJar } from "./cookies.ts";
-import type { SessionsConfig, StoreOption } from "./define.ts";
+import type { ResolvedSession, SessionsConfig, StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch.ts";
 import type { SessionCore } from "./handle.ts";
@@ -20,9 +20,11 @@ import {
 import { createSealer, type Sealer } from "./seal.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { createSigner, type Signer } from "./sign.ts";
+import { createStoreResolver } from "./store-resolver.ts";
 import { StoreSession } from "./store-session.ts";
 import type { SessionStore } from "./stores/types.ts";
 import type { InvalidReport } from "./types.ts";
+import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./user-sessions.ts";
 
 /**
  * Options of `createSatchel`. Each one given here wins over the same option given to
@@ -39,9 +41,15 @@ export interface SatchelOptions {
    * Where store sessions live: a store object, a URL (`redis://`, `postgres://`, `memcached://`,
    * `memory:`, `file:`), or a function returning a store, called once when a store session is first
    * used. Default: the schema file's `store` option, else `SESSION_STORE_URL`, else the file store in
-   * `.data/sessions`.
+   * `.data/sessions`. A session whose definition names its own `store` uses that one instead.
    */
   store?: StoreOption;
+  /**
+   * Describes the device a store session is created on, for `listUserSessions()`; recorded once per
+   * session id, at most 200 characters. E.g. `(headers) => headers.get("user-agent") ?? undefined`.
+   * Default: nothing is recorded.
+   */
+  describeDevice?: (headers: Headers) => string | undefined;
   /**
    * Hears every unusable cookie or record (the session started fresh instead). Default: the schema
    * file's `onInvalid` option, else ignore.
@@ -70,8 +78,23 @@ export interface Satchel<Types> {
   handle(
     fn: (request: Request, sessions: FetchSessions<Types>) => Response | Promise<Response>,
   ): (request: Request) => Promise<Response>;
-  /** "Log out everywhere": deletes every record of `session` whose userField is `userId`. Returns how many. */
-  revokeUser(session: keyof Types & string, userId: string): Promise<number>;
+  /**
+   * "Log out everywhere": deletes every record of `session` whose userField is `userId` — in that
+   * session's store — and returns how many. `except` keeps one (the current device): a public id, or
+   * the current handle. Requests that loaded a revoked session can no longer write it
+   * (`SessionEndedError`).
+   */
+  revokeUser(session: keyof Types & string, userId: string, options?: RevokeOptions): Promise<number>;
+  /**
+   * The live sessions of a user, most recently used first: public id, created-at, last access,
+   * expiry and the recorded device. Needs a store that can list (memory, file, redis, postgres).
+   */
+  listUserSessions(session: keyof Types & string, userId: string): Promise<UserSessionInfo[]>;
+  /**
+   * Ends one session of a user, by the public id `listUserSessions()` gave. Returns false when it
+   * is not (or no longer) a live session of that user.
+   */
+  revokeSession(session: keyof Types & string, userId: string, publicId: string): Promise<boolean>;
   /** Closes the store (connections, timers). */
   close(): Promise<void>;
   /**
@@ -79,6 +102,15 @@ export interface Satchel<Types> {
    * under a name no session can have, so the hand-off gets its own derived key.
    */
   sealer(): Promise<Sealer>;
+}
+
+/** Options of `revokeUser()`. */
+export interface RevokeOptions {
+  /**
+   * Keep this session: a public id from `listUserSessions()`, or the current request's handle
+   * (its `$id`), for "sign out all other devices".
+   */
+  except?: string | { readonly $id: string | null };
 }
 
 /**
@@ -89,18 +121,6 @@ export interface Satchel<Types> {
 export type SessionTypesShape<Types> = { [N in keyof Types]: object };
 
 const DEFAULT_STORE_URL = "file:.data/sessions";
-/** Listing rounds of `revokeUser()`; each deletes what the previous one missed. */
-const REVOKE_ROUNDS = 5;
-
-/** A store factory's result, checked so a wrong return value fails with a clear message. */
-function checkStore(store: unknown): SessionStore {
-  if (typeof store !== "object" || store === null || typeof (store as SessionStore).get !== "function") {
-    throw new SatchelConfigError(
-      "satchel: the store factory did not return a store; return e.g. createRedisStore({ url }).",
-    );
-  }
-  return store as SessionStore;
-}
 
 /** Creates the sessions runtime for a schema file's config. Nothing is resolved until first use. */
 export function createSatchel<Types extends SessionTypesShape<Types>>(
@@ -121,30 +141,35 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   let secrets: string[] | undefined;
   let sealer: Sealer | undefined;
   let signer: Signer | undefined;
-  let store: Promise<SessionStore> | undefined;
+  const stores = createStoreResolver();
 
   const getSecrets = () => {
     secrets ??= resolveSecrets(secretsOption);
     return secrets;
   };
 
-  const getStore = (): Promise<SessionStore> => {
-    if (store === undefined) {
-      const given = storeOption ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
-      const url = typeof given === "string" ? given : given instanceof URL ? given.href : null;
-      store =
-        url !== null
-          ? // Dynamic, so a cookie-only app (or one using the file store) never loads ioredis or pg.
-            import("./stores/url.ts").then(({ resolveStore }) => resolveStore(url))
-          : typeof given === "function"
-            ? // A factory, called here (first use), so loading the schema file opens nothing.
-              Promise.resolve().then(given).then(checkStore)
-            : Promise.resolve(given as SessionStore);
-      store.catch(() => {
-        store = undefined; // a later request may retry a failed connection
-      });
+  /** The runtime-wide store: options, else the schema file, else SESSION_STORE_URL, else the file store. */
+  const getStore = (): Promise<SessionStore> =>
+    stores.resolve(
+      storeOption ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL,
+      "the satchel runtime",
+    );
+
+  /** A session's own store when its definition names one, else the runtime-wide store. */
+  const storeOf = (def: ResolvedSession): Promise<SessionStore> => {
+    const own = def.definition.store;
+    return own === undefined ? getStore() : stores.resolve(own, `session "${def.name}"`);
+  };
+
+  /** A store session with a userField, or a clear error naming what `action` needs. */
+  const userSession = (session: string, action: string): ResolvedSession => {
+    const def = config.sessions[session];
+    if (def === undefined || def.storage !== "store" || def.userField === undefined) {
+      throw new SatchelConfigError(
+        `satchel: ${action}("${session}") needs a store session with a userField in the schema.`,
+      );
     }
-    return store;
+    return def;
   };
 
   const runtime: SatchelRuntime = {
@@ -168,7 +193,10 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     if (def === undefined) throw new SatchelConfigError(`satchel: there is no session "${name}".`);
     return def.storage === "cookie"
       ? new CookieSession(def, context, runtime, io)
-      : new StoreSession(def, context, runtime, io);
+      : new StoreSession(def, context, runtime, io, {
+          store: () => storeOf(def),
+          describeDevice: options.describeDevice,
+        });
   };
 
   const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
@@ -186,41 +214,22 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     open: (jar, init) => openInternal(jar, init),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
-    async revokeUser(session, userId) {
-      const def = config.sessions[session];
-      if (def === undefined || def.storage !== "store" || def.userField === undefined) {
-        throw new SatchelConfigError(
-          `satchel: revokeUser("${session}") needs a store session with a userField in the schema.`,
-        );
-      }
-      const resolved = await getStore();
-      if (resolved.keysForUser === undefined) {
-        throw new SatchelConfigError(
-          `satchel: the "${resolved.name}" store cannot list a user's sessions, so revokeUser() is unavailable; ` +
-            `use a store that implements keysForUser (memory, file, redis, postgres).`,
-        );
-      }
-      const prefix = `${session}:`;
-      // Listed again until nothing is left: a regenerate() racing this call may have created its new
-      // record after the first listing (it then sees its old record gone and removes the new one,
-      // or the next listing finds it).
-      const deleted = new Set<string>();
-      for (let round = 0; round < REVOKE_ROUNDS; round++) {
-        const keys = (await resolved.keysForUser(userId)).filter((key) => key.startsWith(prefix));
-        if (keys.length === 0) break;
-        for (const key of keys) {
-          await resolved.delete(key);
-          deleted.add(key);
-        }
-      }
-      return deleted.size;
+    async revokeUser(session, userId, revokeOptions = {}) {
+      const def = userSession(session, "revokeUser");
+      const { except } = revokeOptions;
+      const kept = typeof except === "string" ? except : (except?.$id ?? null);
+      return revokeUserSessions(await storeOf(def), def, userId, (id) => id !== kept, "revokeUser()");
     },
+    async listUserSessions(session, userId) {
+      const def = userSession(session, "listUserSessions");
+      return listUserSessions(await storeOf(def), def, userId);
+    },
+    async revokeSession(session, userId, publicId) {
+      const def = userSession(session, "revokeSession");
+      const store = await storeOf(def);
+      return (await revokeUserSessions(store, def, userId, (id) => id === publicId, "revokeSession()")) > 0;
+    },
+    close: () => stores.closeAll(),
     sealer: () => runtime.sealer(),
-    async close() {
-      if (store === undefined) return;
-      const resolved = await store.catch(() => undefined);
-      store = undefined;
-      await resolved?.close?.();
-    },
   };
 }

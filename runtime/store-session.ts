@@ -7,7 +7,7 @@
  */
 import superjson from "superjson";
 import { readChunkedCookie } from "./chunking.ts";
-import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "./codec.ts";
 import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
 import { type CryptoBackend, selectBackend, sha256 } from "./crypto-backend.ts";
 import type { ResolvedSession } from "./define.ts";
@@ -64,6 +64,57 @@ export async function storeKey(
   return `${session}:${hex}`;
 }
 
+/**
+ * The public id of a stored session: safe to log and to show in a "your sessions" list. A hash of the
+ * store key (itself a hash of the id), so it can neither be turned back into the bearer id nor be
+ * presented as one.
+ */
+export async function publicIdOf(key: string, backend: CryptoBackend = selectBackend()): Promise<string> {
+  const result = sha256(new TextEncoder().encode(`satchel-public-id:${key}`), backend);
+  const digest = result instanceof Uint8Array ? result : await result;
+  let hex = "";
+  for (const byte of digest.subarray(0, 16)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Longest device description kept in a record. */
+const MAX_DEVICE_CHARS = 200;
+
+/** What a store session learns from `satchel.ts`: its own store (per-session or the runtime's) and device hook. */
+export interface StoreSessionEnv {
+  /** The store this session lives in, connected on first use. */
+  store(): Promise<SessionStore>;
+  /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
+  describeDevice?: ((headers: Headers) => string | undefined) | undefined;
+}
+
+/** Read-only facts about a store session, for the handle's metadata. */
+export interface StoreSessionMetadata {
+  /** Hash of the store key: safe to log, never the bearer id. `null` until the session is stored. */
+  publicId: string | null;
+  /** When the session was created (its sealed creation time). */
+  createdAt: Date | null;
+  /**
+   * The last request that wrote or touched the record, as precise as `touchAfter` (touches write at
+   * most that often). Without an idle expiry: the last write.
+   */
+  lastAccessedAt: Date | null;
+  /** When the record expires unless touched again. */
+  expiresAt: Date | null;
+}
+
+/** Last access of a record: the later of its last write and its last idle-window touch. */
+export function lastAccessOf(
+  info: RecordInfo | undefined,
+  expiresAt: number,
+  idleSeconds: number | null,
+): number | null {
+  const touched = idleSeconds === null ? null : expiresAt - idleSeconds * 1000;
+  const written = info?.updatedAt ?? null;
+  if (touched === null) return written;
+  return written === null ? touched : Math.max(written, touched);
+}
+
 function newId(): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(ID_BYTES));
 }
@@ -118,7 +169,7 @@ function changedParts(from: Map<string, string>, to: Map<string, string>): Set<s
 }
 
 type Loaded =
-  | { ok: true; envelope: PersistedEnvelope; migrated: boolean }
+  | { ok: true; envelope: PersistedEnvelope; migrated: boolean; info: RecordInfo | undefined }
   | { ok: false; reason: InvalidReason; detail: string };
 
 /** A session whose data lives in a store. */
@@ -137,18 +188,63 @@ export class StoreSession extends SessionCore {
   private clearInvalid = false;
   /** An `update()` of this handle is running. */
   private updating = false;
+  /** What the record says about itself (created, last written, device), as loaded or last written. */
+  private info: RecordInfo | undefined;
 
   constructor(
     def: ResolvedSession,
     ctx: SessionContext,
     private readonly runtime: SatchelRuntime,
     private readonly io: RequestIO,
+    private readonly env: StoreSessionEnv = { store: () => runtime.store() },
   ) {
     super(def, ctx);
   }
 
   private store(): Promise<SessionStore> {
-    return this.runtime.store();
+    return this.env.store();
+  }
+
+  /** Public id, creation, last access and expiry of the stored session (all null before it is stored). */
+  async metadata(): Promise<StoreSessionMetadata> {
+    if (this.key === null || this.recordVersion === null) {
+      return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
+    }
+    const createdAt = this.info?.createdAt ?? (this.times === null ? null : this.times.createdAt * 1000);
+    const lastAccess = lastAccessOf(this.info, this.recordExpiresAt, this.def.expiry.idle);
+    return {
+      publicId: await publicIdOf(this.key),
+      createdAt: createdAt === null ? null : new Date(createdAt),
+      lastAccessedAt: lastAccess === null ? null : new Date(lastAccess),
+      expiresAt: new Date(this.recordExpiresAt),
+    };
+  }
+
+  /** The record text of `envelope`, with its info: creation kept, this write's time, device once per id. */
+  private recordText(envelope: PersistedEnvelope): { text: string; info: RecordInfo } {
+    const now = this.ctx.now();
+    const times = this.times ?? sealTimesFor(this.def, now, null, false);
+    const info: RecordInfo = { createdAt: times.createdAt * 1000, updatedAt: now };
+    const device = this.info?.device ?? this.describeDevice();
+    if (device !== undefined) info.device = device;
+    return { text: encodeEnvelope({ ...envelope, info }), info };
+  }
+
+  private describeDevice(): string | undefined {
+    const headers = this.io.requestHeaders;
+    if (this.env.describeDevice === undefined || headers === undefined) return undefined;
+    const text = this.env.describeDevice(headers);
+    return text === undefined || text === "" ? undefined : text.slice(0, MAX_DEVICE_CHARS);
+  }
+
+  /** Remembers what a successful write stored. */
+  private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, info: RecordInfo): void {
+    this.recordVersion = version;
+    this.recordExpiresAt = expiresAt;
+    this.info = info;
+    this.adopt(envelope);
+    this.isNew = false;
+    this.mustWrite = false;
   }
 
   async load(): Promise<void> {
@@ -174,6 +270,7 @@ export class StoreSession extends SessionCore {
     this.key = key;
     this.recordVersion = record.version;
     this.recordExpiresAt = record.expiresAt;
+    this.info = loaded.info;
     this.times = unsealed.times;
     this.adopt(loaded.envelope);
     this.isNew = false;
@@ -201,7 +298,7 @@ export class StoreSession extends SessionCore {
     if (envelope.flash !== undefined) result.flash = envelope.flash as Record<string, unknown[]>;
     if (envelope.messages !== undefined)
       result.messages = envelope.messages as PersistedEnvelope["messages"] & {};
-    return { ok: true, envelope: result, migrated: migrated.migrated };
+    return { ok: true, envelope: result, migrated: migrated.migrated, info: envelope.info };
   }
 
   /** Makes `envelope` the current and the saved state. */
@@ -272,14 +369,11 @@ export class StoreSession extends SessionCore {
     let envelope = ours;
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const options = this.writeOptions(envelope.data);
-      const version = await store.compareAndSet(key, encodeEnvelope(envelope), this.recordVersion, options);
+      const { text, info } = this.recordText(envelope);
+      const version = await store.compareAndSet(key, text, this.recordVersion, options);
       if (version !== null) {
-        this.recordVersion = version;
-        this.recordExpiresAt = options.expiresAt;
-        this.adopt(envelope);
-        this.isNew = false;
+        this.wrote(envelope, version, options.expiresAt, info);
         this.clearInvalid = false;
-        this.mustWrite = false;
         await this.writeToken();
         return;
       }
@@ -391,14 +485,11 @@ export class StoreSession extends SessionCore {
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
       const options = this.writeOptions(next.data);
-      const version = await store.compareAndSet(key, encodeEnvelope(next), expected, options);
+      const { text, info } = this.recordText(next);
+      const version = await store.compareAndSet(key, text, expected, options);
       if (version !== null) {
-        this.recordVersion = version;
-        this.recordExpiresAt = options.expiresAt;
-        this.adopt(next);
-        this.isNew = false;
+        this.wrote(next, version, options.expiresAt, info);
         this.clearInvalid = false;
-        this.mustWrite = false;
         await this.writeToken();
         return;
       }
@@ -458,7 +549,8 @@ export class StoreSession extends SessionCore {
     if (await oldIsGone()) return this.ended();
     const options = this.writeOptions(envelope.data);
     const newKey = this.key as string;
-    const version = await store.compareAndSet(newKey, encodeEnvelope(envelope), null, options);
+    const { text, info } = this.recordText(envelope);
+    const version = await store.compareAndSet(newKey, text, null, options);
     if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
     if (await oldIsGone()) {
       await store.delete(newKey);
@@ -466,11 +558,7 @@ export class StoreSession extends SessionCore {
     }
     // The new record exists before the old one goes, so a failure in between loses nothing.
     if (oldKey !== null) await store.delete(oldKey);
-    this.recordVersion = version;
-    this.recordExpiresAt = options.expiresAt;
-    this.adopt(envelope);
-    this.isNew = false;
-    this.mustWrite = false;
+    this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
   }
 

@@ -3,6 +3,7 @@
  * Implementation lives elsewhere; this file only describes.
  */
 import type { z } from "zod";
+import type { SessionStore } from "./stores/types.ts";
 
 /** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
 export type Duration = number | `${number}${"s" | "m" | "h" | "d" | "w"}`;
@@ -73,6 +74,12 @@ export interface SessionDefinition<
   userField?: keyof z.output<S> & string;
   /** Store sessions: also accept the sealed id in this request header (API and mobile clients). */
   header?: string;
+  /**
+   * Store sessions: this session's own store — a store object, a URL (`redis://`, `postgres://`,
+   * `memcached://`, `memory:`, `file:`), or a function returning a store, called on first use —
+   * instead of the runtime-wide one. Sessions on different stores work side by side in one request.
+   */
+  store?: SessionStore | string | URL | (() => SessionStore | Promise<SessionStore>);
 }
 
 /** Why a cookie or record was not used: the session starts fresh and `onInvalid` hears the reason. */

@@ -166,3 +166,79 @@ for (const backend of backends) {
     );
   });
 }
+
+for (const backend of backends) {
+  describe(`a user's sessions one by one: ${backend.name}`, () => {
+    let clock: TestClock;
+    let satchel: Satchel<TestTypes>;
+    beforeAll(async () => {
+      clock = testClock(Date.now());
+      const store = await backend.make(clock.now);
+      ({ satchel } = testSatchel<TestTypes>(testConfig, {
+        store,
+        clock,
+        describeDevice: (headers) => headers.get("user-agent") ?? undefined,
+      }));
+    });
+    afterAll(async () => {
+      await satchel?.close();
+    });
+
+    it.runIf(backend.userIndex)(
+      "lists them with public id, created-at, last access and device; revokes one; then all but the current",
+      async () => {
+        const user = `lister-${++userCounter}-${Date.now()}`;
+        const app = cartApp(satchel);
+        const devices = new Map<string, CookieClient>();
+        const on = (device: string) => devices.get(device) as CookieClient;
+        for (const device of ["phone", "laptop", "tablet"]) {
+          const client = new CookieClient(app);
+          await client.fetch(`/?owner=${user}`, { headers: { "user-agent": device } });
+          devices.set(device, client);
+          clock.advance(60_000);
+        }
+        // A later request from the laptop with another user agent: the device recorded at creation stays.
+        await on("laptop").fetch("/?append=x", { headers: { "user-agent": "changed" } });
+        const listed = await satchel.listUserSessions("cart", user);
+        expect(listed.map((entry) => entry.device)).toEqual(["laptop", "tablet", "phone"]); // most recent first
+        for (const entry of listed) {
+          expect(entry.publicId).toMatch(/^[0-9a-f]{32}$/);
+          expect(entry.session).toBe("cart");
+          expect(entry.createdAt?.getTime()).toBeLessThanOrEqual(entry.lastAccessedAt?.getTime() ?? 0);
+          expect(entry.expiresAt.getTime()).toBeGreaterThan(clock.now());
+        }
+        // The public id is not the bearer token nor anything in the cookie.
+        const cookies = [...devices.values()].map((client) => client.cookieHeader()).join(" ");
+        for (const entry of listed) expect(cookies).not.toContain(entry.publicId);
+        const byDevice = new Map(listed.map((entry) => [entry.device, entry.publicId]));
+
+        expect(await satchel.revokeSession("cart", user, byDevice.get("phone") ?? "")).toBe(true);
+        expect(await satchel.revokeSession("cart", user, byDevice.get("phone") ?? "")).toBe(false);
+        expect(await satchel.revokeSession("cart", "someone-else", byDevice.get("tablet") ?? "")).toBe(false);
+        expect((await (await on("phone").fetch("/")).json()).isNew).toBe(true);
+        expect((await satchel.listUserSessions("cart", user)).map((entry) => entry.device)).toEqual([
+          "laptop",
+          "tablet",
+        ]);
+
+        expect(await satchel.revokeUser("cart", user, { except: byDevice.get("laptop") ?? "" })).toBe(1);
+        expect((await (await on("tablet").fetch("/")).json()).isNew).toBe(true);
+        expect(await (await on("laptop").fetch("/")).json()).toMatchObject({
+          owner: user,
+          isNew: false,
+        });
+        expect((await satchel.listUserSessions("cart", user)).map((entry) => entry.device)).toEqual([
+          "laptop",
+        ]);
+      },
+    );
+
+    it.skipIf(backend.userIndex)("says clearly that it cannot list a user's sessions", async () => {
+      await expect(satchel.listUserSessions("cart", "anyone")).rejects.toThrow(
+        /^satchel: the "memcached" store cannot list a user's sessions, so listUserSessions\(\) is unavailable/,
+      );
+      await expect(satchel.revokeSession("cart", "anyone", "0".repeat(32))).rejects.toThrow(/cannot list/);
+      await expect(satchel.revokeUser("cart", "anyone")).rejects.toThrow(/cannot list/);
+    });
+  });
+}
