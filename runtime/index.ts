@@ -29,10 +29,12 @@ export type { RequestSessions } from "./request-sessions.ts";
 export {
   createSatchel,
   type OpenInit,
+  type RevokeOptions,
   type Satchel,
   type SatchelOptions,
   type SessionTypesShape,
 } from "./satchel.ts";
+export type { UserSessionInfo } from "./user-sessions.ts";
 export { generateSecret } from "./secrets.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";
 export type {
