@@ -34,7 +34,6 @@ export {
   type SatchelOptions,
   type SessionTypesShape,
 } from "./satchel.ts";
-export type { UserSessionInfo } from "./user-sessions.ts";
 export { generateSecret } from "./secrets.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";
 export type {
@@ -56,3 +55,4 @@ export type {
   SessionMethods,
   SessionSchema,
 } from "./types.ts";
+export type { UserSessionInfo } from "./user-sessions.ts";
