@@ -26,6 +26,11 @@ export interface SessionContext {
   now(): number;
   /** Set when the request cannot write (a Server Component): says why. */
   readOnly: string | undefined;
+  /**
+   * Set once the response has gone (the Fetch adapter's `apply()`, a Next wrapper's commit): says
+   * how. A write after that could never reach the client, so it throws instead of being lost.
+   */
+  closed?: string | undefined;
   /** Hands an invalid cookie/record report to `onInvalid`. */
   report(report: InvalidReport): void;
 }
@@ -143,8 +148,15 @@ export abstract class SessionCore {
     return this.messagesCache;
   }
 
-  /** Throws when this session may not be written: destroyed, or a read-only request. */
+  /** Throws when this session may not be written: response sent, destroyed, or a read-only request. */
   assertWritable(action: string): void {
+    if (this.ctx.closed !== undefined) {
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" cannot be written any more: the response was already sent ` +
+          `(${this.ctx.closed}), so ${action} would be lost. Make changes before the handler returns, ` +
+          `and await them.`,
+      );
+    }
     if (this.destroyed) {
       throw new SessionStateError(
         `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +

@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextRequest } from "next/server";
+import { SessionStoreUnavailableError } from "../errors.ts";
 import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";
 import {
@@ -24,7 +25,7 @@ import {
 import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
 import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, handoffSealer } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
-import { buildSessionProxy, type SessionProxyOptions } from "./proxy.ts";
+import { buildSessionProxy, type SessionProxyOptions, storeUnavailable } from "./proxy.ts";
 import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
 import { createScope, type Scope } from "./scope.ts";
 import { inDevelopment, unsavedMessage } from "./unsaved-warning.ts";
@@ -177,7 +178,14 @@ export function createNextSessions<Types extends Record<string, object>>(
               throw error;
             }
           }
-          const response = await runAndCommit(scope, () => handler(request, context));
+          let response: Response;
+          try {
+            response = await runAndCommit(scope, () => handler(request, context));
+          } catch (error) {
+            // A store the handler needed is down: 503 (retry later), not a 500.
+            if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
+            throw error;
+          }
           return withHeaders(response, sessions.responseHeaders);
         } finally {
           // Also on redirect()/notFound() and on errors: whatever save()/update() or the commit wrote

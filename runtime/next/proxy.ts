@@ -16,10 +16,11 @@
  * request hands the flash off and clears it in one response.
  * @internal
  */
-import type { NextRequest } from "next/server";
-import { NextResponse } from "next/server";
+import type { NextRequest } from "next/server.js";
+import { NextResponse } from "next/server.js";
 import { type CookieJar, type CookieWrite, parseCookies } from "../cookies.ts";
 import type { ResolvedSession } from "../define.ts";
+import { SessionStoreUnavailableError } from "../errors.ts";
 import type { Satchel } from "../satchel.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { csrfTokenFrom } from "./csrf.ts";
@@ -80,14 +81,29 @@ export function buildSessionProxy<Types>(
     const sessions = satchel.open(jar, { headers: forwarded });
     const scope = createScope(sessions, "proxy");
 
-    const answer = (await run(scope, () => options.proxy?.(request))) ?? undefined;
+    let answer: Response | undefined;
+    try {
+      answer = (await run(scope, () => options.proxy?.(request))) ?? undefined;
+    } catch (error) {
+      // Your proxy function needed a store that is down: the typed error becomes a 503.
+      if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
+      throw error;
+    }
 
     // Load every session the request carries: flash is handed off below, and loading is what lets
-    // commit() refresh a rolling idle expiry.
+    // commit() refresh a rolling idle expiry. A store session whose store is down is left out, so a
+    // page that does not use it still renders; its flash and messages stay in the store.
     const carried = Object.values(satchel.config.sessions).filter((def) => carries(def, jar, forwarded));
     const handles = new Map<string, FlashHandle>();
-    for (const def of carried)
-      handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
+    const unavailable: string[] = [];
+    for (const def of carried) {
+      try {
+        handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
+      } catch (error) {
+        if (!(error instanceof SessionStoreUnavailableError)) throw error;
+        unavailable.push(def.name);
+      }
+    }
 
     const handoff = emptyHandoff();
     if (answer === undefined) {
@@ -113,7 +129,16 @@ export function buildSessionProxy<Types>(
       if (options.csrf) await csrfTokenFrom(sessions.cookies, true);
     }
 
-    await sessions.commit();
+    let saveFailed = false;
+    try {
+      await sessions.commit();
+    } catch (error) {
+      // The store went down between loading and saving: the rolling touch and the consumed flash of
+      // that session are not saved (the flash shows again later); the page is still served.
+      if (!(error instanceof SessionStoreUnavailableError)) throw error;
+      saveFailed = true;
+    }
+    if (unavailable.length > 0 || saveFailed) console.warn(outageWarning(unavailable));
 
     if (answer === undefined) {
       // Route handlers read the request's Cookie header as it came (Next merges a proxy's Set-Cookie
@@ -152,6 +177,23 @@ function cookieHeaderAfter(header: string | null, writes: readonly CookieWrite[]
   }
   // Encoded the way Next's RequestCookies encodes, so cookies() decodes the same values.
   return [...values].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("; ");
+}
+
+/** The one warning of a proxied request that went on without some store sessions. */
+function outageWarning(names: readonly string[]): string {
+  const which = names.length > 0 ? `session ${names.map((n) => `"${n}"`).join(", ")}` : "a store session";
+  return (
+    `satchel: the store of ${which} is unavailable; the request goes on without it, and its pending ` +
+    "flash and messages stay in the store for a later request. Pages and handlers that use it answer 503."
+  );
+}
+
+/** The answer when the store a request needs is down: 503, retry soon. */
+export function storeUnavailable(error: SessionStoreUnavailableError): Response {
+  return new Response(error.message, {
+    status: 503,
+    headers: { "retry-after": "5", "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 /** Response header listing the request headers a proxy response replaces (`NextResponse.next/rewrite`). */
