@@ -31,7 +31,16 @@ function isObject(value: unknown): value is JsonSchema {
 }
 
 /** Keywords that document rather than constrain. */
-const NOTES = new Set(["default", "description", "title", "examples", "$comment", "readOnly", "writeOnly"]);
+const NOTES = new Set([
+  "default",
+  "description",
+  "deprecated",
+  "title",
+  "examples",
+  "$comment",
+  "readOnly",
+  "writeOnly",
+]);
 
 function constrains(schema: Schema): boolean {
   if (schema === true) return false;

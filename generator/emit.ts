@@ -3,6 +3,7 @@
  * type and version constant, then the typed runtime entry points. Pure text in, text out.
  */
 import type { AnalysedSession } from "./analyse.ts";
+import { type Doc, jsDoc, memberDoc, type SessionDocs } from "./docs.ts";
 import { propertyKey } from "./print-type.ts";
 import { fillTemplate } from "./templates.ts";
 
@@ -20,6 +21,8 @@ export interface EmitSession {
   version: number;
   messages: boolean;
   previous: PreviousVersionType[];
+  /** Descriptions and deprecations from the schema, for JSDoc. */
+  docs: SessionDocs;
 }
 
 /** Inputs of the module that are not per session. */
@@ -56,12 +59,35 @@ function block(keyword: "interface" | "type", name: string, members: string[] | 
     : `export type ${name} = {\n${members.join("\n")}\n};\n`;
 }
 
+/** The key of a printed member line (`  name?: type;` or `  "odd-name": type;`), if it is one. */
+function memberKey(line: string): string | undefined {
+  const key = /^ {2}("(?:[^"\\]|\\.)*"|[A-Za-z_$][\w$]*)\??:/.exec(line)?.[1];
+  return key?.startsWith('"') ? (JSON.parse(key) as string) : key;
+}
+
+/** A member line with its JSDoc above it, when the schema documents it. */
+function documented(line: string, docs: Record<string, Doc>): string {
+  const key = memberKey(line);
+  const doc = key === undefined ? "" : memberDoc(Object.hasOwn(docs, key) ? docs[key] : undefined, "  ");
+  return doc ? `${doc}\n${line}` : line;
+}
+
+/** A session-level comment: the schema's description first, then what the declaration is. */
+function sessionDoc(about: Doc | undefined, what: string): string {
+  return jsDoc(about?.description ? [about.description, "", what] : [what], about?.deprecated === true, "");
+}
+
 function emitSession(session: EmitSession): string {
-  const { types } = session;
+  const { types, docs } = session;
   const Name = pascalName(types.name);
-  const data = types.dataAlias !== undefined ? types.dataAlias : (types.dataMembers ?? []);
+  const data =
+    types.dataAlias !== undefined
+      ? types.dataAlias
+      : (types.dataMembers ?? []).map((line) => documented(line, docs.fields));
   // Flash is a type alias, not an interface: `SessionHandle` needs it assignable to Record<string, unknown>.
-  const flash = types.flash.map((channel) => `  ${propertyKey(channel.name)}: ${channel.type};`);
+  const flash = types.flash.map((channel) =>
+    documented(`  ${propertyKey(channel.name)}: ${channel.type};`, docs.flash),
+  );
   const previous = session.previous
     .map(
       (p) =>
@@ -75,10 +101,14 @@ function emitSession(session: EmitSession): string {
     NAME: constantName(types.name),
     storage: session.storage,
     version: String(session.version),
+    dataDoc: sessionDoc(docs.session, `Data of the \`${types.name}\` session: \`z.output\` of its schema.`),
     data: block("interface", `${Name}Data`, data).trimEnd(),
     flash: block("type", `${Name}Flash`, flash).trimEnd(),
+    handleDoc: sessionDoc(
+      docs.session,
+      `The typed handle \`getSession("${types.name}")\` returns: fields, methods, flash${session.messages ? ", messages" : ""}.`,
+    ),
     messages: String(session.messages),
-    messagesNote: session.messages ? ", messages" : "",
     previous,
   });
 }
@@ -86,7 +116,8 @@ function emitSession(session: EmitSession): string {
 /** The whole generated module. */
 export function emitModule(sessions: EmitSession[], options: EmitOptions): string {
   const sessionMap = sessions.map((s) => {
-    return `  ${propertyKey(s.types.name)}: ${pascalName(s.types.name)}Session;`;
+    const doc = memberDoc(s.docs.session, "  ");
+    return `${doc ? `${doc}\n` : ""}  ${propertyKey(s.types.name)}: ${pascalName(s.types.name)}Session;`;
   });
   const text = fillTemplate("sessions.ts.tpl", {
     schemaFile: options.schemaFile,

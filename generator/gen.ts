@@ -7,6 +7,7 @@ import path from "node:path";
 import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
 import { readBaselines } from "./baseline.ts";
 import { smallestCookie } from "./cookie-size.ts";
+import { sessionDocs } from "./docs.ts";
 import { type EmitSession, emitModule, pascalName } from "./emit.ts";
 import { evolveFromShipped } from "./evolve.ts";
 import { type JsonSchema, toJsonSchema } from "./json-schema.ts";
@@ -203,6 +204,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
       storage: session.storage,
       version: session.version,
       messages: session.messages,
+      docs: sessionDocs(session),
       previous: Object.entries(evolution.next.previous ?? {})
         .map(([version, schema]) => ({
           version: Number(version),

@@ -1,13 +1,13 @@
 
 // Session "{{name}}" ({{storage}} storage, version {{version}}).
 
-/** Data of the `{{name}}` session: `z.output` of its schema. */
+{{dataDoc}}
 {{data}}
 
 /** Flash channels of `{{name}}`, each with the type of one flashed value. */
 {{flash}}
 
-/** The typed handle `getSession("{{name}}")` returns: fields, methods, flash{{messagesNote}}. */
+{{handleDoc}}
 export type {{Name}}Session = SessionHandle<{{Name}}Data, {{Name}}Flash, {{messages}}>;
 
 /** Data version of `{{name}}`, stored with every cookie or record; bump it with a migration. */
