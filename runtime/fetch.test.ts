@@ -81,6 +81,47 @@ describe("the Fetch adapter", () => {
     expect(client.cookies.has("theme")).toBe(false);
   });
 
+  it("refuses writes after apply(response): they could never reach the client", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig);
+    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const auth = await sessions.get("auth");
+    const cart = await sessions.get("cart");
+    auth.userId = "u1";
+    await sessions.commit();
+    sessions.apply(new Response("x"));
+    const late =
+      /session "auth" cannot be written any more: the response was already sent \(apply\(response\) was called\)/;
+    await expect(auth.save()).rejects.toThrow(SessionStateError);
+    await expect(auth.save()).rejects.toThrow(late);
+    await expect(auth.update((d) => ({ ...d, userId: "u2" }))).rejects.toThrow(late);
+    expect(() => {
+      auth.userId = "u3";
+    }).toThrow(late);
+    expect(() => auth.set("roles", ["x"])).toThrow(late);
+    expect(() => auth.flash.notice.add("late")).toThrow(late);
+    await expect(cart.destroy()).rejects.toThrow(/session "cart" cannot be written any more/);
+    // A deep change slipping past the setters is refused when committed.
+    auth.roles.push("admin");
+    await expect(sessions.commit()).rejects.toThrow(/sessions auth were changed after the response was sent/);
+    // Reading stays fine.
+    expect(auth.userId).toBe("u1");
+  });
+
+  it("refuses a save() made after handle() answered", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig);
+    let kept: TestTypes["auth"] | undefined;
+    const app = satchel.handle(async (_req, sessions) => {
+      kept = await sessions.get("auth");
+      return new Response("ok");
+    });
+    await app(new Request("http://x/"));
+    const auth = kept as TestTypes["auth"];
+    expect(() => {
+      auth.userId = "late";
+    }).toThrow(SessionStateError);
+    await expect(auth.save()).rejects.toThrow(SessionStateError);
+  });
+
   it("errors for an unknown session name", async () => {
     const { satchel } = testSatchel<TestTypes>(testConfig);
     await expect(satchel.fromRequest(new Request("http://x/")).get("nope" as "auth")).rejects.toThrow(

@@ -32,6 +32,8 @@ export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Requ
           "(or wrap the handler with satchel.handle(), which does both).",
       );
     }
+    // What is copied now is all the client will get: later writes must fail, not vanish.
+    sessions.close("apply(response) was called");
     const cookies = jar.setCookieHeaders();
     const extra = [...sessions.responseHeaders];
     if (cookies.length === 0 && extra.length === 0) return response;

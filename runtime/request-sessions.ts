@@ -42,6 +42,11 @@ export interface RequestSessions<Types> {
   commit(): Promise<void>;
   /** Names of sessions changed in this request but not saved yet. */
   unsavedChanges(): string[];
+  /**
+   * For adapters: the response has been sent. Every later write (a setter, `save()`, `update()`,
+   * flash...) throws `SessionStateError` naming `how`, instead of resolving and being lost.
+   */
+  close(how: string): void;
   /** Plain and signed cookies, outside of any session. */
   readonly cookies: PlainCookies;
   /** Response headers the adapter must add (header-borne store sessions). */
@@ -100,6 +105,17 @@ export function createRequestSessions<Types>(
       return (await entry).handle as never;
     },
     async commit() {
+      if (context.closed !== undefined) {
+        // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
+        const late = cores.filter((core) => core.changed()).map((core) => core.def.name);
+        if (late.length > 0) {
+          throw new SessionStateError(
+            `satchel: sessions ${late.join(", ")} were changed after the response was sent (${context.closed}); ` +
+              `those changes cannot be saved. Make changes before the handler returns, and await them.`,
+          );
+        }
+        return;
+      }
       commitRunning = true;
       commitDone = false;
       try {
@@ -122,6 +138,9 @@ export function createRequestSessions<Types>(
     },
     unsavedChanges() {
       return cores.filter((core) => core.changed()).map((core) => core.def.name);
+    },
+    close(how) {
+      context.closed ??= how;
     },
     committing: () => commitRunning,
     needsCommit: () => !commitDone && cores.length > 0,
