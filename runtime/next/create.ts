@@ -148,10 +148,15 @@ export function createNextSessions<Types extends Record<string, object>>(
     try {
       result = await storage.run(scope, fn);
     } catch (error) {
-      if (isNavigationSignal(error)) await scope.sessions.commit();
+      if (isNavigationSignal(error)) {
+        await scope.sessions.commit();
+        scope.sessions.close(`the ${scope.where} returned`);
+      }
       throw error;
     }
     await scope.sessions.commit();
+    // The cookies are on their way: a later write would be lost, so it throws instead.
+    scope.sessions.close(`the ${scope.where} returned`);
     return result;
   }
 
