@@ -25,6 +25,7 @@ function setup() {
       cookies: () => current.api.cookies(),
       headers: () => current.api.headers(),
       after: (fn) => current.api.after(fn),
+      connection: () => current.api.connection(),
     },
     warn: () => {},
   });
