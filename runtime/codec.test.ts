@@ -225,13 +225,15 @@ describe("packing for cookies", () => {
   const repetitive = JSON.stringify({
     items: Array.from({ length: 40 }, (_, i) => ({ sku: "SKU-0000", qty: i })),
   });
+  /** Compression tried at any size (the default only tries it past 2 KB). */
+  const DEFLATE = { minCompressBytes: 0 };
 
   it("uses node:zlib in Node", () => {
     expect(compressor).toBe("node:zlib");
   });
 
   it("deflates only when that makes it smaller", async () => {
-    const packed = await packForCookie(repetitive);
+    const packed = await packForCookie(repetitive, DEFLATE);
     expect(packed[0]).toBe(1);
     expect(packed.length).toBeLessThan(repetitive.length / 2);
     expect(await unpackFromCookie(packed)).toBe(repetitive);
@@ -255,16 +257,21 @@ describe("packing for cookies", () => {
         })),
       ).slice(0, length);
       expect(text).toHaveLength(length);
-      const packed = await packForCookie(text);
+      const packed = await packForCookie(text, DEFLATE);
       expect(packed.length - 1, `length ${length}`).toBe(deflateRawSync(text).length);
       expect(await unpackFromCookie(packed)).toBe(text);
     }
   });
 
-  it("does not try to deflate short text", async () => {
+  it("does not try to deflate text under 2 KB: there a zlib round costs more than it saves", async () => {
     const short = "ab".repeat(60); // compressible, but under the threshold
     expect((await packForCookie(short))[0]).toBe(0);
-    expect((await packForCookie(short, { minCompressBytes: 0 }))[0]).toBe(1);
+    expect((await packForCookie(short, DEFLATE))[0]).toBe(1);
+    expect(repetitive.length).toBeLessThan(2048);
+    expect((await packForCookie(repetitive))[0]).toBe(0);
+    const long = repetitive + repetitive + repetitive;
+    expect(long.length).toBeGreaterThanOrEqual(2048);
+    expect((await packForCookie(long))[0]).toBe(1);
   });
 
   it("round-trips non-ASCII text", async () => {
@@ -277,9 +284,9 @@ describe("packing for cookies", () => {
     const bomb = await packForCookie("a".repeat(3 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(10_000);
     await expect(unpackFromCookie(bomb)).rejects.toThrow(/satchel: .*limit/);
-    await expect(unpackFromCookie(await packForCookie(repetitive), { maxBytes: 100 })).rejects.toThrow(
-      SatchelError,
-    );
+    await expect(
+      unpackFromCookie(await packForCookie(repetitive, DEFLATE), { maxBytes: 100 }),
+    ).rejects.toThrow(SatchelError);
     expect(await unpackFromCookie(bomb, { maxBytes: 4 * 1024 * 1024 })).toHaveLength(3 * 1024 * 1024);
   });
 
@@ -291,7 +298,7 @@ describe("packing for cookies", () => {
   });
 
   it("the CompressionStream fallback (edge runtimes) reads node:zlib output and guards size", async () => {
-    const packed = await packForCookie(repetitive);
+    const packed = await packForCookie(repetitive, DEFLATE);
     const inflated = await inflateWithStream(packed.subarray(1), 1024 * 1024);
     expect(new TextDecoder().decode(inflated)).toBe(repetitive);
     const deflated = await deflateWithStream(new TextEncoder().encode(repetitive));

@@ -337,9 +337,11 @@ const FLAG_DEFLATE = 1;
 /** Options of `packForCookie`. */
 export interface PackOptions {
   /**
-   * Texts shorter than this many UTF-8 bytes are not even tried with deflate: below it the saving
-   * is a few bytes and a zlib round (~20 µs) is not worth it. Default 128: a typical few-hundred-byte
-   * session is compressed, because its cookie rides on every request while the CPU cost is paid once.
+   * Texts shorter than this many UTF-8 bytes are not even tried with deflate. Default 2048 (a token
+   * of about 2.8 KB): below it a cookie costs little on the wire and fits one `Set-Cookie` easily,
+   * while a deflate + inflate round costs more CPU than the whole seal + unseal (measured with
+   * callgrind: ~420k instructions against ~200k for a raw AES-GCM + JSON round trip). Above it the
+   * cookie nears the 4 KB limit, where chunking would start: there compression pays.
    */
   minCompressBytes?: number;
 }
@@ -351,7 +353,7 @@ export interface UnpackOptions {
 }
 
 const DEFAULT_MAX_UNPACKED = 1024 * 1024;
-const DEFAULT_MIN_COMPRESS = 128;
+const DEFAULT_MIN_COMPRESS = 2048;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 

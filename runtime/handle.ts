@@ -35,15 +35,46 @@ export interface SessionContext {
   report(report: InvalidReport): void;
 }
 
-/** The data a brand-new session starts with: the schema defaults (fields without one are left out). */
+type FieldParser = { safeParse(v: unknown): { success: boolean; data?: unknown } };
+/** How a session's defaults are made, worked out once per definition (see `freshData`). */
+interface FreshPlan {
+  /** `safeParse({})` succeeds: use it (it applies object-level transforms too). */
+  whole: boolean;
+  /** Otherwise: the fields whose schema gives a value for `undefined`. */
+  fields: [string, FieldParser][];
+}
+const freshPlans = new WeakMap<ResolvedSession, FreshPlan>();
+
+function freshPlan(session: ResolvedSession): FreshPlan {
+  let plan = freshPlans.get(session);
+  if (plan === undefined) {
+    const fields: [string, FieldParser][] = [];
+    for (const [field, schema] of Object.entries(session.schema.shape)) {
+      const parser = schema as unknown as FieldParser;
+      const one = parser.safeParse(undefined);
+      if (one.success && one.data !== undefined) fields.push([field, parser]);
+    }
+    plan = { whole: session.schema.safeParse({}).success, fields };
+    freshPlans.set(session, plan);
+  }
+  return plan;
+}
+
+/**
+ * The data a brand-new session starts with: the schema defaults (fields without one are left out).
+ * A failing `safeParse({})` builds a zod error, which costs more than the rest of a request, so which
+ * way works is found once per definition; the parse itself runs each time, because defaults may be
+ * fresh objects or computed by a function.
+ */
 export function freshData(session: ResolvedSession): Record<string, unknown> {
-  const whole = session.schema.safeParse({});
-  if (whole.success) return whole.data as Record<string, unknown>;
+  const plan = freshPlan(session);
+  if (plan.whole) {
+    const whole = session.schema.safeParse({});
+    if (whole.success) return whole.data as Record<string, unknown>;
+  }
   const data: Record<string, unknown> = {};
-  for (const [field, schema] of Object.entries(session.schema.shape)) {
-    const one = (
-      schema as unknown as { safeParse(v: unknown): { success: boolean; data?: unknown } }
-    ).safeParse(undefined);
+  for (const [field, parser] of plan.fields) {
+    const one = parser.safeParse(undefined);
     if (one.success && one.data !== undefined) data[field] = one.data;
   }
   return data;
@@ -83,7 +114,8 @@ export abstract class SessionCore {
     readonly def: ResolvedSession,
     protected readonly ctx: SessionContext,
   ) {
-    this.data = freshData(def);
+    // load() always runs next and sets the data (stored, or freshData): no defaults are built here.
+    this.data = {};
     this.flash = new FlashState(def.name, def.flash);
     this.messages = new MessageState(() => ctx.now());
   }
@@ -108,8 +140,12 @@ export abstract class SessionCore {
     return !this.destroyed && this.serialized() !== this.snapshot;
   }
 
-  protected markSaved(): void {
-    this.snapshot = this.serialized();
+  /**
+   * Records the state as saved. `text` is what was just sealed, stored or read back, when the caller
+   * has it: the snapshot is then that text, not a second encode of the same state.
+   */
+  protected markSaved(text?: string): void {
+    this.snapshot = text ?? this.serialized();
     this.mustWrite = false;
   }
 
