@@ -60,6 +60,9 @@ export default defineSessions({
   memcache: {
     storage: "store",
     schema: z.object({ test: z.string().optional() }),
+    // Its own store: memcached when SESSION_MEMCACHE_URL is set (`memcached://host:port`), else the
+    // embedded file store, whatever SESSION_STORE_URL says for the other store sessions.
+    store: process.env.SESSION_MEMCACHE_URL ?? "file:.data/sessions",
   },
   /** TurboGears' file-backed session, saved explicitly (`/tg-session`). */
   tg: {
