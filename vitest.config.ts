@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^satchel$/, replacement: here("./runtime/index.ts") },
       { find: /^satchel\/next$/, replacement: here("./runtime/next/index.ts") },
+      { find: /^satchel\/internal$/, replacement: here("./runtime/internal.ts") },
       { find: /^satchel\/stores\/(.*)$/, replacement: here("./runtime/stores/$1.ts") },
     ],
   },
@@ -19,7 +20,7 @@ export default defineConfig({
       "bench/**/*.test.ts",
       "examples/**/*.test.ts",
     ],
-    exclude: ["**/node_modules/**", "**/.next/**"],
+    exclude: ["**/node_modules/**", "**/.next/**", "**/dist/**"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Store suites talk to shared real servers; keep files from stepping on each other's keys.

@@ -1,12 +1,14 @@
 /**
- * The package as a user installs it: compiled with tsconfig.build.json, packed with `npm pack` (so
- * only what package.json "files" lists ships), unpacked into a fresh app's node_modules, then used
- * through package.json "bin" (`satchel gen`) and "exports" (`satchel`, `satchel/stores/*`) by plain
- * Node, without tsx or path mapping. Everything else in this repo runs the TypeScript sources.
+ * The two packages as a user installs them: built and packed from the npm workspaces (`runtime/` is
+ * `satchel`, `generator/` is `satchel-kit`), unpacked into a fresh app's node_modules, then used through
+ * the kit's "bin" (`satchel gen`, `satchel secret`) and the runtime's "exports" (`satchel`,
+ * `satchel/stores/*`, `satchel/next`) by plain Node, without tsx or path mapping. Everything else in
+ * this repo runs the TypeScript sources.
+ *
+ * No registry traffic: the app links the repo's own copies of the packages the tarballs depend on.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -20,9 +22,19 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO } from "./test-support/temp-project.ts";
 
+type Target = string | { types: string; default: string };
+
 interface PackageJson {
-  bin: Record<string, string>;
-  exports: Record<string, string | { types: string; default: string }>;
+  name: string;
+  bin?: Record<string, string>;
+  exports: Record<string, Target>;
+  dependencies?: Record<string, string>;
+}
+
+interface Packed {
+  name: string;
+  filename: string;
+  files: { path: string }[];
 }
 
 const root = mkdtempSync(path.join(tmpdir(), "satchel-built-"));
@@ -66,6 +78,11 @@ console.log(JSON.stringify({ setCookie: setCookie.length, sealed: cookie.include
 await satchel.close();
 `;
 
+/** `satchel/next` in plain Node ESM (no bundler): every \`next/*\` specifier must resolve as written. */
+const NEXT_ADAPTER = `const next = await import("satchel/next");
+console.log(JSON.stringify(Object.keys(next).sort()));
+`;
+
 const TSCONFIG = {
   strict: true,
   target: "ES2022",
@@ -87,68 +104,74 @@ export async function theme(request: Request): Promise<PrefsData["theme"]> {
 }
 `;
 
+/** Preloaded into `satchel secret`: reports at exit whether the compiler was loaded (CommonJS cache). */
+const COMPILER_PROBE = `process.on("exit", () => {
+  const loaded = Object.keys(require.cache).filter((file) => /[\\\\/](ts-morph|typescript)[\\\\/]/.test(file));
+  process.stderr.write("compiler modules loaded: " + loaded.length + "\\n");
+});
+`;
+
 function run(file: string, args: string[], cwd: string): string {
-  return execFileSync(file, args, {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 90_000,
-  });
+  return execFileSync(file, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-describe("the built package", () => {
-  it("packs, installs and runs: `satchel gen` through bin, the runtime through exports, with plain Node", {
-    timeout: 150_000,
+/** Every file a package.json "bin" or "exports" entry points at. */
+function targetsOf(pkg: PackageJson): string[] {
+  const exported = Object.values(pkg.exports).flatMap((target) =>
+    typeof target === "string" ? [target] : [target.types, target.default],
+  );
+  return [...Object.values(pkg.bin ?? {}), ...exported].map((target) => target.replace(/^\.\//, ""));
+}
+
+function readPackage(directory: string): PackageJson {
+  return JSON.parse(readFileSync(path.join(REPO, directory, "package.json"), "utf8")) as PackageJson;
+}
+
+describe("the built packages", () => {
+  // Building and installing two packages on a shared 2-core machine: no wall-clock limit.
+  it("pack, install and run: `satchel gen` through the kit's bin, the runtime through exports, with plain Node", {
+    timeout: 0,
   }, () => {
-    // 1. Build and pack exactly as published: package.json + dist + templates, filtered by "files".
-    const stage = path.join(root, "stage");
-    mkdirSync(stage);
-    run(
-      process.execPath,
-      [
-        path.join(REPO, "node_modules/typescript/bin/tsc"),
-        "-p",
-        "tsconfig.build.json",
-        "--outDir",
-        path.join(stage, "dist"),
-      ],
-      REPO,
-    );
-    cpSync(path.join(REPO, "package.json"), path.join(stage, "package.json"));
-    cpSync(path.join(REPO, "templates"), path.join(stage, "templates"), { recursive: true });
+    // 1. Build, then pack exactly as published (the workspaces' "files" decide what ships).
+    run("npm", ["run", "build"], REPO);
     const packed = JSON.parse(
-      run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", root], stage),
-    ) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const shipped = new Set(packed[0]?.files.map((file) => file.path));
+      run("npm", ["pack", "--workspaces", "--json", "--ignore-scripts", "--pack-destination", root], REPO),
+    ) as Packed[];
+    const runtime = readPackage("runtime");
+    const kit = readPackage("generator");
+    const tarballs = new Map(packed.map((entry) => [entry.name, entry]));
+    expect([...tarballs.keys()].sort()).toEqual([runtime.name, kit.name].sort());
+    expect(kit.dependencies?.[runtime.name], "the kit pins the runtime's exact version").toBe("0.1.0");
 
-    // Every "bin" and "exports" target ships (one store stands in for the "./stores/*" pattern).
-    const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as PackageJson;
-    const targets = [
-      ...Object.values(pkg.bin),
-      ...Object.values(pkg.exports).flatMap((target) =>
-        typeof target === "string" ? [target] : [target.types, target.default],
-      ),
-    ].map((target) => target.replace(/^\.\//, "").replace("*", "memory"));
-    for (const target of targets) expect(shipped, `${target} is not in the packed package`).toContain(target);
-    expect(shipped).toContain("templates/sessions.ts.tpl");
-    expect(shipped).toContain("templates/init/proxy.ts.tpl");
-    expect([...shipped].filter((file) => file.endsWith(".test.js") || file.startsWith("runtime/"))).toEqual(
-      [],
-    );
+    for (const [pkg, entry] of [
+      [runtime, tarballs.get(runtime.name)],
+      [kit, tarballs.get(kit.name)],
+    ] as const) {
+      const shipped = (entry?.files ?? []).map((file) => file.path);
+      for (const target of targetsOf(pkg)) {
+        expect(shipped, `${target} is not in the packed ${pkg.name}`).toContain(target);
+      }
+      // No test code, test support, fixtures, fuzz helpers or source maps in what users install.
+      expect(
+        shipped.filter((file) =>
+          /\.test(-d)?\.|test-support|fixtures|conformance|counting|fuzz|security\/|\.map$|\.ts$(?<!\.d\.ts$)/.test(
+            file,
+          ),
+        ),
+      ).toEqual([]);
+    }
+    const kitFiles = (tarballs.get(kit.name)?.files ?? []).map((file) => file.path);
+    expect(kitFiles).toContain("templates/sessions.ts.tpl");
+    expect(kitFiles).toContain("templates/init/proxy.ts.tpl");
 
-    // 2. A fresh app: the unpacked tarball plus the packages satchel and its generator need.
+    // 2. A fresh app: both tarballs unpacked into node_modules, plus what they depend on.
     const app = path.join(root, "app");
-    const installed = path.join(app, "node_modules", "satchel");
-    mkdirSync(installed, { recursive: true });
-    run(
-      "tar",
-      ["-xzf", path.join(root, packed[0]?.filename ?? ""), "-C", installed, "--strip-components=1"],
-      root,
-    );
-    for (const dependency of ["zod", "superjson", "ts-morph", "tsx"]) {
+    for (const [name, entry] of tarballs) {
+      const installed = path.join(app, "node_modules", name);
+      mkdirSync(installed, { recursive: true });
+      run("tar", ["-xzf", path.join(root, entry.filename), "-C", installed, "--strip-components=1"], root);
+    }
+    for (const dependency of ["zod", "superjson", "ts-morph", "tsx", "next", "react", "react-dom", "@next"]) {
       symlinkSync(
         path.join(REPO, "node_modules", dependency),
         path.join(app, "node_modules", dependency),
@@ -158,8 +181,8 @@ describe("the built package", () => {
     writeFileSync(path.join(app, "package.json"), '{ "type": "module" }\n');
     writeFileSync(path.join(app, "sessions.schema.ts"), SCHEMA);
 
-    // 3. `satchel gen` through the "bin" entry.
-    const bin = path.join(installed, pkg.bin.satchel ?? "");
+    // 3. The kit's bin: `satchel gen`, `--check`, and `secret` without loading the compiler.
+    const bin = path.join(app, "node_modules", kit.name, kit.bin?.satchel ?? "");
     const gen = run(process.execPath, [bin, "gen"], app);
     expect(gen).toContain("wrote generated/sessions.ts");
     const generated = readFileSync(path.join(app, "generated", "sessions.ts"), "utf8");
@@ -168,13 +191,25 @@ describe("the built package", () => {
     expect(existsSync(path.join(app, "generated", "sessions.snapshot.json"))).toBe(true);
     expect(run(process.execPath, [bin, "gen", "--check"], app)).toContain("up to date");
 
-    // 4. The runtime through "exports", by plain Node (no tsx, no tsconfig paths).
+    writeFileSync(path.join(app, "probe.cjs"), COMPILER_PROBE);
+    const probed = (...args: string[]) =>
+      spawnSync(process.execPath, ["--require", "./probe.cjs", bin, ...args], { cwd: app, encoding: "utf8" });
+    const secret = probed("secret");
+    expect(secret.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secret.stderr).toContain("compiler modules loaded: 0");
+    expect(probed("--help").stderr).toContain("compiler modules loaded: 0");
+    // The probe can see the compiler: gen does load it.
+    expect(probed("gen", "--check").stderr).toMatch(/compiler modules loaded: [1-9]/);
+
+    // 4. The runtime through "exports", by plain Node (no tsx, no tsconfig paths, no bundler).
     writeFileSync(path.join(app, "app.mjs"), APP);
     const result = JSON.parse(run(process.execPath, ["app.mjs"], app)) as unknown;
     expect(result).toEqual({ setCookie: 2, sealed: false, theme: "dark", items: ["tea"] });
+    writeFileSync(path.join(app, "next-adapter.mjs"), NEXT_ADAPTER);
+    expect(JSON.parse(run(process.execPath, ["next-adapter.mjs"], app))).toContain("createNextSessions");
 
     // 5. The "types" conditions: the generated module and app code typecheck against the shipped .d.ts.
-    for (const dependency of ["next", "@types", "typescript"]) {
+    for (const dependency of ["@types", "typescript"]) {
       symlinkSync(
         path.join(REPO, "node_modules", dependency),
         path.join(app, "node_modules", dependency),

@@ -6,11 +6,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { findStale, writeChanged } from "./check.ts";
-import { defaultOutPath, generate } from "./gen.ts";
-import { initApp } from "./init.ts";
 import { newSecret } from "./secret.ts";
-import { watchSchema } from "./watch.ts";
+
+// gen, init and watch load the TypeScript compiler (ts-morph) and tsx: about a second and 100 MB.
+// They are imported when their command runs, so `satchel secret` and `satchel --help` start at once.
 
 const USAGE = `Usage:
   satchel gen [--schema sessions.schema.ts] [--out generated/sessions.ts] [--check | --watch] [--accept-breaking]
@@ -48,6 +47,7 @@ async function gen(args: string[]): Promise<number> {
       "accept-breaking": { type: "boolean", default: false },
     },
   });
+  const { defaultOutPath, generate } = await import("./gen.ts");
   const schemaPath = findSchema(values.schema);
   if (!schemaPath || !existsSync(schemaPath)) {
     console.error(
@@ -58,6 +58,7 @@ async function gen(args: string[]): Promise<number> {
   const outPath = values.out ? path.resolve(values.out) : defaultOutPath(schemaPath);
   const options = { schemaPath, outPath, acceptBreaking: values["accept-breaking"] };
   if (values.watch) {
+    const { watchSchema } = await import("./watch.ts");
     const watcher = watchSchema(options);
     console.log(`satchel: watching ${path.relative(process.cwd(), schemaPath)} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
@@ -70,6 +71,7 @@ async function gen(args: string[]): Promise<number> {
   const result = await generate(options);
   for (const error of result.errors) console.error(error);
   if (result.errors.length > 0) return 1;
+  const { findStale, writeChanged } = await import("./check.ts");
   if (values.check) {
     const stale = findStale(result.files);
     for (const file of stale)
@@ -101,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
           args: rest,
           options: { dir: { type: "string", default: "." }, force: { type: "boolean", default: false } },
         });
+        const { initApp } = await import("./init.ts");
         return await initApp({ directory: path.resolve(values.dir), force: values.force });
       }
       case "secret":

@@ -3,10 +3,10 @@
  * with the runtime's own codec and sealer (superjson envelope, deflate when smaller, time header,
  * AES-GCM, base64url) and compare the resulting `Set-Cookie` bytes with the cookie cap.
  */
+
+import { createSealer, encodeEnvelope, packForCookie, type Sealer } from "satchel/internal";
 import superjson from "superjson";
 import type { z } from "zod";
-import { encodeEnvelope, packForCookie } from "../runtime/codec.ts";
-import { createSealer, type Sealer } from "../runtime/seal.ts";
 import type { JsonSchema } from "./json-schema.ts";
 
 /** Bytes a browser accepts per cookie, name and attributes included. */

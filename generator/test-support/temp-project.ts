@@ -43,6 +43,7 @@ export function tempProject(schema?: string): TempProject {
           paths: {
             satchel: [runtime("index.ts")],
             "satchel/next": [runtime("next/index.ts")],
+            "satchel/internal": [runtime("internal.ts")],
             "satchel/stores/*": [runtime("stores/*.ts")],
           },
         },

@@ -11,7 +11,7 @@
  *   a change left unsaved at the end of the request is reported on the console.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { NextRequest } from "next/server";
+import type { NextRequest } from "next/server.js";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";

@@ -3,8 +3,8 @@
  * adapter without a Next server (the end-to-end tests run it inside a real one).
  * @internal
  */
-import { cookies, headers } from "next/headers";
-import { after, connection } from "next/server";
+import { cookies, headers } from "next/headers.js";
+import { after, connection } from "next/server.js";
 import type { NextCookieStore } from "./cookie-jar.ts";
 
 export interface NextRequestApi {
