@@ -58,9 +58,11 @@ describe("satchel gen", () => {
     p.write("generated/sessions.ts", generated.replace("userId: string | null;", "userId: string;"));
     const stale = await satchel(["gen", "--check"], p.dir);
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toContain("generated/sessions.ts is stale; run `npm run gen`");
-    expect(stale.stderr).toContain("-   userId: string;");
-    expect(stale.stderr).toContain("+   userId: string | null;");
+    expect(stale.stderr).toContain("generated/sessions.ts is stale; what gen would write differs:");
+    expect(stale.stderr).toMatch(/--- a\/generated\/sessions\.ts\n\+\+\+ b\/generated\/sessions\.ts\n@@ /);
+    expect(stale.stderr).toContain("\n-  userId: string;\n+  userId: string | null;\n");
+    // The temp app has no script that runs satchel gen.
+    expect(stale.stderr).toContain("1 generated file out of date; run `npx satchel gen` and commit it.");
 
     p.write("generated/sessions.ts", generated);
     rmSync(p.snapshotPath);

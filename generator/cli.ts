@@ -6,6 +6,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { plural } from "./plural.ts";
+import { regenerateCommand } from "./regenerate-command.ts";
 import { newSecret } from "./secret.ts";
 
 // gen, init and watch load the TypeScript compiler (ts-morph) and tsx: about a second and 100 MB.
@@ -71,11 +73,14 @@ async function gen(args: string[]): Promise<number> {
   const result = await generate(options);
   for (const error of result.errors) console.error(error);
   if (result.errors.length > 0) return 1;
-  const { findStale, writeChanged } = await import("./check.ts");
+  const { findStale, staleReport, writeChanged } = await import("./check.ts");
   if (values.check) {
     const stale = findStale(result.files);
-    for (const file of stale)
-      console.error(`satchel: ${file.path} is stale; run \`npm run gen\` and commit it.\n${file.summary}`);
+    const given = [
+      ...(values.schema ? ["--schema", values.schema] : []),
+      ...(values.out ? ["--out", values.out] : []),
+    ];
+    if (stale.length > 0) console.error(staleReport(stale, regenerateCommand(schemaPath, given)));
     if (stale.length === 0)
       console.log(
         `satchel: ${result.files.map((f) => path.relative(process.cwd(), f.path)).join(", ")} up to date.`,
@@ -86,8 +91,8 @@ async function gen(args: string[]): Promise<number> {
   const written = writeChanged(result.files);
   console.log(
     written.length > 0
-      ? `satchel: wrote ${written.join(", ")} (${result.sessionCount} sessions)`
-      : `satchel: ${path.relative(process.cwd(), outPath)} is up to date (${result.sessionCount} sessions)`,
+      ? `satchel: wrote ${written.join(", ")} (${plural(result.sessionCount, "session")})`
+      : `satchel: ${path.relative(process.cwd(), outPath)} is up to date (${plural(result.sessionCount, "session")})`,
   );
   return 0;
 }

@@ -31,6 +31,8 @@ export interface EmitOptions {
   schemaFile: string;
   /** Extensionless import path of the schema, relative to the output file (`../sessions.schema`). */
   schemaImport: string;
+  /** The command that regenerates the module, for its header (see regenerate-command.ts). */
+  regenerate: string;
 }
 
 /** `user-prefs` → `UserPrefs`. */
@@ -122,6 +124,7 @@ export function emitModule(sessions: EmitSession[], options: EmitOptions): strin
   const text = fillTemplate("sessions.ts.tpl", {
     schemaFile: options.schemaFile,
     schemaImport: options.schemaImport,
+    regenerate: options.regenerate,
     sessions: sessions.map(emitSession).join(""),
     sessionMap: sessionMap.join("\n"),
   });

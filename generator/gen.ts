@@ -13,6 +13,7 @@ import { evolveFromShipped } from "./evolve.ts";
 import { type JsonSchema, toJsonSchema } from "./json-schema.ts";
 import { schemaMembers, schemaType } from "./json-schema-to-ts.ts";
 import { type LoadedSession, loadSchema, SchemaLoadError } from "./load-schema.ts";
+import { regenerateCommand } from "./regenerate-command.ts";
 import { findUnserializable } from "./serializable.ts";
 import { renderSnapshot, type Snapshot, snapshotPathFor } from "./snapshot.ts";
 
@@ -231,6 +232,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
   const module = emitModule(emitted, {
     schemaFile: path.basename(schemaPath),
     schemaImport: schemaImport.startsWith(".") ? schemaImport : `./${schemaImport}`,
+    regenerate: regenerateCommand(schemaPath),
   });
   if (refusals.length > 0) {
     result.errors.push(...refusals);
