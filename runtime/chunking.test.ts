@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { byteLength, COOKIE_BYTE_LIMIT, planCookieWrites, readChunkedCookie } from "./chunking.ts";
+import {
+  byteLength,
+  type ChunkProblems,
+  COOKIE_BYTE_LIMIT,
+  planCookieWrites,
+  readChunkedCookie,
+} from "./chunking.ts";
 import { type CookieAttributes, type CookieWrite, memoryCookieJar, serializeCookie } from "./cookies.ts";
 import { SatchelError, SessionTooLargeError } from "./errors.ts";
 
@@ -108,7 +114,7 @@ describe("planCookieWrites", () => {
   });
 
   it("expires with the same path and domain, so the browser drops the right cookie", () => {
-    const jar = memoryCookieJar("s.0=a; s.1=b");
+    const jar = memoryCookieJar("s.0=2~a; s.1=b");
     const attrs: CookieAttributes = { path: "/app", domain: "example.com", secure: true };
     const writes = planCookieWrites({
       session: "s",
@@ -130,7 +136,7 @@ describe("planCookieWrites", () => {
     expect(
       summary(planCookieWrites({ session: "s", name: "s", value: null, attributes, jar, maxChunks: 4 })),
     ).toEqual(["-s"]);
-    const chunked = memoryCookieJar("s.0=a; s.1=b; x=1");
+    const chunked = memoryCookieJar("s.0=2~a; s.1=b; x=1");
     expect(
       summary(
         planCookieWrites({ session: "s", name: "s", value: null, attributes, jar: chunked, maxChunks: 4 }),
@@ -184,25 +190,70 @@ describe("planCookieWrites", () => {
 
 describe("readChunkedCookie", () => {
   it("prefers the plain cookie", () => {
-    expect(readChunkedCookie(memoryCookieJar("s=plain; s.0=x"), "s")).toBe("plain");
+    expect(readChunkedCookie(memoryCookieJar("s=plain; s.0=1~x"), "s")).toBe("plain");
   });
 
   it("joins chunks in numeric order, whatever order they arrive in", () => {
     const parts = Array.from({ length: 12 }, (_, i) => `p${i}-`);
     const header = parts
-      .map((p, i) => `s.${i}=${p}`)
+      .map((p, i) => `s.${i}=${i === 0 ? "12~" : ""}${p}`)
       .reverse()
       .join("; ");
     expect(readChunkedCookie(memoryCookieJar(header), "s")).toBe(parts.join(""));
   });
 
   it("gives undefined when a chunk is missing", () => {
-    expect(readChunkedCookie(memoryCookieJar("s.0=a; s.2=c"), "s")).toBeUndefined();
+    expect(readChunkedCookie(memoryCookieJar("s.0=3~a; s.2=c"), "s")).toBeUndefined();
     expect(readChunkedCookie(memoryCookieJar("s.1=b"), "s")).toBeUndefined();
     expect(readChunkedCookie(memoryCookieJar("t=1"), "s")).toBeUndefined();
   });
 
   it("ignores look-alike names", () => {
-    expect(readChunkedCookie(memoryCookieJar("s.0=a; s.01=x; s.x=y; ss.1=z; s.1=b"), "s")).toBe("ab");
+    expect(readChunkedCookie(memoryCookieJar("s.0=2~a; s.01=x; s.x=y; ss.1=z; s.1=b"), "s")).toBe("ab");
+  });
+});
+
+describe("only satchel's own chunks", () => {
+  it("marks the first chunk with the chunk count", () => {
+    const jar = memoryCookieJar();
+    const value = token(10_000);
+    const writes = planCookieWrites({ session: "s", name: "s", value, attributes, jar, maxChunks: 4 });
+    expect(writes[0]?.value.startsWith(`${writes.length}~`)).toBe(true);
+    expect(writes.map((w) => w.value).join("")).toBe(`${writes.length}~${value}`);
+  });
+
+  it("reads exactly the counted chunks and reports a foreign chunk-like cookie", () => {
+    const problems: ChunkProblems = { foreign: [] };
+    const jar = memoryCookieJar("s.0=2~a; s.1=b; s.7=theirs");
+    expect(readChunkedCookie(jar, "s", problems)).toBe("ab");
+    expect(problems).toEqual({ foreign: ["s.7"] });
+  });
+
+  it("ignores and reports chunk-like cookies satchel did not write", () => {
+    const problems: ChunkProblems = { foreign: [] };
+    expect(readChunkedCookie(memoryCookieJar("s.0=a; s.1=b"), "s", problems)).toBeUndefined();
+    expect(readChunkedCookie(memoryCookieJar("s.0=99999~a"), "s", problems)).toBeUndefined();
+    expect(problems).toEqual({ foreign: ["s.0", "s.1", "s.0"] });
+  });
+
+  it("names the first missing chunk of an incomplete value", () => {
+    const problems: ChunkProblems = { foreign: [] };
+    expect(readChunkedCookie(memoryCookieJar("s.0=3~a; s.2=c"), "s", problems)).toBeUndefined();
+    expect(problems).toEqual({ foreign: [], missing: "s.1" });
+  });
+
+  it("never expires another application's chunks", () => {
+    const plan = (jar: ReturnType<typeof memoryCookieJar>, value: string | null) =>
+      summary(planCookieWrites({ session: "auth", name: "auth", value, attributes, jar, maxChunks: 4 }));
+    expect(plan(memoryCookieJar("auth.0=theirs; auth.1=theirs"), token(100))).toEqual(["+auth"]);
+    expect(plan(memoryCookieJar("auth.0=theirs; auth.1=theirs"), null)).toEqual(["-auth"]);
+    // Ours are auth.0 and auth.1 (count 2); auth.7 belongs to someone else.
+    const ours = memoryCookieJar("auth.0=2~a; auth.1=b; auth.7=theirs");
+    expect(plan(ours, token(100))).toEqual(["+auth", "-auth.0", "-auth.1"]);
+    expect(plan(memoryCookieJar("auth.0=2~a; auth.1=b; auth.7=theirs"), null)).toEqual([
+      "-auth",
+      "-auth.0",
+      "-auth.1",
+    ]);
   });
 });

@@ -5,6 +5,10 @@
  * name, value and attributes together, so the whole serialized `Set-Cookie` value is measured.
  * Whenever the shape changes (plain ↔ chunked, more ↔ fewer chunks) the cookies no longer used
  * are expired, so a stale chunk can never be glued onto a new value.
+ *
+ * The first chunk starts with the chunk count (`name.0 = "3~…"`): satchel reads exactly the chunks it
+ * wrote and expires only those. Another application's cookie named like a chunk (`auth.7`, or an
+ * `auth.0` without the count) is ignored and reported, never glued in, never deleted.
  */
 import {
   type CookieAttributes,
@@ -54,7 +58,7 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   const { session, name, value, attributes, jar } = options;
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
   const limit = options.byteLimit ?? COOKIE_BYTE_LIMIT;
-  const present = chunkIndices(jar, name);
+  const present = ownChunkIndices(jar, name);
   const writes: CookieWrite[] = [];
   const expire = (cookieName: string) =>
     writes.push({ name: cookieName, value: "", attributes: expiredAttributes(attributes) });
@@ -83,15 +87,16 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   const widest = `${name}.${"9".repeat(String(Math.max(maxChunks - 1, 0)).length)}`;
   const overhead = byteLength(serializeCookie(widest, "", attributes));
   const room = limit - overhead;
-  const count = room > 0 ? Math.ceil(value.length / room) : Number.POSITIVE_INFINITY;
+  const count = room > 0 ? chunkCount(value.length, room) : Number.POSITIVE_INFINITY;
   if (count > maxChunks) {
     const needed = Number.isFinite(count) ? value.length + count * overhead : value.length + overhead;
     throw new SessionTooLargeError(session, needed, maxChunks * limit);
   }
+  const marked = `${count}${COUNT_MARK}${value}`;
   for (let index = 0; index < count; index++) {
     writes.push({
       name: `${name}.${index}`,
-      value: value.slice(index * room, (index + 1) * room),
+      value: marked.slice(index * room, (index + 1) * room),
       attributes,
     });
   }
@@ -100,24 +105,69 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   return writes;
 }
 
+/** What was wrong with a session's chunk cookies, filled in by `readChunkedCookie`. */
+export interface ChunkProblems {
+  /** Cookies named like chunks that satchel did not write: ignored. */
+  foreign: string[];
+  /** The first chunk satchel counted but the request did not send: the value is incomplete. */
+  missing?: string;
+}
+
 /**
- * The value stored under `name`: the plain cookie, or its chunks joined in order. `undefined`
- * when absent or when the chunks are incomplete (a gap, or no `name.0`).
+ * The value stored under `name`: the plain cookie, or the chunks satchel wrote joined in order.
+ * `undefined` when absent or incomplete. Chunk-like cookies satchel did not write are left out; pass
+ * `problems` to learn about them (and about a missing chunk) for a report.
  */
-export function readChunkedCookie(jar: CookieJar, name: string): string | undefined {
+export function readChunkedCookie(
+  jar: CookieJar,
+  name: string,
+  problems?: ChunkProblems,
+): string | undefined {
   const plain = jar.get(name);
   if (plain !== undefined) return plain;
-  const indices = chunkIndices(jar, name);
-  if (indices.length === 0 || indices.length > MAX_READ_CHUNKS) return undefined;
+  const count = writtenCount(jar, name);
+  if (problems !== undefined) {
+    for (const index of chunkIndices(jar, name))
+      if (index >= count) problems.foreign.push(`${name}.${index}`);
+  }
+  if (count === 0) return undefined;
   let out = "";
-  for (let index = 0; index < indices.length; index++) {
-    // Sorted and unique, so a gap shows as indices[i] !== i.
-    if (indices[index] !== index) return undefined;
+  for (let index = 0; index < count; index++) {
     const part = jar.get(`${name}.${index}`);
-    if (part === undefined) return undefined;
+    if (part === undefined) {
+      if (problems !== undefined) problems.missing = `${name}.${index}`;
+      return undefined;
+    }
     out += part;
   }
-  return out;
+  return out.slice(out.indexOf(COUNT_MARK) + 1);
+}
+
+/** Separates the chunk count from the value in the first chunk; never part of a sealed token. */
+const COUNT_MARK = "~";
+const COUNT_PREFIX = /^([1-9]\d{0,2})~/;
+
+/** How many chunks satchel wrote under `name`, from the count in `name.0`; 0 when it wrote none. */
+function writtenCount(jar: CookieJar, name: string): number {
+  const match = COUNT_PREFIX.exec(jar.get(`${name}.0`) ?? "");
+  const count = match === null ? 0 : Number(match[1]);
+  return count <= MAX_READ_CHUNKS ? count : 0;
+}
+
+/** Indices of the chunks satchel wrote that the jar still has: the only ones it may expire. */
+function ownChunkIndices(jar: CookieJar, name: string): number[] {
+  const count = writtenCount(jar, name);
+  return chunkIndices(jar, name).filter((index) => index < count);
+}
+
+/**
+ * The number of chunks of `room` characters holding a value of `length` plus its count prefix: the
+ * smallest `n` whose own prefix (`"n~"`) still fits in `n` chunks.
+ */
+function chunkCount(length: number, room: number): number {
+  let count = Math.ceil((length + 2) / room);
+  while (Math.ceil((length + String(count).length + COUNT_MARK.length) / room) > count) count++;
+  return count;
 }
 
 /** Sorted indices N of the `name.N` cookies present (N without leading zeros). */

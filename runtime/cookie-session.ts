@@ -4,15 +4,15 @@
  * Also the cookie helpers store sessions share (times, attributes, writing a possibly chunked cookie).
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { planCookieWrites, readChunkedCookie } from "./chunking.ts";
-import { packForCookie, unpackFromCookie } from "./codec.ts";
-import { codecFor, type ReadEnvelope } from "./compiled-codec.ts";
+import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "./chunking.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "./codec.ts";
 import type { CookieAttributes } from "./cookies.ts";
 import type { ResolvedSession } from "./define.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./handle.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import type { SealTimes } from "./seal.ts";
+import type { InvalidReason } from "./types.ts";
 
 /** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
 export function sealTimesFor(
@@ -87,6 +87,65 @@ export function writeSessionCookie(
   for (const write of writes) io.jar.set(write);
 }
 
+/** A session's token as read from its cookies, and what to report about those cookies. */
+export interface SessionCookieRead {
+  token: string | undefined;
+  /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
+  failure: [InvalidReason, string] | null;
+  /** Reports chunk-like cookies satchel did not write; call once the session loaded fine. */
+  reportForeign(): void;
+}
+
+/**
+ * Reads a session's (possibly chunked) cookie. One request gets one report per session: a missing
+ * chunk or a failed unseal is the report; foreign chunk-like cookies are reported only otherwise.
+ */
+export function readSessionCookie(
+  session: ResolvedSession,
+  io: RequestIO,
+  ctx: SessionContext,
+): SessionCookieRead {
+  const problems: ChunkProblems = { foreign: [] };
+  const token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  const failure: [InvalidReason, string] | null =
+    problems.missing === undefined
+      ? null
+      : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
+  return {
+    token,
+    failure,
+    reportForeign() {
+      if (problems.foreign.length === 0) return;
+      ctx.report({
+        reason: "foreign-cookie",
+        session: session.name,
+        detail: `ignored cookies satchel did not write: ${problems.foreign.join(", ")}`,
+      });
+    },
+  };
+}
+
+/**
+ * Why a token did not unseal. The session name is bound as associated data, so another session's
+ * token fails like a tampered one; trying the other sessions' keys (only on this failure path) tells
+ * the two apart.
+ */
+export async function whyUnsealFailed(
+  runtime: SatchelRuntime,
+  session: ResolvedSession,
+  token: string,
+  reason: InvalidReason,
+): Promise<InvalidReason> {
+  if (reason !== "tampered") return reason;
+  const sealer = await runtime.sealer();
+  for (const other of Object.keys(runtime.config.sessions)) {
+    if (other === session.name) continue;
+    const attempt = await sealer.unseal(other, token, runtime.now());
+    if (attempt.ok || attempt.reason === "expired") return "wrong-session";
+  }
+  return reason;
+}
+
 /** A session whose data is sealed in its cookie. */
 export class CookieSession extends SessionCore {
   /** Sealed times of the current token; `null` until one exists. */
@@ -106,31 +165,28 @@ export class CookieSession extends SessionCore {
   }
 
   async load(): Promise<void> {
-    const token = readChunkedCookie(this.io.jar, this.def.cookie.name);
+    const cookie = readSessionCookie(this.def, this.io, this.ctx);
+    const token = cookie.token;
     if (token === undefined || token === "") {
+      if (cookie.failure !== null) return this.invalid(...cookie.failure);
       this.startFresh(null);
+      cookie.reportForeign();
       return;
     }
     this.hadCookie = true;
     const sealer = await this.runtime.sealer();
     const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok) return this.invalid(unsealed.reason);
-    let text: string;
-    let decoded: ReadEnvelope;
+    if (!unsealed.ok)
+      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
+    let envelope: Envelope;
     try {
-      text = await unpackFromCookie(unsealed.plaintext);
-      decoded = codecFor(this.def).decode(text);
+      envelope = decodeEnvelope(await unpackFromCookie(unsealed.plaintext));
     } catch {
       return this.invalid("malformed", "the sealed envelope could not be decoded");
     }
-    const envelope = decoded.envelope;
-    // Data this schema version wrote (authenticated, structure checked by the codec) is final; other
-    // data (older versions, another schema fingerprint, older token formats) runs migrations and zod.
-    const migrated = decoded.trusted
-      ? { ok: true as const, data: envelope.data as Record<string, unknown>, migrated: false }
-      : await migrateData(this.def, envelope.version, envelope.data, (data) =>
-          validateOnRead(this.def, data),
-        );
+    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
+      validateOnRead(this.def, data),
+    );
     if (!migrated.ok) {
       // A newer deploy's cookie is left alone, so rolling back and forth does not log anyone out.
       return this.invalid(migrated.reason, migrated.detail, migrated.reason !== "newer-version");
@@ -140,15 +196,10 @@ export class CookieSession extends SessionCore {
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
     this.isNew = false;
-    // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
-    this.markSaved(decoded.canonical ? text : undefined);
+    this.markSaved();
+    cookie.reportForeign();
     // Upgraded data and tokens of an old secret are written back on this request's commit.
     this.mustWrite = migrated.migrated || unsealed.staleKey;
-  }
-
-  /** Cookie sessions persist in their session's compiled codec (see compiled-codec.ts). */
-  protected override serialized(): string {
-    return codecFor(this.def).encode(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
@@ -165,8 +216,7 @@ export class CookieSession extends SessionCore {
     this.data = validateForSave(this.def, this.data);
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
-    const text = this.serialized();
-    const plaintext = await packForCookie(text);
+    const plaintext = await packForCookie(encodeEnvelope(this.envelope()));
     const sealer = await this.runtime.sealer();
     const token = await sealer.seal(this.def.name, plaintext, times);
     writeSessionCookie(
@@ -178,7 +228,7 @@ export class CookieSession extends SessionCore {
     this.times = times;
     this.hadCookie = true;
     this.clearInvalid = false;
-    this.markSaved(text);
+    this.markSaved();
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {

@@ -6,9 +6,15 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import superjson from "superjson";
-import { readChunkedCookie } from "./chunking.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "./codec.ts";
-import { cookieAttributes, sealTimesFor, touchIsDue, writeSessionCookie } from "./cookie-session.ts";
+import {
+  cookieAttributes,
+  readSessionCookie,
+  sealTimesFor,
+  touchIsDue,
+  whyUnsealFailed,
+  writeSessionCookie,
+} from "./cookie-session.ts";
 import { type CryptoBackend, selectBackend, sha256 } from "./crypto-backend.ts";
 import type { ResolvedSession } from "./define.ts";
 import {
@@ -250,14 +256,19 @@ export class StoreSession extends SessionCore {
   async load(): Promise<void> {
     const header =
       this.def.header === undefined ? null : (this.io.requestHeaders?.get(this.def.header) ?? null);
-    const token =
-      header !== null && header !== "" ? header : readChunkedCookie(this.io.jar, this.def.cookie.name);
     this.viaHeader = header !== null && header !== "";
-    if (token === undefined || token === "") return this.startFresh(null);
+    const cookie = this.viaHeader ? null : readSessionCookie(this.def, this.io, this.ctx);
+    const token = this.viaHeader ? (header as string) : cookie?.token;
+    if (token === undefined || token === "") {
+      if (cookie?.failure) return this.invalid(...cookie.failure);
+      cookie?.reportForeign();
+      return this.startFresh(null);
+    }
     this.hadToken = true;
     const sealer = await this.runtime.sealer();
     const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok) return this.invalid(unsealed.reason);
+    if (!unsealed.ok)
+      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
     const key = await storeKey(this.def.name, unsealed.plaintext, sealer.backend);
@@ -276,6 +287,7 @@ export class StoreSession extends SessionCore {
     this.isNew = false;
     this.mustWrite = loaded.migrated;
     this.tokenDue = unsealed.staleKey;
+    cookie?.reportForeign();
   }
 
   private invalid(reason: InvalidReason, detail?: string, clear = true): void {

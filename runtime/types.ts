@@ -88,11 +88,17 @@ export type InvalidReason =
   | "tampered"
   | "expired"
   | "unknown-key"
+  /** The token was sealed for another session (e.g. a `cart` token sent as `auth`). */
   | "wrong-session"
   | "schema-mismatch"
   | "migration-failed"
   | "newer-version"
   | "missing-record"
+  /**
+   * Cookies named like this session's chunks (`auth.7`) that satchel did not write: ignored, never
+   * deleted (another application may own them). The session itself is unaffected.
+   */
+  | "foreign-cookie"
   | "ended";
 
 export interface InvalidReport {

@@ -332,11 +332,11 @@ describe("huge payloads", () => {
   });
 });
 
+/** Chunks as satchel writes them: the first one starts with the chunk count (`"3~"`). */
 function chunkCookie(name: string, token: string): string {
   const parts: string[] = [];
-  for (let i = 0, at = 0; at < token.length; i++, at += 3500)
-    parts.push(`${name}.${i}=${token.slice(at, at + 3500)}`);
-  return parts.join("; ");
+  for (let at = 0; at < token.length; at += 3500) parts.push(token.slice(at, at + 3500));
+  return parts.map((part, i) => `${name}.${i}=${i === 0 ? `${parts.length}~` : ""}${part}`).join("; ");
 }
 
 describe("memory under abuse", () => {
