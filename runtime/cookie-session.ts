@@ -5,7 +5,8 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "./chunking.ts";
-import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "./codec.ts";
+import { packForCookie, unpackFromCookie } from "./codec.ts";
+import { codecFor, type ReadEnvelope } from "./compiled-codec.ts";
 import type { CookieAttributes } from "./cookies.ts";
 import type { ResolvedSession } from "./define.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./handle.ts";
@@ -178,15 +179,22 @@ export class CookieSession extends SessionCore {
     const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
     if (!unsealed.ok)
       return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
-    let envelope: Envelope;
+    let text: string;
+    let decoded: ReadEnvelope;
     try {
-      envelope = decodeEnvelope(await unpackFromCookie(unsealed.plaintext));
+      text = await unpackFromCookie(unsealed.plaintext);
+      decoded = codecFor(this.def).decode(text);
     } catch {
       return this.invalid("malformed", "the sealed envelope could not be decoded");
     }
-    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
-      validateOnRead(this.def, data),
-    );
+    const envelope = decoded.envelope;
+    // Data this schema version wrote (authenticated, structure checked by the codec) is final; other
+    // data (older versions, another schema fingerprint, older token formats) runs migrations and zod.
+    const migrated = decoded.trusted
+      ? { ok: true as const, data: envelope.data as Record<string, unknown>, migrated: false }
+      : await migrateData(this.def, envelope.version, envelope.data, (data) =>
+          validateOnRead(this.def, data),
+        );
     if (!migrated.ok) {
       // A newer deploy's cookie is left alone, so rolling back and forth does not log anyone out.
       return this.invalid(migrated.reason, migrated.detail, migrated.reason !== "newer-version");
@@ -196,10 +204,16 @@ export class CookieSession extends SessionCore {
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
     this.isNew = false;
-    this.markSaved();
+    // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
+    this.markSaved(decoded.canonical ? text : undefined);
     cookie.reportForeign();
     // Upgraded data and tokens of an old secret are written back on this request's commit.
     this.mustWrite = migrated.migrated || unsealed.staleKey;
+  }
+
+  /** Cookie sessions persist in their session's compiled codec (see compiled-codec.ts). */
+  protected override serialized(): string {
+    return codecFor(this.def).encode(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
@@ -216,7 +230,8 @@ export class CookieSession extends SessionCore {
     this.data = validateForSave(this.def, this.data);
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
-    const plaintext = await packForCookie(encodeEnvelope(this.envelope()));
+    const text = this.serialized();
+    const plaintext = await packForCookie(text);
     const sealer = await this.runtime.sealer();
     const token = await sealer.seal(this.def.name, plaintext, times);
     writeSessionCookie(
@@ -228,7 +243,7 @@ export class CookieSession extends SessionCore {
     this.times = times;
     this.hadCookie = true;
     this.clearInvalid = false;
-    this.markSaved();
+    this.markSaved(text);
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
