@@ -12,7 +12,7 @@
 import pg from "pg";
 import { SatchelConfigError, SatchelError } from "../errors.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
-import type { SessionStore, StoredRecord } from "./types.ts";
+import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord } from "./types.ts";
 
 export interface PostgresStoreOptions {
   /** A `pg.Pool` you created and own: the store never ends it. */
@@ -31,9 +31,11 @@ export interface PostgresStoreOptions {
   now?: () => number;
 }
 
-/** The Postgres store, with user listing and sweeping. */
+/** The Postgres store, with user listing, sweeping and delete notifications. */
 export interface PostgresStore extends SessionStore {
   keysForUser(userId: string): Promise<string[]>;
+  /** Hears deletes from every process (LISTEN/NOTIFY), for caches in front of this store. */
+  watchDeletes(listener: DeleteListener): Promise<DeleteWatch>;
   /** Delete expired rows now. Returns how many were deleted. */
   sweep(): Promise<number>;
   close(): Promise<void>;
@@ -96,6 +98,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     );
   }
 
+  /** NOTIFY channel of deletes; every delete notifies it in the same statement. */
+  const deletedChannel = `satchel_del_${indexPrefix}`;
   let schemaReady: Promise<void> | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
 
@@ -162,6 +166,75 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return userId ?? null;
   };
 
+  /** A dedicated pool connection that LISTENs; reconnects (and says down/up) until stopped. */
+  /** Watches still running, stopped by `close()`. */
+  const watches = new Set<DeleteWatch>();
+
+  async function watchDeletes(listener: DeleteListener): Promise<DeleteWatch> {
+    const watch = await startWatch(listener);
+    watches.add(watch);
+    return {
+      async stop() {
+        watches.delete(watch);
+        await watch.stop();
+      },
+    };
+  }
+
+  async function startWatch(listener: DeleteListener): Promise<DeleteWatch> {
+    let stopped = false;
+    let current: pg.PoolClient | null = null;
+    let retry: NodeJS.Timeout | null = null;
+    const connect = async (): Promise<void> => {
+      let connection: pg.PoolClient | null = null;
+      try {
+        connection = await pool.connect();
+        const held = connection;
+        let lost = false;
+        const onLost = () => {
+          if (lost) return;
+          lost = true;
+          held.release(true);
+          if (current === held) current = null;
+          listener.down();
+          if (!stopped) retry = setTimeout(() => void connect(), 500).unref();
+        };
+        held.on("error", onLost);
+        held.on("end", onLost);
+        held.on("notification", (message) => {
+          if (message.channel === deletedChannel && message.payload !== undefined)
+            listener.deleted(message.payload);
+        });
+        await held.query(`LISTEN "${deletedChannel}"`);
+        if (stopped) {
+          held.release();
+          return;
+        }
+        current = held;
+        listener.up();
+      } catch {
+        connection?.release(true);
+        listener.down();
+        if (!stopped) retry = setTimeout(() => void connect(), 500).unref();
+      }
+    };
+    await connect();
+    return {
+      async stop() {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        const held = current;
+        current = null;
+        if (held) {
+          held.removeAllListeners("end");
+          held.removeAllListeners("error");
+          held.on("error", () => undefined);
+          held.release(true);
+        }
+      },
+    };
+  }
+
   const firstVersion = (result: pg.QueryResult): number | null => {
     const row = result.rows[0] as { version: string | number } | undefined;
     return row === undefined ? null : Number(row.version);
@@ -226,7 +299,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     delete(key) {
       return guard("postgres", "delete", timeoutMs, async () => {
-        await query(`DELETE FROM ${t} WHERE key = $1`, [key]);
+        // One statement: the notification is sent exactly when the delete commits.
+        await query(
+          `WITH gone AS (DELETE FROM ${t} WHERE key = $1 RETURNING key) SELECT pg_notify($2, key) FROM gone`,
+          [key, deletedChannel],
+        );
       });
     },
     touch(key, expiresAt) {
@@ -238,6 +315,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         ]);
       });
     },
+    watchDeletes,
     keysForUser(userId) {
       return guard("postgres", "keysForUser", timeoutMs, async () => {
         const result = await query(
@@ -249,6 +327,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     sweep,
     async close() {
+      await Promise.all([...watches].map((watch) => watch.stop()));
+      watches.clear();
       if (sweepTimer) clearInterval(sweepTimer);
       sweepTimer = null;
       if (!owned) return;

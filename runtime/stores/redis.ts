@@ -8,6 +8,9 @@
  * `<prefix>u:<userId>` of keys; it is advisory (written before the record, filtered on read by the
  * record's own `uid`), expires with the user's last record, and never needs to be in the record's slot.
  *
+ * Deletes are published on `<prefix>deleted` (pub/sub reaches every node of a cluster), so caches in
+ * front of this store on other processes drop an ended session at once (`watchDeletes`).
+ *
  * Outages: clients this store creates fail fast — commands time out after `timeoutMs`, commands
  * queued while disconnected are rejected on the next failed reconnect instead of waiting forever,
  * and ioredis keeps reconnecting in the background, so the store recovers by itself.
@@ -16,7 +19,7 @@ import { createHash } from "node:crypto";
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from "ioredis";
 import { SatchelConfigError } from "../errors.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
-import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 export interface RedisStoreOptions {
   /**
@@ -42,6 +45,7 @@ export interface RedisStoreOptions {
 /** The Redis store, with the optional user listing and access to its client. */
 export interface RedisStore extends SessionStore {
   keysForUser(userId: string): Promise<string[]>;
+  watchDeletes(listener: DeleteListener): Promise<DeleteWatch>;
   close(): Promise<void>;
   /** The ioredis client in use. */
   readonly client: Redis | Cluster;
@@ -193,6 +197,53 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
+  const deletedChannel = `${prefix}deleted`;
+
+  /** A subscriber connection (a duplicate of the client) that reports deletes and its own ups and downs. */
+  /** Watches still running, stopped by `close()`. */
+  const watches = new Set<DeleteWatch>();
+
+  async function watchDeletes(listener: DeleteListener): Promise<DeleteWatch> {
+    const watch = await startWatch(listener);
+    watches.add(watch);
+    return {
+      async stop() {
+        watches.delete(watch);
+        await watch.stop();
+      },
+    };
+  }
+
+  async function startWatch(listener: DeleteListener): Promise<DeleteWatch> {
+    const subscriber: Redis | Cluster = client instanceof Cluster ? client.duplicate() : client.duplicate();
+    subscriber.on("error", () => undefined); // reconnects by itself; the state goes through up/down
+    let stopped = false;
+    const listen = async () => {
+      try {
+        await subscriber.subscribe(deletedChannel);
+        if (!stopped) listener.up();
+      } catch {
+        listener.down(); // the next "ready" (after a reconnect) tries again
+      }
+    };
+    subscriber.on("message", (channel: string, key: string) => {
+      if (channel === deletedChannel) listener.deleted(key);
+    });
+    subscriber.on("close", () => listener.down());
+    let connectedOnce = false;
+    subscriber.on("ready", () => {
+      // Subscribed again explicitly after a reconnect, so up() comes only once deletes are heard.
+      if (connectedOnce) void listen();
+      connectedOnce = true;
+    });
+    await listen();
+    return {
+      async stop() {
+        stopped = true;
+        subscriber.disconnect();
+      },
+    };
+  }
 
   async function evalScript(s: Script, key: string, args: Array<string | number>): Promise<unknown> {
     try {
@@ -251,6 +302,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     delete(key) {
       return guard("redis", "delete", timeoutMs, async () => {
         const userId = await evalScript(DELETE, recordKey(key), []);
+        await client.publish(deletedChannel, key);
         if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
       });
     },
@@ -262,6 +314,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         }
       });
     },
+    watchDeletes,
     keysForUser(userId) {
       return guard("redis", "keysForUser", timeoutMs, async () => {
         const members = await client.smembers(indexKey(userId));
@@ -279,6 +332,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       });
     },
     async close() {
+      await Promise.all([...watches].map((watch) => watch.stop()));
+      watches.clear();
       if (!owned) return;
       try {
         await guard("redis", "close", timeoutMs, () => client.quit());

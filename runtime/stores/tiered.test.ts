@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import type { Satchel } from "../satchel.ts";
+import { testClock, testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import { appendWithRetry, describeStoreConformance } from "./conformance.ts";
 import { createCountingStore } from "./counting.ts";
 import { createMemoryStore } from "./memory.ts";
@@ -161,5 +164,73 @@ describe("tiered behaviour", () => {
       operation: "set",
     });
     expect(await store.get("cart:g")).toBeNull();
+  });
+});
+
+describe("revocation reaches every instance (two satchel instances, each with its own memory cache)", () => {
+  const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+  const durables: Record<string, () => SessionStore> = {
+    postgres: (() => {
+      const name = table("instances");
+      return () => createPostgresStore({ url: SHARED_PG, table: name, sweepIntervalMs: 0 });
+    })(),
+    redis: () =>
+      createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-test-instances-${run}:` }),
+  };
+
+  function instance(durable: SessionStore, watchDeletes?: boolean) {
+    const store = createTieredStore({
+      cache: createMemoryStore(),
+      durable,
+      ...(watchDeletes === undefined ? {} : { watchDeletes }),
+    });
+    return testSatchel<TestTypes>(testConfig, { store, clock: testClock(Date.now()) }).satchel;
+  }
+
+  async function read(satchel: Satchel<TestTypes>, cookie: string) {
+    const cart = await satchel
+      .fromRequest(new Request("http://localhost/", { headers: { cookie } }))
+      .get("cart");
+    return { owner: cart.owner, isNew: cart.$isNew };
+  }
+
+  /** Signs `user` in on `one`, reads the session on `two` (filling its cache), then revokes on `one`. */
+  async function revokeOnOne(one: Satchel<TestTypes>, two: Satchel<TestTypes>, user: string) {
+    const sessions = one.fromRequest(new Request("http://localhost/"));
+    (await sessions.get("cart")).owner = user;
+    await sessions.commit();
+    const cookie = sessions.apply(new Response()).headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    expect(await read(two, cookie)).toEqual({ owner: user, isNew: false });
+    expect(await read(two, cookie)).toEqual({ owner: user, isNew: false }); // now served by two's cache
+    expect(await one.revokeUser("cart", user)).toBe(1);
+    return cookie;
+  }
+
+  for (const [kind, durable] of Object.entries(durables)) {
+    it(`${kind}: a revokeUser on one instance is seen by the other (delete notices)`, {
+      timeout: 30_000,
+    }, async () => {
+      const [one, two] = [instance(durable()), instance(durable())] as const;
+      const cookie = await revokeOnOne(one, two, `multi-${kind}-${run}`);
+      let polls = 0;
+      while ((await read(two, cookie)).isNew === false && polls < 50) {
+        polls++;
+        await sleep(20);
+      }
+      expect(polls, "the other instance kept serving the revoked session").toBeLessThan(50);
+      report(
+        `tiered(memory over ${kind}): revocation seen by the other instance after ${polls} polls of 20 ms`,
+      );
+      await Promise.all([one.close(), two.close()]);
+    });
+  }
+
+  it("without delete notices the cache is per process: the other instance keeps serving the session", async () => {
+    const make = durables.postgres as () => SessionStore;
+    const [one, two] = [instance(make(), false), instance(make(), false)] as const;
+    const cookie = await revokeOnOne(one, two, `single-${run}`);
+    await sleep(300);
+    expect(await read(two, cookie)).toEqual({ owner: `single-${run}`, isNew: false });
+    await Promise.all([one.close(), two.close()]);
   });
 });

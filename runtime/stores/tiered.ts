@@ -12,10 +12,18 @@
  * - The cache is an optimisation, never the truth: cache failures are reported to `onCacheError`
  *   and the durable store answers. Durable failures are the store's errors.
  *
- * Staleness bound: if the cache is unreachable exactly when a write lands, the entry it held may be
- * served until `cacheTtlMs` runs out (or a conflict drops it). Keep `cacheTtlMs` short.
+ * - Several processes, each with its own cache: when the durable store can announce deletes (Redis
+ *   pub/sub, Postgres LISTEN/NOTIFY: `watchDeletes`), every instance tombstones a deleted key in its
+ *   cache as soon as the notice arrives, so destroy() and revokeUser() on one instance end the session
+ *   on all of them. While that channel is down the cache is bypassed, and entries filled before it
+ *   came back are not trusted (deletes may have been missed meanwhile). A durable store that cannot
+ *   announce deletes (file, memcached) makes the cache single-process: use it with one instance only.
+ *
+ * Staleness bound for writes (not deletes): if the cache is unreachable exactly when a write lands,
+ * the entry it held may be served until `cacheTtlMs` runs out (or a conflict drops it). Stale data
+ * is never written back: writes compare-and-set against the durable version.
  */
-import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+import type { DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 export interface TieredStoreOptions {
   /** The fast store reads are served from (memory, Redis). Give a network cache a short `timeoutMs`. */
@@ -26,14 +34,23 @@ export interface TieredStoreOptions {
   cacheTtlMs?: number;
   /** Called when the cache fails; the operation still completes through the durable store. Default: ignore. */
   onCacheError?: (error: unknown, operation: string) => void;
+  /**
+   * Drop deleted sessions from this cache when any instance deletes them, through the durable store's
+   * `watchDeletes` (Redis, Postgres). Default true; without it (or with a durable store that cannot
+   * announce deletes) run one instance only.
+   */
+  watchDeletes?: boolean;
   /** Close both stores in `close()`. Default true. */
   closeInner?: boolean;
   /** Clock in epoch ms, for tests. Default `Date.now`. */
   now?: () => number;
 }
 
-/** What the cache holds: a record with its durable version, or a tombstone for a deleted key. */
-type CacheEntry = { v: string; ver: number; exp: number } | { deleted: true };
+/**
+ * What the cache holds: a record with its durable version and when it was filled (wall-clock ms,
+ * compared with when delete notices were last heard), or a tombstone for a deleted key.
+ */
+type CacheEntry = { v: string; ver: number; exp: number; at: number } | { deleted: true };
 
 function encode(entry: CacheEntry): string {
   return JSON.stringify(entry);
@@ -42,10 +59,16 @@ function encode(entry: CacheEntry): string {
 function decode(text: string | undefined): CacheEntry | null {
   if (text === undefined) return null;
   try {
-    const data = JSON.parse(text) as Partial<{ v: string; ver: number; exp: number; deleted: true }>;
+    const data = JSON.parse(text) as Partial<{
+      v: string;
+      ver: number;
+      exp: number;
+      at: number;
+      deleted: true;
+    }>;
     if (data.deleted === true) return { deleted: true };
     if (typeof data.v === "string" && typeof data.ver === "number" && typeof data.exp === "number") {
-      return { v: data.v, ver: data.ver, exp: data.exp };
+      return { v: data.v, ver: data.ver, exp: data.exp, at: typeof data.at === "number" ? data.at : 0 };
     }
   } catch {
     // Not ours: treated as a miss.
@@ -75,6 +98,56 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
 
   const cacheExpiry = (expiresAt: number) => Math.min(expiresAt, now() + cacheTtlMs);
 
+  /**
+   * Since when (wall-clock ms) deletes are heard: cache entries filled before it are not trusted;
+   * `null` while the delete channel is down (the cache is bypassed). 0: no channel (single process).
+   */
+  let trustedSince: number | null = 0;
+  let watching: Promise<DeleteWatch | null> | null = null;
+  const tombstone = encode({ deleted: true });
+  const markDeleted = (key: string) =>
+    quietly(
+      "delete",
+      () => cache.set(key, tombstone, { expiresAt: now() + cacheTtlMs }).then(() => true),
+      false,
+    );
+
+  /** Starts hearing deletes on first use (so creating the store opens nothing). */
+  function watch(): Promise<DeleteWatch | null> {
+    if (watching !== null) return watching;
+    const durableWatch = durable.watchDeletes?.bind(durable);
+    if (options.watchDeletes === false || durableWatch === undefined) {
+      watching = Promise.resolve(null);
+      return watching;
+    }
+    trustedSince = null;
+    watching = durableWatch({
+      deleted: (key) => {
+        void markDeleted(key).then((marked) => {
+          if (!marked) void quietly("invalidate", () => cache.delete(key), undefined);
+        });
+      },
+      up: () => {
+        trustedSince = Date.now();
+      },
+      down: () => {
+        trustedSince = null;
+      },
+    }).catch((error: unknown) => {
+      report(error, "watchDeletes");
+      return null; // stays bypassed: trustedSince is null
+    });
+    return watching;
+  }
+
+  /** A cache entry that may be served: live, and filled while deletes were being heard. */
+  const trusted = (entry: CacheEntry | null): entry is Exclude<CacheEntry, { deleted: true }> =>
+    entry !== null &&
+    !("deleted" in entry) &&
+    entry.exp > now() &&
+    trustedSince !== null &&
+    entry.at >= trustedSince;
+
   /** Put `record` in the cache unless it already holds this version or a newer one. */
   async function fillAfterWrite(
     key: string,
@@ -82,11 +155,11 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
     version: number,
     expiresAt: number,
   ): Promise<void> {
-    const entry = encode({ v: value, ver: version, exp: expiresAt });
+    const entry = encode({ v: value, ver: version, exp: expiresAt, at: Date.now() });
     for (let attempt = 0; attempt < FILL_ATTEMPTS; attempt++) {
       const current = await cache.get(key);
       const held = decode(current?.value);
-      if (held && !("deleted" in held) && held.ver >= version) return;
+      if (held && !("deleted" in held) && held.ver >= version && trusted(held)) return;
       const written = await cache.compareAndSet(key, entry, current?.version ?? null, {
         expiresAt: cacheExpiry(expiresAt),
       });
@@ -96,11 +169,10 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
   }
 
   async function afterWrite(key: string, value: string, version: number, expiresAt: number): Promise<void> {
-    const filled = await quietly(
-      "fill",
-      () => fillAfterWrite(key, value, version, expiresAt).then(() => true),
-      false,
-    );
+    // While deletes are not heard nothing new is cached; the old entry must still go.
+    const filled =
+      trustedSince !== null &&
+      (await quietly("fill", () => fillAfterWrite(key, value, version, expiresAt).then(() => true), false));
     // Could not update it: at least do not leave the old record there.
     if (!filled) await quietly("invalidate", () => cache.delete(key), undefined);
   }
@@ -108,18 +180,23 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
   const store: SessionStore = {
     name: "tiered",
     async get(key): Promise<StoredRecord | null> {
+      await watch();
       const cached = await quietly("get", () => cache.get(key), null);
       const entry = decode(cached?.value);
-      if (entry && !("deleted" in entry) && entry.exp > now()) {
-        return { value: entry.v, version: entry.ver, expiresAt: entry.exp };
-      }
+      if (trusted(entry)) return { value: entry.v, version: entry.ver, expiresAt: entry.exp };
+      const since = trustedSince;
       const record = await durable.get(key);
-      // Fill only an empty slot: never over a tombstone (a racing delete) or a newer write's entry.
-      if (record && !entry) {
-        const fill = encode({ v: record.value, ver: record.version, exp: record.expiresAt });
+      // Fill an empty slot, or replace an entry from before the delete channel (re)connected; never
+      // over a tombstone (a racing delete) or a newer write's entry (the cache's compare-and-set).
+      const replaceable = entry === null || (!("deleted" in entry) && !trusted(entry));
+      if (record && since !== null && replaceable) {
+        const fill = encode({ v: record.value, ver: record.version, exp: record.expiresAt, at: since });
         await quietly(
           "fill",
-          () => cache.compareAndSet(key, fill, null, { expiresAt: cacheExpiry(record.expiresAt) }),
+          () =>
+            cache.compareAndSet(key, fill, cached?.version ?? null, {
+              expiresAt: cacheExpiry(record.expiresAt),
+            }),
           null,
         );
       }
@@ -142,19 +219,16 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
     },
     async delete(key) {
       await durable.delete(key);
-      const tombstone = encode({ deleted: true });
-      const marked = await quietly(
-        "delete",
-        () => cache.set(key, tombstone, { expiresAt: now() + cacheTtlMs }).then(() => true),
-        false,
-      );
-      if (!marked) await quietly("invalidate", () => cache.delete(key), undefined);
+      if (!(await markDeleted(key))) await quietly("invalidate", () => cache.delete(key), undefined);
     },
     async touch(key, expiresAt) {
       await durable.touch(key, expiresAt);
       await quietly("invalidate", () => cache.delete(key), undefined);
     },
     async close() {
+      const running = await watching;
+      watching = null;
+      await running?.stop();
       if (options.closeInner === false) return;
       await Promise.all([cache.close?.(), durable.close?.()]);
     },

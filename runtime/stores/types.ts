@@ -42,6 +42,30 @@ export interface SessionStore {
   touch(key: string, expiresAt: number): Promise<void>;
   /** Keys of live records written with this `userId` (optional capability). */
   keysForUser?(userId: string): Promise<string[]>;
+  /**
+   * Hears every delete made through any instance of this store, other processes included (optional
+   * capability: Redis pub/sub, Postgres LISTEN/NOTIFY). Caches in front of the store use it to drop
+   * ended sessions at once. Resolves once listening.
+   */
+  watchDeletes?(listener: DeleteListener): Promise<DeleteWatch>;
   /** Release connections, timers and files. */
   close?(): Promise<void>;
+}
+
+/** What a delete watcher hears. */
+export interface DeleteListener {
+  /** A record was deleted (destroy, revokeUser, regenerate). */
+  deleted(key: string): void;
+  /**
+   * Listening (again) from now on. Deletes made while the connection was down were not heard, so a
+   * cache must not trust entries it filled before this moment.
+   */
+  up(): void;
+  /** The connection dropped: deletes are not heard until the next `up()`. */
+  down(): void;
+}
+
+export interface DeleteWatch {
+  /** Stop listening and release the connection. */
+  stop(): Promise<void>;
 }
