@@ -11,6 +11,8 @@ export interface ConformanceOptions {
   userIndex?: boolean;
   /** Concurrent compare-and-set appends in the lost-update test. Default 100. */
   concurrentAppends?: number;
+  /** Expect `watchDeletes` (Redis, Postgres) and test it across two instances from `factory`. */
+  watchesDeletes?: boolean;
   /** Called with measurements (e.g. the duration of the concurrent-append test) for reports. */
   report?: (line: string) => void;
 }
@@ -135,6 +137,43 @@ export function describeStoreConformance(
       expect(await store.get(key)).toEqual({ value: "new", version, expiresAt: expect.any(Number) });
       expect(await store.compareAndSet(key, "stale", null, { expiresAt: inMinutes(5) })).toBeNull();
     });
+
+    it("a deleted record is never recreated by a compare-and-set that expects a version it had", async () => {
+      // What keeps ended sessions ended: every write after the first expects a version.
+      const key = fresh("ended");
+      const expiresAt = inMinutes(5);
+      expect(await store.compareAndSet(key, "v1", null, { expiresAt })).toBe(1);
+      expect(await store.compareAndSet(key, "v2", 1, { expiresAt })).toBe(2);
+      await store.delete(key);
+      for (const version of [1, 2, 3]) {
+        expect(await store.compareAndSet(key, "revived", version, { expiresAt })).toBeNull();
+      }
+      await store.touch(key, inMinutes(10));
+      expect(await store.get(key)).toBeNull();
+    });
+
+    it.runIf(options.watchesDeletes === true)(
+      "watchDeletes hears a delete made through another instance",
+      async () => {
+        const other = await factory();
+        const heard: string[] = [];
+        const watch = await (store.watchDeletes as NonNullable<SessionStore["watchDeletes"]>)({
+          deleted: (key) => heard.push(key),
+          up: () => undefined,
+          down: () => undefined,
+        });
+        try {
+          const key = fresh("watched");
+          await other.set(key, "doomed", { expiresAt: inMinutes(5) });
+          await other.delete(key);
+          for (let polls = 0; polls < 100 && !heard.includes(key); polls++) await sleep(20);
+          expect(heard).toContain(key);
+        } finally {
+          await watch.stop();
+          await other.close?.();
+        }
+      },
+    );
 
     const appends = options.concurrentAppends ?? 100;
     it(`${appends} concurrent compare-and-set appends on one key keep all ${appends}`, {

@@ -27,8 +27,10 @@ afterAll(async () => {
   await client.end();
 });
 
-describeStoreConformance("postgres", () => createPostgresStore({ url: SHARED, table: table("conf") }), {
+const conformanceTable = table("conf");
+describeStoreConformance("postgres", () => createPostgresStore({ url: SHARED, table: conformanceTable }), {
   userIndex: true,
+  watchesDeletes: true,
   report,
 });
 

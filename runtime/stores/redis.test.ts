@@ -14,7 +14,7 @@ const report = (line: string) => console.info(`[measure] ${line}`);
 describeStoreConformance(
   "redis",
   () => createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-test-${run}:` }),
-  { userIndex: true, report },
+  { userIndex: true, watchesDeletes: true, report },
 );
 
 // A caller-owned client is used as given and not closed by the store.
@@ -40,7 +40,7 @@ describe("redis cluster (3 masters on private ports)", () => {
   describeStoreConformance(
     "redis cluster",
     () => createRedisStore({ clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`), prefix: "c:" }),
-    { userIndex: true, report },
+    { userIndex: true, watchesDeletes: true, report },
   );
   it("spreads records over the three masters (the store never needs one slot)", async () => {
     const store = createRedisStore({
