@@ -8,12 +8,13 @@ import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "./chunk
 import { packForCookie, unpackFromCookie } from "./codec.ts";
 import { codecFor, type ReadEnvelope } from "./compiled-codec.ts";
 import type { CookieAttributes } from "./cookies.ts";
+import { sha256 } from "./crypto-backend.ts";
 import type { ResolvedSession } from "./define.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./handle.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import type { SealTimes } from "./seal.ts";
-import type { InvalidReason } from "./types.ts";
+import type { InvalidReason, SessionMetadata } from "./types.ts";
 
 /** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
 export function sealTimesFor(
@@ -147,10 +148,21 @@ export async function whyUnsealFailed(
   return reason;
 }
 
+/**
+ * The public id of a cookie session: a truncated SHA-256 of its current token. Safe to log (it cannot
+ * be turned back into the token or presented as one); it changes whenever the cookie is rewritten.
+ */
+async function tokenFingerprint(session: string, token: string): Promise<string> {
+  const digest = await sha256(new TextEncoder().encode(`satchel-cookie-id:${session}:${token}`));
+  return Array.from(digest.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 /** A session whose data is sealed in its cookie. */
 export class CookieSession extends SessionCore {
   /** Sealed times of the current token; `null` until one exists. */
   private times: SealTimes | null = null;
+  /** The current token (as received or last written): what the public id fingerprints. */
+  private token: string | null = null;
   /** A cookie (valid or not) came with the request, so destroy/cleanup must clear it. */
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
@@ -203,6 +215,7 @@ export class CookieSession extends SessionCore {
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
+    this.token = token;
     this.isNew = false;
     // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
     this.markSaved(decoded.canonical ? text : undefined);
@@ -241,6 +254,7 @@ export class CookieSession extends SessionCore {
       cookieAttributes(this.def, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
     );
     this.times = times;
+    this.token = token;
     this.hadCookie = true;
     this.clearInvalid = false;
     this.markSaved(text);
@@ -260,6 +274,22 @@ export class CookieSession extends SessionCore {
     if (this.hadCookie)
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
     this.hadCookie = false;
+  }
+
+  async metadata(): Promise<SessionMetadata> {
+    if (this.destroyed || this.times === null || this.token === null) {
+      return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
+    }
+    const { createdAt, absoluteExpiresAt, idleExpiresAt } = this.times;
+    const idle = this.def.expiry.idle;
+    return {
+      publicId: await tokenFingerprint(this.def.name, this.token),
+      createdAt: new Date(createdAt * 1000),
+      // The idle expiry is pushed to now + idle on every write or touch: it dates the last one.
+      lastAccessedAt:
+        idleExpiresAt === null || idle === null ? null : new Date((idleExpiresAt - idle) * 1000),
+      expiresAt: new Date(Math.min(idleExpiresAt ?? absoluteExpiresAt, absoluteExpiresAt) * 1000),
+    };
   }
 
   async regenerate(): Promise<void> {

@@ -38,10 +38,7 @@ export const RESERVED_FIELDS: readonly string[] = [
   "$name",
   "$isNew",
   "$destroyed",
-  "$id",
-  "$createdAt",
-  "$lastAccessedAt",
-  "$expiresAt",
+  "$metadata",
 ];
 
 /** The keys a session definition may have; anything else is a typo, refused with a suggestion. */

@@ -37,6 +37,7 @@ export function dictionary(session: SessionSession, auth: AuthSession): void {
   auth.clear();
   delete session.foo;
   assert<Equal<typeof auth.$destroyed, boolean>>();
+  assert<Equal<Awaited<ReturnType<typeof auth.$metadata>>["publicId"], string | null>>();
   // @ts-expect-error metadata is read-only
   auth.$destroyed = true;
 }

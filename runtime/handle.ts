@@ -10,7 +10,7 @@ import type { ResolvedSession } from "./define.ts";
 import { SessionStateError, SessionValidationError } from "./errors.ts";
 import { FlashState } from "./flash.ts";
 import { MessageState, type StoredMessage } from "./messages.ts";
-import type { FlashChannel, InvalidReason, InvalidReport, Messages } from "./types.ts";
+import type { FlashChannel, InvalidReason, InvalidReport, Messages, SessionMetadata } from "./types.ts";
 
 /** What one session's state is persisted as (cookie plaintext or store record). */
 export interface PersistedEnvelope {
@@ -225,6 +225,8 @@ export abstract class SessionCore {
     return validateForSave(this.def, result === undefined ? draft : result);
   }
 
+  /** Public id, creation, last access and expiry; all `null` until stored and after `destroy()`. */
+  abstract metadata(): Promise<SessionMetadata>;
   /** Reads the stored state; called once, on the first `get(name)`. */
   abstract load(): Promise<void>;
   abstract save(): Promise<void>;
@@ -327,6 +329,9 @@ function partsFor(def: ResolvedSession): HandleParts {
     },
     toJSON() {
       return structuredClone(this[CORE].data);
+    },
+    $metadata() {
+      return this[CORE].metadata();
     },
     update(fn: (data: Record<string, unknown>) => unknown) {
       return this[CORE].update(fn);

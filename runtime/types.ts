@@ -172,6 +172,26 @@ export type FlashChannels<F extends Record<string, unknown>> = {
   readonly [K in keyof F]: FlashChannel<F[K]>;
 };
 
+/** Read-only facts about a session, from `handle.$metadata()`; all `null` until it is stored. */
+export interface SessionMetadata {
+  /**
+   * An id that is safe to log and to show: a hash, never the bearer token or id, and never accepted
+   * in their place. Store sessions: stable for the life of the session id (it changes with
+   * `regenerate()`), the same id `listUserSessions()` reports. Cookie sessions hold no id, so this is
+   * a fingerprint of the current cookie: it changes whenever the cookie is rewritten.
+   */
+  publicId: string | null;
+  /** When the session was created (sealed with it; `regenerate()` restarts it). */
+  createdAt: Date | null;
+  /**
+   * The last request that wrote or refreshed the session, as precise as `expiry.touchAfter`. Cookie
+   * sessions without an idle expiry do not record it: `null`.
+   */
+  lastAccessedAt: Date | null;
+  /** When the session ends unless refreshed: the idle expiry, capped by the absolute one. */
+  expiresAt: Date | null;
+}
+
 /** The methods every session handle has, besides its typed fields. */
 export interface SessionMethods<D extends object, F extends Record<string, unknown>> {
   /** The session name, e.g. `"cart"`. */
@@ -180,6 +200,8 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   readonly $isNew: boolean;
   /** True after `destroy()`: the fields show the schema defaults and nothing can be written. */
   readonly $destroyed: boolean;
+  /** Public id (safe to log), creation, last access and expiry of the session. */
+  $metadata(): Promise<SessionMetadata>;
   /** The value of `key` (also `handle[key]`). */
   get<K extends keyof D>(key: K): D[K];
   /** The value of `key`, or `fallback` when it holds none (an unset optional field). */
