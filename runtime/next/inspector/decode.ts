@@ -6,6 +6,7 @@
  */
 import { byteLength, readChunkedCookie } from "../../chunking.ts";
 import { decodeEnvelope, type Envelope, unpackFromCookie } from "../../codec.ts";
+import { codecFor } from "../../compiled-codec.ts";
 import { memoryCookieJar } from "../../cookies.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
 import type { Sealer, SealTimes } from "../../seal.ts";
@@ -138,22 +139,17 @@ async function decodeToken(
   const unsealed = await sealer.unseal(def.name, token, deps.now);
   if (!unsealed.ok) return { status: unsealed.reason };
   let record: StoredRecord | null = null;
-  let text: string;
-  if (def.storage === "cookie") {
-    try {
-      text = await unpackFromCookie(unsealed.plaintext);
-    } catch {
-      return { status: "undecodable", staleKey: unsealed.staleKey };
-    }
-  } else {
-    const store = await deps.store(def);
-    record = await store.get(await storeKey(def.name, unsealed.plaintext, sealer.backend));
-    if (record === null) return { status: "missing-record", staleKey: unsealed.staleKey };
-    text = record.value;
-  }
   let envelope: Envelope;
   try {
-    envelope = decodeEnvelope(text);
+    if (def.storage === "cookie") {
+      // Cookie sessions have a codec compiled from their schema; store records are superjson envelopes.
+      envelope = codecFor(def).decode(await unpackFromCookie(unsealed.plaintext)).envelope;
+    } else {
+      const store = await deps.store(def);
+      record = await store.get(await storeKey(def.name, unsealed.plaintext, sealer.backend));
+      if (record === null) return { status: "missing-record", staleKey: unsealed.staleKey };
+      envelope = decodeEnvelope(record.value);
+    }
   } catch {
     return { status: "undecodable", staleKey: unsealed.staleKey };
   }

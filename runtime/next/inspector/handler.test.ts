@@ -33,7 +33,7 @@ type Types = {
 function setup(options: { development?: boolean; authorize?: () => boolean } = { development: true }) {
   const store = createMemoryStore();
   const satchel = createSatchel<Types>(config, { secrets: SECRET, store });
-  const inspector = createInspector(satchel, { ...options, store, secrets: SECRET });
+  const inspector = createInspector(satchel, { ...options, store });
   const jar = memoryCookieJar();
   /** A request through the app, with this browser's cookies; keeps what it sets. */
   const app = async (fn: (sessions: FetchSessions<Types>) => Promise<void>) => {
@@ -61,7 +61,9 @@ function setup(options: { development?: boolean; authorize?: () => boolean } = {
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
       const expired = /max-age=0/i.test(line);
-      jar.set({ name, value: expired ? "" : value, attributes: expired ? { maxAge: 0 } : {} });
+      // Secure and Path=/ as sent: the CSRF cookie is __Host- outside development.
+      const kept = { secure: true, path: "/" };
+      jar.set({ name, value: expired ? "" : value, attributes: expired ? { ...kept, maxAge: 0 } : kept });
     }
   };
   const page = async () => {
@@ -128,7 +130,8 @@ describe("the inspector", () => {
       (await sessions.get("prefs")).language = "de";
     });
     const token = t.jar.get("prefs") as string;
-    t.jar.set({ name: "prefs", value: `${token.slice(0, -3)}xyz`, attributes: {} });
+    const flipped = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
+    t.jar.set({ name: "prefs", value: flipped, attributes: {} });
     expect((await t.page()).html).toContain("tampered: the next request starts fresh");
     await t.app(async (sessions) => {
       await sessions.get("prefs");

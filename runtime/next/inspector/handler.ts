@@ -13,13 +13,13 @@
  * On in development, answering 404 in production unless `authorize` lets the request in. Buttons
  * (clear flash, reset, destroy) only in development, behind an Origin check and a CSRF token.
  */
+
+import { CsrfError } from "../../csrf.ts";
+import { fetchCsrfToken, verifyFetchCsrf } from "../../csrf-fetch.ts";
 import type { ResolvedSession, StoreOption } from "../../define.ts";
 import { recentInvalidReports } from "../../invalid-log.ts";
 import type { Satchel } from "../../satchel.ts";
-import { createSealer, type Sealer } from "../../seal.ts";
-import { resolveSecrets } from "../../secrets.ts";
 import type { SessionStore } from "../../stores/types.ts";
-import { CsrfError, csrfTokenFrom, verifyCsrfRequest } from "../csrf.ts";
 import { inspectSessions } from "./decode.ts";
 import { renderInspectorPage } from "./page.ts";
 
@@ -40,8 +40,6 @@ export interface InspectorOptions {
    * only in this process under another instance (e.g. a `memory:` store).
    */
   store?: StoreOption;
-  /** Secrets to unseal with. Default: the schema file's `secrets`, else `SESSION_SECRET`. */
-  secrets?: string | readonly string[];
 }
 
 /** The route handlers of the inspector. */
@@ -67,7 +65,6 @@ interface AnyHandle {
 export function createInspector<Types>(satchel: Satchel<Types>, options: InspectorOptions = {}): Inspector {
   const config = satchel.config;
   const development = options.development ?? globalThis.process?.env?.NODE_ENV === "development";
-  let sealer: Sealer | undefined;
   const stores = new Map<unknown, Promise<SessionStore>>();
 
   const storeFor = (def: ResolvedSession): Promise<SessionStore> => {
@@ -94,14 +91,11 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
     async GET(request) {
       if (!(await allowed(request))) return NOT_FOUND();
       const sessions = satchel.fromRequest(request);
-      const csrf = development ? await csrfTokenFrom(sessions.cookies, true) : null;
+      const csrf = development ? await fetchCsrfToken(satchel, request, sessions) : null;
       const now = Date.now();
       const inspected = await inspectSessions(config, request, {
         now,
-        sealer: async () => {
-          sealer ??= createSealer(resolveSecrets(options.secrets ?? config.options?.secrets));
-          return sealer;
-        },
+        sealer: () => satchel.sealer(),
         store: storeFor,
       });
       const html = renderInspectorPage(inspected, {
@@ -122,7 +116,7 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
       if (!development || !(await allowed(request))) return NOT_FOUND();
       const sessions = satchel.fromRequest(request);
       try {
-        await verifyCsrfRequest(request, sessions.cookies);
+        await verifyFetchCsrf(satchel, request, sessions);
       } catch (error) {
         if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
         throw error;
