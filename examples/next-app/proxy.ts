@@ -19,8 +19,10 @@ export const proxy = sessionProxy({
 export const config = {
   matcher: [
     {
-      // Not for static files, and not for prefetches: a prefetch must not consume flash.
-      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      // Not for static files, and not for prefetches: a prefetch must not consume flash. Not for
+      // /no-cookie-session either: its clients carry no cookies, so they get no CSRF cookie. Nor the
+      // inspector (/_satchel): looking must not hand off (consume) the flash it shows.
+      source: "/((?!_next/static|_next/image|favicon.ico|no-cookie-session|_satchel).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

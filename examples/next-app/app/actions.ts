@@ -3,9 +3,10 @@
  * Server actions. Each is wrapped with `withActionSessions`, which saves every changed session when the
  * action returns or ends with `redirect()`, and saves nothing when it throws.
  */
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { addItem, PRODUCTS, removeItem } from "@/lib/catalog";
-import { isLanguage } from "@/lib/i18n";
+import { addItem, removeItem, titleOf } from "@/lib/catalog";
+import { isLanguage, texts } from "@/lib/i18n";
 import { checkPassword } from "@/lib/users";
 import { getSession, withActionSessions } from "@/sessions";
 
@@ -16,7 +17,8 @@ function field(form: FormData, name: string): string {
 
 export const login = withActionSessions(async (form: FormData) => {
   const auth = await getSession("auth");
-  const user = checkPassword(field(form, "username"), field(form, "password"));
+  const username = field(form, "username");
+  const user = checkPassword(username, field(form, "password"));
   if (!user) {
     auth.flash.error.add({ message: "Invalid username/password", field: "password" });
     redirect("/login");
@@ -27,7 +29,8 @@ export const login = withActionSessions(async (form: FormData) => {
   auth.name = user.name;
   auth.roles = user.roles;
   auth.signedInAt = new Date();
-  auth.flash.notice.add(`Successfully logged in as ${user.name}`);
+  // Pylons greets with the name as submitted.
+  auth.flash.notice.add(`Successfully logged in as ${username}`);
   redirect("/");
 });
 
@@ -40,21 +43,29 @@ export const logout = withActionSessions(async () => {
 });
 
 /**
- * No redirect: Next re-renders the current page in this action's response, where cookies are
- * read-only. That render cannot consume the flash added here, so it shows it on the next page the
- * visitor opens (handed off by the proxy), once.
+ * Back to the page the visitor was on (from Referer, path only, so never to another site), where the
+ * proxy hands the confirmation to the render: shown at once, in the language just chosen.
  */
 export const setLanguage = withActionSessions(async (form: FormData) => {
   const language = field(form, "language");
   if (!isLanguage(language)) return;
   const prefs = await getSession("prefs");
   prefs.language = language;
-  prefs.flash.message.add("Your language preference was saved.");
+  prefs.flash.message.add(texts(language).languageSaved);
+  redirect(sameSitePath((await headers()).get("referer")));
 });
 
-/** The product's display name, or the sku for one the catalog does not list. */
-function titleOf(sku: string): string {
-  return PRODUCTS.find((product) => product.sku === sku)?.title ?? sku;
+/** The path and query of `referer` without `?lang=` (it would switch back), or `/`. */
+function sameSitePath(referer: string | null): string {
+  if (referer === null) return "/";
+  try {
+    const url = new URL(referer);
+    url.searchParams.delete("lang");
+    // "//host" would be a protocol-relative URL to another site.
+    return url.pathname.startsWith("//") ? "/" : `${url.pathname}${url.search}`;
+  } catch {
+    return "/";
+  }
 }
 
 export const addToCart = withActionSessions(async (form: FormData) => {

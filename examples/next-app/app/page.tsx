@@ -9,18 +9,23 @@ export default async function Home() {
   return (
     <>
       {notices.map((notice) => (
-        <p role="status" key={notice} data-testid="flash">
+        <p role="status" key={notice} data-testid="flash" className="notice level-success">
           {notice}
         </p>
       ))}
       <h1>{t.welcome}</h1>
-      {auth.userId ? (
-        <p data-testid="signed-in">
-          {t.signedInAs} {auth.name} ({auth.roles.join(", ")})
+      <div className="card">
+        {auth.userId ? (
+          <p data-testid="signed-in">
+            {t.signedInAs} <strong>{auth.name}</strong> ({auth.roles.join(", ")})
+          </p>
+        ) : (
+          <p data-testid="signed-out">{t.notSignedIn}</p>
+        )}
+        <p>
+          {t.signedInHint} <a href="/_satchel">/_satchel</a>
         </p>
-      ) : (
-        <p data-testid="signed-out">{t.notSignedIn}</p>
-      )}
+      </div>
     </>
   );
 }

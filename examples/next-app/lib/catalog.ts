@@ -5,6 +5,11 @@ export const PRODUCTS: readonly { sku: string; title: string }[] = [
   { sku: "cheese", title: "Cheese" },
 ];
 
+/** The product's display name, or the sku for one the catalog does not list. */
+export function titleOf(sku: string): string {
+  return PRODUCTS.find((product) => product.sku === sku)?.title ?? sku;
+}
+
 /** How a cart line reads: the sku, with a count when there is more than one. */
 export function lineText(item: { sku: string; qty: number }): string {
   return item.qty > 1 ? `${item.sku} x${item.qty}` : item.sku;

@@ -28,6 +28,10 @@ const TEXT = {
     emptyCart: "Your cart is empty.",
     itemsInCart: "Items in your cart",
     demoUsers: "Demo users",
+    languageSaved: "Your language preference was saved.",
+    tutorials: "The seeds' tutorials",
+    inspector: "Session inspector",
+    signedInHint: "Sign in, fill the cart, switch the language — then look at it all in the inspector.",
   },
   de: {
     home: "Start",
@@ -46,6 +50,10 @@ const TEXT = {
     emptyCart: "Ihr Warenkorb ist leer.",
     itemsInCart: "Artikel in Ihrem Warenkorb",
     demoUsers: "Demo-Benutzer",
+    languageSaved: "Ihre Spracheinstellung wurde gespeichert.",
+    tutorials: "Die Tutorials der Vorlagen",
+    inspector: "Session-Inspektor",
+    signedInHint: "Anmelden, den Warenkorb füllen, die Sprache wechseln — und alles im Inspektor ansehen.",
   },
   fr: {
     home: "Accueil",
@@ -64,6 +72,11 @@ const TEXT = {
     emptyCart: "Votre panier est vide.",
     itemsInCart: "Articles dans votre panier",
     demoUsers: "Utilisateurs de démo",
+    languageSaved: "Votre préférence de langue a été enregistrée.",
+    tutorials: "Les tutoriels d'origine",
+    inspector: "Inspecteur de sessions",
+    signedInHint:
+      "Connectez-vous, remplissez le panier, changez de langue — puis regardez tout dans l'inspecteur.",
   },
 } as const;
 

@@ -37,6 +37,8 @@ function devSecret() {
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 if (!env.SESSION_SECRET) env.SESSION_SECRET = devSecret();
+// A local demo: the session inspector at /_satchel, buttons included (see app/%5Fsatchel/route.ts).
+env.SATCHEL_DEMO_INSPECTOR ??= "1";
 console.log(
   `satchel demo: store sessions in ${env.SESSION_STORE_URL ? env.SESSION_STORE_URL.replace(/\/\/[^@/]*@/, "//***@") : "files under .data/sessions"}.`,
 );

@@ -128,6 +128,8 @@ function baseEnv(): NodeJS.ProcessEnv {
     NEXT_TELEMETRY_DISABLED: "1",
     SATCHEL_NEXT_DIST_DIR: distDir,
     SESSION_SECRET: TEST_SECRET,
+    // The demo's inspector with its buttons, as `npm run demo` has it.
+    SATCHEL_DEMO_INSPECTOR: "1",
   };
   delete env.SESSION_STORE_URL;
   delete env.VITEST; // the app is not under test by vitest itself

@@ -3,6 +3,7 @@
  * served by `next start`. Server actions, redirects, the proxy's flash hand-off and cookies all run
  * exactly as they do for a user.
  */
+import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
@@ -63,7 +64,7 @@ describe("login", () => {
   it("signs in, shows the flash once on /, and not again after a reload", async () => {
     await logIn("alice", "wonderland");
     await page.waitForURL(`${app.url}/`);
-    await expect.poll(() => flash().allTextContents(), POLL).toEqual(["Successfully logged in as Alice"]);
+    await expect.poll(() => flash().allTextContents(), POLL).toEqual(["Successfully logged in as alice"]);
     expect(await page.getByTestId("signed-in").textContent()).toContain("Alice");
     expect(await page.getByTestId("user").textContent()).toBe("Alice");
 
@@ -124,8 +125,8 @@ describe("cart", () => {
     await page.getByTestId("add-apple").click();
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("3");
     expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
-      expect.stringContaining("apple x2"),
-      expect.stringContaining("bread"),
+      expect.stringContaining("Apple × 2"),
+      expect.stringContaining("Bread"),
     ]);
     await page.getByTestId("remove-apple").click();
     await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
@@ -135,7 +136,7 @@ describe("cart", () => {
     expect(await page.getByTestId("cart-count").textContent()).toBe("1");
     await page.goto("/cart");
     expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
-      expect.stringContaining("bread"),
+      expect.stringContaining("Bread"),
     ]);
   });
 });
@@ -143,10 +144,10 @@ describe("cart", () => {
 describe("language", () => {
   it("switches the interface language on every page and keeps it", async () => {
     await page.goto("/");
-    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    expect(await page.getByTestId("app").getAttribute("lang")).toBe("en");
     await page.getByLabel("Language").selectOption("de");
     await page.getByTestId("set-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("de");
+    await expect.poll(() => page.getByTestId("app").getAttribute("lang"), POLL).toBe("de");
     await expect.poll(() => page.getByTestId("cart-link").textContent(), POLL).toContain("Warenkorb");
     await page.goto("/login");
     await page.getByRole("heading", { name: "Anmelden" }).waitFor();
@@ -154,29 +155,25 @@ describe("language", () => {
     await page.getByText("Ihr Warenkorb ist leer.").waitFor();
     await page.getByLabel("Sprache").selectOption("fr");
     await page.getByTestId("set-language").click();
-    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("fr");
+    await expect.poll(() => page.getByTestId("app").getAttribute("lang"), POLL).toBe("fr");
     await page.reload();
     await page.getByText("Votre panier est vide.").waitFor();
   });
 });
 
-describe("flash from a server action that does not redirect", () => {
-  it("leaves the action's re-render intact and shows on the next page view, once", async () => {
-    await page.goto("/");
-    await page.getByTestId("signed-out").waitFor();
+describe("the language switch", () => {
+  it("confirms in the new language on the page it was made on, once", async () => {
+    await page.goto("/cart");
+    await page.getByTestId("cart-empty").waitFor();
     await page.getByLabel("Language").selectOption("de");
     await page.getByTestId("set-language").click();
-    // Next re-renders the page in the action's response (read-only cookies): it renders, without the flash.
-    await expect.poll(() => page.locator("html").getAttribute("lang"), POLL).toBe("de");
-    await page.getByTestId("signed-out").waitFor();
-    expect(await page.getByTestId("flash-message").count()).toBe(0);
-
-    await page.reload();
     await expect
       .poll(() => page.getByTestId("flash-message").allTextContents(), POLL)
-      .toEqual(["Your language preference was saved."]);
+      .toEqual(["Ihre Spracheinstellung wurde gespeichert."]);
+    expect(new URL(page.url()).pathname).toBe("/cart");
+    expect(await page.getByTestId("app").getAttribute("lang")).toBe("de");
     await page.reload();
-    await page.getByTestId("signed-out").waitFor();
+    await page.getByText("Ihr Warenkorb ist leer.").waitFor();
     expect(await page.getByTestId("flash-message").count()).toBe(0);
   });
 });
@@ -202,7 +199,7 @@ describe("tampered cookies", () => {
     }
     await page.goto("/");
     await page.getByTestId("signed-out").waitFor();
-    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    expect(await page.getByTestId("app").getAttribute("lang")).toBe("en");
   });
 });
 
@@ -212,5 +209,70 @@ describe("form posting to a route handler", () => {
     await page.getByLabel("Your name").fill("Ada");
     await page.getByRole("button", { name: "Send" }).click();
     await page.getByText("Thanks, Ada. Your message was received.").waitFor();
+  });
+});
+
+/** Screenshots for the README, made by these tests (committed under screenshots/). */
+const SCREENSHOTS = fileURLToPath(new URL("../screenshots/", import.meta.url));
+
+describe("the demo and the session inspector", () => {
+  it("styles flash and messages by level (screenshots of the demo)", async () => {
+    await page.setViewportSize({ width: 900, height: 760 });
+    await logIn("alice", "wonderland");
+    await page.waitForURL(`${app.url}/`);
+    await expect.poll(() => flash().allTextContents(), POLL).toEqual(["Successfully logged in as alice"]);
+    expect(await flash().getAttribute("class")).toContain("level-success");
+    await page.screenshot({ path: `${SCREENSHOTS}demo-home.png` });
+    await page.goto("/cart");
+    await page.getByTestId("add-cheese").click();
+    await expect.poll(() => messages().allTextContents(), POLL).toEqual(["Added Cheese to your cart."]);
+    expect(await messages().getAttribute("class")).toContain("level-success");
+    expect(await page.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
+      expect.stringContaining("Cheese"),
+    ]);
+    await page.screenshot({ path: `${SCREENSHOTS}demo-cart.png` });
+    // Every tutorial is one click away.
+    for (const path of ["/session-foo", "/sessions/flash", "/tg-session", "/no-cookie-session"]) {
+      expect(await page.locator(`footer a[href="${path}"]`).count(), path).toBe(1);
+    }
+  });
+
+  it("shows this browser's sessions decoded; its buttons clear flash, reset and destroy", async () => {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await logIn("alice", "wonderland");
+    await page.waitForURL(`${app.url}/`);
+    await page.goto("/cart");
+    await page.getByTestId("add-apple").click();
+    await expect.poll(() => page.getByTestId("cart-count").textContent(), POLL).toBe("1");
+    for (const path of ["/session-test?add-product=foo", "/sessions/flash", "/messages-test"]) {
+      expect((await page.goto(path))?.status(), path).toBe(200);
+    }
+    await page.goto("/");
+    await page.getByTestId("inspector-link").click();
+    await page.waitForURL(`${app.url}/_satchel`);
+    const card = (name: string) => page.getByTestId(`session-${name}`);
+    await card("auth").waitFor();
+    const auth = await card("auth").textContent();
+    expect(auth).toContain("sealed cookie");
+    expect(auth).toContain('"Alice"');
+    expect(auth).toContain("Date");
+    expect(auth).toContain("absolute expiry");
+    expect(await card("cart").textContent()).toMatch(/store file.*"apple"/s);
+    const session = await card("session").textContent();
+    expect(session).toContain('"foo"');
+    expect(session).toContain("I am a flash message!");
+    expect(session).toContain("This is a success message set using flash.");
+    await page.screenshot({ path: `${SCREENSHOTS}inspector.png`, fullPage: true });
+
+    await card("session").getByRole("button", { name: "Clear flash" }).click();
+    await expect.poll(() => card("session").textContent(), POLL).not.toContain("I am a flash message!");
+    expect(await card("session").textContent()).toContain('"foo"');
+    await card("cart").getByRole("button", { name: "Reset" }).click();
+    await expect.poll(() => card("cart").textContent(), POLL).not.toContain('"apple"');
+    await card("auth").getByRole("button", { name: "Destroy" }).click();
+    await expect.poll(() => card("auth").textContent(), POLL).toContain("not sent");
+    await page.goto("/");
+    await page.getByTestId("signed-out").waitFor();
+    expect(await page.getByTestId("cart-count").textContent()).toBe("0");
   });
 });

@@ -25,33 +25,49 @@ async function text(response: Response): Promise<string> {
   return response.text();
 }
 
-describe("GET /session-test (the cart, a store session)", () => {
-  it("adds and removes products, listing them in the order added", async () => {
+describe("GET /session-test (Tipfy's cart of product names, in the default session)", () => {
+  it("appends (duplicates kept), removes the first copy, ignores a missing product", async () => {
     const jar = new CookieJar();
     const get = async (query: string) => text(await jar.fetch(`${app.url}/session-test${query}`));
     expect(await get("")).toBe("The cart is empty.");
     expect(await get("?add-product=foo")).toBe("Products in cart: foo");
     expect(await get("?add-product=bar")).toBe("Products in cart: foo, bar");
-    expect(await get("")).toBe("Products in cart: foo, bar");
-    expect(await get("?remove-product=foo")).toBe("Products in cart: bar");
-    expect(await get("?remove-product=bar")).toBe("The cart is empty.");
+    expect(await get("?add-product=foo")).toBe("Products in cart: foo, bar, foo");
+    expect(await get("")).toBe("Products in cart: foo, bar, foo");
+    expect(await get("?remove-product=baz")).toBe("Products in cart: foo, bar, foo");
+    expect(await get("?remove-product=foo")).toBe("Products in cart: bar, foo");
+    expect(await get("?remove-product=bar")).toBe("Products in cart: foo");
+    expect(await get("?remove-product=foo")).toBe("The cart is empty.");
+    expect(await get("?remove-product=foo")).toBe("The cart is empty.");
     // Another client has its own cart.
     expect(await text(await new CookieJar().fetch(`${app.url}/session-test`))).toBe("The cart is empty.");
+  });
+});
+
+describe("GET /api/cart (the catalog cart, a store session)", () => {
+  it("adds and removes products, listing them in the order added", async () => {
+    const jar = new CookieJar();
+    const get = async (query: string) => text(await jar.fetch(`${app.url}/api/cart${query}`));
+    expect(await get("")).toBe("The cart is empty.");
+    expect(await get("?add-product=foo")).toBe("Products in cart: foo");
+    expect(await get("?add-product=bar")).toBe("Products in cart: foo, bar");
+    expect(await get("?remove-product=foo")).toBe("Products in cart: bar");
+    expect(await get("?remove-product=bar")).toBe("The cart is empty.");
   });
 
   it("keeps all of 50 concurrent adds to one cart", async () => {
     const jar = new CookieJar();
-    expect(await text(await jar.fetch(`${app.url}/session-test?add-product=seed`))).toBe(
+    expect(await text(await jar.fetch(`${app.url}/api/cart?add-product=seed`))).toBe(
       "Products in cart: seed",
     );
     const cookie = jar.header();
     const names = Array.from({ length: 50 }, (_, i) => `p${i}`);
     const responses = await Promise.all(
-      names.map((name) => fetch(`${app.url}/session-test?add-product=${name}`, { headers: { cookie } })),
+      names.map((name) => fetch(`${app.url}/api/cart?add-product=${name}`, { headers: { cookie } })),
     );
     for (const response of responses) expect(response.status).toBe(200);
     await Promise.all(responses.map((r) => r.arrayBuffer()));
-    const listed = (await text(await jar.fetch(`${app.url}/session-test`)))
+    const listed = (await text(await jar.fetch(`${app.url}/api/cart`)))
       .replace("Products in cart: ", "")
       .split(", ");
     expect(listed[0]).toBe("seed");
@@ -61,22 +77,22 @@ describe("GET /session-test (the cart, a store session)", () => {
 
   it("carries the cart in the x-cart-session header for clients without cookies", async () => {
     const jar = new CookieJar();
-    await text(await jar.fetch(`${app.url}/session-test?add-product=foo`));
+    await text(await jar.fetch(`${app.url}/api/cart?add-product=foo`));
     const token = jar.get("cart") as string;
     expect(token).toBeTruthy();
-    const viaHeader = await fetch(`${app.url}/session-test?add-product=bar`, {
+    const viaHeader = await fetch(`${app.url}/api/cart?add-product=bar`, {
       headers: { "x-cart-session": token },
     });
     expect(await text(viaHeader)).toBe("Products in cart: foo, bar");
     expect(viaHeader.headers.getSetCookie().filter((c) => c.startsWith("cart="))).toEqual([]);
     // An unusable token starts a new cart; its token comes back in the response header.
-    const fresh = await fetch(`${app.url}/session-test?add-product=baz`, {
+    const fresh = await fetch(`${app.url}/api/cart?add-product=baz`, {
       headers: { "x-cart-session": "bogus" },
     });
     expect(await text(fresh)).toBe("Products in cart: baz");
     const newToken = fresh.headers.get("x-cart-session") as string;
     expect(newToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    const again = await fetch(`${app.url}/session-test`, { headers: { "x-cart-session": newToken } });
+    const again = await fetch(`${app.url}/api/cart`, { headers: { "x-cart-session": newToken } });
     expect(await text(again)).toBe("Products in cart: baz");
   });
 });
@@ -114,7 +130,7 @@ describe("GET /session-key-test", () => {
 describe("tampered or garbage cookies", () => {
   it("never give a 500: every route answers with a fresh session", async () => {
     const real = new CookieJar();
-    await text(await real.fetch(`${app.url}/session-test?add-product=foo`));
+    await text(await real.fetch(`${app.url}/api/cart?add-product=foo`));
     await text(await real.fetch(`${app.url}/session-key-test`));
     const flip = (value: string) => value.slice(0, 10) + (value[10] === "A" ? "B" : "A") + value.slice(11);
     const cookies = [
@@ -124,7 +140,7 @@ describe("tampered or garbage cookies", () => {
       `auth=${"A".repeat(5000)}`,
     ];
     for (const cookie of cookies) {
-      const cart = await fetch(`${app.url}/session-test`, { headers: { cookie } });
+      const cart = await fetch(`${app.url}/api/cart`, { headers: { cookie } });
       expect(await text(cart)).toBe("The cart is empty.");
       const key = await fetch(`${app.url}/session-key-test`, { headers: { cookie } });
       expect(await text(key)).toBe("Session does not have a test key.");
@@ -185,12 +201,12 @@ describe("a session changed in proxy.ts", () => {
     const first = await jar.fetch(`${app.url}/cart?lang=de`);
     expect(first.status).toBe(200);
     const html = await first.text();
-    expect(html).toContain('<html lang="de"');
+    expect(html).toMatch(/lang="de" data-testid="app"/);
     expect(html).toContain("Ihr Warenkorb ist leer.");
     const again = await (await jar.fetch(`${app.url}/cart`)).text();
-    expect(again).toContain('<html lang="de"');
+    expect(again).toMatch(/lang="de" data-testid="app"/);
     // Route handlers see it too (they read the Cookie header the proxy forwards).
     await text(await jar.fetch(`${app.url}/session-key-test?lang=fr`));
-    expect(await (await jar.fetch(`${app.url}/`)).text()).toContain('<html lang="fr"');
+    expect(await (await jar.fetch(`${app.url}/`)).text()).toMatch(/lang="fr" data-testid="app"/);
   });
 });

@@ -1,4 +1,4 @@
-import { lineText, PRODUCTS } from "@/lib/catalog";
+import { PRODUCTS, titleOf } from "@/lib/catalog";
 import { texts } from "@/lib/i18n";
 import { getSession } from "@/sessions";
 import { addToCart, removeFromCart } from "../actions";
@@ -9,11 +9,11 @@ export default async function CartPage() {
   return (
     <>
       <h1>{t.cart}</h1>
-      <ul>
+      <ul className="products">
         {PRODUCTS.map((product) => (
           <li key={product.sku}>
             {product.title}{" "}
-            <form action={addToCart} style={{ display: "inline" }}>
+            <form action={addToCart}>
               <input type="hidden" name="sku" value={product.sku} />
               <button type="submit" data-testid={`add-${product.sku}`}>
                 {t.add}
@@ -26,10 +26,11 @@ export default async function CartPage() {
       {cart.items.length === 0 ? (
         <p data-testid="cart-empty">{t.emptyCart}</p>
       ) : (
-        <ul data-testid="cart-items">
+        <ul data-testid="cart-items" className="card lines">
           {cart.items.map((item) => (
             <li key={item.sku}>
-              {lineText(item)}{" "}
+              {titleOf(item.sku)}
+              {item.qty > 1 ? ` × ${item.qty}` : ""}{" "}
               <form action={removeFromCart} style={{ display: "inline" }}>
                 <input type="hidden" name="sku" value={item.sku} />
                 <button type="submit" data-testid={`remove-${item.sku}`}>

@@ -1,4 +1,4 @@
-import { csrfToken } from "@/lib/csrf";
+import { csrfToken } from "@/sessions";
 
 /**
  * A plain HTML form posting to a route handler (not a server action), so it needs CSRF protection:

@@ -11,7 +11,7 @@ export default async function LoginPage() {
     <>
       <h1>{t.login}</h1>
       {errors.map((error) => (
-        <p role="alert" key={error.message} data-testid="flash-error">
+        <p role="alert" key={error.message} data-testid="flash-error" className="notice level-error">
           {error.message}
         </p>
       ))}
