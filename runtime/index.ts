@@ -4,6 +4,8 @@
  */
 
 export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies.ts";
+export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
+export { fetchCsrfToken, verifyFetchCsrf } from "./csrf-fetch.ts";
 export {
   defineSessions,
   type ResolvedCookie,

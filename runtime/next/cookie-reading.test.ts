@@ -12,7 +12,7 @@ import config from "../../sessions.schema.ts";
 import { parseCookies } from "../cookies.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
-import { type FakeRequest, fakeRequest } from "./test-support/fake-request.ts";
+import { fakeRequest, servingApi } from "./test-support/fake-request.ts";
 
 const HOSTILE_HEADERS = [
   "s=first; s=second",
@@ -41,19 +41,9 @@ const read = (cookies: Cookies, names: string[]): Reading =>
 
 function setup() {
   const { satchel } = testSatchel<SessionTypes>(config);
-  let current: FakeRequest = fakeRequest();
-  const next = createNextSessions(satchel, {
-    requestApi: {
-      cookies: () => current.api.cookies(),
-      headers: () => current.api.headers(),
-      after: (fn) => current.api.after(fn),
-      connection: () => current.api.connection(),
-    },
-    warn: () => {},
-  });
-  const serve = (request: FakeRequest) => {
-    current = request;
-  };
+  const seam = servingApi();
+  const next = createNextSessions(satchel, { requestApi: seam.api, warn: () => {} });
+  const serve = seam.serve;
   return { ...next, satchel, serve };
 }
 

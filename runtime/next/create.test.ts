@@ -355,7 +355,7 @@ describe("sessionProxy: flash shown once by a Server Component", () => {
     const cookie = cookieHeaderFrom(response.headers.getSetCookie());
     expect(cookie).toMatch(/satchel-csrf=/);
     app.serve(fakeRequest({ cookie, readOnly: true }));
-    expect(await app.csrfToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await app.csrfToken()).toMatch(/^[A-Za-z0-9_-]{86}$/);
     app.serve(fakeRequest({ readOnly: true }));
     await expect(app.csrfToken()).rejects.toThrow(/sessionProxy\(\) in proxy.ts/);
   });

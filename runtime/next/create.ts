@@ -22,7 +22,7 @@ import {
   type NextCookieStore,
   nextCookieJar,
 } from "./cookie-jar.ts";
-import { CsrfError, type CsrfOptions, csrfTokenFrom, verifyCsrfRequest } from "./csrf.ts";
+import { CsrfError, type CsrfOptions, issueCsrfToken, nextCsrfContext, verifyCsrf } from "./csrf.ts";
 import { decodeHandoff, FLASH_HANDOFF_HEADER, type Handoff, handoffSealer } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
 import { buildSessionProxy, type SessionProxyOptions, storeUnavailable } from "./proxy.ts";
@@ -116,11 +116,9 @@ export function createNextSessions<Types extends Record<string, object>>(
     // Components that must wait for request time, or `next dev` reports a prerender error.
     await api.connection();
     const readOnly = isReadOnlyCookieStore(store);
-    const sessions = satchel.open(
-      nextCookieJar(store, headers.get("cookie")),
-      readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers },
-    );
-    const scope = createScope(sessions, readOnly ? "Server Component" : "request", handoffFrom(headers));
+    const jar = nextCookieJar(store, headers.get("cookie"));
+    const sessions = satchel.open(jar, readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers });
+    const scope = createScope(sessions, jar, readOnly ? "Server Component" : "request", handoffFrom(headers));
     if (!readOnly && inDevelopment()) {
       api.after(() => {
         const unsaved = sessions.unsavedChanges();
@@ -173,11 +171,11 @@ export function createNextSessions<Types extends Record<string, object>>(
         const jar = bufferedCookieJar(request.headers.get("cookie"));
         // The request's own headers: sessions only read them, so no copy is needed.
         const sessions = satchel.open(jar, { headers: request.headers });
-        const scope = createScope(sessions, "route handler", handoffIn(request.headers));
+        const scope = createScope(sessions, jar, "route handler", handoffIn(request.headers));
         try {
           if (routeOptions.csrf) {
             try {
-              await verifyCsrfRequest(request, sessions.cookies, routeOptions);
+              await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
             } catch (error) {
               if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
               throw error;
@@ -204,8 +202,9 @@ export function createNextSessions<Types extends Record<string, object>>(
       return async (...args) => {
         const store = await api.cookies();
         const headers = await api.headers();
-        const sessions = satchel.open(nextCookieJar(store, headers.get("cookie")), { headers });
-        const scope = createScope(sessions, "server action", handoffFrom(headers));
+        const jar = nextCookieJar(store, headers.get("cookie"));
+        const sessions = satchel.open(jar, { headers });
+        const scope = createScope(sessions, jar, "server action", handoffFrom(headers));
         return runAndCommit(scope, () => action(...args));
       };
     },
@@ -216,7 +215,7 @@ export function createNextSessions<Types extends Record<string, object>>(
 
     async csrfToken() {
       const scope = await currentScope();
-      return csrfTokenFrom(scope.sessions.cookies, scope.where !== "Server Component");
+      return issueCsrfToken(nextCsrfContext(satchel, scope), scope.where !== "Server Component");
     },
 
     async requestSessions() {

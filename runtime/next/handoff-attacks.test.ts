@@ -13,25 +13,15 @@ import { memoryCookieJar } from "../cookies.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
 import { FLASH_HANDOFF_HEADER } from "./handoff.ts";
-import { cookieHeaderFrom, type FakeRequest, fakeRequest } from "./test-support/fake-request.ts";
+import { cookieHeaderFrom, fakeRequest, servingApi } from "./test-support/fake-request.ts";
 
 const NOTICE = "Signed in as Alice, secret-ish detail 4711";
 
 function setup() {
   const { satchel } = testSatchel<SessionTypes>(config);
-  let current: FakeRequest = fakeRequest();
-  const next = createNextSessions(satchel, {
-    requestApi: {
-      cookies: () => current.api.cookies(),
-      headers: () => current.api.headers(),
-      after: (fn) => current.api.after(fn),
-      connection: () => current.api.connection(),
-    },
-    warn: () => {},
-  });
-  const serve = (request: FakeRequest) => {
-    current = request;
-  };
+  const seam = servingApi();
+  const next = createNextSessions(satchel, { requestApi: seam.api, warn: () => {} });
+  const serve = seam.serve;
   return { ...next, satchel, serve };
 }
 

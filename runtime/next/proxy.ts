@@ -23,7 +23,7 @@ import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import type { Satchel } from "../satchel.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
-import { csrfTokenFrom } from "./csrf.ts";
+import { browserSecret, nextCsrfContext } from "./csrf.ts";
 import {
   emptyHandoff,
   encodeHandoff,
@@ -79,7 +79,7 @@ export function buildSessionProxy<Types>(
     const cookieHeader = request.headers.get("cookie");
     const jar = bufferedCookieJar(cookieHeader);
     const sessions = satchel.open(jar, { headers: forwarded });
-    const scope = createScope(sessions, "proxy");
+    const scope = createScope(sessions, jar, "proxy");
 
     let answer: Response | undefined;
     try {
@@ -126,7 +126,7 @@ export function buildSessionProxy<Types>(
           handoff.messages[name] = handle.messages.read();
         }
       }
-      if (options.csrf) await csrfTokenFrom(sessions.cookies, true);
+      if (options.csrf) await browserSecret(nextCsrfContext(satchel, scope), true);
     }
 
     let saveFailed = false;

@@ -3,12 +3,15 @@
  * messages the proxy handed off, put back into each session the first time the request asks for it.
  * @internal
  */
+import type { CookieJar } from "../cookies.ts";
 import { injectMessages } from "../handle.ts";
 import type { RequestSessions } from "../request-sessions.ts";
 import { emptyHandoff, type Handoff } from "./handoff.ts";
 
 export interface Scope<Types> {
   readonly sessions: RequestSessions<Types>;
+  /** The cookie jar the sessions read and write (CSRF reads session generations from it). */
+  readonly jar: CookieJar;
   /** Where the scope was opened, for messages: "route handler", "server action", "Server Component", "proxy". */
   readonly where: string;
   get<N extends keyof Types & string>(name: N): Promise<Types[N]>;
@@ -22,12 +25,14 @@ type FlashHolder = { flash?: Record<string, { now(value: unknown): void } | unde
  */
 export function createScope<Types>(
   sessions: RequestSessions<Types>,
+  jar: CookieJar,
   where: string,
   handoff: Promise<Handoff> = Promise.resolve(emptyHandoff()),
 ): Scope<Types> {
   const injected = new Set<string>();
   return {
     sessions,
+    jar,
     where,
     async get(name) {
       const handle = await sessions.get(name);

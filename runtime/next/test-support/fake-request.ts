@@ -68,3 +68,20 @@ export function cookieHeaderFrom(lines: string[], previous = ""): string {
   }
   return [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
 }
+
+/** A request seam over whichever fake request Next is serving now; `serve(request)` switches it. */
+export function servingApi(): { api: NextRequestApi; serve(request: FakeRequest): FakeRequest } {
+  let current = fakeRequest();
+  return {
+    api: {
+      cookies: () => current.api.cookies(),
+      headers: () => current.api.headers(),
+      after: (fn) => current.api.after(fn),
+      connection: () => current.api.connection(),
+    },
+    serve(request) {
+      current = request;
+      return request;
+    },
+  };
+}
