@@ -54,7 +54,7 @@ const SESSION_KEYS = [
   "userField",
   "header",
   "store",
-] as const satisfies readonly (keyof SessionDefinition | "store")[];
+] as const satisfies readonly (keyof SessionDefinition)[];
 const EXPIRY_KEYS = ["absolute", "idle", "touchAfter"] as const satisfies readonly (keyof ExpiryOptions)[];
 const COOKIE_KEYS = [
   "name",
