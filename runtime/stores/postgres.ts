@@ -9,10 +9,19 @@
  * it atomic; a failed statement changes nothing. Expired rows are never returned (every read filters
  * on expires_at) and are deleted by `sweep()`, which also runs on an unref'd interval.
  */
-import pg from "pg";
+import type pg from "pg";
 import { SatchelConfigError, SatchelError } from "../errors.ts";
+import { createDeleteWatches } from "./delete-watches.ts";
+import { loadDriver } from "./driver.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord } from "./types.ts";
+
+// Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
+const { Pool } = await loadDriver(
+  "pg",
+  "postgres",
+  () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "pg"),
+);
 
 export interface PostgresStoreOptions {
   /** A `pg.Pool` you created and own: the store never ends it. */
@@ -82,7 +91,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         `satchel: the postgres store needs a postgres:// URL, got "${options.url}".`,
       );
     }
-    pool = new pg.Pool({
+    pool = new Pool({
       connectionString: options.url,
       connectionTimeoutMillis: timeoutMs,
       query_timeout: timeoutMs,
@@ -168,18 +177,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   /** A dedicated pool connection that LISTENs; reconnects (and says down/up) until stopped. */
   /** Watches still running, stopped by `close()`. */
-  const watches = new Set<DeleteWatch>();
-
-  async function watchDeletes(listener: DeleteListener): Promise<DeleteWatch> {
-    const watch = await startWatch(listener);
-    watches.add(watch);
-    return {
-      async stop() {
-        watches.delete(watch);
-        await watch.stop();
-      },
-    };
-  }
+  const watches = createDeleteWatches();
+  const watchDeletes = (listener: DeleteListener) => watches.watch(startWatch, listener);
 
   async function startWatch(listener: DeleteListener): Promise<DeleteWatch> {
     let stopped = false;
@@ -327,8 +326,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     sweep,
     async close() {
-      await Promise.all([...watches].map((watch) => watch.stop()));
-      watches.clear();
+      await watches.stopAll();
       if (sweepTimer) clearInterval(sweepTimer);
       sweepTimer = null;
       if (!owned) return;

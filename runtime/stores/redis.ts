@@ -16,10 +16,21 @@
  * and ioredis keeps reconnecting in the background, so the store recovers by itself.
  */
 import { createHash } from "node:crypto";
-import { Cluster, type ClusterNode, Redis, type RedisOptions } from "ioredis";
+import type { ClusterNode, RedisOptions } from "ioredis";
 import { SatchelConfigError } from "../errors.ts";
+import { createDeleteWatches } from "./delete-watches.ts";
+import { loadDriver } from "./driver.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+
+// Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
+const { Cluster, Redis } = await loadDriver(
+  "ioredis",
+  "redis",
+  () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "ioredis"),
+);
+type Cluster = InstanceType<typeof Cluster>;
+type Redis = InstanceType<typeof Redis>;
 
 export interface RedisStoreOptions {
   /**
@@ -201,18 +212,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   /** A subscriber connection (a duplicate of the client) that reports deletes and its own ups and downs. */
   /** Watches still running, stopped by `close()`. */
-  const watches = new Set<DeleteWatch>();
-
-  async function watchDeletes(listener: DeleteListener): Promise<DeleteWatch> {
-    const watch = await startWatch(listener);
-    watches.add(watch);
-    return {
-      async stop() {
-        watches.delete(watch);
-        await watch.stop();
-      },
-    };
-  }
+  const watches = createDeleteWatches();
+  const watchDeletes = (listener: DeleteListener) => watches.watch(startWatch, listener);
 
   async function startWatch(listener: DeleteListener): Promise<DeleteWatch> {
     const subscriber: Redis | Cluster = client instanceof Cluster ? client.duplicate() : client.duplicate();
@@ -332,8 +333,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       });
     },
     async close() {
-      await Promise.all([...watches].map((watch) => watch.stop()));
-      watches.clear();
+      await watches.stopAll();
       if (!owned) return;
       try {
         await guard("redis", "close", timeoutMs, () => client.quit());

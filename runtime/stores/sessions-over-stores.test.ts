@@ -3,101 +3,20 @@
  * calls, the lazy round-trip rules (counted with counting.ts), and "log out everywhere".
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Satchel } from "../satchel.ts";
 import { CookieClient, type TestClock, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import { type CountingStore, createCountingStore } from "./counting.ts";
-import { createFileStore } from "./file.ts";
-import { createMemcachedStore } from "./memcached.ts";
-import { createMemoryStore } from "./memory.ts";
-import { createPostgresStore } from "./postgres.ts";
-import { createRedisStore } from "./redis.ts";
-import { startMemcached, startRedisCluster, tempDir } from "./test-support/servers.ts";
-import { createTieredStore } from "./tiered.ts";
-import type { SessionStore } from "./types.ts";
+import { storeBackends } from "./test-support/backends.ts";
 
-const SHARED_PG = "postgres://postgres@127.0.0.1:5432/test";
 const run = randomBytes(4).toString("hex");
 const report = (line: string) => console.info(`[measure] ${line}`);
 
-/** Servers and tables shared by the backends below; started once, stopped in afterAll. */
-const shared: { memcachedUrl?: string; clusterPorts?: number[] } = {};
-const cleanups: Array<() => Promise<unknown>> = [];
-const tables: string[] = [];
-const table = (label: string) => {
-  const name = `satchel_test_sos_${label}_${run}`;
-  tables.push(name);
-  return name;
-};
-
-beforeAll(async () => {
-  const memcached = await startMemcached();
-  cleanups.push(memcached.cleanup);
-  shared.memcachedUrl = memcached.url;
-  const cluster = await startRedisCluster();
-  cleanups.push(cluster.cleanup);
-  shared.clusterPorts = cluster.ports;
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  const client = new pg.Client({ connectionString: SHARED_PG });
-  await client.connect();
-  for (const name of tables) await client.query(`DROP TABLE IF EXISTS "${name}"`);
-  await client.end();
-});
-
 /** Each backend, built over the test clock (so expiry and touchAfter follow it). */
-const backends: Array<{
-  name: string;
-  userIndex: boolean;
-  make: (now: () => number) => Promise<SessionStore>;
-}> = [
-  { name: "memory", userIndex: true, make: async (now) => createMemoryStore({ now }) },
-  {
-    name: "file",
-    userIndex: true,
-    make: async (now) => {
-      const dir = await tempDir("sos-file");
-      cleanups.push(dir.cleanup);
-      return createFileStore({ dir: dir.path, now, sweepIntervalMs: 0 });
-    },
-  },
-  {
-    name: "redis",
-    userIndex: true,
-    make: async (now) =>
-      createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-sos-${run}:`, now }),
-  },
-  {
-    name: "redis cluster",
-    userIndex: true,
-    make: async (now) =>
-      createRedisStore({ clusterNodes: (shared.clusterPorts ?? []).map((port) => `127.0.0.1:${port}`), now }),
-  },
-  {
-    name: "postgres",
-    userIndex: true,
-    make: async (now) => createPostgresStore({ url: SHARED_PG, table: table("pg"), now, sweepIntervalMs: 0 }),
-  },
-  {
-    name: "memcached",
-    userIndex: false,
-    make: async (now) => createMemcachedStore({ url: shared.memcachedUrl ?? "", now }),
-  },
-  {
-    name: "tiered(memory over postgres)",
-    userIndex: true,
-    make: async (now) =>
-      createTieredStore({
-        cache: createMemoryStore({ now }),
-        durable: createPostgresStore({ url: SHARED_PG, table: table("tiered"), now, sweepIntervalMs: 0 }),
-        now,
-      }),
-  },
-];
+const { backends, startSharedServers, stopSharedServers } = storeBackends("sos");
+beforeAll(startSharedServers, 60_000);
+afterAll(stopSharedServers, 60_000);
 
 function cartApp(satchel: Satchel<TestTypes>) {
   return satchel.handle(async (request, sessions) => {
