@@ -8,10 +8,18 @@
  * carries the CAS token from the GET fails with "exists" if anyone wrote the item in between, which
  * is what makes compareAndSet atomic. memcached cannot list keys, so there is no `keysForUser`.
  */
-import memjs from "memjs";
+import type memjs from "memjs";
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
+import { loadDriver } from "./driver.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+
+// Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
+const { Client } = await loadDriver(
+  "memjs",
+  "memcached",
+  () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "memjs"),
+);
 
 export interface MemcachedStoreOptions {
   /** A memjs client you created and own: the store never closes it. */
@@ -114,7 +122,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
   if (options.client) {
     client = options.client;
   } else if (options.url) {
-    client = memjs.Client.create(serversFromUrl(options.url), {
+    client = Client.create(serversFromUrl(options.url), {
       timeout: timeoutMs / 1000,
       conntimeout: timeoutMs / 1000,
       // No client-side retries: the store reports the outage at once and the caller decides.
