@@ -279,8 +279,9 @@ function presentFields(core: SessionCore): string[] {
 function partsFor(def: ResolvedSession): HandleParts {
   const cached = parts.get(def);
   if (cached !== undefined) return cached;
-  const isField = (key: string | symbol): key is string =>
-    typeof key === "string" && Object.hasOwn(def.schema.shape, key);
+  // A Set, not the zod shape: every field access of every handle asks.
+  const fields = new Set(Object.keys(def.schema.shape));
+  const isField = (key: string | symbol): key is string => typeof key === "string" && fields.has(key);
   const proto: Record<string | symbol, unknown> = {};
   // Methods are not enumerable: `Object.keys`, spread and `for...in` show the data only.
   const define = (name: string | symbol, descriptor: PropertyDescriptor) =>
