@@ -19,6 +19,7 @@ function setup() {
       headers: () => current.api.headers(),
       after: (fn) => current.api.after(fn),
       connection: () => current.api.connection(),
+      route: () => current.api.route(),
     },
     warn: (message) => warnings.push(message),
   });
@@ -240,13 +241,22 @@ describe("getSession outside the wrappers", () => {
     expect(app.warnings).toHaveLength(1);
   });
 
-  it("stays quiet in production", async () => {
+  it("in production, reports a change that cannot be saved once per route, naming it and the wrapper", async () => {
     vi.stubEnv("NODE_ENV", "production");
     const app = setup();
-    const request = app.serve(fakeRequest());
-    (await app.getSession("cart")).items = [{ sku: "x", qty: 1 }];
-    request.finish();
-    expect(app.warnings).toEqual([]);
+    const change = async (route: string) => {
+      const request = app.serve(fakeRequest({ route }));
+      (await app.getSession("cart")).items = [{ sku: "x", qty: 1 }];
+      request.finish();
+    };
+    for (let i = 0; i < 3; i++) await change("/api/cart");
+    expect(app.warnings).toHaveLength(1);
+    expect(app.warnings[0]).toMatch(
+      /^satchel: session "cart" changed in this request to \/api\/cart but was never saved/,
+    );
+    expect(app.warnings[0]).toMatch(/withRouteSessions\(\)/);
+    await change("/api/other");
+    expect(app.warnings).toHaveLength(2);
   });
 });
 

@@ -93,6 +93,8 @@ export function createNextSessions<Types extends Record<string, object>>(
   const storage = new AsyncLocalStorage<Scope<Types>>();
   /** Scopes of unwrapped calls, one per request (Next gives each request its own cookies object). */
   const perRequest = new WeakMap<object, Promise<Scope<Types>>>();
+  /** Routes whose unsaved change production has reported already. */
+  const reportedRoutes = new Set<string>();
 
   const sealer = handoffSealer(() => satchel.sealer());
 
@@ -119,10 +121,17 @@ export function createNextSessions<Types extends Record<string, object>>(
     const jar = nextCookieJar(store, headers.get("cookie"));
     const sessions = satchel.open(jar, readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers });
     const scope = createScope(sessions, jar, readOnly ? "Server Component" : "request", handoffFrom(headers));
-    if (!readOnly && inDevelopment()) {
+    if (!readOnly) {
+      const route = api.route();
       api.after(() => {
         const unsaved = sessions.unsavedChanges();
-        if (unsaved.length > 0) warn(unsavedMessage(unsaved, "request"));
+        if (unsaved.length === 0) return;
+        // Development: every time. Production: once per route, so the logs show it without flooding.
+        if (!inDevelopment()) {
+          if (reportedRoutes.has(route ?? "")) return;
+          reportedRoutes.add(route ?? "");
+        }
+        warn(unsavedMessage(unsaved, "request", route));
       });
     }
     return scope;

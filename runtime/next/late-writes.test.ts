@@ -20,6 +20,7 @@ function setup() {
       headers: () => current.api.headers(),
       after: (fn) => current.api.after(fn),
       connection: () => current.api.connection(),
+      route: () => current.api.route(),
     },
     warn: () => {},
   });

@@ -3,6 +3,9 @@
  * adapter without a Next server (the end-to-end tests run it inside a real one).
  * @internal
  */
+
+// Next's own request store names the route; there is no public API for it.
+import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external.js";
 import { cookies, headers } from "next/headers.js";
 import { after, connection } from "next/server.js";
 import type { NextCookieStore } from "./cookie-jar.ts";
@@ -20,6 +23,8 @@ export interface NextRequestApi {
    * clock or randomness in that stage is a prerender error.
    */
   connection(): Promise<void>;
+  /** The route being served (`/api/items`, a page's path pattern), for messages; `undefined` outside a request. */
+  route(): string | undefined;
 }
 
 /** The real thing. `headers()` is read-only in Next, so it is copied into a plain `Headers`. */
@@ -28,4 +33,5 @@ export const nextRequestApi: NextRequestApi = {
   headers: async () => new Headers(await headers()),
   after: (fn) => after(fn),
   connection: () => connection(),
+  route: () => workAsyncStorage.getStore()?.route,
 };

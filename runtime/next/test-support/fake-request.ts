@@ -24,7 +24,7 @@ export interface FakeRequest {
 
 /** A request as Next presents it: `cookie` header, other headers, read-only or writable cookies. */
 export function fakeRequest(
-  init: { cookie?: string; headers?: HeadersInit; readOnly?: boolean } = {},
+  init: { cookie?: string; headers?: HeadersInit; readOnly?: boolean; route?: string } = {},
 ): FakeRequest {
   const headers = new Headers(init.headers);
   if (init.cookie) headers.set("cookie", init.cookie);
@@ -43,6 +43,7 @@ export function fakeRequest(
       headers: async () => new Headers(headers),
       after: (fn) => callbacks.push(fn),
       connection: async () => {},
+      route: () => init.route,
     },
     setCookies: () => written,
     finish: () => {
@@ -78,6 +79,7 @@ export function servingApi(): { api: NextRequestApi; serve(request: FakeRequest)
       headers: () => current.api.headers(),
       after: (fn) => current.api.after(fn),
       connection: () => current.api.connection(),
+      route: () => current.api.route(),
     },
     serve(request) {
       current = request;
