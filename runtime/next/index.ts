@@ -25,13 +25,16 @@
  * 1. deletes any `x-satchel-flash` header the client sent;
  * 2. reads (consumes) the pending flash and messages of every session the request carries (messages
  *    past their `life` are dropped), and forwards the values to the render in an `x-satchel-flash`
- *    request header, signed with the session secret and valid for one minute;
+ *    request header, sealed (AES-GCM, a key of its own), bound to the Cookie header it forwards and
+ *    valid for five seconds;
  * 3. writes the sessions back without them, in this same response (and forwards the rewritten
  *    cookies to the render).
- * The page's `getSession()` verifies the header and puts the values back for this request only
+ * The page's `getSession()` opens the header and puts the values back for this request only
  * (`flash.<channel>.now()` values, and messages), so `flash.notice.read()` and `messages.read()`
  * return them for this render only. The session no longer holds them: a reload shows nothing. A
- * forged or replayed header is ignored, so a client cannot inject flash or messages.
+ * forged header, or one replayed with other cookies or after five seconds, is ignored, on every path
+ * (the proxy also strips a client's copy from rewrites), so a client cannot inject flash or messages.
+ * With a store down, the proxy goes on without that store session (its flash waits in the store).
  *
  * Next renders a server action's redirect target inside the action's own response and drops the
  * `Set-Cookie` of that inner render. So when the proxy sees that inner request (it carries
@@ -42,9 +45,10 @@
  *
  * ## CSRF for route handlers
  * Server actions are protected by Next (it checks their Origin). A route handler that accepts form
- * posts gets `withRouteSessions(handler, { csrf: true })`: Origin (or Referer) must match the host and
- * the form must echo the per-visitor token from `csrfToken()` in a `_csrf` field (or `x-csrf-token`
- * header), else 403. `sessionProxy({ csrf: true })` creates the token cookie before pages render.
+ * posts gets `withRouteSessions(handler, { csrf: true })`: Origin (or Referer) must match scheme, host
+ * and port, and the form must echo the session-bound, per-render masked token from `csrfToken()` in a
+ * `_csrf` field (or `x-csrf-token` header), else 403. `sessionProxy({ csrf: true })` creates the token
+ * cookie before pages render. A store outage in a wrapped route handler answers 503.
  */
 
 export {
