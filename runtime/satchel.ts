@@ -107,10 +107,10 @@ export interface Satchel<Types> {
 /** Options of `revokeUser()`. */
 export interface RevokeOptions {
   /**
-   * Keep this session: a public id from `listUserSessions()`, or the current request's handle
-   * (its `$id`), for "sign out all other devices".
+   * Keep this session: a public id from `listUserSessions()`, or the current request's handle (its
+   * `$metadata().publicId`), for "sign out all other devices".
    */
-  except?: string | { readonly $id: string | null };
+  except?: string | { $metadata(): Promise<{ readonly publicId: string | null }> };
 }
 
 /**
@@ -217,7 +217,12 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     async revokeUser(session, userId, revokeOptions = {}) {
       const def = userSession(session, "revokeUser");
       const { except } = revokeOptions;
-      const kept = typeof except === "string" ? except : (except?.$id ?? null);
+      const kept =
+        typeof except === "string"
+          ? except
+          : except === undefined
+            ? null
+            : (await except.$metadata()).publicId;
       return revokeUserSessions(await storeOf(def), def, userId, (id) => id !== kept, "revokeUser()");
     },
     async listUserSessions(session, userId) {

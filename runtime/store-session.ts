@@ -36,7 +36,7 @@ import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import type { SealTimes } from "./seal.ts";
 import type { SessionStore, WriteOptions } from "./stores/types.ts";
-import type { InvalidReason } from "./types.ts";
+import type { InvalidReason, SessionMetadata } from "./types.ts";
 
 const ID_BYTES = 32;
 /** Attempts of `update(fn)` before it may give up under contention (see `UPDATE_MIN_MS`). */
@@ -92,21 +92,6 @@ export interface StoreSessionEnv {
   store(): Promise<SessionStore>;
   /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
   describeDevice?: ((headers: Headers) => string | undefined) | undefined;
-}
-
-/** Read-only facts about a store session, for the handle's metadata. */
-export interface StoreSessionMetadata {
-  /** Hash of the store key: safe to log, never the bearer id. `null` until the session is stored. */
-  publicId: string | null;
-  /** When the session was created (its sealed creation time). */
-  createdAt: Date | null;
-  /**
-   * The last request that wrote or touched the record, as precise as `touchAfter` (touches write at
-   * most that often). Without an idle expiry: the last write.
-   */
-  lastAccessedAt: Date | null;
-  /** When the record expires unless touched again. */
-  expiresAt: Date | null;
 }
 
 /** Last access of a record: the later of its last write and its last idle-window touch. */
@@ -212,7 +197,7 @@ export class StoreSession extends SessionCore {
   }
 
   /** Public id, creation, last access and expiry of the stored session (all null before it is stored). */
-  async metadata(): Promise<StoreSessionMetadata> {
+  async metadata(): Promise<SessionMetadata> {
     if (this.key === null || this.recordVersion === null) {
       return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
     }

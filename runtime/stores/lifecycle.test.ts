@@ -221,7 +221,13 @@ for (const backend of backends) {
           "tablet",
         ]);
 
-        expect(await satchel.revokeUser("cart", user, { except: byDevice.get("laptop") ?? "" })).toBe(1);
+        // "Sign out all other devices" from the laptop's own request: its handle is the exception.
+        const current = satchel.fromRequest(
+          new Request("http://localhost/", { headers: { cookie: on("laptop").cookieHeader() } }),
+        );
+        const laptopCart = await current.get("cart");
+        expect((await laptopCart.$metadata()).publicId).toBe(byDevice.get("laptop"));
+        expect(await satchel.revokeUser("cart", user, { except: laptopCart })).toBe(1);
         expect((await (await on("tablet").fetch("/")).json()).isNew).toBe(true);
         expect(await (await on("laptop").fetch("/")).json()).toMatchObject({
           owner: user,
