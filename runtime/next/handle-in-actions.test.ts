@@ -7,26 +7,18 @@ import type { SessionTypes } from "../../generated/sessions.ts";
 import config from "../../sessions.schema.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
-import { cookieHeaderFrom, type FakeRequest, fakeRequest } from "./test-support/fake-request.ts";
+import { cookieHeaderFrom, fakeRequest, servingApi } from "./test-support/fake-request.ts";
 
 function setup() {
   const { satchel } = testSatchel<SessionTypes>(config);
-  let current: FakeRequest = fakeRequest();
-  const next = createNextSessions(satchel, {
-    requestApi: {
-      cookies: () => current.api.cookies(),
-      headers: () => current.api.headers(),
-      after: (fn) => current.api.after(fn),
-      connection: () => current.api.connection(),
-    },
-    warn: () => {},
-  });
+  const serving = servingApi();
+  const next = createNextSessions(satchel, { requestApi: serving.api, warn: () => {} });
   let cookie = "";
   /** Runs `fn` as a server action of one browser; its cookies carry over to the next call. */
   const act = async <T>(fn: () => Promise<T>): Promise<T> => {
-    current = fakeRequest({ cookie });
+    const request = serving.serve(fakeRequest({ cookie }));
     const result = await next.withActionSessions(fn)();
-    cookie = cookieHeaderFrom(current.setCookies(), cookie);
+    cookie = cookieHeaderFrom(request.setCookies(), cookie);
     return result;
   };
   return { ...next, act };
