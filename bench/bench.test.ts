@@ -104,6 +104,10 @@ describe("npm run bench -- --quick", () => {
     expect(results.figures.map((f) => f.id).sort()).toEqual([
       "cookie-bytes-2kb",
       "cookie-bytes-300b",
+      "fetch-read-2kb",
+      "fetch-read-300b",
+      "fetch-write-2kb",
+      "fetch-write-300b",
       "seal-2kb",
       "seal-300b",
     ]);
@@ -111,7 +115,10 @@ describe("npm run bench -- --quick", () => {
       expect(f.skipped).toBeUndefined();
       expect(typeof f.satchel).toBe("number");
       expect(f.reference === null || f.reference in f.peers).toBe(true);
-      expect(Object.keys(f.peers)).toContain("iron-session");
+      // The Fetch adapter rows compare with a hand-rolled session, the others with iron-session.
+      expect(Object.keys(f.peers)).toContain(
+        f.id.startsWith("fetch-") ? "hand-rolled GCM+JSON session (Fetch)" : "iron-session",
+      );
     }
   });
 

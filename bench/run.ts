@@ -33,7 +33,11 @@ interface Figure {
 }
 
 const FIGURES: Figure[] = [
-  { numbers: [1, 2], title: "seal + unseal throughput, cookie bytes", run: (ctx) => sealFigures(ctx.rounds) },
+  {
+    numbers: [1, 2],
+    title: "seal + unseal throughput, cookie bytes",
+    run: (ctx) => sealFigures({ ...ctx.rounds, quick: ctx.quick }),
+  },
   { numbers: [3], title: "Next.js route handlers under load", run: nextRoutesFigure },
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
   { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },

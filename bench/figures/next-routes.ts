@@ -199,10 +199,10 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         satchel: satchel ?? null,
         peers,
         reference: NONE,
-        target: `cookie session ≥ 0.9× ${NONE}`,
-        checks: [{ kind: "ratio", against: NONE, op: ">=", threshold: 0.9 }],
+        target: `cookie session ≥ ${action === "read" ? "0.9" : "0.85"}× ${NONE}`,
+        checks: [{ kind: "ratio", against: NONE, op: ">=", threshold: action === "read" ? 0.9 : 0.85 }],
         notes: [
-          `satchel = satchel cookie session via withRouteSessions + getSession; autocannon 10 connections on 127.0.0.1 against one next start process; each connection keeps its own session (${sessions} seeded)`,
+          `satchel = satchel cookie session via withRouteSessions + getSession, holding the ~300-byte session of figures 1–2 plus a counter (iron-session holds the same data); autocannon 10 connections on 127.0.0.1, in its own process, against one next start process; each connection keeps its own session (${sessions} seeded)`,
           `"${NONE}" runs the same handler for both rows; ${built}`,
           ...(diagnostics.length > 0
             ? [

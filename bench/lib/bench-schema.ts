@@ -1,11 +1,22 @@
 /**
  * The sessions the HTTP benchmarks use: a store session holding a visit counter and a list (the
- * figure 4 and 5 workloads), and a small cookie session (figure 3). Secure is off because the
+ * figure 4 and 5 workloads), and the ~300-byte cookie session of figures 1–2 (figure 3). Secure is off because the
  * load generator speaks plain HTTP on loopback.
  */
 import { z } from "zod";
 import { defineSessions } from "../../runtime/define.ts";
 import type { SessionHandle } from "../../runtime/types.ts";
+import { type SmallSession, smallSchema, smallSession } from "./payloads.ts";
+
+/** Each field of `shape` with its value in `values` as the default. */
+function withDefaults<Shape extends Record<string, z.ZodType>>(
+  shape: Shape,
+  values: Record<string, unknown>,
+): { [K in keyof Shape]: z.ZodDefault<Shape[K]> } {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, schema]) => [key, schema.default(values[key] as never)]),
+  ) as never;
+}
 
 export const benchSessions = defineSessions({
   counter: {
@@ -17,7 +28,12 @@ export const benchSessions = defineSessions({
   },
   prefs: {
     storage: "cookie",
-    schema: z.object({ visits: z.number().int().default(0), userId: z.string().nullable().default(null) }),
+    // The ~300-byte signed-in session of figures 1–2 plus a counter: a fresh session starts from
+    // those values, so every seeded cookie carries the same ~300 bytes.
+    schema: z.object({
+      visits: z.number().int().default(0),
+      ...withDefaults(smallSchema.shape, smallSession),
+    }),
     expiry: { absolute: "1d", idle: "12h", touchAfter: "1h" },
     cookie: { name: "prefs", secure: false },
   },
@@ -27,10 +43,7 @@ export interface CounterData {
   visits: number;
   items: string[];
 }
-export interface PrefsData {
-  visits: number;
-  userId: string | null;
-}
+export type PrefsData = { visits: number } & SmallSession;
 // A type alias, not an interface: createSatchel wants a Record<string, object>.
 export type BenchTypes = {
   counter: SessionHandle<CounterData>;
