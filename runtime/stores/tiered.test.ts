@@ -169,11 +169,9 @@ describe("tiered behaviour", () => {
 
 describe("revocation reaches every instance (two satchel instances, each with its own memory cache)", () => {
   const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+  const instancesTable = table("instances");
   const durables: Record<string, () => SessionStore> = {
-    postgres: (() => {
-      const name = table("instances");
-      return () => createPostgresStore({ url: SHARED_PG, table: name, sweepIntervalMs: 0 });
-    })(),
+    postgres: () => createPostgresStore({ url: SHARED_PG, table: instancesTable, sweepIntervalMs: 0 }),
     redis: () =>
       createRedisStore({ url: "redis://127.0.0.1:6379", prefix: `satchel-test-instances-${run}:` }),
   };
@@ -224,6 +222,42 @@ describe("revocation reaches every instance (two satchel instances, each with it
       await Promise.all([one.close(), two.close()]);
     });
   }
+
+  it("postgres: deletes made while the channel was down are not missed: older cache entries are not trusted", {
+    timeout: 30_000,
+  }, async () => {
+    const make = durables.postgres as () => SessionStore;
+    const [one, two] = [instance(make()), instance(make())] as const;
+    const user = `down-${run}`;
+    const sessions = one.fromRequest(new Request("http://localhost/"));
+    (await sessions.get("cart")).owner = user;
+    await sessions.commit();
+    const cookie = sessions.apply(new Response()).headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    expect(await read(two, cookie)).toMatchObject({ isNew: false });
+    expect(await read(two, cookie)).toMatchObject({ isNew: false }); // cached in two
+    const admin = new pg.Client({ connectionString: SHARED_PG });
+    await admin.connect();
+    const listeners = `SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN "satchel_del_${instancesTable}"'`;
+    try {
+      const pids = async () => (await admin.query(listeners)).rows.map((row: { pid: number }) => row.pid);
+      const killed = await pids();
+      expect(killed).toHaveLength(1); // two's (one has not read anything, so it does not listen yet)
+      // The fault: the LISTEN connection is killed; the revocation happens while nobody listens.
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM (${listeners}) AS l`);
+      expect(await one.revokeUser("cart", user)).toBe(1);
+      // Two reconnects by itself; the entry it cached before that must not be served.
+      let polls = 0;
+      while (!(await pids()).some((pid) => !killed.includes(pid)) && polls < 100) {
+        polls++;
+        await sleep(50);
+      }
+      expect(polls).toBeLessThan(100);
+      expect(await read(two, cookie)).toMatchObject({ owner: null, isNew: true });
+    } finally {
+      await admin.end();
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 
   it("without delete notices the cache is per process: the other instance keeps serving the session", async () => {
     const make = durables.postgres as () => SessionStore;
