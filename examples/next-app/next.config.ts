@@ -9,6 +9,9 @@ const config: NextConfig = {
   distDir: process.env.SATCHEL_NEXT_DIST_DIR ?? ".next",
   turbopack: { root: repoRoot },
   poweredByHeader: false,
+  // As create-next-app 16.4 writes them: pages render request data only inside <Suspense>.
+  cacheComponents: true,
+  partialPrefetching: true,
 };
 
 export default config;
