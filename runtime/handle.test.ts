@@ -135,6 +135,10 @@ describe("the handle as a dictionary", () => {
         auth.userID = "typo";
       }).toThrow(/field "userID" is invalid: is not a field of the schema/);
       expect(() => delete auth.save).toThrow(TypeError);
+      // Freezing would break the data view for the rest of the request: refused, and nothing changes.
+      expect(() => Object.freeze(auth)).toThrow(TypeError);
+      expect(() => Object.setPrototypeOf(auth, null)).toThrow(TypeError);
+      expect(Object.keys(auth)).toEqual(["userId", "roles"]);
     });
   });
 

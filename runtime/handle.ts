@@ -403,6 +403,14 @@ function partsFor(def: ResolvedSession): HandleParts {
     defineProperty() {
       return false;
     },
+    // The target must stay extensible and keep its prototype: the traps above report the data's keys
+    // as own properties, which the Proxy invariants allow only on an extensible target.
+    preventExtensions() {
+      return false;
+    },
+    setPrototypeOf() {
+      return false;
+    },
   };
   const built = { proto, traps };
   parts.set(def, built);
