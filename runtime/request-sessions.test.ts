@@ -24,6 +24,26 @@ async function signedInClient() {
 }
 
 describe("request sessions", () => {
+  it("close(how): later writes throw naming how; reads, and a commit with nothing new, still work", async () => {
+    const { satchel, client } = await signedInClient();
+    const jar = memoryCookieJar(client.cookieHeader());
+    const sessions = satchel.open(jar);
+    const cart = await sessions.get("cart");
+    await sessions.commit();
+    sessions.close("the adapter sent the response");
+    sessions.close("a second close keeps the first reason");
+    expect(cart.note).toBe("n");
+    await expect(sessions.commit()).resolves.toBeUndefined();
+    await expect(cart.update((data) => ({ ...data, note: "late" }))).rejects.toThrow(
+      /session "cart" cannot be written any more: the response was already sent \(the adapter sent the response\)/,
+    );
+    expect(() => cart.messages.info("late")).toThrow(SessionStateError);
+    expect(() => cart.setdefault("owner", "u2")).toThrow(SessionStateError);
+    // A session first touched after the close is just as closed.
+    const auth = await sessions.get("auth");
+    await expect(auth.regenerate()).rejects.toThrow(SessionStateError);
+  });
+
   it("read-only mode allows reads but refuses every write, saying where to write", async () => {
     const { satchel, client } = await signedInClient();
     const sessions = satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: WHY });
