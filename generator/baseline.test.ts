@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { SchemaAnalyser } from "./analyse.ts";
+import { type BaselineCache, readBaselines } from "./baseline.ts";
 import { findStale, writeChanged } from "./check.ts";
 import { generate } from "./gen.ts";
 import { schemaSource, type TempProject, tempProject } from "./test-support/temp-project.ts";
@@ -169,6 +170,30 @@ describe("breaking changes are judged against the committed snapshot", () => {
   });
 });
 
+describe("readBaselines with the watch-mode cache", () => {
+  it("asks git again only after HEAD moved", async () => {
+    const p = tempProject();
+    projects.push(p);
+    const snapshot = (version: number) => JSON.stringify({ sessions: { cart: { version, schema: {} } } });
+    p.write("generated/sessions.snapshot.json", snapshot(1));
+    git(p, "init", "-q", ".");
+    git(p, "add", "generated");
+    git(p, "commit", "-q", "-m", "v1");
+    const cache: BaselineCache = {};
+    expect((await readBaselines(p.snapshotPath, cache)).shipped?.sessions.cart?.version).toBe(1);
+    const asked = cache.committed;
+
+    p.write("generated/sessions.snapshot.json", snapshot(2));
+    const saved = await readBaselines(p.snapshotPath, cache);
+    expect(saved.shipped?.sessions.cart?.version).toBe(1);
+    expect(saved.working?.sessions.cart?.version).toBe(2);
+    expect(cache.committed).toBe(asked);
+
+    git(p, "commit", "-q", "-am", "v2");
+    expect((await readBaselines(p.snapshotPath, cache)).shipped?.sessions.cart?.version).toBe(2);
+  });
+});
+
 describe("gen --watch and a refused change", () => {
   it("writes the module that follows the schema, not the snapshot, and prints the refusal", async () => {
     const { project } = await committedProject(cart(NOTE));
@@ -204,6 +229,14 @@ describe("gen --watch and a refused change", () => {
       await fixed;
       expect(runs.at(-1)).toMatchObject({ ok: true });
       expect(project.read("generated/sessions.snapshot.json")).toContain('"memo"');
+
+      // Committed while watching: "memo" has shipped, so removing it is refused now.
+      git(project, "commit", "-q", "-am", "add memo");
+      const removed = nextRun();
+      project.write("sessions.schema.ts", cart(NOTE));
+      await removed;
+      expect(runs.at(-1)).toMatchObject({ ok: false });
+      expect(lines.join("\n")).toMatch(/field "memo" removed/);
     } finally {
       await watcher.close();
     }

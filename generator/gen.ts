@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
-import { readBaselines } from "./baseline.ts";
+import { type BaselineCache, readBaselines } from "./baseline.ts";
 import { smallestCookie } from "./cookie-size.ts";
 import { sessionDocs } from "./docs.ts";
 import { type EmitSession, emitModule, pascalName } from "./emit.ts";
@@ -27,6 +27,8 @@ export interface GenOptions {
   acceptBreaking?: boolean;
   /** Reuse across runs (watch mode) to keep the compiler warm. */
   analyser?: SchemaAnalyser;
+  /** Reuse across runs (watch mode): git is asked for the committed snapshot only when HEAD moved. */
+  baselineCache?: BaselineCache;
 }
 
 /** One file the run wants on disk. */
@@ -68,7 +70,7 @@ export async function generate(options: GenOptions): Promise<GenResult> {
   const result: GenResult = { files: [], errors: [], notes: [], watched: [schemaPath], sessionCount: 0 };
 
   // Start executing the schema and asking git first: both run off the main thread while the checker runs.
-  const baselines = readBaselines(snapshotPath).then(
+  const baselines = readBaselines(snapshotPath, options.baselineCache).then(
     (read) => ({ read, error: undefined }),
     (error: unknown) => ({
       read: undefined,

@@ -7,6 +7,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import { SchemaAnalyser } from "./analyse.ts";
+import type { BaselineCache } from "./baseline.ts";
 import { writeChanged } from "./check.ts";
 import { defaultOutPath, type GenOptions, generate } from "./gen.ts";
 import { snapshotPathFor } from "./snapshot.ts";
@@ -31,6 +32,7 @@ export interface Watcher {
 export function watchSchema(options: WatchOptions): Watcher {
   const log = options.log ?? ((line: string) => console.log(line));
   const analyser = options.analyser ?? new SchemaAnalyser(options.schemaPath);
+  const baselineCache: BaselineCache = options.baselineCache ?? {};
   const debounceMs = options.debounceMs ?? 50;
   // Watch directories, not files: editors replace files on save, which ends a file watch.
   const watchers = new Map<string, FSWatcher>();
@@ -51,7 +53,7 @@ export function watchSchema(options: WatchOptions): Watcher {
     busy = true;
     const started = performance.now();
     try {
-      const result = await generate({ ...options, analyser });
+      const result = await generate({ ...options, analyser, baselineCache });
       // Our own output may be imported by the schema (migration types); writing it is not a save.
       files = new Set(result.watched.filter((file) => !outputs.has(file)));
       const ms = Math.round(performance.now() - started);
