@@ -205,13 +205,7 @@ function checkOptions(options: SessionsOptions | undefined): Readonly<SessionsOp
     if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(key, `is unknown${hint(key, OPTION_KEYS)}`);
   }
   const { store, onInvalid, secrets } = options;
-  if (
-    store !== undefined &&
-    typeof store !== "string" &&
-    typeof store !== "function" &&
-    !(store instanceof URL) &&
-    (typeof store !== "object" || store === null || typeof store.get !== "function")
-  ) {
+  if (store !== undefined && !isStoreOption(store)) {
     bad("store", "must be a store object, a URL, or a function returning a store (called on first use).");
   }
   if (onInvalid !== undefined && typeof onInvalid !== "function") {
@@ -242,6 +236,12 @@ function refuseUnknownKeys(session: string, where: string, value: object, known:
       );
     }
   }
+}
+
+/** A store object, a URL, or a factory: checked by shape only, nothing is opened or called. */
+function isStoreOption(value: unknown): value is StoreOption {
+  if (typeof value === "string" || typeof value === "function" || value instanceof URL) return true;
+  return typeof value === "object" && value !== null && typeof (value as SessionStore).get === "function";
 }
 
 function fail(session: string, key: string, message: string): never {
@@ -303,6 +303,16 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
   }
   if (storage === "cookie" && definition.header !== undefined) {
     fail(name, "header", 'only store sessions can travel in a header; use storage: "store" or drop header.');
+  }
+  if (storage === "cookie" && definition.store !== undefined) {
+    fail(name, "store", 'only store sessions live in a store; use storage: "store" or drop store.');
+  }
+  if (definition.store !== undefined && !isStoreOption(definition.store)) {
+    fail(
+      name,
+      "store",
+      "must be a store object, a URL, or a function returning a store (called on first use).",
+    );
   }
   if (definition.userField !== undefined && !(definition.userField in definition.schema.shape)) {
     fail(name, "userField", `"${definition.userField}" is not a field of the schema.`);

@@ -260,6 +260,16 @@ describe("per-session stores", () => {
     await satchel.close();
   });
 
+  it("defineSessions refuses a store on a cookie session and a store that is not one", () => {
+    const schema = z.object({ sku: z.string().default("") });
+    expect(() => defineSessions({ cart: { storage: "cookie", schema, store: "memory:" } })).toThrow(
+      /^satchel: session "cart" key "store": only store sessions live in a store/,
+    );
+    expect(() =>
+      defineSessions({ cart: { storage: "store", schema, store: 42 as unknown as string } }),
+    ).toThrow(/^satchel: session "cart" key "store": must be a store object, a URL, or a function/);
+  });
+
   it("a session store factory that returns no store fails with a satchel error naming the session", async () => {
     const config = defineSessions({
       cart: {
