@@ -184,6 +184,10 @@ describe("satchel init", () => {
     expect(proxy).toContain('{ type: "header", key: "purpose", value: "prefetch" }');
     expect(proxy.indexOf("missing: [")).toBeGreaterThan(proxy.indexOf("source:"));
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
+    // The file store's records stay out of git; `npm run gen` works.
+    expect(p.read(".gitignore").split("\n")).toContain(".data/");
+    expect(JSON.parse(p.read("package.json")).scripts).toEqual({ gen: "satchel gen" });
+    expect(first.stdout).toContain("satchel: created .gitignore with .data/");
 
     writeFileSync(p.schemaPath, "// mine\n");
     const second = await satchel(["init"], p.dir);
