@@ -1,0 +1,303 @@
+/**
+ * The first hour of a new user, end to end, from the packed packages. It does what the README says:
+ * pack the tarballs (`npm pack --workspaces`), create a fresh app with create-next-app (pinned, its
+ * default config: Cache Components and partial prefetching on), install the tarballs with no store
+ * driver, `satchel init`, `satchel secret`, `satchel gen`, paste the README's quick-start files as they
+ * are, type-check them, `next build`, `next start`, and sign in and fill a cart in Chromium. Then a
+ * webpack build of the same app, and the same browser run again on Redis with ioredis installed.
+ *
+ * Only the npm registry and loopback are used; the app's layout is replaced because create-next-app's
+ * loads fonts from Google. Installs go through the npm cache (`--prefer-offline`), so only the first
+ * run on a machine downloads. SATCHEL_KEEP_USERS_APP=1 keeps the app's directory for a look after.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quickStartBlocks } from "./readme-quick-start.ts";
+import {
+  CREATE_NEXT_APP,
+  packTarballs,
+  readPackageJson,
+  run,
+  startNext,
+  stopAllServers,
+  type Tarball,
+  userEnv,
+} from "./users-app.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Generous: installs and Next builds on a busy 2-core machine. Not a performance limit. */
+const SLOW_STEP_MS = 900_000;
+const BROWSER_STEP_MS = 240_000;
+const STEP_TIMEOUT_MS = 60_000;
+const POLL = { timeout: STEP_TIMEOUT_MS, interval: 200 };
+/** Redis keys of this run only, so the check below sees its own records and cleans them up. */
+const REDIS_PREFIX = `satchel-users-app-${process.pid}-${Date.now()}:`;
+const REDIS_URL = `redis://127.0.0.1:6379?prefix=${REDIS_PREFIX}`;
+
+/** create-next-app's layout loads Geist from Google Fonts; the same layout without the download. */
+const LAYOUT = `import type { Metadata } from "next";
+import "./globals.css";
+
+export const metadata: Metadata = { title: "satchel user's app" };
+
+// Typed without the LayoutProps that next build generates, so tsc passes before the first build.
+export default function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+  return (
+    <html lang="en" className="h-full antialiased">
+      <body className="min-h-full flex flex-col">{children}</body>
+    </html>
+  );
+}
+`;
+
+const root = mkdtempSync(path.join(tmpdir(), "satchel-users-app-"));
+const app = path.join(root, "my-app");
+const npx = (args: string[], env = userEnv()) => run("npx", ["--no-install", ...args], app, env);
+const npm = (args: string[]) => run("npm", [...args, "--prefer-offline"], app);
+let tarballs: Tarball[] = [];
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  tarballs = await packTarballs(path.join(root, "tarballs"));
+  await run(
+    "npx",
+    ["--yes", CREATE_NEXT_APP, "my-app", "--yes", "--skip-install", "--disable-git", "--use-npm"],
+    root,
+  );
+  writeFileSync(path.join(app, "app", "layout.tsx"), LAYOUT);
+  await npm(["install"]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+}, SLOW_STEP_MS);
+
+afterAll(async () => {
+  await stopAllServers();
+  await browser?.close();
+  const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const keys = await redis.keys(`${REDIS_PREFIX}*`).catch(() => []);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  if (process.env.SATCHEL_KEEP_USERS_APP !== "1") rmSync(root, { recursive: true, force: true });
+});
+
+/** Writes the README quick-start blocks the way a user pastes them; returns the blocks left over. */
+function pasteQuickStart(): { file: string; code: string }[] {
+  const pasted = new Set<string>();
+  const extra: { file: string; code: string }[] = [];
+  for (const [index, block] of quickStartBlocks().entries()) {
+    if (block.path === "sessions.schema.ts" && !pasted.has(block.path)) {
+      // init wrote this one; the README must show exactly what it wrote.
+      expect(readFileSync(path.join(app, block.path), "utf8")).toContain(block.code);
+      pasted.add(block.path);
+    } else if (block.path !== null && !pasted.has(block.path)) {
+      mkdirSync(path.dirname(path.join(app, block.path)), { recursive: true });
+      writeFileSync(path.join(app, block.path), block.code);
+      pasted.add(block.path);
+    } else {
+      // A variant of a file already pasted (schema options, …): type-checked on its own.
+      extra.push({ file: `readme-blocks/block-${index}.${block.language}`, code: block.code });
+    }
+  }
+  expect([...pasted].sort()).toEqual([
+    "app/actions.ts",
+    "app/cart/route.ts",
+    "app/login/page.tsx",
+    "app/page.tsx",
+    "proxy.ts",
+    "sessions.schema.ts",
+  ]);
+  return extra;
+}
+
+const runtimePackage = () => tarballs.find((tarball) => tarball.name === "satchel");
+
+describe("a new user's app, from the packed packages", () => {
+  it("installs the tarballs with no store driver: satchel and zod, the generator as a devDependency", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    const runtime = runtimePackage();
+    expect(runtime, `npm pack --workspaces made ${tarballs.map((t) => t.name).join(", ")}`).toBeDefined();
+    const tools = tarballs.filter((tarball) => tarball !== runtime);
+    await npm(["install", runtime?.file ?? "", "zod"]);
+    if (tools.length > 0) await npm(["install", "--save-dev", ...tools.map((tarball) => tarball.file)]);
+    for (const driver of ["ioredis", "pg", "memjs"]) {
+      expect(existsSync(path.join(app, "node_modules", driver)), `${driver} got installed`).toBe(false);
+    }
+  });
+
+  it("`satchel init`, `satchel secret`, then the README's quick start pasted as is, `satchel gen`", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    expect(await npx(["satchel", "init"])).toContain("Next steps");
+
+    const secret = (await npx(["satchel", "secret"])).trim();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    writeFileSync(path.join(app, ".env.local"), `SESSION_SECRET=${secret}\n`);
+
+    const extra = pasteQuickStart();
+    await npx(["satchel", "gen"]);
+    await npx(["satchel", "gen", "--check"]);
+
+    // Every TypeScript block of the quick start compiles under the app's strict tsconfig.
+    for (const block of extra) {
+      mkdirSync(path.dirname(path.join(app, block.file)), { recursive: true });
+      writeFileSync(path.join(app, block.file), block.code);
+    }
+    try {
+      expect(await npx(["tsc", "--noEmit", "-p", "tsconfig.json"])).toBe("");
+    } finally {
+      rmSync(path.join(app, "readme-blocks"), { recursive: true, force: true });
+    }
+  });
+
+  it("init kept .data/ out of git and added the gen script", () => {
+    expect(readFileSync(path.join(app, ".gitignore"), "utf8")).toMatch(/^\/?\.data\/?$/m);
+    expect(readPackageJson(app).scripts?.gen).toBe("satchel gen");
+  });
+
+  it("`next dev`: signing in and reading the session under <Suspense> raises no Cache Components issue", {
+    timeout: BROWSER_STEP_MS,
+  }, async () => {
+    const dev = await startNext(app, userEnv(), "dev");
+    if (browser === undefined) throw new Error("Chromium did not start");
+    const context = await browser.newContext({ baseURL: dev.url });
+    context.setDefaultTimeout(BROWSER_STEP_MS);
+    try {
+      const page = await context.newPage();
+      await page.goto("/login");
+      await page.getByLabel("Username").fill("alice");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Hello, alice").waitFor();
+      await page.reload();
+      await page.getByText("Hello, alice").waitFor();
+      // Next prints a prerender issue before it logs the request it happened in.
+      await expect.poll(() => /GET \/ 200/.test(dev.output()), POLL).toBe(true);
+      expect(dev.output()).not.toMatch(/unstable value|Blocking Route|outside of `<Suspense>`/);
+      // The dev overlay's issue badge ("1 Issue") is absent: its visible texts, without its CSS.
+      const overlay = await page.evaluate(() =>
+        [...(document.querySelector("nextjs-portal")?.shadowRoot?.querySelectorAll("*") ?? [])]
+          .filter((element) => element.tagName !== "STYLE" && element.children.length === 0)
+          .map((element) => element.textContent)
+          .join(" "),
+      );
+      expect(overlay).not.toMatch(/\d+\s*Issues?\b/);
+    } finally {
+      await context.close();
+      await dev.stop();
+    }
+  });
+
+  it("`next build` (Turbopack) with Cache Components on and no store driver installed", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    const config = readFileSync(path.join(app, "next.config.ts"), "utf8");
+    expect(config).toContain("cacheComponents: true");
+    expect(config).toContain("partialPrefetching: true");
+    await npx(["next", "build"]);
+  });
+
+  it("in Chromium on the file store: sign-in error flash, sign in, notice shown once, a cart", {
+    timeout: BROWSER_STEP_MS,
+  }, async () => {
+    const server = await startNext(app, userEnv());
+    try {
+      await signInAndShop(server.url);
+    } finally {
+      await server.stop();
+    }
+    expect(readdirSync(path.join(app, ".data", "sessions")).length).toBeGreaterThan(0);
+  });
+
+  it("`next build --webpack` of the same app, still without a store driver", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    await npx(["next", "build", "--webpack"]);
+  });
+
+  it("on Redis: SESSION_STORE_URL=redis://… with ioredis installed, the same browser run", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    await npm(["install", "ioredis@6.0.0"]);
+    rmSync(path.join(app, ".data"), { recursive: true, force: true });
+    const server = await startNext(app, userEnv({ SESSION_STORE_URL: REDIS_URL }));
+    try {
+      await signInAndShop(server.url);
+    } finally {
+      await server.stop();
+    }
+    const redis = new Redis("redis://127.0.0.1:6379");
+    try {
+      expect((await redis.keys(`${REDIS_PREFIX}s:*`)).length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+    expect(existsSync(path.join(app, ".data", "sessions"))).toBe(false);
+  });
+});
+
+/** The quick start as a user clicks through it. */
+async function signInAndShop(baseURL: string): Promise<void> {
+  if (browser === undefined) throw new Error("Chromium did not start");
+  const context = await browser.newContext({ baseURL });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  try {
+    const page = await context.newPage();
+    // By text: Next's route announcer is an empty role="alert" of its own, and a redirect after a
+    // server action may reload the document, so every check waits or counts rather than reads once.
+    const count = (text: string) => page.getByText(text, { exact: true }).count();
+
+    // An empty username: the action flashes an error and redirects back; shown once.
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Who are you?", { exact: true }).waitFor();
+    await expect.poll(() => count("Who are you?"), POLL).toBe(1);
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await count("Who are you?")).toBe(0);
+
+    // Sign in: redirected home, the notice shows once, the name stays after a reload.
+    await page.getByLabel("Username").fill("alice");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${baseURL}/`);
+    await page.getByText("Hello, alice", { exact: true }).waitFor();
+    await expect.poll(() => count("Signed in as alice"), POLL).toBe(1);
+    await page.reload();
+    await page.getByText("Hello, alice", { exact: true }).waitFor();
+    expect(await count("Signed in as alice")).toBe(0);
+
+    // The store session: two POSTs with the browser's cookies, then the cart page.
+    expect(await (await context.request.post("/cart?sku=tea")).json()).toEqual([{ sku: "tea", qty: 1 }]);
+    expect(await (await context.request.post("/cart?sku=milk")).json()).toEqual([
+      { sku: "tea", qty: 1 },
+      { sku: "milk", qty: 1 },
+    ]);
+    await page.goto("/cart");
+    expect(JSON.parse((await page.locator("body").textContent()) ?? "")).toEqual([
+      { sku: "tea", qty: 1 },
+      { sku: "milk", qty: 1 },
+    ]);
+  } finally {
+    await context.close();
+  }
+}
