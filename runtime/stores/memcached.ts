@@ -11,6 +11,7 @@
 import type memjs from "memjs";
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
 import { loadDriver } from "./driver.ts";
+import { redactUrl } from "./redact.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
@@ -103,11 +104,12 @@ function parseItem(val: Buffer | null | undefined): Item | null {
 function serversFromUrl(url: string): string {
   if (!url.startsWith("memcached://")) {
     throw new SatchelConfigError(
-      `satchel: the memcached store needs a memcached://host:port URL, got "${url}".`,
+      `satchel: the memcached store needs a memcached://host:port URL, got "${redactUrl(url)}".`,
     );
   }
   const hosts = url.slice("memcached://".length).split(/[/?#]/)[0] ?? "";
-  if (hosts === "") throw new SatchelConfigError(`satchel: the memcached URL "${url}" names no server.`);
+  if (hosts === "")
+    throw new SatchelConfigError(`satchel: the memcached URL "${redactUrl(url)}" names no server.`);
   return hosts;
 }
 

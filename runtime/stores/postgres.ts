@@ -13,6 +13,7 @@ import type pg from "pg";
 import { SatchelConfigError, SatchelError } from "../errors.ts";
 import { createDeleteWatches } from "./delete-watches.ts";
 import { loadDriver } from "./driver.ts";
+import { redactUrl } from "./redact.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord } from "./types.ts";
 
@@ -88,7 +89,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   } else if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
       throw new SatchelConfigError(
-        `satchel: the postgres store needs a postgres:// URL, got "${options.url}".`,
+        `satchel: the postgres store needs a postgres:// URL, got "${redactUrl(options.url)}".`,
       );
     }
     pool = new Pool({

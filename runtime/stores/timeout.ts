@@ -3,7 +3,8 @@
  * HTTP 503. Every network store runs each operation through `guard`, so a hung socket can never hang
  * a request and a driver's rejection can never escape as an unhandled rejection.
  */
-import { SatchelError, SessionStoreUnavailableError } from "../errors.ts";
+import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
+import { configurationProblem } from "./redact.ts";
 
 /** Default per-operation budget for network stores (ms). */
 export const DEFAULT_TIMEOUT_MS = 2000;
@@ -53,9 +54,19 @@ export function guard<T>(
   });
 }
 
-/** Keep satchel's own errors as they are; wrap anything a driver threw, keeping it as `cause`. */
+/**
+ * Keep satchel's own errors as they are; a driver error that no retry can fix (wrong database,
+ * password or host) is a `SatchelConfigError`; anything else is an outage. The driver's error is the `cause`.
+ */
 export function asUnavailable(store: string, operation: string, error: unknown): Error {
   if (error instanceof SatchelError) return error;
+  const problem = configurationProblem(error);
+  if (problem) {
+    return new SatchelConfigError(
+      `satchel: the ${store} store refused ${operation}: ${problem}. Fix SESSION_STORE_URL or the store options; retrying will not help.`,
+      { cause: error },
+    );
+  }
   return new SessionStoreUnavailableError(store, operation, { cause: error });
 }
 

@@ -1,0 +1,29 @@
+/**
+ * Store URLs and driver errors carry credentials (`redis://:password@host`, `postgres://user:pw@host/db`).
+ * Everything satchel puts in an error message goes through here first.
+ */
+
+/** The URL with its password replaced by `***` and its query string (which may hold one) dropped. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*?):[^/?#]*@/i, "$1:***@")
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#:@]+@/i, "$1")
+    .replace(/[?#].*$/, "");
+}
+
+/**
+ * Driver errors that no retry can fix: the configuration is wrong. Postgres SQLSTATE 3D000 (database
+ * does not exist), 28P01/28000 (authentication), 42501 (no privilege); Redis WRONGPASS/NOAUTH;
+ * a host name DNS does not know.
+ */
+export function configurationProblem(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  const host = (error as { hostname?: unknown }).hostname;
+  if (code === "3D000") return "the database does not exist";
+  if (code === "28P01" || code === "28000") return "authentication failed";
+  if (code === "42501") return "the user lacks a privilege the store needs";
+  if (code === "ENOTFOUND") return `the host ${typeof host === "string" ? `"${host}" ` : ""}is unknown`;
+  if (/^(WRONGPASS|NOAUTH)\b/.test(error.message)) return "authentication failed";
+  return undefined;
+}
