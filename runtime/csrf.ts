@@ -191,14 +191,26 @@ function tupleOrigin(value: string): string | null {
   return url.origin;
 }
 
-/** The origin the request was sent to, as the browser saw it. */
+/**
+ * The origin the request was sent to, as the browser saw it: the URL's scheme with the `Host` header
+ * the browser sent (as Rails' `base_url`; Next's `request.url` says `localhost` for `127.0.0.1`), or
+ * the forwarded scheme and host when trusted. A cross-site page cannot choose the Host its victim's
+ * browser sends, only the Origin, which is what is checked.
+ */
 function requestOrigin(request: Request, options: CsrfOptions): string | null {
-  if (options.trustForwardedHeaders) {
-    const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim() || undefined;
-    const proto = first("x-forwarded-proto");
-    const host = first("x-forwarded-host") ?? first("host");
-    if (proto !== undefined && host !== undefined) return tupleOrigin(`${proto}://${host}`);
+  const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim() || undefined;
+  let scheme: string | undefined;
+  let host = first("host");
+  try {
+    scheme = new URL(request.url).protocol.slice(0, -1);
+  } catch {
+    scheme = undefined;
   }
+  if (options.trustForwardedHeaders) {
+    scheme = first("x-forwarded-proto") ?? scheme;
+    host = first("x-forwarded-host") ?? host;
+  }
+  if (scheme !== undefined && host !== undefined) return tupleOrigin(`${scheme}://${host}`);
   return tupleOrigin(request.url);
 }
 

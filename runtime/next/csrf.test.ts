@@ -108,6 +108,22 @@ describe("CSRF Origin check", () => {
     expect((await app.post(cookie, token, { origin: "https://evil.app.test" }, url)).status).toBe(403);
   });
 
+  it("compares with the Host the browser sent (Next rewrites 127.0.0.1 to localhost in request.url)", async () => {
+    const app = setup();
+    const { token, cookie } = await app.render("");
+    const url = "http://127.0.0.1:3000/items";
+    expect(new URL(new NextRequest(url).url).hostname).toBe("localhost");
+    const sent = await app.post(cookie, token, { host: "127.0.0.1:3000" }, url);
+    expect(sent.status).toBe(200);
+    const spoofed = await app.post(
+      cookie,
+      token,
+      { host: "127.0.0.1:3000", origin: "http://localhost:3000" },
+      url,
+    );
+    expect(spoofed.status).toBe(403);
+  });
+
   it("answers 403, never 500, for null and opaque origins in Origin or Referer", async () => {
     const app = setup();
     const { token, cookie } = await app.render("");
