@@ -20,6 +20,7 @@ import type { ClusterNode, RedisOptions } from "ioredis";
 import { SatchelConfigError } from "../errors.ts";
 import { createDeleteWatches } from "./delete-watches.ts";
 import { loadDriver } from "./driver.ts";
+import { redactUrl } from "./redact.ts";
 import { guard, resolveTimeout } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
@@ -185,7 +186,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   } else if (options.url) {
     if (!/^rediss?:\/\//.test(options.url)) {
       throw new SatchelConfigError(
-        `satchel: the redis store needs a redis:// or rediss:// URL, got "${options.url}".`,
+        `satchel: the redis store needs a redis:// or rediss:// URL, got "${redactUrl(options.url)}".`,
       );
     }
     const redisOptions: Omit<RedisOptions, "replyMapping"> = {
@@ -219,9 +220,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     const subscriber: Redis | Cluster = client instanceof Cluster ? client.duplicate() : client.duplicate();
     subscriber.on("error", () => undefined); // reconnects by itself; the state goes through up/down
     let stopped = false;
+    /** Subscribed on the current connection. */
+    let listening = false;
     const listen = async () => {
       try {
         await subscriber.subscribe(deletedChannel);
+        listening = true;
         if (!stopped) listener.up();
       } catch {
         listener.down(); // the next "ready" (after a reconnect) tries again
@@ -230,12 +234,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     subscriber.on("message", (channel: string, key: string) => {
       if (channel === deletedChannel) listener.deleted(key);
     });
-    subscriber.on("close", () => listener.down());
-    let connectedOnce = false;
+    subscriber.on("close", () => {
+      listening = false;
+      listener.down();
+    });
+    // Every (re)connection subscribes explicitly, so up() comes only once deletes are heard again —
+    // also when the first connection attempt failed.
     subscriber.on("ready", () => {
-      // Subscribed again explicitly after a reconnect, so up() comes only once deletes are heard.
-      if (connectedOnce) void listen();
-      connectedOnce = true;
+      if (!listening) void listen();
     });
     await listen();
     return {
