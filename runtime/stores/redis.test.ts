@@ -137,4 +137,41 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     expect((await eventually(() => early.get("cart:kept")))?.value).toBe("kept");
     await early.close();
   });
+
+  it("delete notices: down while the server is stopped, up again after it returns — also when watching began during the outage", {
+    timeout: 60_000,
+  }, async () => {
+    const events: string[] = [];
+    const listener = {
+      deleted: (key: string) => events.push(`deleted ${key}`),
+      up: () => events.push("up"),
+      down: () => events.push("down"),
+    };
+    const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+    const until = async (what: string, since: number) => {
+      for (let polls = 0; polls < 300 && !events.slice(since).includes(what); polls++) await sleep(50);
+      expect(events.slice(since), `waiting for ${what}`).toContain(what);
+    };
+    await server.stop();
+    const late = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+    const watch = await late.watchDeletes(listener);
+    expect(events).not.toContain("up");
+    const mark = events.length;
+    await server.start();
+    await until("up", mark);
+    await eventually(() => store.set("cart:watched", "v", { expiresAt: Date.now() + 60_000 }));
+    await store.delete("cart:watched");
+    await until("deleted cart:watched", mark);
+    const beforeStop = events.length;
+    await server.stop();
+    await until("down", beforeStop);
+    const beforeStart = events.length;
+    await server.start();
+    await until("up", beforeStart);
+    await eventually(() => store.set("cart:watched-2", "v", { expiresAt: Date.now() + 60_000 }));
+    await store.delete("cart:watched-2");
+    await until("deleted cart:watched-2", beforeStart);
+    await watch.stop();
+    await late.close();
+  });
 });
