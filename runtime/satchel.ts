@@ -95,7 +95,7 @@ export interface Satchel<Types> {
    * is not (or no longer) a live session of that user.
    */
   revokeSession(session: keyof Types & string, userId: string, publicId: string): Promise<boolean>;
-  /** Closes the store (connections, timers). */
+  /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
   /**
    * @internal The sealer of the app's secrets. The Next adapter seals its flash hand-off with it,
