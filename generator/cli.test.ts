@@ -47,9 +47,7 @@ async function satchel(
 }
 
 describe("satchel gen", () => {
-  it("--check exits 0 when up to date and 1 naming the stale file and the difference", {
-    timeout: 120_000,
-  }, async () => {
+  it("--check exits 0 when up to date and 1 naming the stale file and the difference", async () => {
     const p = project();
     expect((await satchel(["gen"], p.dir)).code).toBe(0);
     expect(await satchel(["gen", "--check"], p.dir)).toMatchObject({ code: 0 });
@@ -71,7 +69,7 @@ describe("satchel gen", () => {
     expect(missing.stderr).toContain("generated/sessions.snapshot.json is stale");
   });
 
-  it("--check fails on a breaking change without a migration", { timeout: 90_000 }, async () => {
+  it("--check fails on a breaking change without a migration", async () => {
     const p = project();
     await satchel(["gen"], p.dir);
     p.write("sessions.schema.ts", SCHEMA.replace("default(null)", "default(null),\n      plan: z.string()"));
@@ -80,9 +78,7 @@ describe("satchel gen", () => {
     expect(result.stderr).toMatch(/sessions\.schema\.ts:8: session "auth" field "plan" new and required/);
   });
 
-  it("writes the same bytes from any working directory, twice, without absolute paths", {
-    timeout: 120_000,
-  }, async () => {
+  it("writes the same bytes from any working directory, twice, without absolute paths", async () => {
     const p = project();
     await satchel(["gen"], p.dir);
     const first = p.read("generated/sessions.ts");
@@ -100,7 +96,7 @@ describe("satchel gen", () => {
     expect(first).not.toMatch(/20\d\d-\d\d-\d\d/);
   });
 
-  it("names the file and line of a schema that throws", { timeout: 60_000 }, async () => {
+  it("names the file and line of a schema that throws", async () => {
     const p = project(
       schemaSource(
         `  a: { storage: "cookie", schema: z.object({}) },`,
@@ -114,9 +110,7 @@ describe("satchel gen", () => {
 });
 
 describe("satchel gen --watch", () => {
-  it("regenerates after a save, survives a broken save with file:line, and recovers", {
-    timeout: 90_000,
-  }, async () => {
+  it("regenerates after a save, survives a broken save with file:line, and recovers", async () => {
     const p = project();
     const child = spawn(process.execPath, ["--import", tsx, cli, "gen", "--watch"], { cwd: p.dir });
     children.push(child);
@@ -166,9 +160,7 @@ describe("satchel gen --watch", () => {
 });
 
 describe("satchel init", () => {
-  it("scaffolds schema, generated module and proxy.ts, and never overwrites without --force", {
-    timeout: 120_000,
-  }, async () => {
+  it("scaffolds schema, generated module and proxy.ts, and never overwrites without --force", async () => {
     const p = project();
     rmSync(p.schemaPath);
     p.write("app/page.tsx", "export default function Page() { return null; }\n");
