@@ -158,7 +158,7 @@ describe("POST /contact/send (a form-posting route handler with CSRF protection)
     const page = await jar.fetch(`${app.url}/contact`);
     expect(page.status).toBe(200);
     const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     return token as string;
   }
   const send = (jar: CookieJar, body: string, origin: string | null) =>
