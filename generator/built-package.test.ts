@@ -29,6 +29,7 @@ interface PackageJson {
   bin?: Record<string, string>;
   exports: Record<string, Target>;
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 interface Packed {
@@ -171,7 +172,16 @@ describe("the built packages", () => {
       mkdirSync(installed, { recursive: true });
       run("tar", ["-xzf", path.join(root, entry.filename), "-C", installed, "--strip-components=1"], root);
     }
-    for (const dependency of ["zod", "superjson", "ts-morph", "tsx", "next", "react", "react-dom", "@next"]) {
+    // What the two package.json files declare (dependencies and peers), from the repo's own install;
+    // react and @next come with next.
+    const needed = new Set(
+      [runtime, kit].flatMap((pkg) => [
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.peerDependencies ?? {}),
+      ]),
+    );
+    for (const name of [runtime.name, kit.name, "ioredis", "pg", "memjs"]) needed.delete(name);
+    for (const dependency of [...needed, "react", "react-dom", "@next"]) {
       symlinkSync(
         path.join(REPO, "node_modules", dependency),
         path.join(app, "node_modules", dependency),
