@@ -65,7 +65,7 @@ describe("memcached outages (private server)", () => {
   }, async () => {
     // memcached keeps data in memory only: a restart loses it by design, so this scenario checks
     // pause/resume with data kept, and stop/start with the store recovering (not the data).
-    const notes = await runOutageScenario(store, memcached.server, timeoutMs, "cart", { durable: false });
+    const notes = await runOutageScenario(store, memcached.server, "cart", { durable: false });
     for (const note of notes) report(note);
   });
 });

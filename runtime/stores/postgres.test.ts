@@ -120,7 +120,7 @@ describe("postgres outages (private server on a spare port)", () => {
   it("paused → typed error within the timeout; resumed/restarted → works with all old data", {
     timeout: 90_000,
   }, async () => {
-    const notes = await runOutageScenario(store, pgServer.server, timeoutMs, "cart");
+    const notes = await runOutageScenario(store, pgServer.server, "cart");
     for (const note of notes) report(note);
   });
 });

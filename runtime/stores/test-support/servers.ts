@@ -4,7 +4,7 @@
  * (SIGSTOP), resume (SIGCONT), stop and restart them, and stops everything in `afterAll`.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,7 +105,11 @@ export class ManagedServer {
    */
   async pause(): Promise<void> {
     if (this.child?.pid === undefined) throw new Error(`${this.label} is not running`);
-    for (const pid of await processTree(this.child.pid)) signal(pid, "SIGSTOP");
+    const pids = await processTree(this.child.pid);
+    for (const pid of pids) signal(pid, "SIGSTOP");
+    // kill() returns before the threads have stopped: a request sent at once could still be answered
+    // (memcached once was), so wait until every thread of every process reports the stopped state.
+    for (const pid of pids) await untilStopped(pid);
     this.paused = true;
   }
 
@@ -137,6 +141,27 @@ function signal(pid: number, name: NodeJS.Signals): void {
     process.kill(pid, name);
   } catch {
     // Exited meanwhile.
+  }
+}
+
+/** Resolves once every thread of `pid` is stopped (state T in /proc), or the process is gone. */
+async function untilStopped(pid: number): Promise<void> {
+  for (;;) {
+    let states: string[];
+    try {
+      const threads = await readdir(`/proc/${pid}/task`);
+      states = await Promise.all(
+        threads.map(async (tid) => {
+          const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8");
+          // The state follows the command name, which is in parentheses and may itself hold spaces.
+          return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+        }),
+      );
+    } catch {
+      return; // exited meanwhile
+    }
+    if (states.every((state) => state === "T" || state === "t")) return;
+    await sleep(5);
   }
 }
 
