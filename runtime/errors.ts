@@ -41,15 +41,19 @@ export class SessionTooLargeError extends SatchelError {
 /** A store is down or slower than its timeout. Map it to HTTP 503. Nothing was half-written. */
 export class SessionStoreUnavailableError extends SatchelError {
   override name = "SessionStoreUnavailableError";
+  /** Where the store lives (`127.0.0.1:6379`, a directory), when known; never a password. */
+  readonly endpoint: string | undefined;
   constructor(
     readonly store: string,
     readonly operation: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; endpoint?: string | undefined },
   ) {
+    const where = options?.endpoint === undefined ? "" : ` at ${options.endpoint}`;
     super(
-      `satchel: session store "${store}" is unavailable during ${operation}; retry later (HTTP 503).`,
+      `satchel: session store "${store}"${where} is unavailable during ${operation}; retry later (HTTP 503).`,
       options,
     );
+    this.endpoint = options?.endpoint;
   }
 }
 

@@ -188,9 +188,13 @@ function outageWarning(names: readonly string[]): string {
   );
 }
 
-/** The answer when the store a request needs is down: 503, retry soon. */
+/**
+ * The answer when the store a request needs is down: 503, retry soon. The body names the store kind
+ * only: the error's message also says where the store lives, which is for logs, not for visitors.
+ */
 export function storeUnavailable(error: SessionStoreUnavailableError): Response {
-  return new Response(error.message, {
+  const body = `satchel: session store "${error.store}" is unavailable; retry later.`;
+  return new Response(body, {
     status: 503,
     headers: { "retry-after": "5", "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },
   });

@@ -14,7 +14,7 @@ import { link, mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { SatchelError, SessionStoreUnavailableError } from "../errors.ts";
-import { asUnavailable } from "./timeout.ts";
+import { asUnavailable, type StoreTarget } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 export interface FileStoreOptions {
@@ -96,6 +96,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
   // The `turbopackIgnore` comments on paths below: the store's directory is only known at run time,
   // and without them a Next build (Turbopack) traces the whole project into the server output.
   const dir = resolve(/*turbopackIgnore: true*/ options.dir ?? ".data/sessions");
+  const target: StoreTarget = { kind: "file", endpoint: dir };
   const sweepIntervalMs = options.sweepIntervalMs ?? 10 * 60_000;
   const durable = options.fsync ?? true;
   const lockTimeoutMs = options.lockTimeoutMs ?? 2000;
@@ -241,6 +242,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       await breakIfStale(lockPath);
       if (Date.now() > deadline) {
         throw new SessionStoreUnavailableError("file", operation, {
+          endpoint: dir,
           cause: new Error(`lock ${lockPath} was held by another writer for over ${lockTimeoutMs} ms`),
         });
       }
@@ -294,7 +296,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       if (queues.get(base) === tail) queues.delete(base);
     });
     return run.catch((error: unknown) => {
-      throw asUnavailable("file", operation, error);
+      throw asUnavailable(target, operation, error);
     });
   }
 
@@ -318,7 +320,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       names = await readdir(/*turbopackIgnore: true*/ dir);
     } catch (error) {
       if (errorCode(error) === "ENOENT") return 0;
-      throw asUnavailable("file", "sweep", error);
+      throw asUnavailable(target, "sweep", error);
     }
     let removed = 0;
     for (const name of names) {
@@ -358,7 +360,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
           expiresAt: found.expiresAt,
         } satisfies StoredRecord;
       } catch (error) {
-        throw asUnavailable("file", "get", error);
+        throw asUnavailable(target, "get", error);
       }
     },
     set(key, value, options) {
@@ -383,7 +385,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
       // neither queue nor lock, which keeps a hot key's queue short.
       const path = join(dir, fileNameFor(key) + RECORD);
       const early = await readRecordFile(path).catch((error: unknown) => {
-        throw asUnavailable("file", "compareAndSet", error);
+        throw asUnavailable(target, "compareAndSet", error);
       });
       if (conflicts(early)) return null;
       return withLock(
@@ -427,7 +429,7 @@ export function createFileStore(options: FileStoreOptions = {}): FileStore {
         names = await readdir(/*turbopackIgnore: true*/ dir);
       } catch (error) {
         if (errorCode(error) === "ENOENT") return [];
-        throw asUnavailable("file", "keysForUser", error);
+        throw asUnavailable(target, "keysForUser", error);
       }
       // A directory scan: fine for the embedded default; use Redis or Postgres for an indexed listing.
       const keys: string[] = [];

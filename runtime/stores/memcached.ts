@@ -12,7 +12,7 @@ import type memjs from "memjs";
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
 import { loadDriver } from "./driver.ts";
 import { redactUrl } from "./redact.ts";
-import { guard, resolveTimeout } from "./timeout.ts";
+import { guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
 import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 // Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
@@ -138,6 +138,11 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
     );
   }
 
+  const target: StoreTarget = {
+    kind: "memcached",
+    endpoint: options.url === undefined ? undefined : serversFromUrl(options.url),
+  };
+
   function itemKey(key: string): Buffer {
     const full = Buffer.from(prefix + key, "utf8");
     // The protocol forbids spaces and control characters (bytes up to 0x20, and 0x7f) in keys.
@@ -215,14 +220,14 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
   return {
     name: "memcached",
     get(key) {
-      return guard("memcached", "get", timeoutMs, async () => {
+      return guard(target, "get", timeoutMs, async () => {
         const item = (await read(itemKey(key)))?.item ?? null;
         if (!live(item)) return null;
         return { value: item.v, version: item.ver, expiresAt: item.exp } satisfies StoredRecord;
       });
     },
     set(key, value, write) {
-      return guard("memcached", "set", timeoutMs, async () => {
+      return guard(target, "set", timeoutMs, async () => {
         const k = itemKey(key);
         for (let attempt = 0; attempt < SET_ATTEMPTS; attempt++) {
           const found = await read(k);
@@ -230,12 +235,13 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
           if (await store(k, newItem(value, version, write), found ? found.cas : "add")) return version;
         }
         throw new SessionStoreUnavailableError("memcached", "set", {
+          endpoint: target.endpoint,
           cause: new Error(`lost ${SET_ATTEMPTS} CAS races in a row on one key`),
         });
       });
     },
     compareAndSet(key, value, expectedVersion, write) {
-      return guard("memcached", "compareAndSet", timeoutMs, async () => {
+      return guard(target, "compareAndSet", timeoutMs, async () => {
         const k = itemKey(key);
         if (expectedVersion === null && (await store(k, newItem(value, 1, write), "add"))) return 1;
         // ADD lost: an item exists — maybe expired by our clock but not yet dropped by memcached.
@@ -248,7 +254,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
       });
     },
     delete(key) {
-      return guard("memcached", "delete", timeoutMs, async () => {
+      return guard(target, "delete", timeoutMs, async () => {
         const response = await send(OP.delete, itemKey(key), Buffer.alloc(0), Buffer.alloc(0));
         const status = response.header.status;
         if (status !== STATUS.ok && status !== STATUS.notFound)
@@ -256,7 +262,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
       });
     },
     touch(key, expiresAt) {
-      return guard("memcached", "touch", timeoutMs, async () => {
+      return guard(target, "touch", timeoutMs, async () => {
         const k = itemKey(key);
         const found = await read(k);
         if (!found || !live(found.item)) return;

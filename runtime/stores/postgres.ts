@@ -13,8 +13,8 @@ import type pg from "pg";
 import { SatchelConfigError, SatchelError } from "../errors.ts";
 import { createDeleteWatches } from "./delete-watches.ts";
 import { loadDriver } from "./driver.ts";
-import { redactUrl } from "./redact.ts";
-import { guard, resolveTimeout } from "./timeout.ts";
+import { endpointOf, redactUrl } from "./redact.ts";
+import { guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord } from "./types.ts";
 
 // Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
@@ -108,6 +108,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     );
   }
 
+  const target: StoreTarget = {
+    kind: "postgres",
+    endpoint: options.url === undefined ? undefined : endpointOf(options.url, 5432),
+  };
+
   /** NOTIFY channel of deletes; every delete notifies it in the same statement. */
   const deletedChannel = `satchel_del_${indexPrefix}`;
   let schemaReady: Promise<void> | null = null;
@@ -160,7 +165,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
 
   function sweep(): Promise<number> {
-    return guard("postgres", "sweep", timeoutMs, async () => {
+    return guard(target, "sweep", timeoutMs, async () => {
       const result = await query(`DELETE FROM ${t} WHERE expires_at <= $1`, [now()]);
       return result.rowCount ?? 0;
     });
@@ -244,7 +249,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     name: "postgres",
     pool,
     get(key) {
-      return guard("postgres", "get", timeoutMs, async () => {
+      return guard(target, "get", timeoutMs, async () => {
         const result = await query(
           `SELECT value, version, expires_at FROM ${t} WHERE key = $1 AND expires_at > $2`,
           [key, now()],
@@ -260,7 +265,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     set(key, value, write) {
       startSweeper();
-      return guard("postgres", "set", timeoutMs, async () => {
+      return guard(target, "set", timeoutMs, async () => {
         const result = await query(
           `INSERT INTO ${t} AS r (key, value, version, expires_at, user_id) VALUES ($1, $2, 1, $3, $4)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, version = r.version + 1,
@@ -275,7 +280,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     compareAndSet(key, value, expectedVersion, write) {
       startSweeper();
-      return guard("postgres", "compareAndSet", timeoutMs, async () => {
+      return guard(target, "compareAndSet", timeoutMs, async () => {
         if (expectedVersion === null) {
           // Insert, or take over a row that exists but has expired (it is not "live").
           const result = await query(
@@ -298,7 +303,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       });
     },
     delete(key) {
-      return guard("postgres", "delete", timeoutMs, async () => {
+      return guard(target, "delete", timeoutMs, async () => {
         // One statement: the notification is sent exactly when the delete commits.
         await query(
           `WITH gone AS (DELETE FROM ${t} WHERE key = $1 RETURNING key) SELECT pg_notify($2, key) FROM gone`,
@@ -307,7 +312,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       });
     },
     touch(key, expiresAt) {
-      return guard("postgres", "touch", timeoutMs, async () => {
+      return guard(target, "touch", timeoutMs, async () => {
         await query(`UPDATE ${t} SET expires_at = $2 WHERE key = $1 AND expires_at > $3`, [
           key,
           expiresAt,
@@ -317,7 +322,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     },
     watchDeletes,
     keysForUser(userId) {
-      return guard("postgres", "keysForUser", timeoutMs, async () => {
+      return guard(target, "keysForUser", timeoutMs, async () => {
         const result = await query(
           `SELECT key FROM ${t} WHERE user_id = $1 AND expires_at > $2 ORDER BY key`,
           [userId, now()],
@@ -332,7 +337,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       sweepTimer = null;
       if (!owned) return;
       try {
-        await guard("postgres", "close", timeoutMs, () => pool.end());
+        await guard(target, "close", timeoutMs, () => pool.end());
       } catch {
         // The server is unreachable; the sockets are already being torn down by pool.end().
       }

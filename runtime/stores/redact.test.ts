@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { SatchelConfigError, SessionStoreUnavailableError } from "../errors.ts";
 import { createPostgresStore } from "./postgres.ts";
-import { redactUrl } from "./redact.ts";
+import { endpointOf, redactUrl } from "./redact.ts";
 import { createRedisStore } from "./redis.ts";
 
 const PASSWORD = "s3cret-Pw-never-shown";
@@ -34,6 +34,16 @@ describe("redactUrl", () => {
   });
 });
 
+describe("endpointOf", () => {
+  it("keeps host, port (default filled in) and database, never user or password", () => {
+    expect(endpointOf(`redis://:${PASSWORD}@10.0.0.1/0`, 6379)).toBe("10.0.0.1:6379/0");
+    expect(endpointOf(`postgres://app:${PASSWORD}@db:6432/shop?password=${PASSWORD}`, 5432)).toBe(
+      "db:6432/shop",
+    );
+    expect(endpointOf("not a url", 6379)).toBeUndefined();
+  });
+});
+
 describe("store errors", () => {
   it("a wrong URL is refused without echoing its password", () => {
     for (const create of [
@@ -52,13 +62,15 @@ describe("store errors", () => {
     }
   });
 
-  it("Redis on a closed port is an outage (retry), and says nothing of the password", async () => {
+  it("Redis on a closed port is an outage (retry) naming host and port, and says nothing of the password", async () => {
     const port = await closedPort();
     const store = createRedisStore({ url: `redis://:${PASSWORD}@127.0.0.1:${port}`, timeoutMs: 500 });
     const error = await store.get("k").catch((e: unknown) => e);
     await store.close();
     expect(error).toBeInstanceOf(SessionStoreUnavailableError);
     expect(String(error)).toContain("retry later");
+    expect(String(error)).toContain(`at 127.0.0.1:${port}`);
+    expect(error).toMatchObject({ store: "redis", endpoint: `127.0.0.1:${port}` });
     expect(everything(error)).not.toContain(PASSWORD);
   });
 
@@ -70,6 +82,7 @@ describe("store errors", () => {
     await store.close();
     expect(error).toBeInstanceOf(SatchelConfigError);
     expect(String(error)).toContain("the database does not exist");
+    expect(String(error)).toContain("at 127.0.0.1:5432/satchel_no_such_database");
     expect(String(error)).toContain("retrying will not help");
     expect(everything(error)).not.toContain(PASSWORD);
   });

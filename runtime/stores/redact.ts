@@ -12,6 +12,20 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * Where a store URL points, for error messages: `host:port` (with the default port filled in) and the
+ * path (a Postgres database); never user, password or query. Undefined for what does not parse.
+ */
+export function endpointOf(url: string, defaultPort: number): string | undefined {
+  try {
+    const parsed = new URL(url);
+    const path = parsed.pathname === "/" ? "" : parsed.pathname;
+    return `${parsed.hostname}:${parsed.port || defaultPort}${path}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Driver errors that no retry can fix: the configuration is wrong. Postgres SQLSTATE 3D000 (database
  * does not exist), 28P01/28000 (authentication), 42501 (no privilege); Redis WRONGPASS/NOAUTH;
  * a host name DNS does not know.

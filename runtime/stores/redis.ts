@@ -20,8 +20,8 @@ import type { ClusterNode, RedisOptions } from "ioredis";
 import { SatchelConfigError } from "../errors.ts";
 import { createDeleteWatches } from "./delete-watches.ts";
 import { loadDriver } from "./driver.ts";
-import { redactUrl } from "./redact.ts";
-import { guard, resolveTimeout } from "./timeout.ts";
+import { endpointOf, redactUrl } from "./redact.ts";
+import { guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 // Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
@@ -167,6 +167,20 @@ function parseNode(node: string | { host: string; port: number }): ClusterNode {
   return { host: url.hostname, port: Number(url.port || 6379) };
 }
 
+/** Where the store's server is, for error messages: the URL's host:port, or the cluster's seed nodes. */
+function redisEndpoint(options: RedisStoreOptions): string | undefined {
+  if (options.clusterNodes && options.clusterNodes.length > 0) {
+    return options.clusterNodes
+      .map((node) =>
+        typeof node === "string"
+          ? endpointOf(node.includes("://") ? node : `redis://${node}`, 6379)
+          : `${node.host}:${node.port}`,
+      )
+      .join(",");
+  }
+  return options.url === undefined ? undefined : endpointOf(options.url, 6379);
+}
+
 /** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = resolveTimeout("redis", options.timeoutMs);
@@ -201,6 +215,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       "satchel: createRedisStore needs a client, a url (redis://host:6379) or clusterNodes; pass one of them.",
     );
   }
+  const target: StoreTarget = { kind: "redis", endpoint: redisEndpoint(options) };
   if (owned) {
     // Connection errors surface per operation as SessionStoreUnavailableError; without a listener
     // ioredis would print every reconnect failure.
@@ -289,7 +304,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: "redis",
     client,
     get(key) {
-      return guard("redis", "get", timeoutMs, async () => {
+      return guard(target, "get", timeoutMs, async () => {
         const [val, ver, exp] = await client.hmget(recordKey(key), "val", "ver", "exp");
         if (val == null || ver == null || exp == null) return null;
         const expiresAt = Number(exp);
@@ -298,23 +313,23 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       });
     },
     set(key, value, options_) {
-      return guard("redis", "set", timeoutMs, () => write("set", key, value, null, options_));
+      return guard(target, "set", timeoutMs, () => write("set", key, value, null, options_));
     },
     compareAndSet(key, value, expectedVersion, options_) {
-      return guard("redis", "compareAndSet", timeoutMs, async () => {
+      return guard(target, "compareAndSet", timeoutMs, async () => {
         const version = await write("cas", key, value, expectedVersion, options_);
         return version === 0 ? null : version;
       });
     },
     delete(key) {
-      return guard("redis", "delete", timeoutMs, async () => {
+      return guard(target, "delete", timeoutMs, async () => {
         const userId = await evalScript(DELETE, recordKey(key), []);
         await client.publish(deletedChannel, key);
         if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
       });
     },
     touch(key, expiresAt) {
-      return guard("redis", "touch", timeoutMs, async () => {
+      return guard(target, "touch", timeoutMs, async () => {
         const userId = await evalScript(TOUCH, recordKey(key), [expiresAt, now()]);
         if (typeof userId === "string" && userId !== "") {
           await evalScript(INDEX_ADD, indexKey(userId), [key, expiresAt]);
@@ -323,7 +338,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     watchDeletes,
     keysForUser(userId) {
-      return guard("redis", "keysForUser", timeoutMs, async () => {
+      return guard(target, "keysForUser", timeoutMs, async () => {
         const members = await client.smembers(indexKey(userId));
         // One HMGET per member (each may live on a different cluster node); ioredis pipelines them.
         const owners = await Promise.all(
@@ -342,7 +357,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       await watches.stopAll();
       if (!owned) return;
       try {
-        await guard("redis", "close", timeoutMs, () => client.quit());
+        await guard(target, "close", timeoutMs, () => client.quit());
       } catch {
         // The server is unreachable: drop the connection instead of waiting for QUIT.
         client.disconnect();

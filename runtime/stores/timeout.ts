@@ -6,6 +6,12 @@
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
 import { configurationProblem } from "./redact.ts";
 
+/** The store an error is about: its kind (`"redis"`) and, when known, where it lives (no password). */
+export interface StoreTarget {
+  readonly kind: string;
+  readonly endpoint?: string | undefined;
+}
+
 /** Default per-operation budget for network stores (ms). */
 export const DEFAULT_TIMEOUT_MS = 2000;
 
@@ -15,7 +21,7 @@ export const DEFAULT_TIMEOUT_MS = 2000;
  * is swallowed on purpose: the caller has already been told the store was unavailable.
  */
 export function guard<T>(
-  store: string,
+  target: StoreTarget,
   operation: string,
   timeoutMs: number,
   work: () => Promise<T>,
@@ -26,8 +32,9 @@ export function guard<T>(
       if (settled) return;
       settled = true;
       reject(
-        new SessionStoreUnavailableError(store, operation, {
-          cause: new Error(`no answer from the ${store} store within ${timeoutMs} ms`),
+        new SessionStoreUnavailableError(target.kind, operation, {
+          cause: new Error(`no answer from the ${target.kind} store within ${timeoutMs} ms`),
+          endpoint: target.endpoint,
         }),
       );
     }, timeoutMs);
@@ -48,7 +55,7 @@ export function guard<T>(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(asUnavailable(store, operation, error));
+        reject(asUnavailable(target, operation, error));
       },
     );
   });
@@ -58,16 +65,20 @@ export function guard<T>(
  * Keep satchel's own errors as they are; a driver error that no retry can fix (wrong database,
  * password or host) is a `SatchelConfigError`; anything else is an outage. The driver's error is the `cause`.
  */
-export function asUnavailable(store: string, operation: string, error: unknown): Error {
+export function asUnavailable(target: StoreTarget, operation: string, error: unknown): Error {
   if (error instanceof SatchelError) return error;
   const problem = configurationProblem(error);
+  const where = target.endpoint === undefined ? "" : ` at ${target.endpoint}`;
   if (problem) {
     return new SatchelConfigError(
-      `satchel: the ${store} store refused ${operation}: ${problem}. Fix SESSION_STORE_URL or the store options; retrying will not help.`,
+      `satchel: the ${target.kind} store${where} refused ${operation}: ${problem}. Fix SESSION_STORE_URL or the store options; retrying will not help.`,
       { cause: error },
     );
   }
-  return new SessionStoreUnavailableError(store, operation, { cause: error });
+  return new SessionStoreUnavailableError(target.kind, operation, {
+    cause: error,
+    endpoint: target.endpoint,
+  });
 }
 
 /** Validate a `timeoutMs` option: a positive finite number, or the default. */
