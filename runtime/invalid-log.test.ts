@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineSessions } from "./define.ts";
 import { INVALID_LOG_SIZE, recentInvalidReports, recordInvalidReport } from "./invalid-log.ts";
 import { createSatchel } from "./satchel.ts";
+import type { SessionHandle } from "./types.ts";
 
 const SECRET = "invalid-log-test-secret-0123456789abcdefghijkl";
 
@@ -26,7 +27,7 @@ describe("the onInvalid log", () => {
     const config = defineSessions({
       prefs: { storage: "cookie", schema: z.object({ theme: z.string().default("light") }) },
     });
-    const satchel = createSatchel(config, {
+    const satchel = createSatchel<{ prefs: SessionHandle<{ theme: string }> }>(config, {
       secrets: SECRET,
       now: () => 1_234,
       onInvalid: (report) => heard.push(report.reason),

@@ -3,6 +3,9 @@
  * served by `next start`. Server actions, redirects, the proxy's flash hand-off and cookies all run
  * exactly as they do for a user.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -212,8 +215,13 @@ describe("form posting to a route handler", () => {
   });
 });
 
-/** Screenshots for the README, made by these tests (committed under screenshots/). */
-const SCREENSHOTS = fileURLToPath(new URL("../screenshots/", import.meta.url));
+/**
+ * Screenshots for the README, made by these tests. They replace the committed ones under screenshots/
+ * only with SATCHEL_SCREENSHOTS=1, so an ordinary test run leaves the working tree clean.
+ */
+const SCREENSHOTS = process.env.SATCHEL_SCREENSHOTS
+  ? fileURLToPath(new URL("../screenshots/", import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), "satchel-screenshots-"))}/`;
 
 describe("the demo and the session inspector", () => {
   it("styles flash and messages by level (screenshots of the demo)", async () => {
