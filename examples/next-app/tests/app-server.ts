@@ -19,6 +19,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const appDir = fileURLToPath(new URL("..", import.meta.url));
 const root = join(appDir, "..", "..");
@@ -248,4 +249,11 @@ export async function startApp(): Promise<RunningApp> {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The body of a 200 plain-text response (the seeds' tutorials answer plain text); fails with the body otherwise. */
+export async function text(response: Response): Promise<string> {
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+  return response.text();
 }

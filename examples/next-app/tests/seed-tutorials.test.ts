@@ -3,7 +3,7 @@
  * plain HTTP against the built app (`next start`, embedded file store in a temporary directory).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
+import { BUILD_AND_START_MS, type RunningApp, startApp, text } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -17,13 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.stop();
 });
-
-/** The plain-text body of a 200 response. */
-async function text(response: Response): Promise<string> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
-  return response.text();
-}
 
 const visit = async (jar: CookieJar, path: string, init?: RequestInit) =>
   text(await jar.fetch(`${app.url}${path}`, init));

@@ -3,7 +3,7 @@
  * served by `next start` (file store in a temporary directory).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
+import { BUILD_AND_START_MS, type RunningApp, startApp, text } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 // Generous limits: `npm test` may run these next to load tests on a busy 2-core machine.
@@ -18,12 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.stop();
 });
-
-async function text(response: Response): Promise<string> {
-  expect(response.status, await response.clone().text()).toBe(200);
-  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
-  return response.text();
-}
 
 describe("GET /session-test (Tipfy's cart of product names, in the default session)", () => {
   it("appends (duplicates kept), removes the first copy, ignores a missing product", async () => {
