@@ -285,7 +285,7 @@ describe("per-session stores", () => {
     const cart = await sessions.get("cart");
     cart.sku = "x";
     await expect(sessions.commit()).rejects.toThrow(
-      /^satchel: the store factory of session "cart" is not a store/,
+      /^satchel: the store factory did not return a store \(session "cart"\)/,
     );
   });
 });

@@ -8,11 +8,11 @@ import type { StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionStore } from "./stores/types.ts";
 
-/** A store factory's result, checked so a wrong return value fails with a clear message. */
-function checkStore(store: unknown, where: string): SessionStore {
+/** A store option or a factory's result, checked so a wrong value fails with a clear message. */
+function checkStore(store: unknown, what: string): SessionStore {
   if (typeof store !== "object" || store === null || typeof (store as SessionStore).get !== "function") {
     throw new SatchelConfigError(
-      `satchel: ${where} is not a store; give a store object (e.g. createRedisStore({ url })), a URL, or a function returning a store.`,
+      `satchel: ${what}; give a store object (e.g. createRedisStore({ url })), a URL, or a function returning a store.`,
     );
   }
   return store as SessionStore;
@@ -28,9 +28,9 @@ function open(option: StoreOption, where: string): Promise<SessionStore> {
     // A factory, called here (first use), so loading the schema file opens nothing.
     return Promise.resolve()
       .then(option)
-      .then((store) => checkStore(store, `the store factory of ${where}`));
+      .then((store) => checkStore(store, `the store factory did not return a store (${where})`));
   }
-  return Promise.resolve().then(() => checkStore(option, `the store of ${where}`));
+  return Promise.resolve().then(() => checkStore(option, `the store of ${where} is not a store`));
 }
 
 export interface StoreResolver {
