@@ -86,12 +86,28 @@ export function writeSessionCookie(
     jar: io.jar,
     maxChunks: session.cookie.maxChunks,
   });
+  // A cookie under the name from before the __Host- prefix (and its chunks) goes: it was moved.
+  const previous = session.cookie.previousName;
+  if (previous !== undefined && readChunkedCookie(io.jar, previous) !== undefined) {
+    writes.push(
+      ...planCookieWrites({
+        session: session.name,
+        name: previous,
+        value: null,
+        attributes,
+        jar: io.jar,
+        maxChunks: session.cookie.maxChunks,
+      }),
+    );
+  }
   for (const write of writes) io.jar.set(write);
 }
 
 /** A session's token as read from its cookies, and what to report about those cookies. */
 export interface SessionCookieRead {
   token: string | undefined;
+  /** The token came from the name before the __Host- prefix: write it back under the new name. */
+  moved: boolean;
   /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
   failure: [InvalidReason, string] | null;
   /** Reports chunk-like cookies satchel did not write; call once the session loaded fine. */
@@ -108,13 +124,19 @@ export function readSessionCookie(
   ctx: SessionContext,
 ): SessionCookieRead {
   const problems: ChunkProblems = { foreign: [] };
-  const token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  let token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  // The plain name is read only while no prefixed cookie is sent, so a cookie a sibling subdomain
+  // plants under it never wins over the real one.
+  const previous = session.cookie.previousName;
+  const moved = token === undefined && previous !== undefined && problems.missing === undefined;
+  if (moved) token = readChunkedCookie(io.jar, previous);
   const failure: [InvalidReason, string] | null =
     problems.missing === undefined
       ? null
       : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
   return {
     token,
+    moved: moved && token !== undefined,
     failure,
     reportForeign() {
       if (problems.foreign.length === 0) return;
@@ -220,8 +242,9 @@ export class CookieSession extends SessionCore {
     // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
     this.markSaved(decoded.canonical ? text : undefined);
     cookie.reportForeign();
-    // Upgraded data and tokens of an old secret are written back on this request's commit.
-    this.mustWrite = migrated.migrated || unsealed.staleKey;
+    // Upgraded data, tokens of an old secret and a cookie under the pre-__Host- name are written
+    // back on this request's commit.
+    this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
   }
 
   /** Cookie sessions persist in their session's compiled codec (see compiled-codec.ts). */

@@ -79,6 +79,11 @@ export interface ResolvedCookie {
   path: string;
   domain: string | undefined;
   hostPrefix: boolean;
+  /**
+   * The name without the `__Host-` prefix, when it has one: a cookie of that name from before the
+   * prefix was turned on is read (only while no prefixed cookie is sent) and moved on that request.
+   */
+  previousName: string | undefined;
   maxChunks: number;
   /** `false`: a browser-session cookie, written without Max-Age/Expires. */
   persistent: boolean;
@@ -383,7 +388,10 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   refuseUnknownKeys(name, "cookie.", options, COOKIE_KEYS);
   const baseName = options.name ?? name;
   if (!COOKIE_NAME.test(baseName)) fail(name, "cookie.name", `"${baseName}" is not a valid cookie name.`);
-  const hostPrefix = options.hostPrefix ?? false;
+  // Host-only cookies (no Domain, Path=/, Secure) carry __Host- in production unless told not to:
+  // a sibling subdomain's `Domain=` cookie can then neither plant nor shadow the session.
+  const hostOnly = options.domain === undefined && (options.path ?? "/") === "/" && options.secure !== false;
+  const hostPrefix = options.hostPrefix ?? (process.env.NODE_ENV === "production" && hostOnly);
   const sameSite = options.sameSite ?? "lax";
   if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
     fail(name, "cookie.sameSite", `must be "lax", "strict" or "none"; got ${JSON.stringify(sameSite)}.`);
@@ -406,6 +414,7 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   if (typeof persistent !== "boolean") fail(name, "cookie.persistent", "must be true or false.");
   return {
     name: hostPrefix ? `__Host-${baseName}` : baseName,
+    previousName: hostPrefix ? baseName : undefined,
     sameSite,
     secure,
     httpOnly: options.httpOnly ?? true,

@@ -271,7 +271,7 @@ export class StoreSession extends SessionCore {
     this.adopt(loaded.envelope);
     this.isNew = false;
     this.mustWrite = loaded.migrated;
-    this.tokenDue = unsealed.staleKey;
+    this.tokenDue = unsealed.staleKey || cookie?.moved === true;
     cookie?.reportForeign();
   }
 

@@ -31,7 +31,11 @@ export interface SessionCookieOptions {
   /** Default `"/"`. */
   path?: string;
   domain?: string;
-  /** Prefix the name with `__Host-` (forces Secure, Path=/ and no Domain). Default `false`. */
+  /**
+   * Prefix the name with `__Host-` (forces Secure, Path=/ and no Domain). Default: on in production
+   * (`NODE_ENV=production`) for a cookie with no `domain`, no other `path` and `secure` not false; a
+   * cookie under the plain name from before is read once and moved. `false` keeps the plain name.
+   */
   hostPrefix?: boolean;
   /** Largest number of cookies one session may be split into. Default 4. */
   maxChunks?: number;

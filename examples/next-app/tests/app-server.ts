@@ -257,3 +257,9 @@ export async function text(response: Response): Promise<string> {
   expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
   return response.text();
 }
+
+/**
+ * The cookie a session is sent in by the built app: `next start` runs in production, where host-only
+ * session cookies carry the `__Host-` prefix (a sibling subdomain can neither plant nor shadow them).
+ */
+export const cookieOf = (session: string): string => `__Host-${session}`;

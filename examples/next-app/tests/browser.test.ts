@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { BUILD_AND_START_MS, type RunningApp, startApp } from "./app-server.ts";
+import { BUILD_AND_START_MS, cookieOf, type RunningApp, startApp } from "./app-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -77,9 +77,9 @@ describe("login", () => {
     expect(await page.getByTestId("signed-in").textContent()).toContain("Alice");
 
     // The auth cookie is HttpOnly: scripts on the page cannot read it.
-    const auth = (await context.cookies()).find((c) => c.name === "auth");
+    const auth = (await context.cookies()).find((c) => c.name === cookieOf("auth"));
     expect(auth?.httpOnly).toBe(true);
-    expect(await page.evaluate(() => document.cookie)).not.toContain("auth=");
+    expect(await page.evaluate(() => document.cookie)).not.toContain(`${cookieOf("auth")}=`);
   });
 
   it("flashes 'Invalid username/password' on /login for a wrong password, once", async () => {
@@ -187,7 +187,7 @@ describe("tampered cookies", () => {
     await page.waitForURL(`${app.url}/`);
     await page.getByTestId("signed-in").waitFor();
     const cookies = await context.cookies();
-    const auth = cookies.find((c) => c.name === "auth");
+    const auth = cookies.find((c) => c.name === cookieOf("auth"));
     expect(auth).toBeDefined();
     const value = auth?.value ?? "";
     const flipped = value.slice(0, 20) + (value[20] === "A" ? "B" : "A") + value.slice(21);

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILD_AND_START_MS, ensureBuilt, type RunningApp, startApp } from "./app-server.ts";
+import { BUILD_AND_START_MS, cookieOf, ensureBuilt, type RunningApp, startApp } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 const CARTS = 50;
@@ -125,7 +125,7 @@ async function newCarts(label: string): Promise<Cart[]> {
       const response = await jar.fetch(`${app.url}/api/cart?add-product=${seed}`);
       expect(response.status).toBe(200);
       await response.arrayBuffer();
-      expect(jar.get("cart")).toBeTruthy();
+      expect(jar.get(cookieOf("cart"))).toBeTruthy();
       return { cookie: jar.header(), products: [seed] };
     }),
   );

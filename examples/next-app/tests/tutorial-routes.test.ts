@@ -3,7 +3,7 @@
  * served by `next start` (file store in a temporary directory).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BUILD_AND_START_MS, type RunningApp, startApp, text } from "./app-server.ts";
+import { BUILD_AND_START_MS, cookieOf, type RunningApp, startApp, text } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 // Generous limits: `npm test` may run these next to load tests on a busy 2-core machine.
@@ -72,13 +72,13 @@ describe("GET /api/cart (the catalog cart, a store session)", () => {
   it("carries the cart in the x-cart-session header for clients without cookies", async () => {
     const jar = new CookieJar();
     await text(await jar.fetch(`${app.url}/api/cart?add-product=foo`));
-    const token = jar.get("cart") as string;
+    const token = jar.get(cookieOf("cart")) as string;
     expect(token).toBeTruthy();
     const viaHeader = await fetch(`${app.url}/api/cart?add-product=bar`, {
       headers: { "x-cart-session": token },
     });
     expect(await text(viaHeader)).toBe("Products in cart: foo, bar");
-    expect(viaHeader.headers.getSetCookie().filter((c) => c.startsWith("cart="))).toEqual([]);
+    expect(viaHeader.headers.getSetCookie().filter((c) => c.startsWith(`${cookieOf("cart")}=`))).toEqual([]);
     // An unusable token starts a new cart; its token comes back in the response header.
     const fresh = await fetch(`${app.url}/api/cart?add-product=baz`, {
       headers: { "x-cart-session": "bogus" },
@@ -127,11 +127,13 @@ describe("tampered or garbage cookies", () => {
     await text(await real.fetch(`${app.url}/api/cart?add-product=foo`));
     await text(await real.fetch(`${app.url}/session-key-test`));
     const flip = (value: string) => value.slice(0, 10) + (value[10] === "A" ? "B" : "A") + value.slice(11);
+    const [cartName, prefsName, authName] = ["cart", "prefs", "auth"].map(cookieOf);
     const cookies = [
-      "cart=garbage; prefs=%%%; auth=x",
-      `cart=${flip(real.get("cart") as string)}; prefs=${flip(real.get("prefs") as string)}`,
-      `cart=${real.get("prefs")}`, // a prefs token replayed as cart
-      `auth=${"A".repeat(5000)}`,
+      `${cartName}=garbage; ${prefsName}=%%%; ${authName}=x`,
+      "cart=garbage; prefs=%%%; auth=x", // under the names from before the __Host- prefix
+      `${cartName}=${flip(real.get(cartName as string) as string)}; ${prefsName}=${flip(real.get(prefsName as string) as string)}`,
+      `${cartName}=${real.get(prefsName as string)}`, // a prefs token replayed as cart
+      `${authName}=${"A".repeat(5000)}`,
     ];
     for (const cookie of cookies) {
       const cart = await fetch(`${app.url}/api/cart`, { headers: { cookie } });
