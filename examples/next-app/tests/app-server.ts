@@ -64,8 +64,9 @@ function sourceStamp(): string {
     join(root, "sessions.schema.ts"),
     join(root, "node_modules", "next", "package.json"),
   ];
+  // Build output is not a source: runtime/dist is rewritten whenever a test packs the package.
   const skip = (path: string) =>
-    /(^|\/)(\.next|node_modules|tests|test-support|\.data)$/.test(path) ||
+    /(^|\/)(\.next|node_modules|dist|tests|test-support|\.data)$/.test(path) ||
     /(\.test\.ts|\.test-d\.ts|next-env\.d\.ts|\.tsbuildinfo)$/.test(path);
   walk(appDir, skip, files);
   walk(join(root, "runtime"), skip, files);
@@ -138,7 +139,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** Builds the app unless an up-to-date build exists; concurrent callers wait for one build. */
-export async function ensureBuilt(): Promise<void> {
+async function ensureBuilt(): Promise<void> {
   const debug = process.env.SATCHEL_DEBUG_BUILD
     ? (m: string) => console.error(`[ensureBuilt ${process.pid}] ${m}`)
     : () => {};
@@ -201,15 +202,23 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Builds if needed, then starts the app and waits until it answers. */
-export async function startApp(): Promise<RunningApp> {
+/**
+ * Builds if needed, then starts the app and waits until it answers. `serverNodeOptions` go to the
+ * server process only (never to a build this call may run: a heap cap meant for the server made
+ * `next build` run out of memory).
+ */
+export async function startApp(options: { serverNodeOptions?: string } = {}): Promise<RunningApp> {
   await ensureBuilt();
+  const env = baseEnv();
+  if (options.serverNodeOptions !== undefined) {
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${options.serverNodeOptions}`.trim();
+  }
   const port = await freePort();
   const workDir = mkdtempSync(join(tmpdir(), "satchel-next-app-"));
   const child = track(
     spawn(process.execPath, [nextBin, "start", appDir, "--port", String(port), "--hostname", "127.0.0.1"], {
       cwd: workDir,
-      env: baseEnv(),
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     }),
   );

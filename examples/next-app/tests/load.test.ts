@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILD_AND_START_MS, cookieOf, ensureBuilt, type RunningApp, startApp } from "./app-server.ts";
+import { BUILD_AND_START_MS, cookieOf, type RunningApp, startApp } from "./app-server.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 const CARTS = 50;
@@ -26,15 +26,7 @@ let pid: number;
 const SERVER_HEAP_MB = 192;
 
 beforeAll(async () => {
-  await ensureBuilt(); // build (if needed) without the cap: the build needs far more heap
-  const saved = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${saved ?? ""} --max-old-space-size=${SERVER_HEAP_MB}`.trim();
-  try {
-    app = await startApp();
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
+  app = await startApp({ serverNodeOptions: `--max-old-space-size=${SERVER_HEAP_MB}` });
   pid = listenerPid(Number(new URL(app.url).port));
 }, BUILD_AND_START_MS);
 
