@@ -1,0 +1,206 @@
+/**
+ * A session's data layout ("plan"), derived from its zod 4 schema: what the generator emits a codec
+ * for (format 3, positional: no key names on the wire) and what the runtime keeps, as plain JSON, to
+ * read tokens an earlier layout of the same session wrote.
+ *
+ * A plan describes only the wire shape: types, object keys in schema order, which keys may be absent.
+ * Checks, defaults and refinements are not part of it, so two schemas with the same layout share a
+ * plan and a layout hash, and minifying a refinement's source cannot change it.
+ *
+ * Wire forms, by node:
+ * - `"string" | "number" | "boolean" | "null"`, `["enum", values]`, `["union", options]`: the value.
+ * - `"date"` → epoch ms; `"bigint"` → decimal string; `"superjson"` → `[json]` or `[json, meta]`
+ *   (parts the schema cannot type: any, unknown, transforms, lazy, custom, loose objects, …).
+ * - `["nullable", inner]` → `null` or the inner wire; `["array", item]` / `["set", item]` → array;
+ *   `["tuple", items]` → array of that length; `["record", key, value]` → object;
+ *   `["map", key, value]` → array of `[key, value]` pairs.
+ * - `["object", fields]` → an array of the field values in schema order. When some fields may be
+ *   absent, the array starts with a bit mask of the optional fields present (bit j = the j-th optional
+ *   field) and holds only present values.
+ * - `["keyed", fields]` → an object with the same keys: union options (told apart by their wire
+ *   value) and objects with more optional fields than a mask holds.
+ */
+import type { z } from "zod";
+
+/** One field of an object plan: key, plan, whether it may be absent. */
+export type PlanField = readonly [key: string, plan: Plan, optional: boolean];
+
+/** A JSON value an enum or literal allows. */
+export type PlanLiteral = string | number | boolean | null;
+
+/** The wire layout of one schema node (see the module comment). */
+export type Plan =
+  | "string"
+  | "number"
+  | "boolean"
+  | "null"
+  | "date"
+  | "bigint"
+  | "superjson"
+  | readonly ["enum", readonly PlanLiteral[]]
+  | readonly ["nullable", Plan]
+  | readonly ["array", Plan]
+  | readonly ["set", Plan]
+  | readonly ["tuple", readonly Plan[]]
+  | readonly ["record", Plan, Plan]
+  | readonly ["map", Plan, Plan]
+  | readonly ["union", readonly Plan[]]
+  | readonly ["object", readonly PlanField[]]
+  | readonly ["keyed", readonly PlanField[]];
+
+/** Optional fields one positional object can flag in its mask (bit operations stay in int32). */
+export const MAX_MASKED_FIELDS = 30;
+
+type ZodNode = { _zod: { def: Record<string, unknown> & { type: string } } };
+const defOf = (schema: unknown) => (schema as ZodNode)._zod.def;
+
+/** True when the schema's output may be `undefined` (so an object key may be absent). */
+export function acceptsUndefined(schema: unknown): boolean {
+  const result = (schema as z.ZodType).safeParse(undefined);
+  return result.success && result.data === undefined;
+}
+
+/** True when the plan's wire form is the value itself (encoding needs no walk). */
+export function isPlainPlan(plan: Plan): boolean {
+  if (typeof plan === "string") return plan !== "date" && plan !== "bigint" && plan !== "superjson";
+  switch (plan[0]) {
+    case "enum":
+    case "union":
+      return true;
+    case "nullable":
+    case "array":
+      return isPlainPlan(plan[1]);
+    case "tuple":
+      return plan[1].every(isPlainPlan);
+    case "record":
+      return isPlainPlan(plan[2]);
+    case "keyed":
+      return plan[1].every(([, field]) => isPlainPlan(field));
+    default:
+      // Sets and maps become arrays; positional objects become arrays.
+      return false;
+  }
+}
+
+/** The plan of a session schema. */
+export function planOf(schema: unknown): Plan {
+  return plan(schema);
+}
+
+/** A node that must never be `undefined` (array items, map entries, union options). */
+function planValue(schema: unknown): Plan {
+  return acceptsUndefined(schema) ? "superjson" : plan(schema);
+}
+
+function plan(schema: unknown): Plan {
+  const def = defOf(schema);
+  switch (def.type) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "null":
+    case "date":
+    case "bigint":
+      return def.type;
+    case "enum":
+      return ["enum", Object.values(def.entries as Record<string, PlanLiteral>)];
+    case "literal": {
+      const values = def.values as unknown[];
+      const json = values.every(
+        (v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null,
+      );
+      return json ? ["enum", values as PlanLiteral[]] : "superjson";
+    }
+    case "nullable":
+      return ["nullable", plan(def.innerType)];
+    case "optional":
+    case "default":
+    case "prefault":
+    case "nonoptional":
+    case "readonly":
+    case "catch":
+      // Same output type as the inner schema; whether a key may be absent is the field's business.
+      return plan(def.innerType);
+    case "object":
+      return planObject(def);
+    case "array":
+      return ["array", planValue(def.element)];
+    case "tuple":
+      return def.rest === null || def.rest === undefined
+        ? ["tuple", (def.items as unknown[]).map(planValue)]
+        : "superjson";
+    case "record": {
+      const key = plan(def.keyType);
+      // Keys zod coerces (numbers) or transforms are left to superjson.
+      return isPlainPlan(key) ? ["record", key, planValue(def.valueType)] : "superjson";
+    }
+    case "map":
+      return ["map", planValue(def.keyType), planValue(def.valueType)];
+    case "set":
+      return ["set", planValue(def.valueType)];
+    case "union": {
+      // Objects in a union keep their keys, so options are told apart by their wire value alone.
+      const options = (def.options as unknown[]).map((option) =>
+        defOf(option).type === "object" && !acceptsUndefined(option)
+          ? planObject(defOf(option), true)
+          : planValue(option),
+      );
+      return options.every(isPlainPlan) ? ["union", options] : "superjson";
+    }
+    default:
+      // any, unknown, pipe/transform, lazy, custom, intersection, …: superjson keeps them intact.
+      return "superjson";
+  }
+}
+
+function planObject(def: Record<string, unknown>, keyed = false): Plan {
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  // A loose object or a catchall keeps keys the schema does not name: superjson keeps them.
+  if (catchall !== undefined && catchall !== "never") return "superjson";
+  const shape = def.shape as Record<string, unknown>;
+  const fields: PlanField[] = Object.keys(shape).map((key) => [
+    key,
+    plan(shape[key]),
+    acceptsUndefined(shape[key]),
+  ]);
+  const optional = fields.filter(([, , isOptional]) => isOptional).length;
+  return [keyed || optional > MAX_MASKED_FIELDS ? "keyed" : "object", fields];
+}
+
+/** FNV-1a 32-bit of a text, base 36: short enough to ride in every token. */
+export function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
+}
+
+/** The layout hash written into every format-3 token: equal plans, equal hashes. */
+export function layoutHash(plan: Plan): string {
+  return shortHash(JSON.stringify(plan));
+}
+
+/**
+ * A codec the generator wrote for one session (format 3). `createSatchel(config, { codecs })` takes
+ * them from the generated module; the runtime uses one only while its `layout` and `version` match
+ * the schema it runs with, else it warns and falls back to its own (slower, keyed) codec.
+ */
+export interface GeneratedCodec {
+  /** Layout hash of the plan it was generated from. */
+  readonly layout: string;
+  /** Schema fingerprint (checks, defaults, refinement sources) when it was generated. */
+  readonly checks: string;
+  /** The session's data version when it was generated. */
+  readonly version: number;
+  /** Session data (already validated) → its positional wire value. */
+  encode(data: unknown): unknown;
+  /**
+   * Wire value → session data, checking the structure strictly (types, lengths, masks); `undefined`
+   * when it does not fit.
+   */
+  decode(wire: unknown): unknown;
+  /** Earlier layouts of the session by layout hash (from the snapshot), to read older tokens. */
+  readonly history: Readonly<Record<string, Plan>>;
+}
