@@ -26,7 +26,10 @@ describe("planOf", () => {
   it("keeps keys for objects in unions, so options are told apart by their wire value", () => {
     const plan = planOf(
       z.object({
-        step: z.union([z.object({ kind: z.literal("a"), n: z.number() }), z.object({ kind: z.literal("b") })]),
+        step: z.union([
+          z.object({ kind: z.literal("a"), n: z.number() }),
+          z.object({ kind: z.literal("b") }),
+        ]),
       }),
     );
     expect(plan).toEqual([
