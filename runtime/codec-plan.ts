@@ -197,8 +197,8 @@ export interface GeneratedCodec {
   /** Session data (already validated) → its positional wire value. */
   encode(data: unknown): unknown;
   /**
-   * Wire value → session data, checking the structure strictly (types, lengths, masks); `undefined`
-   * when it does not fit.
+   * Wire value → session data, checking the structure strictly (types, array lengths, masks, enum
+   * values). @throws any Error when the wire does not fit (the runtime treats the token as malformed).
    */
   decode(wire: unknown): unknown;
   /** Earlier layouts of the session by layout hash (from the snapshot), to read older tokens. */
