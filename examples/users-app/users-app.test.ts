@@ -22,8 +22,9 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../test-support/chromium.ts";
 import { quickStartBlocks } from "./readme-quick-start.ts";
 import {
   CREATE_NEXT_APP,
@@ -36,17 +37,6 @@ import {
   userEnv,
 } from "./users-app.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Generous: installs and Next builds on a busy 2-core machine. Not a performance limit. */
 const SLOW_STEP_MS = 900_000;
 const BROWSER_STEP_MS = 240_000;
@@ -88,7 +78,7 @@ beforeAll(async () => {
   );
   writeFileSync(path.join(app, "app", "layout.tsx"), LAYOUT);
   await npm(["install"]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+  browser = await launchChromium();
 }, SLOW_STEP_MS);
 
 afterAll(async () => {

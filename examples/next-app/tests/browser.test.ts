@@ -7,21 +7,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { launchChromium } from "../../test-support/chromium.ts";
 import { BUILD_AND_START_MS, cookieOf, type RunningApp, startApp } from "./app-server.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 // Generous limits: `npm test` may run these next to load tests on a busy 2-core machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -35,7 +24,7 @@ let page: Page;
 
 beforeAll(async () => {
   app = await startApp();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+  browser = await launchChromium();
 }, BUILD_AND_START_MS);
 
 afterAll(async () => {
