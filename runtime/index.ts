@@ -3,6 +3,7 @@
  * generated modules import. The Next.js adapter is `satchel/next`; stores are `satchel/stores/*`.
  */
 
+export type { GeneratedCodec, Plan, PlanField, PlanLiteral } from "./codec-plan.ts";
 export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies.ts";
 export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
 export { fetchCsrfToken, verifyFetchCsrf } from "./csrf-fetch.ts";
@@ -27,6 +28,7 @@ export {
 } from "./errors.ts";
 export type { FetchSessions } from "./fetch.ts";
 export type { PlainCookieOptions, PlainCookies } from "./plain-cookies.ts";
+export { decodeSuperjsonPart, encodeSuperjsonPart } from "./plan-codec.ts";
 export type { RequestSessions } from "./request-sessions.ts";
 export {
   createSatchel,

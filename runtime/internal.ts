@@ -1,12 +1,29 @@
 /**
  * @internal `satchel/internal`: the runtime pieces the code generator (`satchel-kit`) reuses so that
- * its build-time cookie-size check seals exactly as the runtime does. Not a public API: no semver
- * promise; the kit pins the runtime's exact version. Apps import `satchel` and `satchel/next`.
+ * its build-time cookie-size check seals exactly as the runtime does, and so that the codecs it emits
+ * follow the runtime's plan of each schema. Not a public API: no semver promise; the kit pins the
+ * runtime's exact version. Apps import `satchel` and `satchel/next`.
  *
  * @packageDocumentation
  */
 
 /** @internal */
 export { encodeEnvelope, packForCookie } from "./codec.ts";
+/** @internal */
+export {
+  acceptsUndefined,
+  type GeneratedCodec,
+  isPlainPlan,
+  layoutHash,
+  MAX_MASKED_FIELDS,
+  type Plan,
+  type PlanField,
+  type PlanLiteral,
+  planOf,
+} from "./codec-plan.ts";
+/** @internal */
+export { describeSchema, schemaFingerprint } from "./compiled-codec.ts";
+/** @internal */
+export { type PlanCodec, planCodec } from "./plan-codec.ts";
 /** @internal */
 export { createSealer, type Sealer } from "./seal.ts";
