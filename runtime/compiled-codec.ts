@@ -1,35 +1,57 @@
 /**
- * A cookie session's codec, compiled once per session definition by walking its zod 4 schema (a
- * runtime compiler, not generated source: same wire format, built on first use and cached).
+ * A session's codec: what cookie sessions seal (and store sessions may store).
  *
- * Wire text (format 2): `[2, version, fingerprint, data]`, or with pending flash / messages
- * `[2, version, fingerprint, data, flash, messages]` (each superjson-serialized, `0` when absent).
+ * Format 3 (written through the codec the generator emitted for the session, see codec-plan.ts):
+ * `[3, version, layout, checks, data]`, or with pending flash / messages
+ * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
+ * session's plan lays it out; `layout` is the plan's hash and `checks` the schema fingerprint the
+ * generator computed (a constant in the generated module, so minifying cannot change it). A token of
+ * the current layout is read by the generated decode (or the plan interpreter, when the generated
+ * codec is stale or missing); one of an earlier layout by the interpreter over the plan kept in the
+ * generated codec's history; one of a layout neither knows is malformed (`UnknownLayoutError`).
+ *
+ * Format 2 (the runtime codec, compiled once per session definition by walking its zod 4 schema;
+ * still written when there is no up-to-date generated codec):
+ * `[2, version, fingerprint, data]`, or `[2, version, fingerprint, data, flash, messages]`.
  *
  * - `data` is JSON shaped like the data itself (keys kept, so older versions stay readable by
  *   migrations and a field added later simply is absent), with only what JSON cannot say converted
  *   where the schema puts it: Date → epoch ms, BigInt → decimal string, Map → `[[k, v], …]`,
  *   Set → `[…]`. A schema of JSON types only is written by one `JSON.stringify` of the data.
  * - Parts the schema cannot type (`z.any()`, `z.unknown()`, transforms, lazy, custom, loose objects,
- *   optional array items) are written as superjson `[json]` / `[json, meta]`.
- * - `fingerprint` hashes the schema (types, checks, defaults, refinement sources). When version and
- *   fingerprint match, the data was written and authenticated under this very schema, so decoding
- *   only checks its structure (types, required fields, no extra keys) instead of running zod; any
- *   other token is decoded leniently and then runs through migrations and full zod.
- * - Older tokens (superjson text, format 1) are still read, by `decodeEnvelope`.
+ *   optional array items) are written as superjson `[json]` / `[json, meta]`; so are flash and
+ *   messages in both formats (`0` when absent).
+ * - `fingerprint` hashes the schema (types, checks, defaults, refinement sources).
+ *
+ * Trust, both formats: when the token was authenticated (sealed by this app), its version is the
+ * session's and its fingerprint / checks are the ones this build writes, the data was validated
+ * under this very schema, so decoding only checks its structure instead of running zod. Any other
+ * token (older version, other checks, older layout, store records) is decoded, then runs through
+ * migrations and full zod. Older tokens (superjson text, format 1) are still read, by `decodeEnvelope`.
  *
  * Limits, documented: `-0` is written as `0`; an optional field that is present as `undefined` reads
  * back as absent; migrations from a format-2 token receive the data in its stored JSON form (Dates as
- * epoch ms, BigInts as strings, Maps as pair arrays, Sets as arrays).
+ * epoch ms, BigInts as strings, Maps as pair arrays, Sets as arrays); from a format-3 token, typed.
  */
-import superjson from "superjson";
 import type { z } from "zod";
 import { decodeEnvelope, type Envelope } from "./codec.ts";
+import {
+  acceptsUndefined,
+  type GeneratedCodec,
+  layoutHash,
+  type Plan,
+  planOf,
+  shortHash,
+} from "./codec-plan.ts";
 import type { ResolvedSession } from "./define.ts";
 import { SatchelError } from "./errors.ts";
+import { decodeSuperjsonPart, encodeSuperjsonPart, type PlanCodec, planCodec } from "./plan-codec.ts";
 import type { Message } from "./types.ts";
 
-/** The format tag: first element of every format-2 envelope. */
+/** The format tag of the runtime codec's envelopes. */
 export const COMPACT_FORMAT = 2;
+/** The format tag of envelopes written through a generated codec (positional data). */
+export const PLAN_FORMAT = 3;
 
 /** Returned by a node's decode when the wire value does not fit the schema. */
 const FAIL: unique symbol = Symbol("satchel.codec.fail");
@@ -82,44 +104,21 @@ const BIGINT: NodeCodec = {
 /** superjson for what the schema cannot type; the wire is always an array, never null. */
 const SUPERJSON: NodeCodec = {
   plain: false,
-  encode: superjsonWire,
+  encode: encodeSuperjsonPart,
   decode: (wire) => {
-    if (!Array.isArray(wire) || wire.length < 1 || wire.length > 2) return FAIL;
     try {
-      return superjson.deserialize(
-        (wire.length === 1 ? { json: wire[0] } : { json: wire[0], meta: wire[1] }) as never,
-      );
+      return decodeSuperjsonPart(wire);
     } catch {
       return FAIL;
     }
   },
 };
 
-function superjsonWire(value: unknown): unknown[] {
-  let out: { json: unknown; meta?: unknown };
-  try {
-    out = superjson.serialize(value) as { json: unknown; meta?: unknown };
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new SatchelError(
-      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
-      { cause },
-    );
-  }
-  return out.meta === undefined ? [out.json] : [out.json, out.meta];
-}
-
 /** How many superjson parts the schema being compiled has (compiling is synchronous). */
 let superjsonParts = 0;
 function fallback(): NodeCodec {
   superjsonParts++;
   return SUPERJSON;
-}
-
-/** True when the schema's output may be `undefined` (so an object key may be absent). */
-function acceptsUndefined(schema: unknown): boolean {
-  const result = (schema as z.ZodType).safeParse(undefined);
-  return result.success && result.data === undefined;
 }
 
 /** Compiles one node that must never be `undefined` (array items, map entries, union options). */
@@ -398,15 +397,9 @@ export function describeSchema(schema: unknown): string {
   return JSON.stringify(describe(schema));
 }
 
-/** FNV-1a 32-bit of the description, base 36: short enough to ride in every token. */
+/** A short hash of the schema's description: short enough to ride in every token. */
 export function schemaFingerprint(schema: unknown): string {
-  const text = describeSchema(schema);
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(36);
+  return shortHash(describeSchema(schema));
 }
 
 // ---- the session codec ------------------------------------------------------------------------
@@ -415,33 +408,97 @@ export function schemaFingerprint(schema: unknown): string {
 export interface ReadEnvelope {
   envelope: Envelope;
   /**
-   * Written under this exact schema version and fingerprint, and structurally checked: the data is
-   * final (no migrations, no zod).
+   * Authenticated, written under this exact schema version and checks fingerprint, and structurally
+   * checked: the data is final (no migrations, no zod).
    */
   trusted: boolean;
   /**
-   * Trusted, and encoding the decoded envelope gives back exactly this text (no superjson parts, no
-   * flash or messages): the text itself can be the change-detection snapshot.
+   * Trusted, and encoding the decoded envelope gives back exactly this text (same format, no
+   * superjson parts, no flash or messages): the text itself can be the change-detection snapshot.
    */
   canonical: boolean;
 }
 
-/** One cookie session's encoder and decoder. */
+/** One session's encoder and decoder. */
 export interface SessionCodec {
-  /** The schema fingerprint written into every token. */
+  /** The runtime schema fingerprint format-2 tokens carry. */
   readonly fingerprint: string;
-  /** Envelope → format-2 text. @throws SatchelError when a superjson part refuses the data. */
+  /** The format `encode` writes: 3 through the session's generated codec, else 2. */
+  readonly format: typeof COMPACT_FORMAT | typeof PLAN_FORMAT;
+  /** Envelope → text. @throws SatchelError when a superjson part refuses the data. */
   encode(envelope: Envelope): string;
   /**
-   * Text (format 2, or an older superjson token) → envelope.
-   * @throws SatchelError when the text is neither (treat as malformed).
+   * Text (format 3, 2, or an older superjson token) → envelope.
+   * @param authenticated the text was sealed (AES-GCM) by this app; pass `false` for text from a
+   *   store, which is never trusted (migrations and zod always run on it). Default true.
+   * @throws SatchelError when the text is none of them (treat as malformed); `UnknownLayoutError`
+   *   when it is format 3 of a layout this build does not know.
    */
-  decode(text: string): ReadEnvelope;
+  decode(text: string, authenticated?: boolean): ReadEnvelope;
+}
+
+/** A format-3 token written under a layout this build has no plan for (not current, not history). */
+export class UnknownLayoutError extends SatchelError {
+  override name = "UnknownLayoutError";
+  /** For the onInvalid report. */
+  readonly detail: string;
+  constructor(readonly layout: string) {
+    const detail =
+      `the token was written under layout "${layout}", which this build does not know ` +
+      "(neither the session's current layout nor one in its generated history)";
+    super(`satchel: ${detail}.`);
+    this.detail = detail;
+  }
+}
+
+/** What a session schema compiles to at runtime; the same for every satchel over the schema. */
+interface CompiledSchema {
+  /** Format-2 data codec. */
+  readonly data: NodeCodec;
+  /** Format 2 has no superjson parts: decoded data re-encodes to the same text. */
+  readonly exact: boolean;
+  readonly fingerprint: string;
+  readonly plan: Plan;
+  readonly layout: string;
+  /** The plan has no superjson parts. */
+  readonly planExact: boolean;
+  /** The interpreter of `plan`, built on first use. */
+  planCodec(): PlanCodec;
+}
+
+const compiledSchemas = new WeakMap<object, CompiledSchema>();
+
+function compileSchema(schema: z.ZodType): CompiledSchema {
+  let compiled = compiledSchemas.get(schema);
+  if (compiled !== undefined) return compiled;
+  superjsonParts = 0;
+  const data = compile(schema);
+  const exact = superjsonParts === 0;
+  const plan = planOf(schema);
+  let interpreter: PlanCodec | undefined;
+  compiled = {
+    data,
+    exact,
+    fingerprint: schemaFingerprint(schema),
+    plan,
+    layout: layoutHash(plan),
+    planExact: !JSON.stringify(plan).includes('"superjson"'),
+    planCodec: () => {
+      interpreter ??= planCodec(plan);
+      return interpreter;
+    },
+  };
+  compiledSchemas.set(schema, compiled);
+  return compiled;
 }
 
 const codecs = new WeakMap<ResolvedSession, SessionCodec>();
 
-/** The codec of a session definition, compiled on first use and cached. */
+/**
+ * The runtime codec of a session definition (format 2 out; formats 1, 2 and 3 of the current
+ * layout in), compiled on first use and cached. A satchel with generated codecs resolves its
+ * sessions' codecs with `createCodecResolver` instead.
+ */
 export function codecFor(session: ResolvedSession): SessionCodec {
   let codec = codecs.get(session);
   if (codec === undefined) {
@@ -451,23 +508,88 @@ export function codecFor(session: ResolvedSession): SessionCodec {
   return codec;
 }
 
-/** Compiles the codec of a session schema at a data version. */
-export function compileSessionCodec(schema: z.ZodType, version: number): SessionCodec {
-  superjsonParts = 0;
-  const data = compile(schema);
-  const exact = superjsonParts === 0;
-  const fingerprint = schemaFingerprint(schema);
-  const head = `[${COMPACT_FORMAT},${version},${JSON.stringify(fingerprint)},`;
+/**
+ * Resolves each session's codec once, for one satchel: the generated codec when it was generated
+ * from this very schema (layout) and version, else the runtime codec, warning once per session
+ * through `warn` that the generated one is stale.
+ */
+export function createCodecResolver(
+  generated: Readonly<Record<string, GeneratedCodec>> | undefined,
+  warn: (message: string) => void,
+): (session: ResolvedSession) => SessionCodec {
+  const resolved = new Map<ResolvedSession, SessionCodec>();
+  return (session) => {
+    let codec = resolved.get(session);
+    if (codec === undefined) {
+      const own = generated !== undefined && Object.hasOwn(generated, session.name);
+      codec = own
+        ? compileSessionCodec(session.schema, session.version, generated[session.name], () =>
+            warn(
+              `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
+                "(run npm run gen); using the slower runtime codec until then.",
+            ),
+          )
+        : codecFor(session);
+      resolved.set(session, codec);
+    }
+    return codec;
+  };
+}
+
+/**
+ * Compiles the codec of a session schema at a data version. With a `generated` codec of the same
+ * layout and version, it writes format 3 through it; with a stale one it writes format 2, calls
+ * `onStale`, and still reads the stale codec's layout and history.
+ */
+export function compileSessionCodec(
+  schema: z.ZodType,
+  version: number,
+  generated?: GeneratedCodec,
+  onStale?: () => void,
+): SessionCodec {
+  const compiled = compileSchema(schema);
+  const { data, fingerprint, layout } = compiled;
+  const fresh = generated !== undefined && generated.layout === layout && generated.version === version;
+  if (generated !== undefined && !fresh) onStale?.();
+  const format = fresh ? PLAN_FORMAT : COMPACT_FORMAT;
+  const history = generated?.history ?? {};
+  /** Checks a trusted format-3 token carries: the generator's constant (minifying cannot change it). */
+  const checks = fresh ? generated.checks : fingerprint;
+  const head = fresh
+    ? `[${PLAN_FORMAT},${version},${JSON.stringify(layout)},${JSON.stringify(checks)},`
+    : `[${COMPACT_FORMAT},${version},${JSON.stringify(fingerprint)},`;
+  const encodeData: (value: unknown) => unknown = fresh
+    ? (value) => generated.encode(value)
+    : (value) => data.encode(value);
+  /** Layout hash → decoder of earlier layouts, built on first use. */
+  const older = new Map<string, (wire: unknown) => unknown>();
+  const decoderOf = (tokenLayout: string): ((wire: unknown) => unknown) | undefined => {
+    if (tokenLayout === layout) {
+      if (generated?.layout === layout) return (wire) => generated.decode(wire);
+      return compiled.planCodec().decode;
+    }
+    let decoder = older.get(tokenLayout);
+    if (decoder === undefined) {
+      // A stale generated codec still reads its own layout; the history reads the ones before.
+      if (generated?.layout === tokenLayout) decoder = (wire) => generated.decode(wire);
+      else if (Object.hasOwn(history, tokenLayout)) decoder = planCodec(history[tokenLayout] as Plan).decode;
+      else return undefined;
+      older.set(tokenLayout, decoder);
+    }
+    return decoder;
+  };
+
   return {
     fingerprint,
+    format,
     encode(envelope) {
-      const body = JSON.stringify(data.encode(envelope.data));
+      const body = JSON.stringify(encodeData(envelope.data));
       if (envelope.flash === undefined && envelope.messages === undefined) return `${head}${body}]`;
-      const flash = envelope.flash === undefined ? 0 : superjsonWire(envelope.flash);
-      const messages = envelope.messages === undefined ? 0 : superjsonWire(envelope.messages);
+      const flash = envelope.flash === undefined ? 0 : encodeSuperjsonPart(envelope.flash);
+      const messages = envelope.messages === undefined ? 0 : encodeSuperjsonPart(envelope.messages);
       return `${head}${body},${JSON.stringify(flash)},${JSON.stringify(messages)}]`;
     },
-    decode(text) {
+    decode(text, authenticated = true) {
       if (text.charCodeAt(0) !== 91 /* [ */) {
         return { envelope: decodeEnvelope(text), trusted: false, canonical: false };
       }
@@ -477,43 +599,80 @@ export function compileSessionCodec(schema: z.ZodType, version: number): Session
       } catch (cause) {
         throw new SatchelError("satchel: session envelope is not valid JSON.", { cause });
       }
-      if (
-        !Array.isArray(parsed) ||
-        (parsed.length !== 4 && parsed.length !== 6) ||
-        parsed[0] !== COMPACT_FORMAT ||
-        !Number.isInteger(parsed[1]) ||
-        typeof parsed[2] !== "string"
-      ) {
+      if (!Array.isArray(parsed) || !Number.isInteger(parsed[1])) {
         throw new SatchelError("satchel: session envelope has an unknown layout.");
       }
-      const [, storedVersion, storedFingerprint, wire] = parsed as [number, number, string, unknown];
-      const envelope: Envelope = { version: storedVersion, data: wire };
+      const storedVersion = parsed[1] as number;
+      let envelope: Envelope;
       let trusted = false;
-      if (storedVersion === version) {
-        const strict = storedFingerprint === fingerprint;
-        const value = data.decode(wire, strict);
-        if (value !== FAIL) {
-          envelope.data = value;
-          trusted = strict;
-        } else if (strict) {
-          throw new SatchelError("satchel: session data does not have the structure its schema writes.");
+      let tail: number;
+      if (parsed[0] === PLAN_FORMAT && (parsed.length === 5 || parsed.length === 7)) {
+        const [, , tokenLayout, tokenChecks, wire] = parsed as [number, number, unknown, unknown, unknown];
+        if (typeof tokenLayout !== "string" || typeof tokenChecks !== "string") {
+          throw new SatchelError("satchel: session envelope has an unknown layout.");
         }
+        const decoder = decoderOf(tokenLayout);
+        if (decoder === undefined) {
+          // A newer deploy's token is left to migrateData to report (and its cookie kept).
+          if (storedVersion > version) envelope = { version: storedVersion, data: undefined };
+          else throw new UnknownLayoutError(tokenLayout);
+        } else {
+          let value: unknown;
+          try {
+            value = decoder(wire);
+          } catch (cause) {
+            throw new SatchelError("satchel: session data does not have the structure its layout writes.", {
+              cause,
+            });
+          }
+          envelope = { version: storedVersion, data: value };
+          trusted =
+            authenticated && tokenLayout === layout && storedVersion === version && tokenChecks === checks;
+        }
+        tail = 5;
+      } else if (parsed[0] === COMPACT_FORMAT && (parsed.length === 4 || parsed.length === 6)) {
+        if (typeof parsed[2] !== "string") {
+          throw new SatchelError("satchel: session envelope has an unknown layout.");
+        }
+        const wire: unknown = parsed[3];
+        envelope = { version: storedVersion, data: wire };
+        if (storedVersion === version) {
+          const strict = authenticated && parsed[2] === fingerprint;
+          const value = data.decode(wire, strict);
+          if (value !== FAIL) {
+            envelope.data = value;
+            trusted = strict;
+          } else if (strict) {
+            throw new SatchelError("satchel: session data does not have the structure its schema writes.");
+          }
+        }
+        tail = 4;
+      } else {
+        throw new SatchelError("satchel: session envelope has an unknown layout.");
       }
-      if (parsed.length === 6) {
-        const flash = parsed[4] === 0 ? undefined : SUPERJSON.decode(parsed[4], false);
-        const messages = parsed[5] === 0 ? undefined : SUPERJSON.decode(parsed[5], false);
-        if (flash === FAIL || !isFlashRecord(flash)) {
-          throw new SatchelError("satchel: session envelope has a malformed flash field.");
-        }
-        if (messages === FAIL || (messages !== undefined && !Array.isArray(messages))) {
-          throw new SatchelError("satchel: session envelope has a malformed messages field.");
-        }
-        if (flash !== undefined) envelope.flash = flash;
-        if (messages !== undefined) envelope.messages = messages as Message[];
-      }
-      return { envelope, trusted, canonical: trusted && exact && parsed.length === 4 };
+      if (parsed.length > tail) readPending(envelope, parsed[tail], parsed[tail + 1]);
+      const exact = parsed[0] === PLAN_FORMAT ? compiled.planExact : compiled.exact;
+      return {
+        envelope,
+        trusted,
+        canonical: trusted && exact && parsed.length === tail && parsed[0] === format,
+      };
     },
   };
+}
+
+/** Flash and messages of a format-2 or 3 envelope: superjson wires, or `0` when absent. */
+function readPending(envelope: Envelope, flashWire: unknown, messagesWire: unknown): void {
+  const flash = flashWire === 0 ? undefined : SUPERJSON.decode(flashWire, false);
+  const messages = messagesWire === 0 ? undefined : SUPERJSON.decode(messagesWire, false);
+  if (flash === FAIL || !isFlashRecord(flash)) {
+    throw new SatchelError("satchel: session envelope has a malformed flash field.");
+  }
+  if (messages === FAIL || (messages !== undefined && !Array.isArray(messages))) {
+    throw new SatchelError("satchel: session envelope has a malformed messages field.");
+  }
+  if (flash !== undefined) envelope.flash = flash;
+  if (messages !== undefined) envelope.messages = messages as Message[];
 }
 
 function isFlashRecord(value: unknown): value is Record<string, unknown[]> | undefined {

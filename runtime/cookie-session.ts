@@ -6,7 +6,7 @@
  */
 import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "./chunking.ts";
 import { packForCookie, unpackFromCookie } from "./codec.ts";
-import { codecFor, type ReadEnvelope } from "./compiled-codec.ts";
+import { type ReadEnvelope, UnknownLayoutError } from "./compiled-codec.ts";
 import type { CookieAttributes } from "./cookies.ts";
 import { sha256 } from "./crypto-backend.ts";
 import type { ResolvedSession } from "./define.ts";
@@ -217,13 +217,16 @@ export class CookieSession extends SessionCore {
     let decoded: ReadEnvelope;
     try {
       text = await unpackFromCookie(unsealed.plaintext);
-      decoded = codecFor(this.def).decode(text);
-    } catch {
-      return this.invalid("malformed", "the sealed envelope could not be decoded");
+      decoded = this.runtime.codec(this.def).decode(text);
+    } catch (error) {
+      return this.invalid(
+        "malformed",
+        error instanceof UnknownLayoutError ? error.detail : "the sealed envelope could not be decoded",
+      );
     }
     const envelope = decoded.envelope;
     // Data this schema version wrote (authenticated, structure checked by the codec) is final; other
-    // data (older versions, another schema fingerprint, older token formats) runs migrations and zod.
+    // data (older versions, other checks, older layouts or token formats) runs migrations and zod.
     const migrated = decoded.trusted
       ? { ok: true as const, data: envelope.data as Record<string, unknown>, migrated: false }
       : await migrateData(this.def, envelope.version, envelope.data, (data) =>
@@ -247,9 +250,9 @@ export class CookieSession extends SessionCore {
     this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
   }
 
-  /** Cookie sessions persist in their session's compiled codec (see compiled-codec.ts). */
+  /** Cookie sessions persist in their session's codec: generated (format 3) or runtime (format 2). */
   protected override serialized(): string {
-    return codecFor(this.def).encode(this.envelope());
+    return this.runtime.codec(this.def).encode(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {

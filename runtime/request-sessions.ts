@@ -3,8 +3,10 @@
  * rest of the request; `commit()` writes every session that changed (or is due for a rolling touch).
  * @internal not part of the public API; import from "satchel" instead.
  */
+
+import type { SessionCodec } from "./compiled-codec.ts";
 import type { CookieJar } from "./cookies.ts";
-import type { SessionsConfig } from "./define.ts";
+import type { ResolvedSession, SessionsConfig } from "./define.ts";
 import { SatchelConfigError, SessionStateError } from "./errors.ts";
 import { createHandle, type SessionContext, type SessionCore } from "./handle.ts";
 import type { PlainCookies } from "./plain-cookies.ts";
@@ -23,6 +25,11 @@ export interface SatchelRuntime {
   store(): Promise<SessionStore>;
   /** The secrets (first signs), for signed plain cookies. */
   secrets(): readonly string[];
+  /**
+   * A session's codec, resolved once per satchel: the generated one (format 3) when it is up to date
+   * with the schema, else the runtime codec (format 2).
+   */
+  codec(session: ResolvedSession): SessionCodec;
 }
 
 /** Where a request's sessions come from and go to. */

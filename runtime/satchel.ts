@@ -3,6 +3,8 @@
  * and store are resolved lazily on first use, so importing it during `next build` without
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
+import type { GeneratedCodec } from "./codec-plan.ts";
+import { createCodecResolver, type SessionCodec } from "./compiled-codec.ts";
 import { CookieSession } from "./cookie-session.ts";
 import type { CookieJar } from "./cookies.ts";
 import type { ResolvedSession, SessionsConfig, StoreOption } from "./define.ts";
@@ -57,6 +59,13 @@ export interface SatchelOptions {
   onInvalid?: (report: InvalidReport) => void;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The codecs `npm run gen` emitted, by session name (the generated module passes them). A session
+   * whose codec matches its schema (layout and version) writes the compact format 3 through it;
+   * otherwise satchel warns once and uses its slower runtime codec until `npm run gen` runs again.
+   * Tokens of every format are read either way.
+   */
+  codecs?: Readonly<Record<string, GeneratedCodec>>;
 }
 
 /** How a request is opened. */
@@ -98,6 +107,10 @@ export interface Satchel<Types> {
   /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
   /**
+   * @internal The codec a session of this satchel seals with (the inspector decodes with it).
+   */
+  codec(session: ResolvedSession): SessionCodec;
+  /**
    * @internal The sealer of the app's secrets. The Next adapter seals its flash hand-off with it,
    * under a name no session can have, so the hand-off gets its own derived key.
    */
@@ -132,6 +145,20 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       "satchel: createSatchel() needs the default export of your sessions.schema.ts.",
     );
   }
+  const codecs = options.codecs;
+  if (codecs !== undefined) {
+    for (const name of Object.keys(codecs)) {
+      if (!Object.hasOwn(config.sessions, name)) {
+        throw new SatchelConfigError(
+          `satchel: there is a generated codec for session "${name}", which sessions.schema.ts does not ` +
+            "declare; run npm run gen to regenerate the sessions module.",
+        );
+      }
+    }
+  }
+  // Resolved per satchel (and per session on first use), not cached on the definition: satchels
+  // over one config may be given different codecs.
+  const codecOf = createCodecResolver(codecs, (message) => console.warn(message));
   const now = options.now ?? Date.now;
   // Options in code win over those of the schema file, one by one.
   const fromSchema = config.options ?? {};
@@ -186,6 +213,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       return sealer;
     },
     store: getStore,
+    codec: codecOf,
   };
 
   const makeCore: CoreFactory = (name, context, io): SessionCore => {
@@ -235,6 +263,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       return (await revokeUserSessions(store, def, userId, (id) => id === publicId, "revokeSession()")) > 0;
     },
     close: () => stores.closeAll(),
+    codec: codecOf,
     sealer: () => runtime.sealer(),
   };
 }

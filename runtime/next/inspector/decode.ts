@@ -5,8 +5,8 @@
  * @internal
  */
 import { byteLength, readChunkedCookie } from "../../chunking.ts";
-import { decodeEnvelope, type Envelope, unpackFromCookie } from "../../codec.ts";
-import { codecFor } from "../../compiled-codec.ts";
+import { type Envelope, unpackFromCookie } from "../../codec.ts";
+import { codecFor, type SessionCodec } from "../../compiled-codec.ts";
 import { memoryCookieJar } from "../../cookies.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
 import type { Sealer, SealTimes } from "../../seal.ts";
@@ -22,6 +22,8 @@ export interface DecodeDeps {
   store(session: ResolvedSession): Promise<SessionStore>;
   /** Epoch milliseconds. */
   now: number;
+  /** The codec a cookie session seals with (its generated codec knows older layouts). Default: the runtime codec. */
+  codec?(session: ResolvedSession): SessionCodec;
 }
 
 /** One cookie (or chunk) and its size on the wire (`name=value`, bytes). */
@@ -141,14 +143,15 @@ async function decodeToken(
   let record: StoredRecord | null = null;
   let envelope: Envelope;
   try {
+    // A session's codec reads every format: its own, older ones and superjson envelopes.
+    const codec = deps.codec?.(def) ?? codecFor(def);
     if (def.storage === "cookie") {
-      // Cookie sessions have a codec compiled from their schema; store records are superjson envelopes.
-      envelope = codecFor(def).decode(await unpackFromCookie(unsealed.plaintext)).envelope;
+      envelope = codec.decode(await unpackFromCookie(unsealed.plaintext)).envelope;
     } else {
       const store = await deps.store(def);
       record = await store.get(await storeKey(def.name, unsealed.plaintext, sealer.backend));
       if (record === null) return { status: "missing-record", staleKey: unsealed.staleKey };
-      envelope = decodeEnvelope(record.value);
+      envelope = codec.decode(record.value, false).envelope;
     }
   } catch {
     return { status: "undecodable", staleKey: unsealed.staleKey };

@@ -96,6 +96,7 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
       const inspected = await inspectSessions(config, request, {
         now,
         sealer: () => satchel.sealer(),
+        codec: (def) => satchel.codec(def),
         store: storeFor,
       });
       const html = renderInspectorPage(inspected, {
