@@ -34,7 +34,7 @@
  * epoch ms, BigInts as strings, Maps as pair arrays, Sets as arrays); from a format-3 token, typed.
  */
 import type { z } from "zod";
-import { decodeEnvelope, type Envelope } from "./codec.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope } from "./codec.ts";
 import {
   acceptsUndefined,
   type GeneratedCodec,
@@ -425,8 +425,18 @@ export interface SessionCodec {
   readonly fingerprint: string;
   /** The format `encode` writes: 3 through the session's generated codec, else 2. */
   readonly format: typeof COMPACT_FORMAT | typeof PLAN_FORMAT;
-  /** Envelope → text. @throws SatchelError when a superjson part refuses the data. */
+  /**
+   * Envelope of validated data → the text to seal or store.
+   * @throws SatchelError when a superjson part refuses the data.
+   */
   encode(envelope: Envelope): string;
+  /**
+   * The text change detection compares, for data in any state a handle can hold (a fresh session
+   * missing required fields, a value of the wrong type set a moment ago): `encode`'s text when the
+   * data fits the layout, else a superjson text that still tells states apart. Never written: a
+   * write validates first, and valid data gets `encode`'s text here too.
+   */
+  snapshot(envelope: Envelope): string;
   /**
    * Text (format 3, 2, or an older superjson token) → envelope.
    * @param authenticated the text was sealed (AES-GCM) by this app; pass `false` for text from a
@@ -579,15 +589,37 @@ export function compileSessionCodec(
     return decoder;
   };
 
+  /** Keys a positional root must have (`undefined` there would read back as `null` or not at all). */
+  const required =
+    fresh && typeof compiled.plan !== "string" && compiled.plan[0] === "object"
+      ? compiled.plan[1].filter(([, , optional]) => !optional).map(([key]) => key)
+      : [];
+  const encode = (envelope: Envelope): string => {
+    const body = JSON.stringify(encodeData(envelope.data));
+    if (envelope.flash === undefined && envelope.messages === undefined) return `${head}${body}]`;
+    const flash = envelope.flash === undefined ? 0 : encodeSuperjsonPart(envelope.flash);
+    const messages = envelope.messages === undefined ? 0 : encodeSuperjsonPart(envelope.messages);
+    return `${head}${body},${JSON.stringify(flash)},${JSON.stringify(messages)}]`;
+  };
+
   return {
     fingerprint,
     format,
-    encode(envelope) {
-      const body = JSON.stringify(encodeData(envelope.data));
-      if (envelope.flash === undefined && envelope.messages === undefined) return `${head}${body}]`;
-      const flash = envelope.flash === undefined ? 0 : encodeSuperjsonPart(envelope.flash);
-      const messages = envelope.messages === undefined ? 0 : encodeSuperjsonPart(envelope.messages);
-      return `${head}${body},${JSON.stringify(flash)},${JSON.stringify(messages)}]`;
+    encode,
+    snapshot(envelope) {
+      const record = envelope.data as Record<string, unknown> | null;
+      let fits = typeof record === "object" && record !== null;
+      for (let i = 0; fits && i < required.length; i++) {
+        fits = (record as Record<string, unknown>)[required[i] as string] !== undefined;
+      }
+      if (fits) {
+        try {
+          return encode(envelope);
+        } catch {
+          // A value of the wrong type (a Date field set to text): compared as superjson below.
+        }
+      }
+      return encodeEnvelope(envelope);
     },
     decode(text, authenticated = true) {
       if (text.charCodeAt(0) !== 91 /* [ */) {

@@ -1,5 +1,12 @@
+import { readFileSync } from "node:fs";
+import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import { CookieClient, SECRET_A, SECRET_B, testSatchel } from "./test-support/harness.ts";
+import { packForCookie, unpackFromCookie } from "./codec.ts";
+import { type GeneratedCodec, layoutHash, planOf } from "./codec-plan.ts";
+import { schemaFingerprint } from "./compiled-codec.ts";
+import { planCodec } from "./plan-codec.ts";
+import { createSealer } from "./seal.ts";
+import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "./test-support/harness.ts";
 import { type TestTypes, testConfig } from "./test-support/schema.ts";
 
 function setup(options: Parameters<typeof testSatchel>[1] = {}) {
@@ -281,4 +288,107 @@ describe("cookie sessions through the Fetch adapter", () => {
     expect([...client.cookies.keys()]).toEqual(["auth"]);
     expect(await (await client.fetch("/")).json()).toEqual({ n: 1 });
   });
+});
+
+/** The auth session's generated codec, as the reference (the plan interpreter) would emit it. */
+function authCodec(): GeneratedCodec {
+  const schema = testConfig.sessions.auth.schema;
+  const plan = planOf(schema);
+  const codec = planCodec(plan);
+  return {
+    layout: layoutHash(plan),
+    checks: schemaFingerprint(schema),
+    version: 1,
+    encode: codec.encode,
+    decode: codec.decode,
+    history: {},
+  };
+}
+
+describe("cookie tokens of every format", () => {
+  const fixture: { time: number; cookies: { auth: string } } = JSON.parse(
+    readFileSync(new URL("./fixtures/format2-sessions.json", import.meta.url), "utf8"),
+  );
+
+  /** A client whose GET shows auth (flash peeked, not consumed) and whose POST adds a role. */
+  function app(codecs: boolean, start = fixture.time + 60_000) {
+    const clock = testClock(start);
+    const setup = testSatchel<TestTypes>(testConfig, {
+      clock,
+      ...(codecs ? { codecs: { auth: authCodec() } } : {}),
+    });
+    const client = new CookieClient(
+      setup.satchel.handle(async (req, sessions) => {
+        const auth = await sessions.get("auth");
+        if (req.method === "POST") auth.roles.push("editor");
+        return Response.json({
+          userId: auth.userId,
+          roles: auth.roles,
+          at: auth.signedInAt?.toISOString() ?? null,
+          notice: auth.flash.notice.peek(),
+          isNew: auth.$isNew,
+        });
+      }),
+    );
+    return { ...setup, client, clock };
+  }
+  const opened = async (token: string, now: number) => {
+    const unsealed = await createSealer([SECRET_A]).unseal("auth", token, now);
+    if (!unsealed.ok) throw new Error(unsealed.reason);
+    return unpackFromCookie(unsealed.plaintext);
+  };
+
+  for (const codecs of [false, true]) {
+    it(`opens a format-2 token (fixture) ${codecs ? "with" : "without"} a generated codec`, async () => {
+      const { client, reports, clock } = app(codecs);
+      client.cookies.set("auth", fixture.cookies.auth);
+      const expected = {
+        userId: "u-format2",
+        roles: ["admin", "member"],
+        at: "2026-12-01T08:30:00.000Z",
+        notice: ["welcome back"],
+        isNew: false,
+      };
+      expect(await (await client.fetch("/")).json()).toEqual(expected);
+      expect(client.lastSetCookie).toEqual([]); // only read: not rewritten
+      await client.fetch("/", { method: "POST" });
+      const text = await opened(client.cookies.get("auth") as string, clock.now());
+      expect(text.slice(0, 3)).toBe(codecs ? "[3," : "[2,");
+      expect(await (await client.fetch("/")).json()).toEqual({
+        ...expected,
+        roles: [...expected.roles, "editor"],
+      });
+      expect(reports).toEqual([]);
+    });
+  }
+
+  it("opens a format-1 (superjson) token with a generated codec, through zod", async () => {
+    const { client, clock, reports } = app(true, Date.UTC(2026, 0, 1));
+    const s = Math.floor(clock.now() / 1000);
+    const text = superjson.stringify({
+      version: 1,
+      data: { userId: "u1", roles: [], signedInAt: new Date(5) },
+    });
+    const token = await createSealer([SECRET_A]).seal("auth", await packForCookie(text), {
+      createdAt: s,
+      absoluteExpiresAt: s + 3600,
+      idleExpiresAt: null,
+    });
+    client.cookies.set("auth", token);
+    expect(await (await client.fetch("/")).json()).toMatchObject({
+      userId: "u1",
+      at: new Date(5).toISOString(),
+    });
+    expect(reports).toEqual([]);
+  });
+
+  for (const codecs of [false, true]) {
+    it(`refuses a value of the wrong type with a validation error, not a codec crash (format ${codecs ? 3 : 2})`, async () => {
+      const { satchel } = app(codecs);
+      const sessions = satchel.fromRequest(new Request("http://x/"));
+      const auth = await sessions.get("auth");
+      (auth as unknown as { signedInAt: string }).signedInAt = "yesterday";
+      await expect(sessions.commit()).rejects.toThrow(/session "auth" field "signedInAt" is invalid/);
+    });
+  }
 });

@@ -250,9 +250,12 @@ export class CookieSession extends SessionCore {
     this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
   }
 
-  /** Cookie sessions persist in their session's codec: generated (format 3) or runtime (format 2). */
+  /**
+   * Cookie sessions persist in their session's codec, generated (format 3) or runtime (format 2);
+   * change detection compares its snapshot text, which any state of the data has.
+   */
   protected override serialized(): string {
-    return this.runtime.codec(this.def).encode(this.envelope());
+    return this.runtime.codec(this.def).snapshot(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
@@ -269,7 +272,7 @@ export class CookieSession extends SessionCore {
     this.data = validateForSave(this.def, this.data);
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
-    const text = this.serialized();
+    const text = this.runtime.codec(this.def).encode(this.envelope());
     const plaintext = await packForCookie(text);
     const sealer = await this.runtime.sealer();
     const token = await sealer.seal(this.def.name, plaintext, times);

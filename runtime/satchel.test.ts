@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
-import { defineSessions } from "./define.ts";
-import { SessionStoreUnavailableError } from "./errors.ts";
+import { largeSchema, largeSession, smallSchema, smallSession } from "../bench/lib/payloads.ts";
+import { packForCookie, unpackFromCookie } from "./codec.ts";
+import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./codec-plan.ts";
+import { schemaFingerprint } from "./compiled-codec.ts";
+import { defineSessions, type SessionsConfig } from "./define.ts";
+import { SatchelConfigError, SessionStoreUnavailableError } from "./errors.ts";
+import { planCodec } from "./plan-codec.ts";
 import { createSatchel } from "./satchel.ts";
+import { createSealer } from "./seal.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
-import { CookieClient, testClock, testSatchel } from "./test-support/harness.ts";
+import { CookieClient, SECRET_A, testClock, testSatchel } from "./test-support/harness.ts";
 import { type TestTypes, testConfig } from "./test-support/schema.ts";
 import type { Message, SessionHandle } from "./types.ts";
 
@@ -287,5 +293,258 @@ describe("per-session stores", () => {
     await expect(sessions.commit()).rejects.toThrow(
       /^satchel: the store factory did not return a store \(session "cart"\)/,
     );
+  });
+});
+
+/**
+ * A generated codec built on the plan interpreter: the reference generated codecs are tested
+ * against, so what createSatchel does with it is what it does with the generator's output.
+ */
+function referenceCodec(
+  schema: z.ZodType,
+  version = 1,
+  history: Record<string, Plan> = {},
+  checks = schemaFingerprint(schema),
+): GeneratedCodec {
+  const plan = planOf(schema);
+  const codec = planCodec(plan);
+  return { layout: layoutHash(plan), checks, version, encode: codec.encode, decode: codec.decode, history };
+}
+
+/** The text sealed in a cookie session's token. */
+async function openToken(session: string, token: string, now: number): Promise<string> {
+  const unsealed = await createSealer([SECRET_A]).unseal(session, token, now);
+  if (!unsealed.ok) throw new Error(`token did not unseal: ${unsealed.reason}`);
+  return unpackFromCookie(unsealed.plaintext);
+}
+
+/** Seals `text` as the app would (for tokens no codec writes: forged checks, unknown layouts). */
+async function sealText(session: string, text: string, now: number): Promise<string> {
+  const s = Math.floor(now / 1000);
+  const times = { createdAt: s, absoluteExpiresAt: s + 86_400, idleExpiresAt: null };
+  return createSealer([SECRET_A]).seal(session, await packForCookie(text), times);
+}
+
+describe("generated codecs (format 3)", () => {
+  const prefsSchema = z.object({
+    name: z.string().refine((v) => v !== "bad", "no bad names"),
+    at: z.date().optional(),
+    tags: z.array(z.string()).default([]),
+  });
+  const config = defineSessions({
+    prefs: { storage: "cookie", schema: prefsSchema },
+    other: { storage: "cookie", schema: z.object({ n: z.number().default(0) }) },
+  });
+  type Types = {
+    prefs: SessionHandle<{ name: string; at?: Date | undefined; tags: string[] }>;
+    other: SessionHandle<{ n: number }>;
+  };
+  const layout = layoutHash(planOf(prefsSchema));
+  const checks = schemaFingerprint(prefsSchema);
+
+  /** A client over a satchel of `cfg`; GET reads `prefs`, POST /?name=… writes it. */
+  function prefsApp(cfg: SessionsConfig, codecs?: Record<string, GeneratedCodec>, clock = testClock()) {
+    const { satchel, reports } = testSatchel<Types>(cfg, { clock, ...(codecs ? { codecs } : {}) });
+    const client = new CookieClient(
+      satchel.handle(async (req, sessions) => {
+        const prefs = await sessions.get("prefs");
+        const name = new URL(req.url).searchParams.get("name");
+        if (name !== null) prefs.name = name;
+        const at = new URL(req.url).searchParams.get("at");
+        if (at !== null) prefs.at = new Date(Number(at));
+        return Response.json({ ...prefs.toJSON(), isNew: prefs.$isNew });
+      }),
+    );
+    return { client, reports, clock, satchel };
+  }
+
+  it("seals through an up-to-date generated codec: positional data after format, version, layout, checks", async () => {
+    const { client, clock } = prefsApp(config, { prefs: referenceCodec(prefsSchema) });
+    await client.fetch("/?name=ada&at=7");
+    const text = await openToken("prefs", client.cookies.get("prefs") as string, clock.now());
+    expect(text).toBe(`[3,1,${JSON.stringify(layout)},${JSON.stringify(checks)},[1,"ada",7,[]]]`);
+    const body = await (await client.fetch("/")).json();
+    expect(body).toMatchObject({ name: "ada", tags: [], isNew: false });
+    expect(client.lastSetCookie).toEqual([]); // read, unchanged: nothing written
+  });
+
+  it("trusts (skips zod for) data sealed under this version and checks only; other checks run zod", async () => {
+    const { client, clock, reports } = prefsApp(config, { prefs: referenceCodec(prefsSchema) });
+    // "bad" fails the refinement: only a token that skips zod can read it back.
+    const forged = (tokenChecks: string, version = 1) =>
+      sealText(
+        "prefs",
+        `[3,${version},${JSON.stringify(layout)},${JSON.stringify(tokenChecks)},[0,"bad",[]]]`,
+        clock.now(),
+      );
+    client.cookies.set("prefs", await forged(checks));
+    expect(await (await client.fetch("/")).json()).toMatchObject({ name: "bad", isNew: false });
+    expect(reports).toEqual([]);
+
+    client.cookies.set("prefs", await forged("other-checks"));
+    expect(await (await client.fetch("/")).json()).toMatchObject({ isNew: true });
+    expect(reports).toEqual([
+      { reason: "schema-mismatch", session: "prefs", detail: expect.stringMatching(/no bad names/) },
+    ]);
+    expect(client.cookies.has("prefs")).toBe(false); // the unusable cookie is cleared
+  });
+
+  it("reads a token of an earlier layout from the codec's history, through migrations and zod", async () => {
+    const v1Schema = z.object({ name: z.string() });
+    const v2Schema = z.object({ first: z.string(), last: z.string().min(1) });
+    const v1 = defineSessions({ prefs: { storage: "cookie", schema: v1Schema } });
+    const v2 = defineSessions({
+      prefs: {
+        storage: "cookie",
+        schema: v2Schema,
+        version: 2,
+        migrations: {
+          2: (old: { name: string }) => {
+            const [first = "", last = ""] = old.name.split(" ");
+            return { first, last };
+          },
+        },
+      },
+    });
+    const clock = testClock();
+    const writer = prefsApp(v1, { prefs: referenceCodec(v1Schema) }, clock);
+    const v1Layout = layoutHash(planOf(v1Schema));
+    const history = { [v1Layout]: planOf(v1Schema) };
+    const readerSatchel = testSatchel<{ prefs: SessionHandle<{ first: string; last: string }> }>(v2, {
+      clock,
+      codecs: { prefs: referenceCodec(v2Schema, 2, history) },
+    });
+    const v2Client = new CookieClient(
+      readerSatchel.satchel.handle(async (_req, sessions) => {
+        const prefs = await sessions.get("prefs");
+        return Response.json({ ...prefs.toJSON(), isNew: prefs.$isNew });
+      }),
+    );
+
+    await writer.client.fetch("/?name=Ada%20Lovelace");
+    const v1Token = writer.client.cookies.get("prefs") as string;
+    expect(await openToken("prefs", v1Token, clock.now())).toMatch(`[3,1,${JSON.stringify(v1Layout)},`);
+    v2Client.cookies.set("prefs", v1Token);
+    expect(await (await v2Client.fetch("/")).json()).toEqual({
+      first: "Ada",
+      last: "Lovelace",
+      isNew: false,
+    });
+    // Migrated data is written back at once, under the current layout.
+    const rewritten = await openToken("prefs", v2Client.cookies.get("prefs") as string, clock.now());
+    expect(rewritten).toMatch(`[3,2,${JSON.stringify(layoutHash(planOf(v2Schema)))},`);
+    expect(JSON.parse(rewritten)[4]).toEqual(["Ada", "Lovelace"]);
+
+    // zod runs on migrated data: an empty last name fails `min(1)`.
+    await writer.client.fetch("/?name=Ada");
+    v2Client.cookies.set("prefs", writer.client.cookies.get("prefs") as string);
+    expect(await (await v2Client.fetch("/")).json()).toMatchObject({ isNew: true });
+    expect(readerSatchel.reports).toEqual([
+      { reason: "migration-failed", session: "prefs", detail: expect.stringMatching(/last/) },
+    ]);
+  });
+
+  it("treats a layout neither current nor in the history as malformed, naming it, and clears the cookie", async () => {
+    const { client, clock, reports } = prefsApp(config, { prefs: referenceCodec(prefsSchema) });
+    client.cookies.set(
+      "prefs",
+      await sealText("prefs", `[3,1,"zz9plural",${JSON.stringify(checks)},[]]`, clock.now()),
+    );
+    expect(await (await client.fetch("/")).json()).toMatchObject({ isNew: true });
+    expect(reports).toEqual([
+      {
+        reason: "malformed",
+        session: "prefs",
+        detail: expect.stringContaining('written under layout "zz9plural", which this build does not know'),
+      },
+    ]);
+    expect(client.lastSetCookie).toEqual([expect.stringMatching(/^prefs=; .*Max-Age=0/)]);
+    expect(client.cookies.has("prefs")).toBe(false);
+
+    // A newer deploy's token (a higher version) is left alone: rolling back does not log anyone out.
+    reports.length = 0;
+    client.cookies.set("prefs", await sealText("prefs", `[3,7,"zz9plural","c",[]]`, clock.now()));
+    await client.fetch("/");
+    expect(reports).toEqual([expect.objectContaining({ reason: "newer-version" })]);
+    expect(client.lastSetCookie).toEqual([]);
+  });
+
+  it("keeps format 2 with a stale generated codec, warning once per session, and still reads format 3", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const clock = testClock();
+      const fresh = prefsApp(config, { prefs: referenceCodec(prefsSchema) }, clock);
+      const stale = prefsApp(
+        config,
+        // Generated before `tags` was added, and for version 2 of `other`.
+        {
+          prefs: referenceCodec(z.object({ name: z.string(), at: z.date().optional() })),
+          other: referenceCodec(z.object({ n: z.number() }), 2),
+        },
+        clock,
+      );
+      await stale.client.fetch("/?name=ada");
+      await stale.client.fetch("/?name=bob");
+      const otherSessions = stale.satchel.fromRequest(new Request("http://x/"));
+      await otherSessions.get("other");
+      await stale.satchel.fromRequest(new Request("http://x/")).get("other");
+      expect(warn.mock.calls).toEqual([
+        [
+          'satchel: the generated codec of session "prefs" does not match sessions.schema.ts (run npm run gen); using the slower runtime codec until then.',
+        ],
+        [
+          'satchel: the generated codec of session "other" does not match sessions.schema.ts (run npm run gen); using the slower runtime codec until then.',
+        ],
+      ]);
+      const text = await openToken("prefs", stale.client.cookies.get("prefs") as string, clock.now());
+      expect(text).toMatch(/^\[2,1,/);
+
+      // Tokens of each format are read by the other satchel (a rolling deploy).
+      await fresh.client.fetch("/?name=cyd");
+      stale.client.cookies.set("prefs", fresh.client.cookies.get("prefs") as string);
+      expect(await (await stale.client.fetch("/")).json()).toMatchObject({ name: "cyd", isNew: false });
+      expect(stale.client.lastSetCookie).toEqual([]);
+      fresh.client.cookies.set("prefs", text);
+      fresh.client.cookies.set("prefs", stale.client.cookies.get("prefs") as string);
+      await stale.client.fetch("/?name=dee");
+      fresh.client.cookies.set("prefs", stale.client.cookies.get("prefs") as string);
+      expect(await (await fresh.client.fetch("/")).json()).toMatchObject({ name: "dee", isNew: false });
+      expect(fresh.reports).toEqual([]);
+      expect(stale.reports).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("refuses a generated codec for a session the schema does not declare", () => {
+    expect(() => createSatchel(config, { codecs: { gone: referenceCodec(prefsSchema) } })).toThrow(
+      SatchelConfigError,
+    );
+    expect(() => createSatchel(config, { codecs: { gone: referenceCodec(prefsSchema) } })).toThrow(
+      /session "gone".*npm run gen/,
+    );
+  });
+
+  it("seals the bench's ~300 B and ~2 KB sessions into smaller cookies than format 2", async () => {
+    const sizes: Record<string, number> = {};
+    for (const [label, schema, data] of [
+      ["small", smallSchema, smallSession],
+      ["large", largeSchema, largeSession],
+    ] as const) {
+      const cfg = defineSessions({ s: { storage: "cookie", schema } });
+      for (const format of [2, 3]) {
+        const { satchel } = testSatchel<{ s: SessionHandle<Record<string, unknown>> }>(cfg, {
+          ...(format === 3 ? { codecs: { s: referenceCodec(schema) } } : {}),
+        });
+        const sessions = satchel.fromRequest(new Request("http://x/"));
+        const handle = await sessions.get("s");
+        for (const [key, value] of Object.entries(data)) handle.set(key, value);
+        await sessions.commit();
+        const line = sessions.apply(new Response()).headers.getSetCookie()[0] as string;
+        sizes[`${label}${format}`] = line.split(";")[0]?.length ?? 0;
+      }
+    }
+    expect(sizes.small3).toBeLessThan(sizes.small2 as number);
+    expect(sizes.large3).toBeLessThan(sizes.large2 as number);
   });
 });
