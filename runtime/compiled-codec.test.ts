@@ -27,7 +27,7 @@ describe("compiled session codec", () => {
     expect(text).toBe(
       `[2,3,${JSON.stringify(codec.fingerprint)},{"userId":"u1","roles":["admin"],"signedInAt":1767312000000,"theme":"dark"}]`,
     );
-    const read = codec.decode(text);
+    const read = codec.decode(text, true);
     expect(read).toMatchObject({ trusted: true, canonical: true });
     expect(read.envelope).toEqual({ version: 3, data });
     expect(codec.encode(read.envelope)).toBe(text);
@@ -61,7 +61,7 @@ describe("compiled session codec", () => {
       either: 4,
     };
     const text = codec.encode({ version: 1, data });
-    const read = codec.decode(text);
+    const read = codec.decode(text, true);
     expect(read.trusted).toBe(true);
     expect(read.envelope.data).toEqual(data);
     expect(codec.encode(read.envelope)).toBe(text);
@@ -72,7 +72,7 @@ describe("compiled session codec", () => {
     const codec = compileSessionCodec(schema, 1);
     for (const anything of [undefined, new Date(3), { deep: [1n, new Set([1])] }, "s"]) {
       const data = { anything, note: "" };
-      const read = codec.decode(codec.encode({ version: 1, data }));
+      const read = codec.decode(codec.encode({ version: 1, data }), true);
       expect(read.trusted).toBe(true);
       expect(read.canonical).toBe(false); // superjson parts: the snapshot is re-encoded, not trusted text
       expect(read.envelope.data).toEqual(data);
@@ -88,7 +88,7 @@ describe("compiled session codec", () => {
       flash: { notice: [new Date(2), "hi"] },
       messages: [{ level: "info" as const, body: "t", life: 5 }],
     };
-    const read = codec.decode(codec.encode(envelope));
+    const read = codec.decode(codec.encode(envelope), true);
     expect(read.envelope).toEqual(envelope);
     expect(read.canonical).toBe(false);
   });
@@ -97,7 +97,7 @@ describe("compiled session codec", () => {
     const codec = compileSessionCodec(signIn, 1);
     const head = `[2,1,${JSON.stringify(codec.fingerprint)},`;
     const good = '{"userId":"u","roles":[],"signedInAt":1,"theme":"dark"}';
-    expect(codec.decode(`${head}${good}]`).trusted).toBe(true);
+    expect(codec.decode(`${head}${good}]`, true).trusted).toBe(true);
     for (const bad of [
       '{"userId":1,"roles":[],"signedInAt":1,"theme":"dark"}', // wrong type
       '{"roles":[],"signedInAt":1,"theme":"dark"}', // required field missing
@@ -106,10 +106,10 @@ describe("compiled session codec", () => {
       '{"userId":"u","roles":[],"signedInAt":1,"theme":"dark","admin":true}', // extra key
       "[]",
     ]) {
-      expect(() => codec.decode(`${head}${bad}]`), bad).toThrow(/satchel: .*structure/);
+      expect(() => codec.decode(`${head}${bad}]`, true), bad).toThrow(/satchel: .*structure/);
     }
-    expect(() => codec.decode("[2,1]")).toThrow(/unknown layout/);
-    expect(() => codec.decode("[2,1,")).toThrow(/not valid JSON/);
+    expect(() => codec.decode("[2,1]", true)).toThrow(/unknown layout/);
+    expect(() => codec.decode("[2,1,", true)).toThrow(/not valid JSON/);
   });
 
   it("reads another fingerprint or version leniently, untrusted, for migrations and zod", () => {
@@ -117,10 +117,10 @@ describe("compiled session codec", () => {
     const after = compileSessionCodec(signIn, 1);
     expect(before.fingerprint).not.toBe(after.fingerprint);
     const text = before.encode({ version: 1, data: { userId: "u", signedInAt: new Date(7) } });
-    const read = after.decode(text);
+    const read = after.decode(text, true);
     expect(read.trusted).toBe(false);
     expect(read.envelope.data).toEqual({ userId: "u", signedInAt: new Date(7) }); // zod adds the rest
-    const older = compileSessionCodec(signIn, 2).decode(text);
+    const older = compileSessionCodec(signIn, 2).decode(text, true);
     expect(older).toMatchObject({ trusted: false, envelope: { version: 1 } });
     expect(older.envelope.data).toEqual({ userId: "u", signedInAt: 7 }); // stored JSON form
   });
@@ -128,7 +128,7 @@ describe("compiled session codec", () => {
   it("still reads format-1 superjson envelopes (tokens issued before the compiled codec)", () => {
     const codec = compileSessionCodec(signIn, 1);
     const data = { userId: "u", roles: ["member"], signedInAt: new Date(1), theme: "light" };
-    const read = codec.decode(superjson.stringify({ version: 1, data }));
+    const read = codec.decode(superjson.stringify({ version: 1, data }), true);
     expect(read).toMatchObject({ trusted: false, canonical: false });
     expect(read.envelope.data).toEqual(data);
   });
@@ -178,7 +178,7 @@ describe("format 3 (through a generated codec)", () => {
     expect(codec.format).toBe(3);
     const text = codec.encode({ version: 3, data });
     expect(text).toBe(`[3,3,"${gen.layout}","${gen.checks}",[0,"u1",["admin"],5,"dark"]]`);
-    const read = codec.decode(text);
+    const read = codec.decode(text, true);
     expect(read).toMatchObject({ trusted: true, canonical: true });
     expect(read.envelope).toEqual({ version: 3, data });
     expect(gen.decodes).toBe(1);
@@ -195,10 +195,10 @@ describe("format 3 (through a generated codec)", () => {
       messages: [{ level: "info" as const, body: "t", life: 5 }],
     };
     const text = codec.encode(envelope);
-    const read = codec.decode(text);
+    const read = codec.decode(text, true);
     expect(read.envelope).toEqual(envelope);
     expect(read).toMatchObject({ trusted: true, canonical: false });
-    expect(codec.decode(codec.encode({ version: 1, data: envelope.data }))).toMatchObject({
+    expect(codec.decode(codec.encode({ version: 1, data: envelope.data }), true)).toMatchObject({
       trusted: true,
       canonical: false,
     });
@@ -208,8 +208,9 @@ describe("format 3 (through a generated codec)", () => {
     const codec = compileSessionCodec(signIn, 1, generated(signIn));
     const format2 = compileSessionCodec(signIn, 1);
     for (const text of [codec.encode({ version: 1, data }), format2.encode({ version: 1, data })]) {
-      expect(codec.decode(text)).toMatchObject({ trusted: true });
-      const read = codec.decode(text, false);
+      expect(codec.decode(text, true)).toMatchObject({ trusted: true });
+      expect(codec.decode(text, false).trusted).toBe(false);
+      const read = codec.decode(text); // not said to be authenticated (the default): a store record
       expect(read).toMatchObject({ trusted: false, canonical: false });
       expect(read.envelope.data).toEqual(data);
     }
@@ -217,7 +218,7 @@ describe("format 3 (through a generated codec)", () => {
 
   it("reads format 2 trusted but not canonical (re-encoding gives format 3)", () => {
     const text = compileSessionCodec(signIn, 1).encode({ version: 1, data });
-    expect(compileSessionCodec(signIn, 1, generated(signIn)).decode(text)).toMatchObject({
+    expect(compileSessionCodec(signIn, 1, generated(signIn)).decode(text, true)).toMatchObject({
       trusted: true,
       canonical: false,
     });
@@ -228,15 +229,17 @@ describe("format 3 (through a generated codec)", () => {
     const codec = compileSessionCodec(signIn, 1, gen);
     const head = (version: number, checks: string) => `[3,${version},"${gen.layout}","${checks}",`;
     const wire = '[0,"u1",["admin"],5,"dark"]';
-    expect(codec.decode(`${head(1, gen.checks)}${wire}]`).trusted).toBe(true);
-    expect(codec.decode(`${head(1, "other")}${wire}]`).trusted).toBe(false);
-    const older = codec.decode(`${head(0, gen.checks)}${wire}]`);
+    expect(codec.decode(`${head(1, gen.checks)}${wire}]`, true).trusted).toBe(true);
+    expect(codec.decode(`${head(1, "other")}${wire}]`, true).trusted).toBe(false);
+    const older = codec.decode(`${head(0, gen.checks)}${wire}]`, true);
     expect(older).toMatchObject({ trusted: false, envelope: { version: 0, data } });
     for (const bad of ['[0,"u1",["root"],5,"dark"]', '[0,"u1",["admin"],5]', '{"userId":"u1"}']) {
-      expect(() => codec.decode(`${head(1, gen.checks)}${bad}]`), bad).toThrow(/structure its layout writes/);
+      expect(() => codec.decode(`${head(1, gen.checks)}${bad}]`, true), bad).toThrow(
+        /structure its layout writes/,
+      );
     }
-    expect(() => codec.decode(`[3,1,"${gen.layout}"]`)).toThrow(/unknown layout/);
-    expect(() => codec.decode(`[3,1,"${gen.layout}","c",[],0]`)).toThrow(/unknown layout/);
+    expect(() => codec.decode(`[3,1,"${gen.layout}"]`, true)).toThrow(/unknown layout/);
+    expect(() => codec.decode(`[3,1,"${gen.layout}","c",[],0]`, true)).toThrow(/unknown layout/);
   });
 
   it("reads earlier layouts from the history untrusted, and knows no others (unless newer)", () => {
@@ -247,18 +250,18 @@ describe("format 3 (through a generated codec)", () => {
     });
     const v1Layout = layoutHash(planOf(v1));
     const codec = compileSessionCodec(signIn, 2, generated(signIn, 2, { [v1Layout]: planOf(v1) }));
-    const read = codec.decode(v1Text);
+    const read = codec.decode(v1Text, true);
     expect(read).toMatchObject({ trusted: false, canonical: false });
     expect(read.envelope).toEqual({ version: 1, data: { userId: "u", signedInAt: new Date(7) } });
 
     const unknowing = compileSessionCodec(signIn, 2, generated(signIn, 2));
-    expect(() => unknowing.decode(v1Text)).toThrow(UnknownLayoutError);
-    expect(() => unknowing.decode(v1Text)).toThrow(`layout "${v1Layout}"`);
+    expect(() => unknowing.decode(v1Text, true)).toThrow(UnknownLayoutError);
+    expect(() => unknowing.decode(v1Text, true)).toThrow(`layout "${v1Layout}"`);
     // Without any generated codec (the runtime codec), the same.
-    expect(() => compileSessionCodec(signIn, 2).decode(v1Text)).toThrow(UnknownLayoutError);
+    expect(() => compileSessionCodec(signIn, 2).decode(v1Text, true)).toThrow(UnknownLayoutError);
     // A newer deploy's token: its version is reported (migrateData says newer-version).
     const v2Text = codec.encode({ version: 2, data });
-    expect(compileSessionCodec(v1, 1).decode(v2Text).envelope).toEqual({ version: 2, data: undefined });
+    expect(compileSessionCodec(v1, 1).decode(v2Text, true).envelope).toEqual({ version: 2, data: undefined });
   });
 
   it("with a stale generated codec writes format 2, warns through onStale, and reads format 3", () => {
@@ -271,17 +274,20 @@ describe("format 3 (through a generated codec)", () => {
     expect(stale.format).toBe(2);
     expect(stale.encode({ version: 1, data }).startsWith("[2,1,")).toBe(true);
     // The current layout is read by the interpreter; trusted by the runtime fingerprint.
-    expect(stale.decode(text)).toMatchObject({ trusted: true, canonical: false, envelope: { data } });
+    expect(stale.decode(text, true)).toMatchObject({ trusted: true, canonical: false, envelope: { data } });
     expect(staleLayout.decodes).toBe(0);
     // A stale codec still reads tokens of its own layout (untrusted).
     const own = staleLayout.encode({ userId: "old" });
     const ownText = `[3,1,"${staleLayout.layout}","${staleLayout.checks}",${JSON.stringify(own)}]`;
-    expect(stale.decode(ownText)).toMatchObject({ trusted: false, envelope: { data: { userId: "old" } } });
+    expect(stale.decode(ownText, true)).toMatchObject({
+      trusted: false,
+      envelope: { data: { userId: "old" } },
+    });
     // Stale by version only: the layout is the same, its decode reads, untrusted across versions.
     const staleVersion = generated(signIn, 2);
     const byVersion = compileSessionCodec(signIn, 1, staleVersion, () => warned++);
     expect(warned).toBe(2);
-    expect(byVersion.decode(text)).toMatchObject({ trusted: true, envelope: { data } });
+    expect(byVersion.decode(text, true)).toMatchObject({ trusted: true, envelope: { data } });
     expect(staleVersion.decodes).toBe(1);
   });
 

@@ -439,8 +439,9 @@ export interface SessionCodec {
   snapshot(envelope: Envelope): string;
   /**
    * Text (format 3, 2, or an older superjson token) → envelope.
-   * @param authenticated the text was sealed (AES-GCM) by this app; pass `false` for text from a
-   *   store, which is never trusted (migrations and zod always run on it). Default true.
+   * @param authenticated `true` only for text this app sealed and AES-GCM authenticated (a cookie
+   *   token): only such text can be trusted. Default `false` (e.g. a store record): the data always
+   *   goes through migrations and zod.
    * @throws SatchelError when the text is none of them (treat as malformed); `UnknownLayoutError`
    *   when it is format 3 of a layout this build does not know.
    */
@@ -571,13 +572,13 @@ export function compileSessionCodec(
   const encodeData: (value: unknown) => unknown = fresh
     ? (value) => generated.encode(value)
     : (value) => data.encode(value);
+  /** The generated decode, for tokens of its layout (the current one unless it is stale). */
+  const generatedDecode =
+    generated?.layout === layout ? (wire: unknown) => generated.decode(wire) : undefined;
   /** Layout hash → decoder of earlier layouts, built on first use. */
   const older = new Map<string, (wire: unknown) => unknown>();
   const decoderOf = (tokenLayout: string): ((wire: unknown) => unknown) | undefined => {
-    if (tokenLayout === layout) {
-      if (generated?.layout === layout) return (wire) => generated.decode(wire);
-      return compiled.planCodec().decode;
-    }
+    if (tokenLayout === layout) return generatedDecode ?? compiled.planCodec().decode;
     let decoder = older.get(tokenLayout);
     if (decoder === undefined) {
       // A stale generated codec still reads its own layout; the history reads the ones before.
@@ -621,7 +622,7 @@ export function compileSessionCodec(
       }
       return encodeEnvelope(envelope);
     },
-    decode(text, authenticated = true) {
+    decode(text, authenticated = false) {
       if (text.charCodeAt(0) !== 91 /* [ */) {
         return { envelope: decodeEnvelope(text), trusted: false, canonical: false };
       }

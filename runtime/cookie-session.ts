@@ -217,7 +217,7 @@ export class CookieSession extends SessionCore {
     let decoded: ReadEnvelope;
     try {
       text = await unpackFromCookie(unsealed.plaintext);
-      decoded = this.runtime.codec(this.def).decode(text);
+      decoded = this.runtime.codec(this.def).decode(text, true);
     } catch (error) {
       return this.invalid(
         "malformed",

@@ -146,12 +146,12 @@ async function decodeToken(
     // A session's codec reads every format: its own, older ones and superjson envelopes.
     const codec = deps.codec?.(def) ?? codecFor(def);
     if (def.storage === "cookie") {
-      envelope = codec.decode(await unpackFromCookie(unsealed.plaintext)).envelope;
+      envelope = codec.decode(await unpackFromCookie(unsealed.plaintext), true).envelope;
     } else {
       const store = await deps.store(def);
       record = await store.get(await storeKey(def.name, unsealed.plaintext, sealer.backend));
       if (record === null) return { status: "missing-record", staleKey: unsealed.staleKey };
-      envelope = codec.decode(record.value, false).envelope;
+      envelope = codec.decode(record.value).envelope;
     }
   } catch {
     return { status: "undecodable", staleKey: unsealed.staleKey };
