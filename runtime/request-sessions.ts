@@ -73,6 +73,8 @@ export function createRequestSessions<Types>(
 ): RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean } {
   const loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
   const cores: SessionCore[] = [];
+  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
+  let loading = 0;
   let commitRunning = false;
   let commitDone = false;
   const context: SessionContext = {
@@ -92,10 +94,15 @@ export function createRequestSessions<Types>(
       const known = Object.keys(runtime.config.sessions).join(", ");
       throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
     }
-    const core = makeCore(name, context, io);
-    await core.load();
-    cores.push(core);
-    return { core, handle: createHandle(core) };
+    loading++;
+    try {
+      const core = makeCore(name, context, io);
+      await core.load();
+      cores.push(core);
+      return { core, handle: createHandle(core) };
+    } finally {
+      loading--;
+    }
   };
 
   return {
@@ -126,7 +133,7 @@ export function createRequestSessions<Types>(
       commitRunning = true;
       commitDone = false;
       try {
-        await Promise.all([...loaded.values()].map((entry) => entry.catch(() => undefined)));
+        if (loading > 0) await Promise.all([...loaded.values()].map((entry) => entry.catch(() => undefined)));
         if (readOnly !== undefined) {
           const changed = cores.filter((core) => core.changed()).map((core) => core.def.name);
           if (changed.length > 0) {
@@ -137,7 +144,9 @@ export function createRequestSessions<Types>(
           }
           return;
         }
-        await Promise.all(cores.map((core) => core.commit()));
+        // One session per request is the common case: no Promise.all (and its arrays) for it.
+        if (cores.length === 1) await (cores[0] as SessionCore).commit();
+        else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
         commitDone = true;
       } finally {
         commitRunning = false;

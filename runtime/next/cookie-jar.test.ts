@@ -65,4 +65,43 @@ describe("bufferedCookieJar", () => {
     jar.flushTo(target.store);
     expect(target.setCookies().map((line) => line.split(";")[0])).toEqual(["a=", "c=3"]);
   });
+
+  it("serializes its writes as Set-Cookie lines, last write per name, in the order of last writes", () => {
+    const jar = bufferedCookieJar(null);
+    jar.set({ name: "a", value: "1", attributes: { path: "/" } });
+    jar.set({
+      name: "b",
+      value: "x y",
+      attributes: { path: "/", httpOnly: true, sameSite: "lax", maxAge: 60 },
+    });
+    jar.set({ name: "a", value: "2", attributes: { path: "/" } });
+    expect(jar.hasPending()).toBe(true);
+    expect(jar.setCookieLines()).toEqual([
+      "b=x%20y; Max-Age=60; Path=/; HttpOnly; SameSite=Lax",
+      "a=2; Path=/",
+    ]);
+    expect(bufferedCookieJar("a=1").hasPending()).toBe(false);
+  });
+
+  it("refuses an invalid write where it is made, as the Fetch adapter's jar does", () => {
+    const jar = bufferedCookieJar("a=1");
+    expect(() => jar.set({ name: "bad name", value: "1", attributes: {} })).toThrow(
+      /^satchel: .*not a valid cookie name/,
+    );
+    expect(() => jar.set({ name: "__Host-s", value: "1", attributes: { path: "/" } })).toThrow(
+      /__Host- prefix/,
+    );
+    expect(jar.hasPending()).toBe(false);
+    expect(jar.get("a")).toBe("1");
+  });
+
+  it("reads a hostile header the way parseCookies does: first value wins, bounded, never throws", () => {
+    const jar = bufferedCookieJar(
+      `s=first; s=second; bad%=x; q="quoted"; e=%E0%A4%A; ${"x".repeat(70_000)}=1`,
+    );
+    expect(jar.get("s")).toBe("first");
+    expect(jar.get("q")).toBe("quoted");
+    expect(jar.get("e")).toBe("%E0%A4%A");
+    expect(jar.names()).not.toContain("x".repeat(70_000));
+  });
 });

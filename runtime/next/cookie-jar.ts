@@ -11,7 +11,13 @@
  * a sibling subdomain plants next to the real one means the same thing in every entry point.
  * @internal
  */
-import { type CookieAttributes, type CookieJar, type CookieWrite, parseCookies } from "../cookies.ts";
+import {
+  type CookieAttributes,
+  type CookieJar,
+  type CookieWrite,
+  parseCookies,
+  serializeCookie,
+} from "../cookies.ts";
 
 /** The subset of Next's `RequestCookies`/`ResponseCookies` the jars use. */
 export interface NextCookieStore {
@@ -113,40 +119,63 @@ export function nextCookieJar(store: NextCookieStore, header: string | null): Co
   };
 }
 
-/** A jar whose writes wait in memory until `flushTo` puts them on a response. */
+/** A jar whose writes wait in memory until they go on a response. */
 export interface BufferedCookieJar extends CookieJar {
   /** Writes so far, last write per name. */
   pending(): CookieWrite[];
-  /** Sets every pending write on `target` (a `NextResponse`'s cookies). */
+  /** True when at least one write waits. */
+  hasPending(): boolean;
+  /** The pending writes as `Set-Cookie` header values, in the order of `pending()`. */
+  setCookieLines(): string[];
+  /** Sets every pending write on `target` (a `NextResponse`'s cookies, or `cookies()`). */
   flushTo(target: Pick<NextCookieStore, "set">): void;
 }
 
-/** A jar reading the raw `Cookie` header `header`; writes are buffered (see `BufferedCookieJar`). */
+interface BufferedWrite {
+  write: CookieWrite;
+  /** The serialized `Set-Cookie` value, made when the write is recorded (that also validates it). */
+  line: string;
+}
+
+/**
+ * A jar reading the raw `Cookie` header `header`; writes are buffered (see `BufferedCookieJar`).
+ * The header is parsed on the first read, so a request that reads no cookie does not pay for it.
+ * A write is validated (and serialized) when it is made, as the Fetch adapter's jar does, so an
+ * invalid name or attribute fails in the code that set it rather than after the handler returned.
+ */
 export function bufferedCookieJar(header: string | null): BufferedCookieJar {
-  const fromHeader = parseCookies(header);
-  const written = new Map<string, CookieWrite>();
+  let fromHeader: Map<string, string> | undefined;
+  const parsed = () => {
+    fromHeader ??= parseCookies(header);
+    return fromHeader;
+  };
+  const written = new Map<string, BufferedWrite>();
   const deleted = (write: CookieWrite) => write.value === "" || (write.attributes.maxAge ?? 1) <= 0;
   return {
     get(name) {
-      const write = written.get(name);
-      if (write !== undefined) return deleted(write) ? undefined : write.value;
-      return fromHeader.get(name);
+      const pending = written.get(name);
+      if (pending !== undefined) return deleted(pending.write) ? undefined : pending.write.value;
+      return parsed().get(name);
     },
     names() {
-      const names = new Set(fromHeader.keys());
-      for (const [name, write] of written) {
+      const names = new Set(parsed().keys());
+      for (const [name, { write }] of written) {
         if (deleted(write)) names.delete(name);
         else names.add(name);
       }
       return [...names];
     },
     set(write) {
+      const copy = { name: write.name, value: write.value, attributes: { ...write.attributes } };
+      const line = serializeCookie(copy.name, copy.value, copy.attributes);
       written.delete(write.name); // keep the order of last writes
-      written.set(write.name, { name: write.name, value: write.value, attributes: { ...write.attributes } });
+      written.set(write.name, { write: copy, line });
     },
-    pending: () => [...written.values()],
+    pending: () => Array.from(written.values(), ({ write }) => write),
+    hasPending: () => written.size > 0,
+    setCookieLines: () => Array.from(written.values(), ({ line }) => line),
     flushTo(target) {
-      for (const write of written.values())
+      for (const { write } of written.values())
         target.set(write.name, write.value, toNextOptions(write.attributes));
     },
   };

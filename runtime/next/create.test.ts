@@ -34,6 +34,17 @@ function setup() {
 const route = (path: string, init: ConstructorParameters<typeof NextRequest>[1] = {}) =>
   new NextRequest(`http://app.test${path}`, init);
 
+/**
+ * The `Set-Cookie` lines the browser gets for a route handler's `response`, merged the way Next merges
+ * them: the lines written through `cookies()` first, the response's own winning for the same name.
+ */
+function sentCookies(response: Response, request: FakeRequest): string[] {
+  const own = response.headers.getSetCookie();
+  const name = (line: string) => line.slice(0, line.indexOf("="));
+  const ownNames = new Set(own.map(name));
+  return [...request.setCookies().filter((line) => !ownNames.has(name(line))), ...own];
+}
+
 afterEach(() => {
   vi.unstubAllEnvs();
 });
@@ -99,7 +110,9 @@ describe("withRouteSessions", () => {
     const response = await GET(route("/add?sku=apple"), {});
     expect(response.status).toBe(201);
     expect(await response.text()).toBe("ok");
-    app.serve(fakeRequest({ cookie: cookieHeaderFrom(request.setCookies()) }));
+    // On the response itself, not through cookies() (which costs Next a merge per response).
+    expect(request.setCookies()).toEqual([]);
+    app.serve(fakeRequest({ cookie: cookieHeaderFrom(sentCookies(response, request)) }));
     expect((await app.getSession("cart")).items).toEqual([{ sku: "apple", qty: 1 }]);
   });
 
@@ -112,18 +125,46 @@ describe("withRouteSessions", () => {
       await cart.update((data) => ({ items: [...data.items, { sku: `n${data.items.length}`, qty: 1 }] }));
       return new Response(cart.items.map((i) => i.sku).join(","));
     });
-    await GET(route("/"), {});
-    const token = /(?:^|; )cart=([^;]*)/.exec(cookieHeaderFrom(first.setCookies()))?.[1];
+    const started = await GET(route("/"), {});
+    const token = /(?:^|; )cart=([^;]*)/.exec(cookieHeaderFrom(sentCookies(started, first)))?.[1];
     expect(token).toBeTruthy();
     const second = app.serve(fakeRequest({ headers: { "x-cart-session": token as string } }));
     const response = await GET(route("/", { headers: { "x-cart-session": token as string } }), {});
     expect(await response.text()).toBe("n0,n1");
-    expect(second.setCookies()).toEqual([]);
+    expect(sentCookies(response, second)).toEqual([]);
     // A garbage token starts a fresh cart whose new token comes back in the header.
     app.serve(fakeRequest({ headers: { "x-cart-session": "garbage" } }));
     const fresh = await GET(route("/", { headers: { "x-cart-session": "garbage" } }), {});
     expect(await fresh.text()).toBe("n0");
     expect(fresh.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  });
+
+  it("puts its cookies on the handler's response: a copy of an immutable one, never over the handler's own", async () => {
+    const app = setup();
+    const request = app.serve(fakeRequest());
+    const redirecting = app.withRouteSessions(async () => {
+      (await app.getSession("prefs")).language = "de";
+      return Response.redirect("http://app.test/done", 303); // immutable headers
+    });
+    const redirected = await redirecting(route("/"), {});
+    expect(redirected.status).toBe(303);
+    expect(redirected.headers.get("location")).toBe("http://app.test/done");
+    expect(request.setCookies()).toEqual([]);
+    app.serve(fakeRequest({ cookie: cookieHeaderFrom(redirected.headers.getSetCookie()), readOnly: true }));
+    expect((await app.getSession("prefs")).language).toBe("de");
+
+    // A cookie the handler sets itself on its response wins, as when Next merges cookies() in.
+    const own = app.serve(fakeRequest());
+    const overriding = app.withRouteSessions(async () => {
+      (await app.getSession("prefs")).language = "fr";
+      (await app.requestSessions()).cookies.set("theme", "dark");
+      const response = new Response("ok");
+      response.headers.append("set-cookie", "prefs=mine; Path=/");
+      return response;
+    });
+    const lines = sentCookies(await overriding(route("/"), {}), own);
+    expect(lines.filter((line) => line.startsWith("prefs="))).toEqual(["prefs=mine; Path=/"]);
+    expect(lines.some((line) => line.startsWith("theme=dark;"))).toBe(true);
   });
 
   it("saves, then rethrows, on redirect(); saves nothing on other errors", async () => {

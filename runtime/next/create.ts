@@ -97,20 +97,20 @@ export function createNextSessions<Types extends Record<string, object>>(
   const reportedRoutes = new Set<string>();
 
   const sealer = handoffSealer(() => satchel.sealer());
+  /**
+   * Only header-borne store sessions add response headers; without any, a response needs no look
+   * at them (iterating a `Headers` sorts its list on every request).
+   */
+  const addsHeaders = Object.values(satchel.config.sessions).some((def) => def.header !== undefined);
 
-  /** The hand-off a request carries; it is bound to the request's own Cookie header (handoff.ts). */
-  const handoffFrom = (headers: Headers): Promise<Handoff> =>
-    decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), headers.get("cookie"), sealer, Date.now());
-
-  /** The hand-off of a request, or `undefined` (nothing to decode) when it carries no hand-off header. */
+  /**
+   * The hand-off a request carries, bound to its own Cookie header (handoff.ts); `undefined` when it
+   * carries no hand-off header, so there is nothing to decode or wait for.
+   */
   const handoffIn = (headers: Headers): Promise<Handoff> | undefined =>
-    headers.has(FLASH_HANDOFF_HEADER) ? handoffFrom(headers) : undefined;
-
-  /** Puts a route handler's buffered cookie writes on `cookies()`, which Next adds to the response. */
-  async function flushWrites(jar: BufferedCookieJar): Promise<void> {
-    if (jar.pending().length === 0) return;
-    jar.flushTo(await api.cookies());
-  }
+    headers.has(FLASH_HANDOFF_HEADER)
+      ? decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), headers.get("cookie"), sealer, Date.now())
+      : undefined;
 
   async function openUnwrapped(store: NextCookieStore): Promise<Scope<Types>> {
     const headers = await api.headers();
@@ -120,7 +120,7 @@ export function createNextSessions<Types extends Record<string, object>>(
     const readOnly = isReadOnlyCookieStore(store);
     const jar = nextCookieJar(store, headers.get("cookie"));
     const sessions = satchel.open(jar, readOnly ? { headers, readOnly: SERVER_COMPONENT } : { headers });
-    const scope = createScope(sessions, jar, readOnly ? "Server Component" : "request", handoffFrom(headers));
+    const scope = createScope(sessions, jar, readOnly ? "Server Component" : "request", handoffIn(headers));
     if (!readOnly) {
       const route = api.route();
       api.after(() => {
@@ -167,6 +167,34 @@ export function createNextSessions<Types extends Record<string, object>>(
     return result;
   }
 
+  /**
+   * The wrapped route handler's work once its scope is open: the CSRF check when asked for (403), the
+   * handler and the commit (see `runAndCommit`), a store outage as 503.
+   */
+  async function runRoute<C>(
+    scope: Scope<Types>,
+    request: NextRequest,
+    context: C,
+    handler: (request: NextRequest, context: C) => Response | Promise<Response>,
+    routeOptions: RouteSessionsOptions,
+  ): Promise<Response> {
+    if (routeOptions.csrf) {
+      try {
+        await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
+      } catch (error) {
+        if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
+        throw error;
+      }
+    }
+    try {
+      return await runAndCommit(scope, () => handler(request, context));
+    } catch (error) {
+      // A store the handler needed is down: 503 (retry later), not a 500.
+      if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
+      throw error;
+    }
+  }
+
   return {
     async getSession(name) {
       return (await currentScope()).get(name);
@@ -175,35 +203,24 @@ export function createNextSessions<Types extends Record<string, object>>(
     withRouteSessions(handler, routeOptions = {}) {
       return async (request, context) => {
         // Cookies come from the request's own Cookie header, read with satchel's parser (see
-        // cookie-jar.ts). Writes wait in the jar and go to `cookies()` only when there are any (see
-        // `flushWrites`), so a read-only request never touches next/headers.
-        const jar = bufferedCookieJar(request.headers.get("cookie"));
+        // cookie-jar.ts). Writes wait in the jar until the response exists; nothing here touches
+        // next/headers unless the handler throws (see below).
+        const { headers } = request;
+        const jar = bufferedCookieJar(headers.get("cookie"));
         // The request's own headers: sessions only read them, so no copy is needed.
-        const sessions = satchel.open(jar, { headers: request.headers });
-        const scope = createScope(sessions, jar, "route handler", handoffIn(request.headers));
+        const sessions = satchel.open(jar, { headers });
+        const scope = createScope(sessions, jar, "route handler", handoffIn(headers));
+        let response: Response;
         try {
-          if (routeOptions.csrf) {
-            try {
-              await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
-            } catch (error) {
-              if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
-              throw error;
-            }
-          }
-          let response: Response;
-          try {
-            response = await runAndCommit(scope, () => handler(request, context));
-          } catch (error) {
-            // A store the handler needed is down: 503 (retry later), not a 500.
-            if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
-            throw error;
-          }
-          return withHeaders(response, sessions.responseHeaders);
-        } finally {
-          // Also on redirect()/notFound() and on errors: whatever save()/update() or the commit wrote
-          // reaches the response exactly as when the jar wrote through to `cookies()` directly.
-          await flushWrites(jar);
+          response = await runRoute(scope, request, context, handler, routeOptions);
+        } catch (error) {
+          // redirect()/notFound() and errors leave no Response to put cookies on: whatever save()/
+          // update() or the commit wrote goes to `cookies()`, which Next adds to the response it
+          // makes (the redirect's, the 404's, the 500's).
+          if (jar.hasPending()) jar.flushTo(await api.cookies());
+          throw error;
         }
+        return withWrites(response, jar, addsHeaders ? sessions.responseHeaders : undefined);
       };
     },
 
@@ -213,7 +230,7 @@ export function createNextSessions<Types extends Record<string, object>>(
         const headers = await api.headers();
         const jar = nextCookieJar(store, headers.get("cookie"));
         const sessions = satchel.open(jar, { headers });
-        const scope = createScope(sessions, jar, "server action", handoffFrom(headers));
+        const scope = createScope(sessions, jar, "server action", handoffIn(headers));
         return runAndCommit(scope, () => action(...args));
       };
     },
@@ -233,16 +250,39 @@ export function createNextSessions<Types extends Record<string, object>>(
   };
 }
 
-/** `response` with `extra` headers set (a copy when its headers are immutable, e.g. Response.redirect()). */
-function withHeaders(response: Response, extra: Headers): Response {
-  const entries = [...extra];
-  if (entries.length === 0) return response;
+/**
+ * The writes of a wrapped route handler on its `response`: `Set-Cookie` headers made by satchel's own
+ * serializer, and the header-borne sessions' headers. Written on the Response rather than through
+ * `cookies()`, which costs Next a cookie store, and a header copy, a re-parse of every Set-Cookie
+ * and a new Response when it merges them in. Same outcome: a cookie the handler put on its own
+ * response wins over satchel's write of the same name, as when Next merges `cookies()` in. A
+ * response with immutable headers (e.g. `Response.redirect()`) is copied.
+ */
+function withWrites(response: Response, jar: BufferedCookieJar, extra: Headers | undefined): Response {
+  const hasWrites = jar.hasPending();
+  const entries = extra === undefined ? [] : [...extra];
+  if (!hasWrites && entries.length === 0) return response;
+  let lines = hasWrites ? jar.setCookieLines() : [];
+  if (lines.length > 0 && response.headers.has("set-cookie")) {
+    const own = new Set(response.headers.getSetCookie().map(cookieName));
+    lines = lines.filter((line) => !own.has(cookieName(line)));
+  }
+  const apply = (target: Headers) => {
+    for (const line of lines) target.append("set-cookie", line);
+    for (const [name, value] of entries) target.set(name, value);
+  };
   try {
-    for (const [name, value] of entries) response.headers.set(name, value);
+    apply(response.headers);
     return response;
   } catch {
     const copy = new Response(response.body, response);
-    for (const [name, value] of entries) copy.headers.set(name, value);
+    apply(copy.headers);
     return copy;
   }
+}
+
+/** The name a `Set-Cookie` value sets. */
+function cookieName(line: string): string {
+  const eq = line.indexOf("=");
+  return (eq < 0 ? line : line.slice(0, eq)).trim();
 }

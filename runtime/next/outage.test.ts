@@ -97,12 +97,14 @@ describe.each(BACKENDS)("store outage through the Next adapter ($label)", (backe
       expect(cookieOnly.status).toBe(200);
       expect(await cookieOnly.json()).toEqual({ userId: "u1" });
 
-      // One that touches the store session answers 503.
+      // One that touches the store session answers 503, carrying what it wrote before the outage.
       const touching = await app.withRouteSessions(async () => {
+        (await app.requestSessions()).cookies.set("seen", "1");
         (await app.getSession("cart")).items = [{ sku: "pear", qty: 1 }];
         return new Response("ok");
       })(route("/api/cart", { method: "POST", headers: { cookie: afterProxy } }), {});
       expect(touching.status).toBe(503);
+      expect(touching.headers.getSetCookie().filter((line) => line.startsWith("seen="))).toHaveLength(1);
       const body = await touching.text();
       expect(body).toMatch(/^satchel: .*unavailable/);
       // Where the store lives is for the logs (the error's message), never for the visitor.

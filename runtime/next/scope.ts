@@ -6,7 +6,7 @@
 import type { CookieJar } from "../cookies.ts";
 import { injectMessages } from "../handle.ts";
 import type { RequestSessions } from "../request-sessions.ts";
-import { emptyHandoff, type Handoff } from "./handoff.ts";
+import type { Handoff } from "./handoff.ts";
 
 export interface Scope<Types> {
   readonly sessions: RequestSessions<Types>;
@@ -21,14 +21,16 @@ type FlashHolder = { flash?: Record<string, { now(value: unknown): void } | unde
 
 /**
  * Wraps `sessions` so that handed-off flash reappears as `flash.<channel>.now()` values and handed-off
- * messages as this-request-only messages.
+ * messages as this-request-only messages. Without a hand-off (`undefined`: the request carries none,
+ * as every request but a proxied page render), `get` is the sessions' own.
  */
 export function createScope<Types>(
   sessions: RequestSessions<Types>,
   jar: CookieJar,
   where: string,
-  handoff: Promise<Handoff> = Promise.resolve(emptyHandoff()),
+  handoff?: Promise<Handoff>,
 ): Scope<Types> {
+  if (handoff === undefined) return { sessions, jar, where, get: (name) => sessions.get(name) };
   const injected = new Set<string>();
   return {
     sessions,

@@ -1,0 +1,91 @@
+/**
+ * What satchel's Next adapter adds to a route handler, one process per variant so callgrind can
+ * count it (figure 3 measures the same routes under `next start`, where time is noisy):
+ *
+ *   npx tsx bench/lib/callgrind.ts bench/micro/next-path.ts 2000 satchel-read
+ *   npx tsx bench/micro/next-path.ts satchel-write 10      # plain run: prints the cookie bytes
+ *
+ * Variants, each one request per op on a `NextRequest` carrying the ~300-byte session of figures 1–2
+ * (bench/next-app's `prefs` session):
+ * - `none`: the bare handler (the "no session" route);
+ * - `satchel-read` / `satchel-write`: `withRouteSessions` + `getSession("prefs")`, read, or read and
+ *   increment `visits` (the bench app's routes, line for line);
+ * - `fetch-read` / `fetch-write`: the same session through the Fetch adapter (`satchel.handle`), so
+ *   the difference to `satchel-*` is what the Next wrapper itself costs.
+ * Next's `cookies()` is replaced by a minimal store (no Next request is running here): a write that
+ * goes through it is counted without the cost Next adds under `next start`.
+ */
+import { NextRequest } from "next/server.js";
+import type { NextCookieStore } from "../../runtime/next/cookie-jar.ts";
+import { createNextSessions } from "../../runtime/next/create.ts";
+import { createSatchel } from "../../runtime/satchel.ts";
+import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
+
+const [variant = "satchel-read", opsText = "1000"] = process.argv.slice(2);
+const ops = Number(opsText);
+
+const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET] });
+
+/** The last value written through the stand-in for `cookies()`, when the adapter writes there. */
+let viaCookies: string | undefined;
+const cookieStore: NextCookieStore = {
+  get: () => undefined,
+  getAll: () => [],
+  set(name, value) {
+    viaCookies = `${name}=${value}`;
+  },
+};
+const { getSession, withRouteSessions } = createNextSessions(satchel, {
+  requestApi: {
+    cookies: async () => cookieStore,
+    headers: async () => new Headers(),
+    after: () => {},
+    connection: async () => {},
+    route: () => "/bench",
+  },
+});
+
+const text = (body: string) => new Response(body, { headers: { "content-type": "text/plain" } });
+
+const none = (_request: NextRequest) => text("0");
+const read = withRouteSessions(async () => text(String((await getSession("prefs")).visits)));
+const write = withRouteSessions(async () => {
+  const prefs = await getSession("prefs");
+  prefs.visits += 1;
+  return text(String(prefs.visits));
+});
+const fetchRead = satchel.handle(async (_request, sessions) =>
+  text(String((await sessions.get("prefs")).visits)),
+);
+const fetchWrite = satchel.handle(async (_request, sessions) => {
+  const prefs = await sessions.get("prefs");
+  prefs.visits += 1;
+  return text(String(prefs.visits));
+});
+
+const handlers: Record<string, (request: NextRequest) => Promise<Response> | Response> = {
+  none,
+  "satchel-read": (request) => read(request, {}),
+  "satchel-write": (request) => write(request, {}),
+  "fetch-read": fetchRead,
+  "fetch-write": fetchWrite,
+};
+const handler = handlers[variant];
+if (handler === undefined) throw new Error(`bench: unknown variant ${variant}`);
+
+let cookie = "";
+/** One request with the current cookie; a Set-Cookie (on the response or via cookies()) replaces it. */
+async function request(run: (request: NextRequest) => Promise<Response> | Response): Promise<void> {
+  viaCookies = undefined;
+  const response = await run(new NextRequest("http://127.0.0.1/bench", { headers: { cookie } }));
+  await response.text();
+  const set = response.headers.getSetCookie()[0];
+  const written = set === undefined ? viaCookies : set.slice(0, set.indexOf(";"));
+  if (written !== undefined) cookie = written;
+}
+
+// The session the routes are seeded with: a first write creates the ~300-byte cookie.
+await request((r) => write(r, {}));
+if (!cookie.startsWith("prefs=")) throw new Error("bench: seeding the session wrote no cookie");
+for (let i = 0; i < ops; i++) await request(handler);
+process.stdout.write(`${JSON.stringify({ variant, ops, bytes: cookie.length - "prefs=".length })}\n`);
