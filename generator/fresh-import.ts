@@ -3,6 +3,12 @@
  * node_modules (zod, satchel) stay cached. tsx compiles TypeScript; a tiny resolve hook tags every
  * local import of a tagged module with the same generation number, so edits anywhere in the schema's
  * own files are seen, and a watch session neither reloads zod on each save nor stacks hook layers.
+ *
+ * The same hook hands plain JavaScript in node_modules back to the process's own loader: tsx's
+ * namespace would otherwise load zod, superjson and satchel a second time beside the generator's own
+ * copies (about 70 modules resolved, read and evaluated again, most of a cold run's wait after the
+ * type checker). Those files need no compiling and no tsconfig paths, and their own imports stay in
+ * node_modules, so they are the very modules the generator already has.
  */
 import { register } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -13,8 +19,11 @@ const TAG = "satchel-gen";
 /** Runs in Node's loader thread: propagate `?satchel-gen=N` from a tagged parent to local children. */
 const HOOKS = `
 const pattern = /[?&]${TAG}=(\\d+)/;
+const sharedPackage = /^(file:[^?#]*\\/node_modules\\/[^?#]*\\.[cm]?js)\\?tsx-namespace=[^&#]*$/;
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
+  const shared = sharedPackage.exec(result.url);
+  if (shared) return { ...result, url: shared[1] };
   const tag = context.parentURL && pattern.exec(context.parentURL);
   if (!tag || !result.url.startsWith("file:") || result.url.includes("/node_modules/") || pattern.test(result.url)) {
     return result;
