@@ -17,7 +17,7 @@ import {
 } from "ts-morph";
 import { detachDefineCall } from "./detach-call.ts";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
-import { findTsconfig, readTsconfigPaths } from "./tsconfig.ts";
+import { findTsconfig } from "./tsconfig.ts";
 
 /** Where something is declared: a file relative to the schema's directory, and a 1-based line. */
 export interface SourceLocation {
@@ -168,6 +168,19 @@ export class SchemaAnalyser {
     }
     return { sessions, files: files.map((f) => f.getFilePath() as string) };
   }
+}
+
+/** The `paths` of the schema's tsconfig (and the absolute directory they are relative to), when it has any. */
+function readTsconfigPaths(
+  tsconfigPath: string,
+): { baseUrl: string; paths: Record<string, string[]> } | undefined {
+  const read = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
+  const options = (
+    read.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }
+  )?.compilerOptions;
+  if (!options?.paths) return undefined;
+  const directory = path.dirname(tsconfigPath);
+  return { baseUrl: path.resolve(directory, options.baseUrl ?? "."), paths: options.paths };
 }
 
 /** The schema file's structure is not what the generator can read. */

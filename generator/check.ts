@@ -3,8 +3,9 @@
  * difference as a unified diff (jsdiff), so CI output reads like `git diff` and says how to fix it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import type * as Jsdiff from "diff";
 import type { OutputFile } from "./gen.ts";
 import { plural } from "./plural.ts";
 
@@ -19,8 +20,14 @@ export interface StaleFile {
 /** More than this many diff lines is a regeneration, not a drift to read: the rest is counted. */
 const MAX_DIFF_LINES = 400;
 
+// jsdiff is loaded on the first diff: only `gen --check` with stale files needs it, and loading it
+// (a module graph through the loader thread) cost a plain `gen` a few hundred ms of its exit.
+let jsdiff: typeof Jsdiff | undefined;
+
 /** A unified diff (`--- a/<file>`, `+++ b/<file>`, three lines of context) from `before` to `after`. */
 export function unifiedDiff(file: string, before: string, after: string): string {
+  jsdiff ??= createRequire(import.meta.url)("diff") as typeof Jsdiff;
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = jsdiff;
   const patch = createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, {
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,

@@ -49,7 +49,6 @@ async function gen(args: string[]): Promise<number> {
       "accept-breaking": { type: "boolean", default: false },
     },
   });
-  const { defaultOutPath, generate } = await import("./gen.ts");
   const schemaPath = findSchema(values.schema);
   if (!schemaPath || !existsSync(schemaPath)) {
     console.error(
@@ -57,6 +56,14 @@ async function gen(args: string[]): Promise<number> {
     );
     return 1;
   }
+  // Start executing the schema first: the loader thread resolves and compiles its files while this
+  // thread loads the TypeScript compiler (gen.ts), instead of after the type checker is done.
+  const { preloadSchema } = await import("./load-schema.ts");
+  void preloadSchema(schemaPath);
+  const [{ defaultOutPath, generate }, { findStale, staleReport, writeChanged }] = await Promise.all([
+    import("./gen.ts"),
+    import("./check.ts"),
+  ]);
   const outPath = values.out ? path.resolve(values.out) : defaultOutPath(schemaPath);
   const options = { schemaPath, outPath, acceptBreaking: values["accept-breaking"] };
   if (values.watch) {
@@ -73,7 +80,6 @@ async function gen(args: string[]): Promise<number> {
   const result = await generate(options);
   for (const error of result.errors) console.error(error);
   if (result.errors.length > 0) return 1;
-  const { findStale, staleReport, writeChanged } = await import("./check.ts");
   if (values.check) {
     const stale = findStale(result.files);
     const given = [

@@ -57,9 +57,37 @@ type Resolved = {
   version?: unknown;
 };
 
+/** Loads started by `preloadSchema`, each taken by the next `loadSchema` of its file. */
+const preloaded = new Map<string, Promise<LoadedSchema>>();
+
+/**
+ * Starts executing the schema now, for the next `loadSchema` of the same file to take instead of
+ * importing it again. The CLI calls it before it loads the generator: the loader thread resolves and
+ * compiles the schema's files while the main thread loads the TypeScript compiler, instead of
+ * afterwards. Resolves (never rejects) when the load has settled; its error goes to `loadSchema`.
+ */
+export function preloadSchema(schemaPath: string): Promise<void> {
+  const absolute = path.resolve(schemaPath);
+  const loading = importSchema(absolute);
+  preloaded.set(absolute, loading);
+  return loading.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** Imports `schemaPath` fresh and reads every session from its default export. */
 export async function loadSchema(schemaPath: string): Promise<LoadedSchema> {
   const absolute = path.resolve(schemaPath);
+  const early = preloaded.get(absolute);
+  if (early) {
+    preloaded.delete(absolute);
+    return early;
+  }
+  return importSchema(absolute);
+}
+
+async function importSchema(absolute: string): Promise<LoadedSchema> {
   const root = path.dirname(absolute);
   let module: { default?: unknown };
   // Stack traces in the schema's own lines (tsx emits inline source maps), for errors with file:line.

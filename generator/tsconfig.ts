@@ -1,10 +1,10 @@
 /**
  * Finds the tsconfig.json that governs the schema file, so module aliases (`paths`) resolve the same
- * way for the checker and for loading, whatever directory the CLI runs from.
+ * way for the checker and for loading, whatever directory the CLI runs from. No compiler here: loading
+ * the schema uses this too, and must not wait for TypeScript to load (analyse.ts reads the `paths`).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ts } from "ts-morph";
 
 /** The nearest `tsconfig.json` at or above `directory`, or undefined. */
 export function findTsconfig(directory: string): string | undefined {
@@ -16,17 +16,4 @@ export function findTsconfig(directory: string): string | undefined {
     if (parent === current) return undefined;
     current = parent;
   }
-}
-
-/** The `paths` of a tsconfig (and the absolute directory they are relative to), when it has any. */
-export function readTsconfigPaths(
-  tsconfigPath: string,
-): { baseUrl: string; paths: Record<string, string[]> } | undefined {
-  const read = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
-  const options = (
-    read.config as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }
-  )?.compilerOptions;
-  if (!options?.paths) return undefined;
-  const directory = path.dirname(tsconfigPath);
-  return { baseUrl: path.resolve(directory, options.baseUrl ?? "."), paths: options.paths };
 }
