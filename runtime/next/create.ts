@@ -167,37 +167,12 @@ export function createNextSessions<Types extends Record<string, object>>(
     return result;
   }
 
-  /**
-   * The wrapped route handler's work once its scope is open: the CSRF check when asked for (403), the
-   * handler and the commit (see `runAndCommit`), a store outage as 503.
-   */
-  async function runRoute<C>(
-    scope: Scope<Types>,
-    request: NextRequest,
-    context: C,
-    handler: (request: NextRequest, context: C) => Response | Promise<Response>,
-    routeOptions: RouteSessionsOptions,
-  ): Promise<Response> {
-    if (routeOptions.csrf) {
-      try {
-        await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
-      } catch (error) {
-        if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
-        throw error;
-      }
-    }
-    try {
-      return await runAndCommit(scope, () => handler(request, context));
-    } catch (error) {
-      // A store the handler needed is down: 503 (retry later), not a 500.
-      if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
-      throw error;
-    }
-  }
-
   return {
-    async getSession(name) {
-      return (await currentScope()).get(name);
+    getSession(name) {
+      // Inside a wrapper (the common case) the scope is at hand: no extra promise per call.
+      const wrapped = storage.getStore();
+      if (wrapped !== undefined) return wrapped.get(name);
+      return currentScope().then((scope) => scope.get(name));
     },
 
     withRouteSessions(handler, routeOptions = {}) {
@@ -212,7 +187,21 @@ export function createNextSessions<Types extends Record<string, object>>(
         const scope = createScope(sessions, jar, "route handler", handoffIn(headers));
         let response: Response;
         try {
-          response = await runRoute(scope, request, context, handler, routeOptions);
+          if (routeOptions.csrf) {
+            try {
+              await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
+            } catch (error) {
+              if (!(error instanceof CsrfError)) throw error;
+              return withWrites(new Response(error.message, { status: 403 }), jar, undefined);
+            }
+          }
+          try {
+            response = await runAndCommit(scope, () => handler(request, context));
+          } catch (error) {
+            // A store the handler needed is down: 503 (retry later), not a 500.
+            if (!(error instanceof SessionStoreUnavailableError)) throw error;
+            response = storeUnavailable(error);
+          }
         } catch (error) {
           // redirect()/notFound() and errors leave no Response to put cookies on: whatever save()/
           // update() or the commit wrote goes to `cookies()`, which Next adds to the response it
