@@ -6,7 +6,8 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import superjson from "superjson";
-import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "./codec.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo, validateForRead } from "./codec.ts";
+import { codecFor } from "./compiled-codec.ts";
 import {
   cookieAttributes,
   readSessionCookie,
@@ -63,11 +64,24 @@ export async function storeKey(
   id: Uint8Array,
   backend: CryptoBackend = selectBackend(),
 ): Promise<string> {
+  return storeKeyOf(session, id, backend);
+}
+
+/** `storeKey`, synchronous when the backend hashes synchronously (node:crypto): no promise per request. */
+function storeKeyOf(session: string, id: Uint8Array, backend: CryptoBackend): string | Promise<string> {
   const result = sha256(id, backend);
-  const digest = result instanceof Uint8Array ? result : await result;
+  return result instanceof Uint8Array
+    ? `${session}:${hexOf(result)}`
+    : result.then((digest) => `${session}:${hexOf(digest)}`);
+}
+
+/** Two hex digits per byte value, so a digest is 32 lookups instead of 32 toString + padStart. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+function hexOf(bytes: Uint8Array): string {
   let hex = "";
-  for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
-  return `${session}:${hex}`;
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i] as number];
+  return hex;
 }
 
 /**
@@ -78,9 +92,7 @@ export async function storeKey(
 export async function publicIdOf(key: string, backend: CryptoBackend = selectBackend()): Promise<string> {
   const result = sha256(new TextEncoder().encode(`satchel-public-id:${key}`), backend);
   const digest = result instanceof Uint8Array ? result : await result;
-  let hex = "";
-  for (const byte of digest.subarray(0, 16)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return hexOf(digest.subarray(0, 16));
 }
 
 /** Longest device description kept in a record. */
@@ -256,10 +268,12 @@ export class StoreSession extends SessionCore {
       return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
-    const key = await storeKey(this.def.name, unsealed.plaintext, sealer.backend);
+    const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
+    const key = typeof computed === "string" ? computed : await computed;
     const record = await (await this.store()).get(key);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
-    const loaded = await this.decode(record.value);
+    const decoded = this.decode(record.value);
+    const loaded = decoded instanceof Promise ? await decoded : decoded;
     // Unusable records are never overwritten (a newer deploy may still read them): a new id is used.
     if (!loaded.ok) return this.invalid(loaded.reason, loaded.detail, loaded.reason !== "newer-version");
     this.id = unsealed.plaintext;
@@ -280,22 +294,35 @@ export class StoreSession extends SessionCore {
     this.clearInvalid = clear && !this.viaHeader;
   }
 
-  private async decode(value: string): Promise<Loaded> {
+  /**
+   * A stored record → the envelope of this version. Records are not authenticated: full zod always
+   * runs, after migrations when the record is older. Synchronous for a record of the running version.
+   */
+  private decode(value: string): Loaded | Promise<Loaded> {
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(value);
     } catch {
       return { ok: false, reason: "malformed", detail: "the stored envelope could not be decoded" };
     }
-    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
+    if (envelope.version === this.def.version) {
+      // What migrateData does for the running version (no migration, zod, "schema-mismatch"),
+      // without its promises.
+      const checked = validateForRead(this.def.schema, envelope.data);
+      if (!checked.ok) return { ok: false, reason: "schema-mismatch", detail: checked.detail };
+      return this.loaded(envelope, checked.data as Record<string, unknown>, false);
+    }
+    return migrateData(this.def, envelope.version, envelope.data, (data) =>
       validateOnRead(this.def, data),
-    );
-    if (!migrated.ok) return migrated;
-    const result: PersistedEnvelope = { version: this.def.version, data: migrated.data };
+    ).then((migrated) => (migrated.ok ? this.loaded(envelope, migrated.data, migrated.migrated) : migrated));
+  }
+
+  private loaded(envelope: Envelope, data: Record<string, unknown>, migrated: boolean): Loaded {
+    const result: PersistedEnvelope = { version: this.def.version, data };
     if (envelope.flash !== undefined) result.flash = envelope.flash as Record<string, unknown[]>;
     if (envelope.messages !== undefined)
       result.messages = envelope.messages as PersistedEnvelope["messages"] & {};
-    return { ok: true, envelope: result, migrated: migrated.migrated, info: envelope.info };
+    return { ok: true, envelope: result, migrated, info: envelope.info };
   }
 
   /** Makes `envelope` the current and the saved state. */
@@ -311,7 +338,35 @@ export class StoreSession extends SessionCore {
    * when needed (a conflict), so the common request pays nothing for it.
    */
   private baseParts(): Map<string, string> {
-    return parts(decodeEnvelope(this.snapshot) as PersistedEnvelope);
+    try {
+      return parts(codecFor(this.def).decode(this.snapshot).envelope as PersistedEnvelope);
+    } catch {
+      // Only a snapshot of fresh data missing required fields fails the structural decode; it was
+      // never stored, so every part of a record found now counts as someone else's change.
+      return new Map();
+    }
+  }
+
+  /**
+   * The parts of `envelope` as they read back from the snapshot's codec, so both sides of a
+   * comparison with `baseParts()` went through the same encoding (an optional field present as
+   * `undefined` reads back absent, as it does in the snapshot).
+   */
+  private partsOf(envelope: PersistedEnvelope): Map<string, string> {
+    const codec = codecFor(this.def);
+    try {
+      return parts(codec.decode(codec.encode(envelope)).envelope as PersistedEnvelope);
+    } catch {
+      return parts(envelope);
+    }
+  }
+
+  /**
+   * What change detection compares: the session's compiled codec (one `JSON.stringify` for a
+   * JSON-only schema) instead of superjson. Only the snapshot uses it; records stay superjson text.
+   */
+  protected override serialized(): string {
+    return codecFor(this.def).encode(this.envelope());
   }
 
   /** Expiry and user of a record about to be written with `data`. */
@@ -341,15 +396,15 @@ export class StoreSession extends SessionCore {
   }
 
   /** Gives the session a brand-new id (its token is written at the end of the request). */
-  private assignNewId(): Promise<void> {
+  private async assignNewId(): Promise<void> {
     const id = newId();
-    return storeKey(this.def.name, id).then((key) => {
-      this.id = id;
-      this.key = key;
-      this.recordVersion = null;
-      this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
-      this.tokenDue = true;
-    });
+    const computed = storeKeyOf(this.def.name, id, selectBackend());
+    const key = typeof computed === "string" ? computed : await computed;
+    this.id = id;
+    this.key = key;
+    this.recordVersion = null;
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
+    this.tokenDue = true;
   }
 
   async save(): Promise<void> {
@@ -399,8 +454,8 @@ export class StoreSession extends SessionCore {
     }
     // Both sides are compared with what this request loaded, however many rounds this takes.
     const base = this.baseParts();
-    const ourChanges = changedParts(base, parts(ours));
-    const theirChanges = changedParts(base, parts(theirs.envelope));
+    const ourChanges = changedParts(base, this.partsOf(ours));
+    const theirChanges = changedParts(base, this.partsOf(theirs.envelope));
     for (const part of ourChanges)
       if (theirChanges.has(part)) throw new SessionConflictError(this.def.name, part);
     const merged: PersistedEnvelope = { version: this.def.version, data: { ...theirs.envelope.data } };
@@ -468,7 +523,7 @@ export class StoreSession extends SessionCore {
           );
         }
         // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-        const changed = changedParts(this.baseParts(), parts(mine));
+        const changed = changedParts(this.baseParts(), this.partsOf(mine));
         current = { ...loaded.envelope };
         if (changed.has("flash")) {
           if (mine.flash === undefined) delete current.flash;

@@ -21,7 +21,7 @@ import { SatchelConfigError } from "../errors.ts";
 import { createDeleteWatches } from "./delete-watches.ts";
 import { loadDriver } from "./driver.ts";
 import { endpointOf, redactUrl } from "./redact.ts";
-import { guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
+import { asUnavailable, guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
 
 // Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
@@ -222,6 +222,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     client.on("error", () => undefined);
   }
 
+  /**
+   * A standalone client this store made with a command timeout within the budget: ioredis already
+   * starts a timer per command (offline-queued ones too) and rejects it when it expires, so an
+   * operation of one command needs no second timer from `guard`, only its error mapping. Clusters
+   * queue commands at the cluster level, outside that timer, and keep the guard.
+   */
+  const commandTimeout = owned && !(client instanceof Cluster) ? client.options.commandTimeout : undefined;
+  const selfTimed = typeof commandTimeout === "number" && commandTimeout <= timeoutMs;
+  /** `guard` for an operation of a single command (a NOSCRIPT retry aside). */
+  function oneCommand<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (!selfTimed) return guard(target, operation, timeoutMs, work);
+    let running: Promise<T>;
+    try {
+      running = work();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.catch((error: unknown) => {
+      throw asUnavailable(target, operation, error);
+    });
+  }
+
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
   const deletedChannel = `${prefix}deleted`;
@@ -300,26 +322,32 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return Number(reply);
   }
 
+  /** HMGET val ver exp → the live record, or null when missing or expired. */
+  function toRecord([val, ver, exp]: Array<string | null>): StoredRecord | null {
+    if (val == null || ver == null || exp == null) return null;
+    const expiresAt = Number(exp);
+    if (!(expiresAt > now())) return null;
+    return { value: val, version: Number(ver), expiresAt };
+  }
+
   return {
     name: "redis",
     client,
     get(key) {
-      return guard(target, "get", timeoutMs, async () => {
-        const [val, ver, exp] = await client.hmget(recordKey(key), "val", "ver", "exp");
-        if (val == null || ver == null || exp == null) return null;
-        const expiresAt = Number(exp);
-        if (!(expiresAt > now())) return null;
-        return { value: val, version: Number(ver), expiresAt } satisfies StoredRecord;
-      });
+      return oneCommand("get", () => client.hmget(recordKey(key), "val", "ver", "exp").then(toRecord));
     },
     set(key, value, options_) {
       return guard(target, "set", timeoutMs, () => write("set", key, value, null, options_));
     },
     compareAndSet(key, value, expectedVersion, options_) {
-      return guard(target, "compareAndSet", timeoutMs, async () => {
+      const work = async () => {
         const version = await write("cas", key, value, expectedVersion, options_);
         return version === 0 ? null : version;
-      });
+      };
+      // With a user id the write is two commands (index, record): the guard bounds both together.
+      return options_.userId === undefined || options_.userId === ""
+        ? oneCommand("compareAndSet", work)
+        : guard(target, "compareAndSet", timeoutMs, work);
     },
     delete(key) {
       return guard(target, "delete", timeoutMs, async () => {

@@ -1,0 +1,119 @@
+/**
+ * Figure 4's per-request work without the HTTP server, one process per variant so callgrind can
+ * count it (the Redis server is another process: only the client side is counted):
+ *
+ *   npx tsx bench/lib/callgrind.ts bench/micro/store-path.ts 2000 satchel-read
+ *   npx tsx bench/micro/store-path.ts satchel-write 10      # plain run
+ *   npx tsx bench/micro/store-path.ts satchel-read 20000 cpu  # CPU µs per op after as many warm-up ops
+ *
+ * Under callgrind a few thousand ops are still mostly JIT compilation (TurboFan) on this path; the
+ * `cpu` mode warms up first and reports process CPU time (user + system) per op, steady state.
+ *
+ * Variants: `satchel-read` / `satchel-write` (a satchel Redis store session opened over the request's
+ * Cookie header, `get` → [visits += 1] → `commit`, what bench/lib/node-satchel.ts does per request)
+ * and `bare-read` / `bare-write` (the bare route of bench/servers/store-server.ts: a random id in a
+ * cookie, GET [+ SET] of a JSON value). Each op is one request of one seeded session, run one after
+ * another. Needs Redis on 127.0.0.1:6379 (BENCH_REDIS_URL); the keys get a unique prefix and are
+ * removed at the end.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { memoryCookieJar, parseCookies } from "../../runtime/cookies.ts";
+import { createSatchel } from "../../runtime/satchel.ts";
+import { createRedisStore } from "../../runtime/stores/redis.ts";
+import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
+
+const [variant = "satchel-read", opsText = "1000", mode = "count"] = process.argv.slice(2);
+const ops = Number(opsText);
+const timed = mode === "cpu";
+let cpuMicros = 0;
+
+/** Runs `op` `ops` times; in `cpu` mode first as many times unmeasured, then measured. */
+async function repeat(op: () => Promise<void>): Promise<void> {
+  if (timed) for (let i = 0; i < ops; i++) await op();
+  const start = process.cpuUsage();
+  for (let i = 0; i < ops; i++) await op();
+  const used = process.cpuUsage(start);
+  cpuMicros = used.user + used.system;
+}
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const prefix = `satchel-micro-${process.pid}-${randomBytes(4).toString("hex")}:`;
+const TTL_SECONDS = 86_400;
+
+const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+
+/** One satchel request over `cookie`; returns the Set-Cookie headers it wrote. */
+async function satchelRequest(
+  satchel: ReturnType<typeof createSatchel<BenchTypes>>,
+  cookie: string | null,
+  write: boolean,
+): Promise<string[]> {
+  const jar = memoryCookieJar(cookie);
+  const sessions = satchel.open(jar);
+  const counter = await sessions.get("counter");
+  if (write) counter.visits += 1;
+  await sessions.commit();
+  return jar.setCookieHeaders();
+}
+
+async function runSatchel(write: boolean): Promise<void> {
+  // A long budget: under valgrind the first connection and commands take seconds.
+  const store = createRedisStore({ url: redisUrl, prefix: `${prefix}satchel:`, timeoutMs: 120_000 });
+  const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET], store });
+  try {
+    // Seed: a fresh session, written once; its cookie is what every request then sends.
+    const [setCookie] = await satchelRequest(satchel, null, true);
+    const cookie = setCookie?.split(";")[0] ?? "";
+    if (!cookie.startsWith("counter=")) throw new Error(`bench: seeding gave no cookie: ${setCookie}`);
+    await repeat(async () => {
+      const written = await satchelRequest(satchel, cookie, write);
+      if (written.length > 0) throw new Error(`bench: a request re-wrote the cookie: ${written.join(" | ")}`);
+    });
+  } finally {
+    await satchel.close();
+  }
+}
+
+async function runBare(write: boolean): Promise<void> {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const id = randomBytes(32).toString("base64url");
+  await client.set(`${prefix}bare:${id}`, JSON.stringify({ visits: 0, items: [] }), "EX", TTL_SECONDS);
+  const cookieHeader = `bare=${id}`;
+  await repeat(async () => {
+    const sid = parseCookies(cookieHeader).get("bare");
+    let visits = 0;
+    const text = await client.get(`${prefix}bare:${sid}`);
+    if (text !== null) visits = (JSON.parse(text) as { visits: number }).visits;
+    if (write) {
+      visits += 1;
+      await client.set(`${prefix}bare:${sid}`, JSON.stringify({ visits, items: [] }), "EX", TTL_SECONDS);
+    }
+  });
+  await client.quit();
+}
+
+try {
+  switch (variant) {
+    case "satchel-read":
+    case "satchel-write":
+      await runSatchel(variant === "satchel-write");
+      break;
+    case "bare-read":
+    case "bare-write":
+      await runBare(variant === "bare-write");
+      break;
+    default:
+      throw new Error(`bench: unknown variant ${variant}`);
+  }
+} finally {
+  let cursor = "0";
+  do {
+    const [next, keys] = await admin.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (keys.length > 0) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  await admin.quit();
+}
+const result: Record<string, unknown> = { variant, ops };
+if (timed) result.cpuMicrosPerOp = Math.round((cpuMicros / ops) * 10) / 10;
+process.stdout.write(`${JSON.stringify(result)}\n`);
