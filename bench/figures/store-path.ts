@@ -69,8 +69,9 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         satchel: satchel ?? null,
         peers,
         reference: BARE,
-        target: `≥ 0.8× ${BARE}`,
-        checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: 0.8 }],
+        // Issue 13's target for this figure.
+        target: `≥ 0.6× ${BARE}`,
+        checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: 0.6 }],
         notes: [
           `store round trips per request: ${perRequest.join(", ")}`,
           `node:http server in its own process, autocannon on 127.0.0.1, each connection keeps its own session (${sessions} seeded)`,

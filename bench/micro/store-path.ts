@@ -22,6 +22,7 @@ import { memoryCookieJar, parseCookies } from "../../runtime/cookies.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import { createRedisStore } from "../../runtime/stores/redis.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
+import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 
 const [variant = "satchel-read", opsText = "1000", mode = "count"] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -39,8 +40,6 @@ async function repeat(op: () => Promise<void>): Promise<void> {
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `satchel-micro-${process.pid}-${randomBytes(4).toString("hex")}:`;
 const TTL_SECONDS = 86_400;
-
-const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
 
 /** One satchel request over `cookie`; returns the Set-Cookie headers it wrote. */
 async function satchelRequest(
@@ -106,13 +105,7 @@ try {
       throw new Error(`bench: unknown variant ${variant}`);
   }
 } finally {
-  let cursor = "0";
-  do {
-    const [next, keys] = await admin.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    if (keys.length > 0) await admin.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  await admin.quit();
+  await deleteRedisPrefix(redisUrl, prefix);
 }
 const result: Record<string, unknown> = { variant, ops };
 if (timed) result.cpuMicrosPerOp = Math.round((cpuMicros / ops) * 10) / 10;

@@ -23,6 +23,7 @@ import { createRedisStore } from "../../runtime/stores/redis.ts";
 import type { SessionStore } from "../../runtime/stores/types.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { withSatchel } from "../lib/node-satchel.ts";
+import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = process.env.BENCH_PREFIX ?? `satchel-bench-${process.pid}:`;
@@ -181,12 +182,7 @@ async function shutdown(): Promise<void> {
   server.close();
   server.closeAllConnections();
   // Remove every key this run wrote, then let go of the clients.
-  let cursor = "0";
-  do {
-    const [next, keys] = await bareClient.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    if (keys.length > 0) await bareClient.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteRedisPrefix(redisUrl, prefix);
   await Promise.allSettled([satchel.close(), nodeRedis.quit(), bareClient.quit()]);
   process.exit(0);
 }
