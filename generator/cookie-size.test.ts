@@ -1,6 +1,7 @@
+import { layoutHash, planOf, schemaFingerprint } from "satchel/internal";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { minimalValue, smallestCookie } from "./cookie-size.ts";
+import { generatedEnvelope, minimalValue, smallestCookie } from "./cookie-size.ts";
 import { toJsonSchema } from "./json-schema.ts";
 
 const size = (schema: z.ZodType, maxChunks = 4) =>
@@ -25,6 +26,16 @@ describe("smallest sealed cookie", () => {
     expect(schema.safeParse(value).success).toBe(true);
   });
 
+  it("estimates the format the runtime writes: positional, no key names", async () => {
+    const schema = z.object({ aVeryLongFieldNameThatFormatTwoWouldRepeat: z.string(), n: z.number() });
+    const data = { aVeryLongFieldNameThatFormatTwoWouldRepeat: "x", n: 1 };
+    const text = generatedEnvelope(schema, data, 4);
+    expect(text).toMatch(/^\[3,4,"\w+","\w+",\["x",1\]\]$/);
+    expect(text).toBe(
+      `[3,4,${JSON.stringify(layoutHash(planOf(schema)))},${JSON.stringify(schemaFingerprint(schema))},["x",1]]`,
+    );
+  });
+
   it("a small schema fits in one cookie", async () => {
     const result = await size(z.object({ userId: z.string().nullable().default(null) }));
     expect(result?.fits).toBe(true);
@@ -32,7 +43,15 @@ describe("smallest sealed cookie", () => {
   });
 
   it("many required fields can exceed the cap even compressed; more chunks make it fit", async () => {
-    const shape = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`field${i}`, z.number()]));
+    // Positional format 3 writes no key names: the values themselves must be large and incompressible.
+    let seed = 1;
+    const noise = () => {
+      seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x297a2d39;
+      return (seed >>> 0).toString(36);
+    };
+    const shape = Object.fromEntries(
+      Array.from({ length: 1500 }, (_, i) => [`field${i}`, z.literal(`${noise()}${noise()}`)]),
+    );
     expect((await size(z.object(shape), 1))?.fits).toBe(false);
     expect((await size(z.object(shape), 8))?.fits).toBe(true);
   });

@@ -1,10 +1,19 @@
 /**
  * Build-time check that a cookie session can fit at all: seal the smallest data its schema accepts
- * with the runtime's own codec and sealer (superjson envelope, deflate when smaller, time header,
- * AES-GCM, base64url) and compare the resulting `Set-Cookie` bytes with the cookie cap.
+ * the way the runtime seals it with the session's generated codec (format 3: positional data after
+ * version, layout and schema fingerprint; deflate when smaller; time header, AES-GCM, base64url) and
+ * compare the resulting `Set-Cookie` bytes with the cookie cap.
  */
 
-import { createSealer, encodeEnvelope, packForCookie, type Sealer } from "satchel/internal";
+import {
+  createSealer,
+  layoutHash,
+  packForCookie,
+  planCodec,
+  planOf,
+  type Sealer,
+  schemaFingerprint,
+} from "satchel/internal";
 import superjson from "superjson";
 import type { z } from "zod";
 import type { JsonSchema } from "./json-schema.ts";
@@ -79,11 +88,24 @@ export function minimalValue(schema: JsonSchema | boolean, depth = 0): unknown {
 
 let sealer: Sealer | undefined;
 
-/** Characters of the sealed cookie value for `data`, sealed exactly as the runtime seals it. */
-export async function sealedCookieBytes(session: string, data: unknown, version: number): Promise<number> {
+/** The format tag of a token written by a generated codec. */
+const GENERATED_FORMAT = 3;
+
+/**
+ * The envelope text the runtime writes for `data` with the session's generated codec, without flash
+ * or messages: `[3, version, layout, checks, wire]`.
+ */
+export function generatedEnvelope(schema: z.ZodType, data: unknown, version: number): string {
+  const plan = planOf(schema);
+  const wire = JSON.stringify(planCodec(plan).encode(data));
+  return `[${GENERATED_FORMAT},${version},${JSON.stringify(layoutHash(plan))},${JSON.stringify(schemaFingerprint(schema))},${wire}]`;
+}
+
+/** Characters of the sealed cookie value for envelope `text`, sealed exactly as the runtime seals it. */
+export async function sealedCookieBytes(session: string, text: string): Promise<number> {
   // Only the length matters: a throwaway key, and times with an idle expiry (the longest header).
   sealer ??= createSealer(["satchel generator: size estimate only, never used to protect data"]);
-  const packed = await packForCookie(encodeEnvelope({ version, data }));
+  const packed = await packForCookie(text);
   const token = await sealer.seal(session, packed, { createdAt: 1, absoluteExpiresAt: 2, idleExpiresAt: 2 });
   return token.length;
 }
@@ -98,7 +120,14 @@ export async function smallestCookie(
   for (const candidate of candidates) {
     const parsed = schema.safeParse(candidate);
     if (!parsed.success) continue;
-    const token = await sealedCookieBytes(options.session, parsed.data, options.version);
+    let text: string;
+    try {
+      text = generatedEnvelope(schema, parsed.data, options.version);
+    } catch {
+      // A schema the codec cannot lay out (e.g. a promise) is reported by the serializability check.
+      return undefined;
+    }
+    const token = await sealedCookieBytes(options.session, text);
     // Each chunk repeats the name (plus `.N`), `=` and the attributes.
     const overhead = options.cookieName.length + 3 + ATTRIBUTES;
     const chunks = Math.ceil(token / (COOKIE_LIMIT - overhead));

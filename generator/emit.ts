@@ -2,8 +2,10 @@
  * Renders the generated module from `templates/`: per session its data interface, flash type, handle
  * type and version constant, then the typed runtime entry points. Pure text in, text out.
  */
+import type { Plan } from "satchel/internal";
 import type { AnalysedSession } from "./analyse.ts";
 import { type Doc, jsDoc, memberDoc, type SessionDocs } from "./docs.ts";
+import { CodecModule } from "./emit-codec.ts";
 import { propertyKey } from "./print-type.ts";
 import { fillTemplate } from "./templates.ts";
 
@@ -23,6 +25,19 @@ export interface EmitSession {
   previous: PreviousVersionType[];
   /** Descriptions and deprecations from the schema, for JSDoc. */
   docs: SessionDocs;
+  /** What its generated format-3 codec is emitted from. */
+  codec: SessionCodecPlan;
+}
+
+/** A session's wire layout, for its generated codec (see emit-codec.ts). */
+export interface SessionCodecPlan {
+  plan: Plan;
+  /** `layoutHash(plan)`. */
+  layout: string;
+  /** `schemaFingerprint(schema)`. */
+  checks: string;
+  /** Earlier layouts by hash, from the snapshot (the current one excluded). */
+  history: Record<string, Plan>;
 }
 
 /** Inputs of the module that are not per session. */
@@ -79,9 +94,10 @@ function sessionDoc(about: Doc | undefined, what: string): string {
   return jsDoc(about?.description ? [about.description, "", what] : [what], about?.deprecated === true, "");
 }
 
-function emitSession(session: EmitSession): string {
+function emitSession(session: EmitSession, codecs: CodecModule): string {
   const { types, docs } = session;
   const Name = pascalName(types.name);
+  const NAME = constantName(types.name);
   const data =
     types.dataAlias !== undefined
       ? types.dataAlias
@@ -100,7 +116,7 @@ function emitSession(session: EmitSession): string {
   return fillTemplate("session.ts.tpl", {
     name: types.name,
     Name,
-    NAME: constantName(types.name),
+    NAME,
     storage: session.storage,
     version: String(session.version),
     dataDoc: sessionDoc(docs.session, `Data of the \`${types.name}\` session: \`z.output\` of its schema.`),
@@ -112,6 +128,16 @@ function emitSession(session: EmitSession): string {
     ),
     messages: String(session.messages),
     previous,
+    codec: codecs.emit({
+      session: types.name,
+      typeStem: Name,
+      plan: session.codec.plan,
+      layout: session.codec.layout,
+      checks: session.codec.checks,
+      versionConstant: `${NAME}_VERSION`,
+      constant: `${NAME}_CODEC`,
+      history: session.codec.history,
+    }),
   });
 }
 
@@ -121,12 +147,27 @@ export function emitModule(sessions: EmitSession[], options: EmitOptions): strin
     const doc = memberDoc(s.docs.session, "  ");
     return `${doc ? `${doc}\n` : ""}  ${propertyKey(s.types.name)}: ${pascalName(s.types.name)}Session;`;
   });
+  const codecs = new CodecModule();
+  const sessionText = sessions.map((s) => emitSession(s, codecs)).join("");
+  const codecMap = sessions.map(
+    (s) => `    ${propertyKey(s.types.name)}: ${constantName(s.types.name)}_CODEC,`,
+  );
+  const shared = codecs.sharedSource();
   const text = fillTemplate("sessions.ts.tpl", {
     schemaFile: options.schemaFile,
     schemaImport: options.schemaImport,
     regenerate: options.regenerate,
-    sessions: sessions.map(emitSession).join(""),
+    // Value imports in alphabetical order, then types, as a formatter would keep them.
+    satchelImports: [
+      "createSatchel",
+      ...[...codecs.imports].sort(),
+      "type GeneratedCodec",
+      "type SessionHandle",
+    ].join(", "),
+    sessions: sessionText,
+    codecHelpers: shared ? `\n// Shared by the generated codecs above.\n\n${shared}\n` : "",
     sessionMap: sessionMap.join("\n"),
+    codecs: codecMap.join("\n"),
   });
   // Optional template parts leave empty lines behind; keep at most one blank line anywhere.
   return text.replace(/\n{3,}/g, "\n\n");

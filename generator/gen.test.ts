@@ -42,7 +42,9 @@ describe("a schema file with runtime options", () => {
     expect(result.errors).toEqual([]);
     writeChanged(result.files);
     expect(p.read("generated/sessions.ts")).toContain("export interface CartData {");
-    expect(p.read("generated/sessions.ts")).toContain("createSatchel<SessionTypes>(config)");
+    expect(p.read("generated/sessions.ts")).toContain(
+      "createSatchel<SessionTypes>(config, {\n  codecs: {\n    cart: CART_CODEC,\n  },\n});",
+    );
     expect(() => p.read("called.txt")).toThrow(/ENOENT/);
   });
 });
@@ -82,14 +84,18 @@ describe("build-time errors name file, line and session", () => {
   });
 
   it("a cookie session whose smallest data can never fit", async () => {
-    const prelude = `const many = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [\`field\${i}\`, z.number()]));`;
+    // Format 3 writes no key names, and deflate shrinks repeated values: random literals stay big.
+    const prelude =
+      "let seed = 1;\n" +
+      "const noise = () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0).toString(36);\n" +
+      "const many = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => ['field' + i, z.literal(noise() + noise())]));";
     const errors = await errorsOf(
       `  huge: { storage: "cookie", schema: z.object(many), cookie: { maxChunks: 1 } },\n  fine: { storage: "store", schema: z.object(many), cookie: { maxChunks: 1 } },`,
       prelude,
     );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
-      /sessions\.schema\.ts:5: session "huge" can never fit in its cookie: .* over the 4096-byte cap \(1 × 4096\)/,
+      /sessions\.schema\.ts:7: session "huge" can never fit in its cookie: .* over the 4096-byte cap \(1 × 4096\)/,
     );
     expect(errors[0]).toContain('storage: "store"');
   });
@@ -201,6 +207,30 @@ describe("schema evolution against the snapshot", () => {
       }
     },
   );
+
+  it("keeps every shipped wire layout in the snapshot; the codec carries the earlier ones as history", async () => {
+    const regenerate = await evolving();
+    const layoutsOf = (content: string) => Object.keys(JSON.parse(content).sessions.cart.layouts);
+    const widened = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
+    expect(widened.result.errors).toEqual([]);
+    const [module, snapshot] = widened.result.files.map((file) => file.content) as [string, string];
+    const [shipped, current] = layoutsOf(snapshot);
+    expect(current).toBeDefined();
+    expect(module).toContain(`layout: "${current}",`);
+    expect(module).toMatch(new RegExp(`history: \\{\\n {4}"${shipped}": \\["object",`));
+    widened.write();
+    // Once written, the same schema regenerates the same files (the layouts do not pile up).
+    const again = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
+    expect(again.result.files.map((file) => file.content)).toEqual([module, snapshot]);
+    // A snapshot from before format 3 (no layouts) is read as no history.
+    const old = JSON.parse(snapshot);
+    delete old.sessions.cart.layouts;
+    widened.project.write("generated/sessions.snapshot.json", JSON.stringify(old));
+    const fresh = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
+    expect(fresh.result.errors).toEqual([]);
+    expect(layoutsOf(fresh.result.files[1]!.content)).toEqual([current]);
+    expect(fresh.result.files[0]!.content).toContain("history: {},");
+  });
 
   it("--accept-breaking accepts and says old sessions will be reset; the snapshot moves on", async () => {
     const regenerate = await evolving();

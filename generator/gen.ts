@@ -4,6 +4,7 @@
  * Writes nothing: callers (`gen`, `--check`, `--watch`) decide what to do with the result.
  */
 import path from "node:path";
+import { layoutHash, type Plan, planOf, schemaFingerprint } from "satchel/internal";
 import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
 import { type BaselineCache, readBaselines } from "./baseline.ts";
 import { smallestCookie } from "./cookie-size.ts";
@@ -201,13 +202,24 @@ export async function generate(options: GenOptions): Promise<GenResult> {
       );
     }
     result.notes.push(...evolution.notes);
-    snapshot.sessions[session.name] = evolution.next;
+    // With errors no module is written; a schema with unserializable parts may not even lay out.
+    if (result.errors.length > 0) continue;
+    // Layouts shipped stay readable: the committed snapshot's, plus the one this schema writes.
+    const plan = planOf(session.schema);
+    const layout = layoutHash(plan);
+    const layouts: Record<string, Plan> = {
+      ...baseline.shipped?.sessions[session.name]?.layouts,
+      [layout]: plan,
+    };
+    snapshot.sessions[session.name] = { ...evolution.next, layouts };
+    const { [layout]: _current, ...history } = layouts;
     emitted.push({
       types,
       storage: session.storage,
       version: session.version,
       messages: session.messages,
       docs: sessionDocs(session),
+      codec: { plan, layout, checks: schemaFingerprint(session.schema), history },
       previous: Object.entries(evolution.next.previous ?? {})
         .map(([version, schema]) => ({
           version: Number(version),

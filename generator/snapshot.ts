@@ -1,9 +1,11 @@
 /**
  * The committed schema snapshot (`generated/sessions.snapshot.json`): per session its version, the
- * JSON Schema of the data it stores, and the schemas of earlier versions (to type migrations).
+ * JSON Schema of the data it stores, the schemas of earlier versions (to type migrations) and the
+ * wire layouts its tokens have been written in (to read them).
  * `gen` compares the edited schema with it to catch changes that would break saved sessions.
  */
 import { existsSync, readFileSync } from "node:fs";
+import type { Plan } from "satchel/internal";
 import type { JsonSchema } from "./json-schema.ts";
 
 /** One session in the snapshot. */
@@ -17,6 +19,12 @@ export interface SessionSnapshot {
   schema: JsonSchema;
   /** Data schemas of earlier versions, by version number. */
   previous?: Record<string, JsonSchema>;
+  /**
+   * Every wire layout (format 3) the session's data has been sealed with, by layout hash: the
+   * shipped ones and the current one. Generated codecs carry the others, to read older tokens.
+   * Snapshots from before format 3 have none.
+   */
+  layouts?: Record<string, Plan>;
 }
 
 /** The whole snapshot file. */

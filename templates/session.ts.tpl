@@ -13,3 +13,5 @@ export type {{Name}}Session = SessionHandle<{{Name}}Data, {{Name}}Flash, {{messa
 /** Data version of `{{name}}`, stored with every cookie or record; bump it with a migration. */
 export const {{NAME}}_VERSION = {{version}};
 {{previous}}
+
+{{codec}}
