@@ -69,6 +69,33 @@ describe("planCookieWrites", () => {
     expect(summary(over)).toEqual(["+auth.0", "+auth.1"]);
   });
 
+  it("measures every attribute and still validates name and attributes when one cookie fits", () => {
+    const jar = memoryCookieJar("other=1; auth=old");
+    const full: CookieAttributes = {
+      ...attributes,
+      domain: "shop.example.com",
+      expires: new Date(Date.UTC(2027, 0, 1)),
+      partitioned: true,
+      priority: "high",
+    };
+    const exact = token(
+      COOKIE_BYTE_LIMIT - serializeCookie("__Host-auth", "", { ...full, domain: undefined }).length,
+    );
+    const plan = (value: string, attrs: CookieAttributes, name = "__Host-auth") =>
+      summary(planCookieWrites({ session: "auth", name, value, attributes: attrs, jar, maxChunks: 4 }));
+    const hostOnly = { ...full, domain: undefined };
+    expect(serializeCookie("__Host-auth", exact, hostOnly).length).toBe(4096);
+    expect(plan(exact, hostOnly)).toEqual(["+__Host-auth"]);
+    expect(plan(`${exact}A`, hostOnly)).toEqual(["+__Host-auth.0", "+__Host-auth.1"]);
+    const withDomain = token(COOKIE_BYTE_LIMIT - serializeCookie("auth", "", full).length);
+    expect(plan(withDomain, full, "auth")).toEqual(["+auth"]);
+    expect(plan(`${withDomain}A`, full, "auth")).toEqual(["+auth.0", "+auth.1", "-auth"]);
+    // Checked as before, however short the value.
+    expect(() => plan("abc", { ...attributes, sameSite: "bogus" as "lax" })).toThrow(/sameSite/);
+    expect(() => plan("abc", full)).toThrow(/__Host-/);
+    expect(() => plan("abc", attributes, "bad name")).toThrow(SatchelError);
+  });
+
   it("splits into name.0..n-1, each within the limit, and reads back the same value", () => {
     const jar = memoryCookieJar();
     const value = token(10_000);

@@ -76,7 +76,10 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
     );
   }
 
-  const whole = byteLength(serializeCookie(name, value, attributes));
+  // A safe value is ASCII, one byte per character, and goes on the wire unchanged: measure the
+  // name and attributes (validated here as before) and add its length, instead of building and
+  // scanning the whole Set-Cookie string.
+  const whole = byteLength(serializeCookie(name, "", attributes)) + value.length;
   if (whole <= limit) {
     writes.push({ name, value, attributes });
     for (const index of present) expire(`${name}.${index}`);
@@ -157,6 +160,8 @@ function writtenCount(jar: CookieJar, name: string): number {
 /** Indices of the chunks satchel wrote that the jar still has: the only ones it may expire. */
 function ownChunkIndices(jar: CookieJar, name: string): number[] {
   const count = writtenCount(jar, name);
+  // The common write (a plain cookie, or none yet) has no counted first chunk: nothing to list.
+  if (count === 0) return [];
   return chunkIndices(jar, name).filter((index) => index < count);
 }
 
