@@ -2,10 +2,11 @@
  * Figures 1 and 2: what a seal + unseal costs users, and the cookie it leaves, for a ~300-byte and a
  * ~2 KB session.
  *
- * - satchel: the public API (bench/lib/public-session.ts): `createSatchel().open(jar)` over the last
- *   cookie → `get` → set a field → `commit`: unseal, decode, then validate (zod), encode with the
- *   session's compiled codec, pack, AES-256-GCM seal, Set-Cookie. Default crypto backend ("auto":
- *   node:crypto here).
+ * - satchel: the public API (bench/lib/public-session.ts): `createSatchel(config, { codecs })`, as the
+ *   generated module builds it, `.open(jar)` over the last cookie → `get` → set a field → `commit`:
+ *   unseal, decode, then validate (zod), encode with the session's generated codec (format 3,
+ *   bench/lib/payload-codecs.ts), pack, AES-256-GCM seal, Set-Cookie. Default crypto backend
+ *   ("auto": node:crypto here).
  * - iron-session: `sealData` + `unsealData` with its defaults.
  * - raw loops (the limit): JSON.stringify + AES-256-GCM + base64url and back, nothing else,
  *   once through node:crypto and once through WebCrypto. The node:crypto loop is the reference for

@@ -4,16 +4,22 @@
  * - `satchelRoundTrip`: one request = `createSatchel().open(jar)` over the previous response's cookie
  *   → `get` (unseal, decode) → set one field → `commit` (validate, encode, seal, Set-Cookie). One
  *   unseal and one seal per op, like the raw loop's seal + unseal. With `fetch: true` the request
- *   goes through the Fetch adapter (`Request` in, `Response` with Set-Cookie out).
+ *   goes through the Fetch adapter (`Request` in, `Response` with Set-Cookie out). The satchel is
+ *   built as a generated module builds it: with the session's generated codec (format 3) from
+ *   payload-codecs.ts, which the generator's emitter writes (see gen-payload-codecs.ts);
+ *   `codec: "runtime"` leaves it out (format 2, the runtime's compiled codec) for comparison.
  * - `rawFetchSession`: the hand-rolled session a user could write instead: cookie header → base64url
  *   → node:crypto AES-256-GCM → JSON, and back, through the same `Request`/`Response` objects.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "node:crypto";
 import type { z } from "zod";
+import type { GeneratedCodec } from "../../runtime/codec-plan.ts";
 import { memoryCookieJar } from "../../runtime/cookies.ts";
 import { defineSessions } from "../../runtime/define.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import type { SessionHandle } from "../../runtime/types.ts";
+import { LARGE_CODEC, SMALL_CODEC } from "./payload-codecs.ts";
+import { largeSchema, smallSchema } from "./payloads.ts";
 
 export const PUBLIC_SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -36,11 +42,17 @@ function nextValue(data: Record<string, unknown>): [string, () => string] {
   return [field, () => `${base}${i++ % 10}`];
 }
 
+/** The generated codec of each payload schema (bench/lib/payloads.ts). */
+const GENERATED = new Map<z.ZodType, GeneratedCodec>([
+  [smallSchema, SMALL_CODEC],
+  [largeSchema, LARGE_CODEC],
+]);
+
 /** satchel's public path for a cookie session of `schema`, starting from `data`. */
 export async function satchelRoundTrip(
   schema: z.ZodObject,
   data: Record<string, unknown>,
-  options: { fetch: boolean },
+  options: { fetch: boolean; codec?: "generated" | "runtime" },
 ): Promise<RoundTrip> {
   const config = defineSessions({
     bench: {
@@ -50,7 +62,14 @@ export async function satchelRoundTrip(
       cookie: { name: "bench", secure: false },
     },
   });
-  const satchel = createSatchel<Types>(config, { secrets: [PUBLIC_SECRET] });
+  const generated = GENERATED.get(schema);
+  if (options.codec !== "runtime" && generated === undefined) {
+    throw new Error("bench: no generated codec for this schema; add it to gen-payload-codecs.ts");
+  }
+  const satchel = createSatchel<Types>(config, {
+    secrets: [PUBLIC_SECRET],
+    ...(options.codec === "runtime" || generated === undefined ? {} : { codecs: { bench: generated } }),
+  });
   const [field, next] = nextValue(data);
   let cookie = "";
   const remember = (setCookie: string | undefined) => {

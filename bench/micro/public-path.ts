@@ -5,6 +5,7 @@
  *   npx tsx bench/micro/public-path.ts satchel 10 small      # plain run: prints the cookie bytes
  *
  * Variants: `satchel` (Fetch adapter), `satchel-open` (createSatchel's `open()` over a cookie jar),
+ * `satchel-runtime` (Fetch adapter without the generated codec: format 2, the runtime's compiled codec),
  * `satchel-read` (Fetch adapter, read only), `raw-fetch` / `raw-fetch-read` (the hand-rolled
  * node:crypto GCM + JSON session through the same Request/Response), `raw` (JSON + node:crypto
  * AES-256-GCM + base64url and back), `iron` (iron-session sealData + unsealData). Each op is one
@@ -30,8 +31,12 @@ async function main(): Promise<number> {
   switch (variant) {
     case "satchel":
     case "satchel-read":
-    case "satchel-open": {
-      const trip = await satchelRoundTrip(schema, data, { fetch: variant !== "satchel-open" });
+    case "satchel-open":
+    case "satchel-runtime": {
+      const trip = await satchelRoundTrip(schema, data, {
+        fetch: variant !== "satchel-open",
+        codec: variant === "satchel-runtime" ? "runtime" : "generated",
+      });
       const write = variant !== "satchel-read";
       for (let i = 0; i < ops; i++) await trip.request(write);
       return trip.cookieBytes();
