@@ -220,9 +220,11 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     randomBytes(length) {
       return view(c.randomBytes(length));
     },
-    sha256(data) {
-      return view(c.createHash("sha256").update(data).digest());
-    },
+    // One-shot crypto.hash (Node >= 20.12) is half the cost of a Hash object; older 20.x have none.
+    sha256:
+      typeof c.hash === "function"
+        ? (data) => view(c.hash("sha256", data, "buffer") as unknown as Buffer)
+        : (data) => view(c.createHash("sha256").update(data).digest()),
   };
   return cachedNodeBackend;
 }
