@@ -144,3 +144,18 @@ describe("timingSafeEqual", () => {
     expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
+
+describe("sha256", () => {
+  it("gives node:crypto's and WebCrypto's digests byte for byte (store keys must not change by backend)", async () => {
+    for (const text of ["", "abc", "satchel-public-id:\u00e9\u{1F600}", "x".repeat(10_000)]) {
+      const data = utf8(text);
+      const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+      expect(await node.sha256?.(data)).toEqual(expected);
+      expect(await webCryptoBackend.sha256?.(data)).toEqual(expected);
+    }
+    // The SHA-256 of "abc" from FIPS 180-2, so neither side can be wrong the same way.
+    expect(base64urlEncode((await node.sha256?.(utf8("abc"))) as Uint8Array)).toBe(
+      "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0",
+    );
+  });
+});
