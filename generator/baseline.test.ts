@@ -106,9 +106,10 @@ describe("breaking changes are judged against the committed snapshot", () => {
     );
     expect(refused.files).toEqual([]);
     expect(project.read("generated/sessions.snapshot.json")).toBe(snapshotBefore);
-    // The module that follows the schema is there for watch mode; it has no "note".
+    // The module that follows the schema is there for watch mode; its data type has no "note" (the
+    // codec's history still names it: tokens of the committed layout stay readable).
     expect(refused.module?.content).toContain("extra: boolean;");
-    expect(refused.module?.content).not.toContain("note");
+    expect(refused.module?.content).not.toMatch(/^ {2}note\??:/m);
 
     const migrated = await regenerate(
       cart(

@@ -76,6 +76,23 @@ describe("planCodec round trips", () => {
     expect(Object.hasOwn(back as object, "anything")).toBe(false);
   });
 
+  it("reads fields named like Object.prototype members as own properties only", () => {
+    const plan = planOf(z.object({ constructor: z.string().optional(), toString: z.unknown() }));
+    // Absent: not the inherited function, so nothing is written for either.
+    expect(planCodec(plan).encode({})).toEqual([0]);
+    expect(roundTrip(plan, { constructor: "c", toString: 1 }).back).toEqual({
+      constructor: "c",
+      toString: 1,
+    });
+  });
+
+  it("refuses a date that is not a finite number of epoch ms", () => {
+    const codec = planCodec(planOf(z.object({ at: z.date() })));
+    expect(codec.decode([0])).toEqual({ at: new Date(0) });
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, "0"])
+      expect(() => codec.decode([bad])).toThrow(SatchelError);
+  });
+
   it("round-trips nullable, arrays, sets, tuples, records, maps, unions and nested objects", () => {
     const plan = planOf(
       z.object({

@@ -129,7 +129,9 @@ const NULL = checked("null", (w) => w === null);
 const DATE: Node = {
   plain: false,
   encode: (value) => (value as Date).getTime(),
-  decode: (wire) => (typeof wire === "number" ? new Date(wire) : fail("a date as epoch ms")),
+  // JSON cannot carry NaN or Infinity; the finite check matches the generated decoders exactly.
+  decode: (wire) =>
+    typeof wire === "number" && Number.isFinite(wire) ? new Date(wire) : fail("a date as epoch ms"),
 };
 
 const BIGINT_TEXT = /^-?\d+$/;
@@ -349,6 +351,8 @@ interface CompiledField {
   readonly optional: boolean;
   /** A superjson field: present whenever the key is in the object, even as `undefined`. */
   readonly keepsUndefined: boolean;
+  /** Named like an `Object.prototype` member (`constructor`, …): read as an own property only. */
+  readonly inherited: boolean;
   /** The path segment naming it in errors. */
   readonly segment: string;
 }
@@ -359,12 +363,17 @@ function compileFields(fields: readonly PlanField[]): CompiledField[] {
     node: node(plan),
     optional,
     keepsUndefined: plan === "superjson",
+    inherited: key in Object.prototype,
     segment: /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`,
   }));
 }
 
 const isPresent = (field: CompiledField, record: Record<string, unknown>, value: unknown) =>
-  value !== undefined || (field.keepsUndefined && field.key in record);
+  value !== undefined || (field.keepsUndefined && Object.hasOwn(record, field.key));
+
+/** A field's value; a prototype-named field the data does not have is absent, not the inherited member. */
+const fieldValue = (field: CompiledField, record: Record<string, unknown>) =>
+  field.inherited && !Object.hasOwn(record, field.key) ? undefined : record[field.key];
 
 /** `["object", fields]`: the values in schema order, after a mask of the optional ones present. */
 function positional(fields: readonly PlanField[]): Node {
@@ -381,7 +390,7 @@ function positional(fields: readonly PlanField[]): Node {
       let mask = 0;
       let bit = 1;
       for (const field of compiled) {
-        const v = record[field.key];
+        const v = fieldValue(field, record);
         if (field.optional) {
           if (isPresent(field, record, v)) {
             mask |= bit;
@@ -444,7 +453,7 @@ function keyed(fields: readonly PlanField[]): Node {
           const record = value as Record<string, unknown>;
           const out: Record<string, unknown> = {};
           for (const field of compiled) {
-            const v = record[field.key];
+            const v = fieldValue(field, record);
             if (isPresent(field, record, v)) out[field.key] = field.node.encode(v);
           }
           return out;
