@@ -32,11 +32,18 @@ function project(schema = SCHEMA): TempProject {
   return created;
 }
 
+/**
+ * The repository's tsconfig maps `satchel/*` to the runtime's sources. tsx finds it from a cwd inside
+ * the repository; from elsewhere (`/`) it is named, else `satchel/internal` would need a built dist.
+ */
+const repoTsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
+
 async function satchel(
   args: string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, ["--import", tsx, cli, ...args], { cwd }).then(
+  const env = { ...process.env, TSX_TSCONFIG_PATH: repoTsconfig };
+  return run(process.execPath, ["--import", tsx, cli, ...args], { cwd, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
