@@ -149,7 +149,7 @@ describe("sha256", () => {
   it("gives node:crypto's and WebCrypto's digests byte for byte (store keys must not change by backend)", async () => {
     for (const text of ["", "abc", "satchel-public-id:\u00e9\u{1F600}", "x".repeat(10_000)]) {
       const data = utf8(text);
-      const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+      const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
       expect(await node.sha256?.(data)).toEqual(expected);
       expect(await webCryptoBackend.sha256?.(data)).toEqual(expected);
     }

@@ -23,6 +23,7 @@ import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schem
 import type { BenchContext } from "../lib/context.ts";
 import { cookieFrom } from "../lib/load.ts";
 import { withSatchel } from "../lib/node-satchel.ts";
+import { BENCH_CODECS } from "../lib/payload-codecs.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 import type { RowInput } from "../lib/result.ts";
 import { summarize } from "../lib/stats.ts";
@@ -121,7 +122,11 @@ async function trial(handler: Handler): Promise<{
  * with a plain assignment saved at the end of the request. The store is the caller's to close.
  */
 function satchelHandler(store: SessionStore, mode: "update" | "assign"): Handler {
-  const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET], store });
+  const satchel = createSatchel<BenchTypes>(benchSessions, {
+    codecs: BENCH_CODECS,
+    secrets: [BENCH_SECRET],
+    store,
+  });
   return (req, res, action, item) =>
     withSatchel(satchel, req, res, async (sessions) => {
       const counter = await sessions.get("counter");

@@ -20,11 +20,12 @@ import type { NextCookieStore } from "../../runtime/next/cookie-jar.ts";
 import { createNextSessions } from "../../runtime/next/create.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
+import { BENCH_CODECS } from "../lib/payload-codecs.ts";
 
 const [variant = "satchel-read", opsText = "1000"] = process.argv.slice(2);
 const ops = Number(opsText);
 
-const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET] });
+const satchel = createSatchel<BenchTypes>(benchSessions, { codecs: BENCH_CODECS, secrets: [BENCH_SECRET] });
 
 /** The last value written through the stand-in for `cookies()`, when the adapter writes there. */
 let viaCookies: string | undefined;

@@ -23,6 +23,7 @@ import { createRedisStore } from "../../runtime/stores/redis.ts";
 import type { SessionStore } from "../../runtime/stores/types.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { withSatchel } from "../lib/node-satchel.ts";
+import { BENCH_CODECS } from "../lib/payload-codecs.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -132,7 +133,11 @@ function countCalls(inner: SessionStore): SessionStore & { total(): number } {
   };
 }
 const satchelStore = countCalls(createRedisStore({ url: redisUrl, prefix: `${prefix}satchel:` }));
-const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET], store: satchelStore });
+const satchel = createSatchel<BenchTypes>(benchSessions, {
+  codecs: BENCH_CODECS,
+  secrets: [BENCH_SECRET],
+  store: satchelStore,
+});
 async function satchelRoute(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
   await withSatchel(satchel, req, res, async (sessions) => {
     const counter = await sessions.get("counter");
