@@ -146,7 +146,7 @@ export async function generatorFigure(ctx: BenchContext): Promise<RowInput[]> {
 
   const rows: RowInput[] = [];
   for (const [id, dir, label] of [
-    ["gen-cold-root", rootDir, "root schema (3 sessions)"],
+    ["gen-cold-root", rootDir, "root schema (sessions.schema.ts)"],
     [`gen-cold-${SESSIONS}`, manyDir, `${SESSIONS}-session schema`],
   ] as const) {
     const wall: number[] = [];

@@ -221,7 +221,7 @@ export async function sealFigures(options: RoundOptions & { quick?: boolean }): 
       target: `≤ 0.75× ${IRON}`,
       checks: [{ kind: "ratio", against: IRON, op: "<=", threshold: 0.75 }],
       notes: [
-        `payload ${jsonBytes(c.data)} bytes of JSON; satchel's token also carries key id, expiry header, format, schema version and fingerprint; deflate only from 2 KB of text`,
+        `payload ${jsonBytes(c.data)} bytes of JSON; satchel's token also carries key id, expiry header, format, schema version, layout and checks fingerprint; deflate only from 2,643 bytes of text (where the token would near the cookie limit)`,
       ],
     });
   }
