@@ -29,7 +29,7 @@ export type SmallSession = z.output<typeof smallSchema>;
 export type LargeSession = z.output<typeof largeSchema>;
 
 /** Deterministic pseudo-random hex, so SKUs look like real ids but are the same every run. */
-function hex(seed: number, length: number): string {
+export function hex(seed: number, length: number): string {
   let x = seed >>> 0 || 1;
   let out = "";
   while (out.length < length) {
@@ -41,7 +41,13 @@ function hex(seed: number, length: number): string {
   return out.slice(0, length);
 }
 
-const TITLES = ["Linen shirt", "Walnut desk lamp", "Espresso cups (set of 4)", "Wool socks", "Notebook A5"];
+export const TITLES = [
+  "Linen shirt",
+  "Walnut desk lamp",
+  "Espresso cups (set of 4)",
+  "Wool socks",
+  "Notebook A5",
+];
 
 export const smallSession: SmallSession = {
   userId: `usr_${hex(1, 26)}`,

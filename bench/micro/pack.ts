@@ -14,26 +14,12 @@
 import { planCookieWrites } from "../../runtime/chunking.ts";
 import { packForCookie, unpackFromCookie } from "../../runtime/codec.ts";
 import { type CookieAttributes, memoryCookieJar } from "../../runtime/cookies.ts";
+import { hex, TITLES } from "../lib/payloads.ts";
 
 const [variant = "pack", opsText = "1000", sizeText = "3000", minCompressText] = process.argv.slice(2);
 const ops = Number(opsText);
 /** An optional 4th argument overrides the size from which deflate is tried (0: always). */
 const packOptions = minCompressText === undefined ? {} : { minCompressBytes: Number(minCompressText) };
-
-/** Deterministic hex, so every run packs the same bytes. */
-function hex(seed: number, length: number): string {
-  let x = seed >>> 0 || 1;
-  let out = "";
-  while (out.length < length) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out += (x >>> 0).toString(16).padStart(8, "0");
-  }
-  return out.slice(0, length);
-}
-
-const TITLES = ["Linen shirt", "Walnut desk lamp", "Espresso cups (set of 4)", "Wool socks", "Notebook A5"];
 
 /** A cart session's JSON text of at least `bytes` bytes (whole items, so it stays valid JSON). */
 export function cartText(bytes: number): string {
