@@ -69,8 +69,12 @@ function tableNames(table: string): { quoted: string; indexPrefix: string } {
   };
 }
 
-/** Errors two processes creating the same table at once can get; the table exists afterwards. */
-const CREATE_RACE = new Set(["23505", "42P07"]);
+/**
+ * Errors two processes creating the same table at once can get; the table exists afterwards.
+ * Losing a concurrent `CREATE … IF NOT EXISTS` raises unique_violation on the catalog, duplicate_table,
+ * or duplicate_object for the table's row type (seen in CI: three stores at once).
+ */
+const CREATE_RACE = new Set(["23505", "42P07", "42710"]);
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
