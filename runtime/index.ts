@@ -3,10 +3,11 @@
  * generated modules import. The Next.js adapter is `satchel/next`; stores are `satchel/stores/*`.
  */
 
-export type { GeneratedCodec, Plan, PlanField, PlanLiteral } from "./codec-plan.ts";
-export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies.ts";
-export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
-export { fetchCsrfToken, verifyFetchCsrf } from "./csrf-fetch.ts";
+export type { GeneratedCodec, Plan, PlanField, PlanLiteral } from "./codec/plan.ts";
+export { decodeSuperjsonPart, encodeSuperjsonPart } from "./codec/plan-interpreter.ts";
+export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies/header.ts";
+export type { PlainCookieOptions, PlainCookies } from "./cookies/plain-cookies.ts";
+export { generateSecret } from "./crypto/secrets.ts";
 export {
   defineSessions,
   type ResolvedCookie,
@@ -26,10 +27,8 @@ export {
   SessionTooLargeError,
   SessionValidationError,
 } from "./errors.ts";
-export type { FetchSessions } from "./fetch.ts";
-export type { PlainCookieOptions, PlainCookies } from "./plain-cookies.ts";
-export { decodeSuperjsonPart, encodeSuperjsonPart } from "./plan-codec.ts";
-export type { RequestSessions } from "./request-sessions.ts";
+export type { FetchSessions } from "./fetch/adapter.ts";
+export { fetchCsrfToken, verifyFetchCsrf } from "./fetch/csrf.ts";
 export {
   createSatchel,
   type OpenInit,
@@ -38,7 +37,9 @@ export {
   type SatchelOptions,
   type SessionTypesShape,
 } from "./satchel.ts";
-export { generateSecret } from "./secrets.ts";
+export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./session/csrf.ts";
+export type { RequestSessions } from "./session/request-sessions.ts";
+export type { UserSessionInfo } from "./session/user-sessions.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";
 export type {
   Duration,
@@ -59,4 +60,3 @@ export type {
   SessionMethods,
   SessionSchema,
 } from "./types.ts";
-export type { UserSessionInfo } from "./user-sessions.ts";

@@ -8,7 +8,9 @@
  */
 
 /** @internal */
-export { encodeEnvelope, packForCookie } from "./codec.ts";
+export { encodeEnvelope, packForCookie } from "./codec/compress.ts";
+/** @internal */
+export { describeSchema, schemaFingerprint } from "./codec/keyed-format.ts";
 /** @internal */
 export {
   acceptsUndefined,
@@ -20,10 +22,8 @@ export {
   type PlanField,
   type PlanLiteral,
   planOf,
-} from "./codec-plan.ts";
+} from "./codec/plan.ts";
 /** @internal */
-export { describeSchema, schemaFingerprint } from "./compiled-codec.ts";
+export { type PlanCodec, planCodec } from "./codec/plan-interpreter.ts";
 /** @internal */
-export { type PlanCodec, planCodec } from "./plan-codec.ts";
-/** @internal */
-export { createSealer, type Sealer } from "./seal.ts";
+export { createSealer, type Sealer } from "./crypto/seal.ts";

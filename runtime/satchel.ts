@@ -3,30 +3,31 @@
  * and store are resolved lazily on first use, so importing it during `next build` without
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
-import type { GeneratedCodec } from "./codec-plan.ts";
-import { createCodecResolver, type SessionCodec } from "./compiled-codec.ts";
-import { CookieSession } from "./cookie-session.ts";
-import type { CookieJar } from "./cookies.ts";
+
+import { createCodecResolver, type SessionCodec } from "./codec/keyed-format.ts";
+import type { GeneratedCodec } from "./codec/plan.ts";
+import type { CookieJar } from "./cookies/header.ts";
+import { createPlainCookies } from "./cookies/plain-cookies.ts";
+import { createSealer, type Sealer } from "./crypto/seal.ts";
+import { resolveSecrets } from "./crypto/secrets.ts";
+import { createSigner, type Signer } from "./crypto/sign.ts";
 import type { ResolvedSession, SessionsConfig, StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
-import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch.ts";
-import type { SessionCore } from "./handle.ts";
-import { recordInvalidReport } from "./invalid-log.ts";
-import { createPlainCookies } from "./plain-cookies.ts";
+import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch/adapter.ts";
+import { CookieSession } from "./session/cookie-session.ts";
+import type { SessionCore } from "./session/handle.ts";
+import { recordInvalidReport } from "./session/invalid-log.ts";
 import {
   type CoreFactory,
   createRequestSessions,
   type RequestSessions,
   type SatchelRuntime,
-} from "./request-sessions.ts";
-import { createSealer, type Sealer } from "./seal.ts";
-import { resolveSecrets } from "./secrets.ts";
-import { createSigner, type Signer } from "./sign.ts";
-import { createStoreResolver } from "./store-resolver.ts";
-import { StoreSession } from "./store-session.ts";
+} from "./session/request-sessions.ts";
+import { createStoreResolver } from "./session/store-resolver.ts";
+import { StoreSession } from "./session/store-session.ts";
+import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./session/user-sessions.ts";
 import type { SessionStore } from "./stores/types.ts";
 import type { InvalidReport } from "./types.ts";
-import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./user-sessions.ts";
 
 /**
  * Options of `createSatchel`. Each one given here wins over the same option given to

@@ -18,9 +18,14 @@
  */
 import { sealData, unsealData } from "iron-session";
 import type { z } from "zod";
-import { packForCookie, unpackFromCookie, validateForRead, validateForWrite } from "../../runtime/codec.ts";
-import { compileSessionCodec } from "../../runtime/compiled-codec.ts";
-import { createSealer, type Sealer } from "../../runtime/seal.ts";
+import {
+  packForCookie,
+  unpackFromCookie,
+  validateForRead,
+  validateForWrite,
+} from "../../runtime/codec/compress.ts";
+import { compileSessionCodec } from "../../runtime/codec/keyed-format.ts";
+import { createSealer, type Sealer } from "../../runtime/crypto/seal.ts";
 import { bundle, hasValgrind, instructionsPerOp } from "../lib/callgrind.ts";
 import { jsonBytes, largeSchema, largeSession, smallSchema, smallSession } from "../lib/payloads.ts";
 import {

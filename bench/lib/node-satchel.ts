@@ -1,8 +1,8 @@
 /** Runs satchel's sessions inside a plain node:http handler (what the store benchmarks serve). */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { memoryCookieJar } from "../../runtime/cookies.ts";
-import type { RequestSessions } from "../../runtime/request-sessions.ts";
+import { memoryCookieJar } from "../../runtime/cookies/header.ts";
 import type { Satchel } from "../../runtime/satchel.ts";
+import type { RequestSessions } from "../../runtime/session/request-sessions.ts";
 
 /**
  * Opens the request's sessions over its Cookie header, runs `fn`, commits, and sends the body

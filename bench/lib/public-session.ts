@@ -13,8 +13,8 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "node:crypto";
 import type { z } from "zod";
-import type { GeneratedCodec } from "../../runtime/codec-plan.ts";
-import { memoryCookieJar } from "../../runtime/cookies.ts";
+import type { GeneratedCodec } from "../../runtime/codec/plan.ts";
+import { memoryCookieJar } from "../../runtime/cookies/header.ts";
 import { defineSessions } from "../../runtime/define.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import type { SessionHandle } from "../../runtime/types.ts";

@@ -11,9 +11,10 @@
  * Set-Cookie plan for a ~450-character token whose cookie the request already sent: one chunk,
  * nothing stale to expire, the common write).
  */
-import { planCookieWrites } from "../../runtime/chunking.ts";
-import { packForCookie, unpackFromCookie } from "../../runtime/codec.ts";
-import { type CookieAttributes, memoryCookieJar } from "../../runtime/cookies.ts";
+
+import { packForCookie, unpackFromCookie } from "../../runtime/codec/compress.ts";
+import { planCookieWrites } from "../../runtime/cookies/chunking.ts";
+import { type CookieAttributes, memoryCookieJar } from "../../runtime/cookies/header.ts";
 import { hex, TITLES } from "../lib/payloads.ts";
 
 const [variant = "pack", opsText = "1000", sizeText = "3000", minCompressText] = process.argv.slice(2);

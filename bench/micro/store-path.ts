@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { memoryCookieJar, parseCookies } from "../../runtime/cookies.ts";
+import { memoryCookieJar, parseCookies } from "../../runtime/cookies/header.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import { createRedisStore } from "../../runtime/stores/redis.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";

@@ -17,7 +17,7 @@ import { RedisStore as ConnectRedisStore } from "connect-redis";
 import session from "express-session";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { parseCookies } from "../../runtime/cookies.ts";
+import { parseCookies } from "../../runtime/cookies/header.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import { createRedisStore } from "../../runtime/stores/redis.ts";
 import type { SessionStore } from "../../runtime/stores/types.ts";

@@ -17,7 +17,7 @@ import {
   type CookieWrite,
   parseCookies,
   serializeCookie,
-} from "../cookies.ts";
+} from "../cookies/header.ts";
 
 /** The subset of Next's `RequestCookies`/`ResponseCookies` the jars use. */
 export interface NextCookieStore {

@@ -9,7 +9,7 @@ import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import type { SessionTypes } from "../../generated/sessions.ts";
 import config from "../../sessions.schema.ts";
-import { parseCookies } from "../cookies.ts";
+import { parseCookies } from "../cookies/header.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
 import { fakeRequest, servingApi } from "./test-support/fake-request.ts";

@@ -13,8 +13,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextRequest } from "next/server.js";
 import { SessionStoreUnavailableError } from "../errors.ts";
-import type { RequestSessions } from "../request-sessions.ts";
 import type { Satchel } from "../satchel.ts";
+import type { RequestSessions } from "../session/request-sessions.ts";
 import {
   type BufferedCookieJar,
   bufferedCookieJar,

@@ -3,8 +3,9 @@
  * Server actions need none of this: Next compares their Origin with the host itself.
  * @internal
  */
-import { type CsrfContext, csrfMac } from "../csrf.ts";
+
 import type { Satchel } from "../satchel.ts";
+import { type CsrfContext, csrfMac } from "../session/csrf.ts";
 import type { Scope } from "./scope.ts";
 
 export {
@@ -17,7 +18,7 @@ export {
   type CsrfOptions,
   issueCsrfToken,
   verifyCsrf,
-} from "../csrf.ts";
+} from "../session/csrf.ts";
 
 /** The CSRF view of one Next request: its jar (raw Cookie header plus this request's writes) and sessions. */
 export function nextCsrfContext<Types>(satchel: Satchel<Types>, scope: Scope<Types>): CsrfContext {

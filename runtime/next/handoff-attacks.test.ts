@@ -9,7 +9,7 @@ import superjson from "superjson";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SessionTypes } from "../../generated/sessions.ts";
 import config from "../../sessions.schema.ts";
-import { memoryCookieJar } from "../cookies.ts";
+import { memoryCookieJar } from "../cookies/header.ts";
 import { testSatchel } from "../test-support/harness.ts";
 import { createNextSessions } from "./create.ts";
 import { FLASH_HANDOFF_HEADER } from "./handoff.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSealer } from "../seal.ts";
+import { createSealer } from "../crypto/seal.ts";
 import { SECRET_A, SECRET_B } from "../test-support/harness.ts";
 import { decodeHandoff, emptyHandoff, encodeHandoff, type HandoffSealer, handoffSealer } from "./handoff.ts";
 

@@ -20,8 +20,8 @@
  * @internal
  */
 import superjson from "superjson";
-import { base64urlEncode, sha256, utf8 } from "../crypto-backend.ts";
-import type { Sealer } from "../seal.ts";
+import { base64urlEncode, sha256, utf8 } from "../crypto/backend.ts";
+import type { Sealer } from "../crypto/seal.ts";
 
 /** Request header carrying the handed-off flash (lower case, as `Headers` reports it). */
 export const FLASH_HANDOFF_HEADER = "x-satchel-flash";

@@ -18,7 +18,7 @@
  */
 import type { NextRequest } from "next/server.js";
 import { NextResponse } from "next/server.js";
-import { type CookieJar, type CookieWrite, parseCookies } from "../cookies.ts";
+import { type CookieJar, type CookieWrite, parseCookies } from "../cookies/header.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import type { Satchel } from "../satchel.ts";

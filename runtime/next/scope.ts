@@ -3,9 +3,9 @@
  * messages the proxy handed off, put back into each session the first time the request asks for it.
  * @internal
  */
-import type { CookieJar } from "../cookies.ts";
-import { injectMessages } from "../handle.ts";
-import type { RequestSessions } from "../request-sessions.ts";
+import type { CookieJar } from "../cookies/header.ts";
+import { injectMessages } from "../session/handle.ts";
+import type { RequestSessions } from "../session/request-sessions.ts";
 import type { Handoff } from "./handoff.ts";
 
 export interface Scope<Types> {

@@ -6,8 +6,8 @@
  *   (or stolen) old cookie is worthless from then on.
  */
 import { describe, expect, it } from "vitest";
-import { createSealer } from "../seal.ts";
-import { storeKey } from "../store-session.ts";
+import { createSealer } from "../crypto/seal.ts";
+import { storeKey } from "../session/store-session.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, testClock, testSatchel } from "../test-support/harness.ts";

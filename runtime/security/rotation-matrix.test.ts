@@ -8,8 +8,8 @@
  * - a store session re-sealed during rotation keeps its record (same id, same data).
  */
 import { describe, expect, it } from "vitest";
-import { memoryCookieJar } from "../cookies.ts";
-import { createSealer } from "../seal.ts";
+import { memoryCookieJar } from "../cookies/header.ts";
+import { createSealer } from "../crypto/seal.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";

@@ -5,9 +5,15 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeEnvelope, type Envelope, encodeEnvelope, packForCookie, unpackFromCookie } from "../codec.ts";
-import { base64urlDecode, base64urlEncode } from "../crypto-backend.ts";
-import { createSealer, type SealTimes } from "../seal.ts";
+import {
+  decodeEnvelope,
+  type Envelope,
+  encodeEnvelope,
+  packForCookie,
+  unpackFromCookie,
+} from "../codec/compress.ts";
+import { base64urlDecode, base64urlEncode } from "../crypto/backend.ts";
+import { createSealer, type SealTimes } from "../crypto/seal.ts";
 import { CookieClient, SECRET_A, SECRET_B, testSatchel } from "../test-support/harness.ts";
 import { FUZZ_RUNS, fuzzCasesSoFar, fuzzParameters, fuzzTimeout, reportFuzz } from "./fuzz-config.ts";
 import { type FuzzTypes, fuzzConfig, sessionValue } from "./fuzz-schema.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { layoutHash, type Plan, planOf } from "../../codec-plan.ts";
-import { schemaFingerprint } from "../../compiled-codec.ts";
+import { schemaFingerprint } from "../../codec/keyed-format.ts";
+import { layoutHash, type Plan, planOf } from "../../codec/plan.ts";
+import { planCodec } from "../../codec/plan-interpreter.ts";
 import { defineSessions, type SessionsConfig } from "../../define.ts";
-import { planCodec } from "../../plan-codec.ts";
 import { createSatchel } from "../../satchel.ts";
 import { createMemoryStore } from "../../stores/memory.ts";
 import type { SessionHandle } from "../../types.ts";

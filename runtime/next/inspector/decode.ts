@@ -4,13 +4,14 @@
  * through the core, so looking never consumes flash, touches expiry or writes anything.
  * @internal
  */
-import { byteLength, readChunkedCookie } from "../../chunking.ts";
-import { type Envelope, unpackFromCookie } from "../../codec.ts";
-import { codecFor, type SessionCodec } from "../../compiled-codec.ts";
-import { memoryCookieJar } from "../../cookies.ts";
+
+import { type Envelope, unpackFromCookie } from "../../codec/compress.ts";
+import { codecFor, type SessionCodec } from "../../codec/keyed-format.ts";
+import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
+import { memoryCookieJar } from "../../cookies/header.ts";
+import type { Sealer, SealTimes } from "../../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
-import type { Sealer, SealTimes } from "../../seal.ts";
-import { storeKey } from "../../store-session.ts";
+import { storeKey } from "../../session/store-session.ts";
 import type { SessionStore, StoredRecord } from "../../stores/types.ts";
 import type { Message } from "../../types.ts";
 import { showValue, typeName } from "./describe-value.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { memoryCookieJar } from "../../cookies.ts";
+import { memoryCookieJar } from "../../cookies/header.ts";
 import { defineSessions } from "../../define.ts";
-import type { FetchSessions } from "../../fetch.ts";
+import type { FetchSessions } from "../../fetch/adapter.ts";
 import { createSatchel } from "../../satchel.ts";
 import { createMemoryStore } from "../../stores/memory.ts";
 import type { NoKeys, SessionHandle } from "../../types.ts";

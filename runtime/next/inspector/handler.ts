@@ -14,11 +14,11 @@
  * (clear flash, reset, destroy) only in development, behind an Origin check and a CSRF token.
  */
 
-import { CsrfError } from "../../csrf.ts";
-import { fetchCsrfToken, verifyFetchCsrf } from "../../csrf-fetch.ts";
 import type { ResolvedSession, StoreOption } from "../../define.ts";
-import { recentInvalidReports } from "../../invalid-log.ts";
+import { fetchCsrfToken, verifyFetchCsrf } from "../../fetch/csrf.ts";
 import type { Satchel } from "../../satchel.ts";
+import { CsrfError } from "../../session/csrf.ts";
+import { recentInvalidReports } from "../../session/invalid-log.ts";
 import type { SessionStore } from "../../stores/types.ts";
 import { inspectSessions } from "./decode.ts";
 import { renderInspectorPage } from "./page.ts";

@@ -3,7 +3,7 @@
  * layout or CSS. Every value shown is escaped.
  * @internal
  */
-import type { LoggedInvalidReport } from "../../invalid-log.ts";
+import type { LoggedInvalidReport } from "../../session/invalid-log.ts";
 import type { InspectedSession, SessionClocks } from "./decode.ts";
 
 /** What the page shows besides the sessions. */

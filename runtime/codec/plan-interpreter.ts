@@ -1,0 +1,486 @@
+/**
+ * The interpreter of a codec plan (see codec-plan.ts for the wire forms): what reads format-3 tokens
+ * written under an earlier layout of a session (its history), what a session runs on when its
+ * generated codec is missing or stale, and the reference the generator's emitted codecs are tested
+ * against: for every plan, generated encode/decode must do exactly what `planCodec(plan)` does.
+ *
+ * Decoding is strict: the wire must be exactly what `encode` writes for some value of the plan
+ * (types, array and tuple lengths, masks without unknown bits, enum values, no extra or missing
+ * object keys), else it throws `SatchelError`. It checks structure only; checks and refinements are
+ * zod's business.
+ *
+ * What each node's decode accepts (a generated decode must accept and refuse the same wires):
+ * - `"string"`, `"number"`, `"boolean"`: `typeof` that type; `"null"`: `null`.
+ * - `["enum", values]`: a value `===` one of them. `["union", options]`: a wire one option accepts.
+ * - `"date"`: a number (→ `new Date(n)`); `"bigint"`: a string matching `/^-?\d+$/` (→ `BigInt`).
+ * - `"superjson"`: an array of length 1 or 2 superjson deserializes (see `decodeSuperjsonPart`).
+ * - `["nullable", p]`: `null`, or what `p` accepts. `["array", p]` / `["set", p]`: an array.
+ *   `["tuple", ps]`: an array of exactly `ps.length`. `["map", k, v]`: an array of 2-element arrays.
+ *   `["record", k, v]`: a non-array object, no `__proto__` key, each key accepted by `k`.
+ * - `["object", fields]` without optional fields: an array of exactly one value per field.
+ *   With optional fields: an array whose first element is an integer mask in `[0, 2^optional)` and
+ *   whose length is `1 + required + popcount(mask)`.
+ * - `["keyed", fields]`: a non-array object whose keys are all fields, every required one present.
+ *
+ * A field is written (present) when its value is not `undefined` — or, for a `"superjson"` field,
+ * when the key is in the object at all: `z.unknown()` set to `undefined` is a value and stays present
+ * (as in format 2). Decoded positional objects have their keys in schema order, absent fields not
+ * set; a keyed object of plain fields is the (checked) wire object itself.
+ */
+import superjson from "superjson";
+import { SatchelError } from "../errors.ts";
+import type { Plan, PlanField, PlanLiteral } from "./plan.ts";
+
+/** A plan's encoder and decoder. */
+export interface PlanCodec {
+  /** Session data (already validated) → its wire value (JSON-able). */
+  encode(value: unknown): unknown;
+  /** Wire value → data. @throws SatchelError when the wire is not what `encode` writes for the plan. */
+  decode(wire: unknown): unknown;
+}
+
+// ---- superjson parts (exported from "satchel" for generated codecs) ---------------------------
+
+/**
+ * A value the schema cannot type → its superjson wire, `[json]` or `[json, meta]`. Generated codecs
+ * call it for `"superjson"` plan nodes (the app itself need not depend on superjson).
+ * @throws SatchelError when superjson refuses the value (e.g. a key named `constructor`).
+ */
+export function encodeSuperjsonPart(value: unknown): unknown[] {
+  let out: { json: unknown; meta?: unknown };
+  try {
+    out = superjson.serialize(value) as { json: unknown; meta?: unknown };
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SatchelError(
+      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
+      { cause },
+    );
+  }
+  return out.meta === undefined ? [out.json] : [out.json, out.meta];
+}
+
+/**
+ * The superjson wire `[json]` / `[json, meta]` → the value.
+ * @throws SatchelError when the wire is not one.
+ */
+export function decodeSuperjsonPart(wire: unknown): unknown {
+  const value = superjsonPart(wire);
+  if (value === FAIL) throw new SatchelError("satchel: session data has a malformed superjson part.");
+  return value;
+}
+
+// ---- the interpreter --------------------------------------------------------------------------
+
+/** Returned by a node's decode when the wire does not fit; `failure` then says where and why. */
+const FAIL: unique symbol = Symbol("satchel.plan.fail");
+type Decoded = unknown;
+
+/** Where the last decode failed: path segments (innermost last, built while unwinding) and why. */
+let failure: { path: string[]; expected: string } = { path: [], expected: "" };
+
+function fail(expected: string): typeof FAIL {
+  failure = { path: [], expected };
+  return FAIL;
+}
+
+/** Prepends a path segment to the failure being unwound. */
+function at(segment: string): typeof FAIL {
+  failure.path.unshift(segment);
+  return FAIL;
+}
+
+interface Node {
+  /** The wire is the value itself: encoding is the identity, decoding only checks. */
+  readonly plain: boolean;
+  encode(value: unknown): unknown;
+  decode(wire: unknown): Decoded | typeof FAIL;
+}
+
+/** The codec of a plan. Build it once per plan: it compiles the plan into closures. */
+export function planCodec(plan: Plan): PlanCodec {
+  const root = node(plan);
+  return {
+    encode: root.plain ? (value) => value : (value) => root.encode(value),
+    decode(wire) {
+      const value = root.decode(wire);
+      if (value === FAIL) {
+        const where = failure.path.length === 0 ? "" : ` at data${failure.path.join("")}`;
+        throw new SatchelError(
+          `satchel: session data does not fit its layout${where} (expected ${failure.expected}).`,
+        );
+      }
+      return value;
+    },
+  };
+}
+
+const checked = (expected: string, test: (wire: unknown) => boolean): Node => ({
+  plain: true,
+  encode: (value) => value,
+  decode: (wire) => (test(wire) ? wire : fail(expected)),
+});
+
+const STRING = checked("a string", (w) => typeof w === "string");
+const NUMBER = checked("a number", (w) => typeof w === "number");
+const BOOLEAN = checked("a boolean", (w) => typeof w === "boolean");
+const NULL = checked("null", (w) => w === null);
+
+const DATE: Node = {
+  plain: false,
+  encode: (value) => (value as Date).getTime(),
+  // JSON cannot carry NaN or Infinity; the finite check matches the generated decoders exactly.
+  decode: (wire) =>
+    typeof wire === "number" && Number.isFinite(wire) ? new Date(wire) : fail("a date as epoch ms"),
+};
+
+const BIGINT_TEXT = /^-?\d+$/;
+const BIGINT: Node = {
+  plain: false,
+  encode: (value) => (value as bigint).toString(),
+  decode: (wire) =>
+    typeof wire === "string" && BIGINT_TEXT.test(wire) ? BigInt(wire) : fail("a bigint as decimal text"),
+};
+
+function superjsonPart(wire: unknown): Decoded | typeof FAIL {
+  if (!Array.isArray(wire) || wire.length < 1 || wire.length > 2) return FAIL;
+  try {
+    return superjson.deserialize(
+      (wire.length === 1 ? { json: wire[0] } : { json: wire[0], meta: wire[1] }) as never,
+    );
+  } catch {
+    return FAIL;
+  }
+}
+
+const SUPERJSON: Node = {
+  plain: false,
+  encode: encodeSuperjsonPart,
+  decode: (wire) => {
+    const value = superjsonPart(wire);
+    return value === FAIL ? fail("a superjson part [json] or [json, meta]") : value;
+  },
+};
+
+function node(plan: Plan): Node {
+  if (typeof plan === "string") {
+    switch (plan) {
+      case "string":
+        return STRING;
+      case "number":
+        return NUMBER;
+      case "boolean":
+        return BOOLEAN;
+      case "null":
+        return NULL;
+      case "date":
+        return DATE;
+      case "bigint":
+        return BIGINT;
+      case "superjson":
+        return SUPERJSON;
+    }
+  }
+  switch (plan[0]) {
+    case "enum":
+      return enumNode(plan[1]);
+    case "nullable":
+      return nullable(node(plan[1]));
+    case "array":
+      return array(node(plan[1]));
+    case "set":
+      return set(node(plan[1]));
+    case "tuple":
+      return tuple(plan[1].map(node));
+    case "record":
+      return record(node(plan[1]), node(plan[2]));
+    case "map":
+      return map(node(plan[1]), node(plan[2]));
+    case "union":
+      return union(plan[1].map(node));
+    case "object":
+      return positional(plan[1]);
+    case "keyed":
+      return keyed(plan[1]);
+  }
+  throw new SatchelError(`satchel: unknown codec plan node ${JSON.stringify(plan)}; run npm run gen.`);
+}
+
+function enumNode(values: readonly PlanLiteral[]): Node {
+  const allowed = new Set<unknown>(values);
+  return checked(`one of ${values.map((v) => JSON.stringify(v)).join(", ")}`, (w) => allowed.has(w));
+}
+
+function nullable(inner: Node): Node {
+  return {
+    plain: inner.plain,
+    encode: inner.plain ? (value) => value : (value) => (value === null ? null : inner.encode(value)),
+    decode: (wire) => (wire === null ? null : inner.decode(wire)),
+  };
+}
+
+function array(item: Node): Node {
+  return {
+    plain: item.plain,
+    encode: item.plain ? (value) => value : (value) => (value as unknown[]).map((v) => item.encode(v)),
+    decode(wire) {
+      if (!Array.isArray(wire)) return fail("an array");
+      const out = item.plain ? wire : new Array<unknown>(wire.length);
+      for (let i = 0; i < wire.length; i++) {
+        const v = item.decode(wire[i]);
+        if (v === FAIL) return at(`[${i}]`);
+        if (!item.plain) out[i] = v;
+      }
+      return out;
+    },
+  };
+}
+
+function set(item: Node): Node {
+  return {
+    plain: false,
+    encode: (value) => Array.from(value as Set<unknown>, (v) => item.encode(v)),
+    decode(wire) {
+      if (!Array.isArray(wire)) return fail("an array (a set)");
+      const out = new Set<unknown>();
+      for (let i = 0; i < wire.length; i++) {
+        const v = item.decode(wire[i]);
+        if (v === FAIL) return at(`[${i}]`);
+        out.add(v);
+      }
+      return out;
+    },
+  };
+}
+
+function tuple(items: Node[]): Node {
+  const plain = items.every((i) => i.plain);
+  return {
+    plain,
+    encode: plain
+      ? (value) => value
+      : (value) => items.map((item, i) => item.encode((value as unknown[])[i])),
+    decode(wire) {
+      if (!Array.isArray(wire) || wire.length !== items.length)
+        return fail(`an array of ${items.length} (a tuple)`);
+      const out = plain ? wire : new Array<unknown>(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const v = (items[i] as Node).decode(wire[i]);
+        if (v === FAIL) return at(`[${i}]`);
+        if (!plain) out[i] = v;
+      }
+      return out;
+    },
+  };
+}
+
+const isRecord = (wire: unknown): wire is Record<string, unknown> =>
+  typeof wire === "object" && wire !== null && !Array.isArray(wire);
+
+function record(key: Node, value: Node): Node {
+  return {
+    plain: value.plain,
+    encode: value.plain
+      ? (v) => v
+      : (v) => {
+          const out: Record<string, unknown> = {};
+          for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = value.encode(item);
+          return out;
+        },
+    decode(wire) {
+      if (!isRecord(wire)) return fail("an object (a record)");
+      const out: Record<string, unknown> = value.plain ? wire : {};
+      for (const k in wire) {
+        if (k === "__proto__") return fail("no __proto__ key");
+        if (key.decode(k) === FAIL) return at(`[${JSON.stringify(k)}] (key)`);
+        const v = value.decode(wire[k]);
+        if (v === FAIL) return at(`[${JSON.stringify(k)}]`);
+        if (!value.plain) out[k] = v;
+      }
+      return out;
+    },
+  };
+}
+
+function map(key: Node, value: Node): Node {
+  return {
+    plain: false,
+    encode: (v) => {
+      const out: unknown[] = [];
+      for (const [k, item] of v as Map<unknown, unknown>) out.push([key.encode(k), value.encode(item)]);
+      return out;
+    },
+    decode(wire) {
+      if (!Array.isArray(wire)) return fail("an array of [key, value] pairs (a map)");
+      const out = new Map<unknown, unknown>();
+      for (let i = 0; i < wire.length; i++) {
+        const entry: unknown = wire[i];
+        if (!Array.isArray(entry) || entry.length !== 2) {
+          fail("a [key, value] pair");
+          return at(`[${i}]`);
+        }
+        const k = key.decode(entry[0]);
+        if (k === FAIL) return at(`[${i}][0]`);
+        const v = value.decode(entry[1]);
+        if (v === FAIL) return at(`[${i}][1]`);
+        out.set(k, v);
+      }
+      return out;
+    },
+  };
+}
+
+function union(options: Node[]): Node {
+  // planOf makes a union only of options whose wire is the value itself (else it is superjson).
+  if (!options.every((o) => o.plain)) {
+    throw new SatchelError("satchel: a union plan must have plain options only; run npm run gen.");
+  }
+  return {
+    plain: true,
+    encode: (value) => value,
+    decode(wire) {
+      for (const option of options) if (option.decode(wire) !== FAIL) return wire;
+      return fail("a value one of the union's options accepts");
+    },
+  };
+}
+
+interface CompiledField {
+  readonly key: string;
+  readonly node: Node;
+  readonly optional: boolean;
+  /** A superjson field: present whenever the key is in the object, even as `undefined`. */
+  readonly keepsUndefined: boolean;
+  /** Named like an `Object.prototype` member (`constructor`, …): read as an own property only. */
+  readonly inherited: boolean;
+  /** The path segment naming it in errors. */
+  readonly segment: string;
+}
+
+function compileFields(fields: readonly PlanField[]): CompiledField[] {
+  return fields.map(([key, plan, optional]) => ({
+    key,
+    node: node(plan),
+    optional,
+    keepsUndefined: plan === "superjson",
+    inherited: key in Object.prototype,
+    segment: /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`,
+  }));
+}
+
+const isPresent = (field: CompiledField, record: Record<string, unknown>, value: unknown) =>
+  value !== undefined || (field.keepsUndefined && Object.hasOwn(record, field.key));
+
+/** A field's value; a prototype-named field the data does not have is absent, not the inherited member. */
+const fieldValue = (field: CompiledField, record: Record<string, unknown>) =>
+  field.inherited && !Object.hasOwn(record, field.key) ? undefined : record[field.key];
+
+/** `["object", fields]`: the values in schema order, after a mask of the optional ones present. */
+function positional(fields: readonly PlanField[]): Node {
+  const compiled = compileFields(fields);
+  const optionalCount = compiled.filter((f) => f.optional).length;
+  const requiredCount = compiled.length - optionalCount;
+  const masked = optionalCount > 0;
+  const maxMask = 2 ** optionalCount;
+  return {
+    plain: false,
+    encode(value) {
+      const record = value as Record<string, unknown>;
+      const out: unknown[] = masked ? [0] : [];
+      let mask = 0;
+      let bit = 1;
+      for (const field of compiled) {
+        const v = fieldValue(field, record);
+        if (field.optional) {
+          if (isPresent(field, record, v)) {
+            mask |= bit;
+            out.push(field.node.encode(v));
+          }
+          bit <<= 1;
+        } else {
+          out.push(field.node.encode(v));
+        }
+      }
+      if (masked) out[0] = mask;
+      return out;
+    },
+    decode(wire) {
+      if (!Array.isArray(wire)) return fail("an array (a positional object)");
+      let i = 0;
+      let mask = 0;
+      if (masked) {
+        const m: unknown = wire[0];
+        if (typeof m !== "number" || !Number.isInteger(m) || m < 0 || m >= maxMask) {
+          fail(`a mask of ${optionalCount} optional field${optionalCount === 1 ? "" : "s"}`);
+          return at("[0]");
+        }
+        mask = m;
+        i = 1;
+        let present = 0;
+        for (let rest = mask; rest !== 0; rest &= rest - 1) present++;
+        if (wire.length !== 1 + requiredCount + present) {
+          return fail(`an array of ${1 + requiredCount + present} (mask ${mask} and the fields it flags)`);
+        }
+      } else if (wire.length !== requiredCount) {
+        return fail(`an array of ${requiredCount} (a positional object)`);
+      }
+      const out: Record<string, unknown> = {};
+      let bit = 1;
+      for (const field of compiled) {
+        if (field.optional) {
+          const present = (mask & bit) !== 0;
+          bit <<= 1;
+          if (!present) continue;
+        }
+        const v = field.node.decode(wire[i++]);
+        if (v === FAIL) return at(field.segment);
+        out[field.key] = v;
+      }
+      return out;
+    },
+  };
+}
+
+/** `["keyed", fields]`: an object with the schema's keys. */
+function keyed(fields: readonly PlanField[]): Node {
+  const compiled = compileFields(fields);
+  const plain = compiled.every((f) => f.node.plain);
+  return {
+    plain,
+    encode: plain
+      ? (value) => value
+      : (value) => {
+          const record = value as Record<string, unknown>;
+          const out: Record<string, unknown> = {};
+          for (const field of compiled) {
+            const v = fieldValue(field, record);
+            if (isPresent(field, record, v)) out[field.key] = field.node.encode(v);
+          }
+          return out;
+        },
+    decode(wire) {
+      if (!isRecord(wire)) return fail("an object (a keyed object)");
+      // Plain fields are checked in place (the text re-encodes to itself); others are rebuilt.
+      const out: Record<string, unknown> = plain ? wire : {};
+      let present = 0;
+      for (const field of compiled) {
+        const w = Object.hasOwn(wire, field.key) ? wire[field.key] : undefined;
+        if (w === undefined) {
+          if (!field.optional) {
+            fail("a value (a required field)");
+            return at(field.segment);
+          }
+          continue;
+        }
+        present++;
+        const v = field.node.decode(w);
+        if (v === FAIL) return at(field.segment);
+        if (!plain) out[field.key] = v;
+      }
+      let keys = 0;
+      for (const _ in wire) keys++;
+      if (keys !== present) return fail("no keys but the schema's");
+      return out;
+    },
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * Cookies per RFC 6265: a tolerant, bounded parser; a strict serializer with every attribute;
+ * and the `CookieJar` seam through which a request's cookies come in and go out.
+ */
+import { SatchelError } from "../errors.ts";
+
+/** Attributes of a `Set-Cookie`. Absent (or `undefined`) means "not sent". */
+export interface CookieAttributes {
+  /** Seconds until the cookie expires; `0` deletes it. Rounded down. */
+  maxAge?: number | undefined;
+  /** Absolute expiry, for old clients that ignore Max-Age. */
+  expires?: Date | undefined;
+  /** Send to this domain and its subdomains. Absent: this host only. */
+  domain?: string | undefined;
+  /** Send only under this path. */
+  path?: string | undefined;
+  /** Send only over HTTPS (browsers also allow http://localhost). */
+  secure?: boolean | undefined;
+  /** Hide from `document.cookie`. */
+  httpOnly?: boolean | undefined;
+  /** Cross-site sending policy. */
+  sameSite?: "lax" | "strict" | "none" | undefined;
+  /** CHIPS: partitioned by top-level site (requires Secure). */
+  partitioned?: boolean | undefined;
+  /** Chrome's eviction priority. */
+  priority?: "low" | "medium" | "high" | undefined;
+}
+
+/** One cookie to set (or, with value `""` and `maxAge: 0`, to delete). */
+export interface CookieWrite {
+  name: string;
+  value: string;
+  attributes: CookieAttributes;
+}
+
+/** Where a request's cookies come from and go to (Fetch, Next, tests). */
+export interface CookieJar {
+  /** The cookie's value as the request sent it (or as last set in this request). */
+  get(name: string): string | undefined;
+  /** Names of all cookies present. */
+  names(): string[];
+  /** Records a write; a value of `""` with `maxAge: 0` deletes. */
+  set(write: CookieWrite): void;
+}
+
+/** Bounds of `parseCookies`, so a hostile header costs little. */
+export interface ParseLimits {
+  /** Characters of the header looked at; the rest is ignored. Default 65536. */
+  maxHeaderLength?: number;
+  /** Cookies kept; later ones are ignored. Default 512. */
+  maxCookies?: number;
+}
+
+/**
+ * Parses a `Cookie` header. Never throws: malformed pairs are skipped, the first occurrence of a
+ * name wins (the most specific path, per RFC 6265 §5.4), `%xx` escapes are decoded when valid,
+ * and one pair of surrounding double quotes is removed.
+ */
+export function parseCookies(
+  header: string | null | undefined,
+  limits: ParseLimits = {},
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (typeof header !== "string" || header === "") return out;
+  const maxLength = limits.maxHeaderLength ?? 65_536;
+  const maxCookies = limits.maxCookies ?? 512;
+  let text = header;
+  if (text.length > maxLength) {
+    // Drop the pair cut in half by the limit rather than read a truncated value.
+    const cut = text.lastIndexOf(";", maxLength);
+    text = cut < 0 ? "" : text.slice(0, cut);
+  }
+  let start = 0;
+  let seen = 0;
+  while (start < text.length && seen < maxCookies) {
+    let end = text.indexOf(";", start);
+    if (end < 0) end = text.length;
+    const eq = text.indexOf("=", start);
+    if (eq > start && eq < end) {
+      const name = trimSpaces(text.slice(start, eq));
+      if (name !== "" && !out.has(name) && !CONTROL.test(name)) {
+        seen++;
+        out.set(name, decodeValue(trimSpaces(text.slice(eq + 1, end))));
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** cookie-octet (RFC 6265 §4.1.1) minus `%`, which we reserve for escapes. */
+const SAFE_VALUE = /^[\x21\x23\x24\x26-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const PATH_VALUE = /^[\x20-\x3a\x3c-\x7e]*$/;
+
+/**
+ * Trims spaces and tabs only (RFC 6265's OWS). `String.trim()` would also strip U+00A0 and other
+ * Unicode spaces, which are bytes of a neighbour's value (C3 A0 is "à" read as latin1).
+ */
+function trimSpaces(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
+}
+
+function decodeValue(raw: string): string {
+  let value = raw;
+  if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) {
+    value = value.slice(1, -1);
+  }
+  if (value.indexOf("%") < 0) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // a stray "%" is kept as sent
+  }
+}
+
+/** True when `name` is a valid cookie name (an RFC 6265 token). */
+export function isValidCookieName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** True when `value` is sent as is (only cookie-octets and no `%`); else it is %-encoded. */
+export function isSafeCookieValue(value: string): boolean {
+  return SAFE_VALUE.test(value);
+}
+
+/** The value as it goes on the wire: unchanged when safe, else %-encoded (parseCookies decodes it). */
+export function encodeCookieValue(value: string): string {
+  if (SAFE_VALUE.test(value)) return value;
+  try {
+    return encodeURIComponent(value);
+  } catch (cause) {
+    throw new SatchelError(
+      "satchel: cookie value is not valid Unicode (a lone surrogate); pass a well-formed string.",
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
+ * Serializes a `Set-Cookie` header value. Every attribute is checked at run time, because options
+ * often come from untyped config: a wrong one is an error naming the cookie and the option, never a
+ * `SameSite=undefined` that browsers silently ignore. jshttp/cookie's spellings are accepted
+ * (`sameSite: true` is Strict, `false` is absent; SameSite and Priority in any case).
+ * @throws SatchelError for an invalid name, value, attribute, or a `__Host-`/`__Secure-` name
+ *   (matched in any case, as browsers do) whose attributes break the prefix rules.
+ */
+export function serializeCookie(name: string, value: string, attributes: CookieAttributes = {}): string {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    throw new SatchelError(
+      `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
+    );
+  }
+  const a = attributes;
+  const option = (key: string, why: string) =>
+    new SatchelError(`satchel: cookie "${name}" option ${key} ${why}`);
+  for (const key of ["secure", "httpOnly", "partitioned"] as const) {
+    if (a[key] !== undefined && typeof a[key] !== "boolean") throw option(key, "must be true or false.");
+  }
+  const sameSite = sameSiteOf(a.sameSite);
+  if (sameSite === null)
+    throw option("sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
+  const priority = priorityOf(a.priority);
+  if (priority === null) throw option("priority", 'must be "low", "medium" or "high" (any case).');
+  const prefix = name.slice(0, 9).toLowerCase();
+  if (prefix.startsWith("__host-") && (a.secure !== true || a.path !== "/" || a.domain !== undefined)) {
+    throw new SatchelError(
+      `satchel: cookie "${name}" has the __Host- prefix, which needs Secure, Path=/ and no Domain.`,
+    );
+  }
+  if (prefix === "__secure-" && a.secure !== true) {
+    throw new SatchelError(`satchel: cookie "${name}" has the __Secure- prefix, which needs Secure.`);
+  }
+  let out = `${name}=${encodeCookieValue(value)}`;
+  if (a.maxAge !== undefined) {
+    if (typeof a.maxAge !== "number" || !Number.isFinite(a.maxAge))
+      throw option("maxAge", "must be a finite number of seconds.");
+    out += `; Max-Age=${Math.floor(a.maxAge)}`;
+  }
+  if (a.expires !== undefined) {
+    if (!(a.expires instanceof Date) || Number.isNaN(a.expires.getTime())) {
+      throw option("expires", "must be a valid Date.");
+    }
+    out += `; Expires=${a.expires.toUTCString()}`;
+  }
+  if (a.domain !== undefined) {
+    if (typeof a.domain !== "string" || !DOMAIN.test(a.domain)) {
+      throw option(
+        "domain",
+        `${JSON.stringify(a.domain)} is not a valid ASCII host name (write an international domain in punycode).`,
+      );
+    }
+    out += `; Domain=${a.domain}`;
+  }
+  if (a.path !== undefined) {
+    if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
+      throw option("path", 'must be printable ASCII without ";" (%-encode other characters).');
+    }
+    out += `; Path=${a.path}`;
+  }
+  if (a.secure) out += "; Secure";
+  if (a.httpOnly) out += "; HttpOnly";
+  if (sameSite !== undefined) out += `; SameSite=${sameSite}`;
+  if (a.partitioned) out += "; Partitioned";
+  if (priority !== undefined) out += `; Priority=${priority}`;
+  return out;
+}
+
+const SAME_SITE: Record<string, string> = { lax: "Lax", strict: "Strict", none: "None" };
+const PRIORITY: Record<string, string> = { low: "Low", medium: "Medium", high: "High" };
+
+/** The SameSite value to send, `undefined` for none, `null` when the option is invalid. */
+function sameSiteOf(option: unknown): string | undefined | null {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return "Strict";
+  return typeof option === "string" ? (SAME_SITE[option.toLowerCase()] ?? null) : null;
+}
+
+/** The Priority value to send, `undefined` for none, `null` when the option is invalid. */
+function priorityOf(option: unknown): string | undefined | null {
+  if (option === undefined) return undefined;
+  return typeof option === "string" ? (PRIORITY[option.toLowerCase()] ?? null) : null;
+}
+
+/** The attributes that expire a cookie at once (same path/domain, so it hits the same cookie). */
+export function expiredAttributes(attributes: CookieAttributes): CookieAttributes {
+  return { ...attributes, maxAge: 0, expires: new Date(0) };
+}
+
+/** True when this write removes the cookie from the browser. */
+export function isDeletion(write: CookieWrite): boolean {
+  const { maxAge, expires } = write.attributes;
+  if (maxAge !== undefined && maxAge <= 0) return true;
+  return expires !== undefined && expires.getTime() <= Date.now() && maxAge === undefined;
+}
+
+/** A `CookieJar` in memory that also remembers what was written. */
+export interface MemoryCookieJar extends CookieJar {
+  /** Every write, in order. */
+  writes(): CookieWrite[];
+  /**
+   * `Set-Cookie` values to send: the last write per (name, domain, path), in the order of those
+   * last writes.
+   */
+  setCookieHeaders(): string[];
+}
+
+/**
+ * A cookie jar for tests and the Fetch adapter.
+ * @param initial a `Cookie` header, or a map of name → value.
+ */
+export function memoryCookieJar(initial?: string | ReadonlyMap<string, string> | null): MemoryCookieJar {
+  const values = typeof initial === "string" || initial == null ? parseCookies(initial) : new Map(initial);
+  const log: CookieWrite[] = [];
+  return {
+    get: (name) => values.get(name),
+    names: () => [...values.keys()],
+    set(write) {
+      // Validate now, so a bad write fails where it is made rather than when headers are sent.
+      serializeCookie(write.name, write.value, write.attributes);
+      const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
+      log.push(copy);
+      if (isDeletion(copy)) values.delete(copy.name);
+      else values.set(copy.name, copy.value);
+    },
+    writes: () => log.map((w) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
+    setCookieHeaders() {
+      const last = new Map<string, CookieWrite>();
+      for (const write of log) {
+        const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
+        last.delete(key); // re-insert so the order is that of the last writes
+        last.set(key, write);
+      }
+      return [...last.values()].map((w) => serializeCookie(w.name, w.value, w.attributes));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `__Host-` by default in production for host-only session cookies (issue 12): a sibling subdomain
+ * can then neither set nor shadow them (`Domain=` cookies cannot carry the prefix). A cookie under the
+ * old name, from before the upgrade, is read once and moved to the prefixed name.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { defineSessions } from "../define.ts";
+import { CookieClient, testSatchel } from "../test-support/harness.ts";
+import type { SessionHandle } from "../types.ts";
+
+const schema = z.object({ user: z.string().nullable().default(null) });
+type Handle = SessionHandle<z.output<typeof schema>>;
+type Types = { auth: Handle; cart: Handle };
+
+const sessions = (cookie: Record<string, unknown> = {}) =>
+  defineSessions({
+    auth: { storage: "cookie", schema, cookie },
+    cart: { storage: "store", schema, cookie },
+  });
+
+/** A Fetch app over `config`: POST /<name>?as=<user> signs in (default "u1"), GET answers who is signed in. */
+function appOver(config: ReturnType<typeof sessions>, setup = testSatchel<Types>(config)) {
+  const handler = setup.satchel.handle(async (request, all) => {
+    const url = new URL(request.url);
+    const session = await all.get(url.pathname.slice(1) as "auth" | "cart");
+    if (request.method === "POST") session.user = url.searchParams.get("as") ?? "u1";
+    return Response.json({ user: session.user });
+  });
+  return { ...setup, handler };
+}
+
+describe("__Host- session cookies in production", () => {
+  beforeEach(() => vi.stubEnv("NODE_ENV", "production"));
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each(["auth", "cart"])(
+    "%s: host-only cookies get the prefix, Secure, Path=/ and no Domain",
+    async (name) => {
+      const client = new CookieClient(appOver(sessions()).handler);
+      await client.fetch(`/${name}`, { method: "POST" });
+      expect(client.lastSetCookie).toHaveLength(1);
+      expect(client.lastSetCookie[0]).toMatch(new RegExp(`^__Host-${name}=`));
+      expect(client.lastSetCookie[0]).toMatch(/; Secure/);
+      expect(client.lastSetCookie[0]).toMatch(/; Path=\//);
+      expect(client.lastSetCookie[0]).not.toMatch(/Domain=/i);
+      expect(await (await client.fetch(`/${name}`)).json()).toEqual({ user: "u1" });
+    },
+  );
+
+  it("a cookie with a Domain, or hostPrefix: false, keeps its plain name", async () => {
+    for (const cookie of [{ domain: "example.com" }, { hostPrefix: false }]) {
+      const client = new CookieClient(appOver(sessions(cookie)).handler);
+      await client.fetch("/auth", { method: "POST" });
+      expect(client.lastSetCookie[0]).toMatch(/^auth=/);
+    }
+  });
+
+  it.each(["auth", "cart"])("%s: a cookie under the old name is read once and moved", async (name) => {
+    // Before the upgrade: the same app, its cookies without the prefix.
+    const before = appOver(sessions({ hostPrefix: false }));
+    const client = new CookieClient(before.handler);
+    await client.fetch(`/${name}`, { method: "POST" });
+    expect([...client.cookies.keys()]).toEqual([name]);
+
+    // After: the same secret and store, the prefix on by default.
+    const after = appOver(sessions(), testSatchel<Types>(sessions(), { store: before.store }));
+    const upgraded = new CookieClient(after.handler);
+    for (const [cookie, value] of client.cookies) upgraded.cookies.set(cookie, value);
+    expect(await (await upgraded.fetch(`/${name}`)).json()).toEqual({ user: "u1" });
+    expect(upgraded.lastSetCookie.find((line) => line.startsWith(`__Host-${name}=`))).toBeDefined();
+    expect(upgraded.lastSetCookie.find((line) => line.startsWith(`${name}=`))).toMatch(/Max-Age=0/);
+    expect([...upgraded.cookies.keys()]).toEqual([`__Host-${name}`]);
+
+    // Moved once: the next request reads the new cookie and writes nothing.
+    expect(await (await upgraded.fetch(`/${name}`)).json()).toEqual({ user: "u1" });
+    expect(upgraded.lastSetCookie).toEqual([]);
+  });
+
+  it("with the prefixed cookie present, a cookie under the old name (planted by a sibling) is ignored", async () => {
+    const victim = new CookieClient(appOver(sessions()).handler);
+    await victim.fetch("/auth", { method: "POST" });
+    const attacker = new CookieClient(appOver(sessions({ hostPrefix: false })).handler);
+    await attacker.fetch("/auth?as=mallory", { method: "POST" });
+    // The attacker's own valid session, planted under the plain name next to the victim's.
+    victim.cookies.set("auth", attacker.cookies.get("auth") as string);
+    const planted = await victim.fetch("/auth");
+    expect(await planted.json()).toEqual({ user: "u1" });
+    expect(victim.lastSetCookie.some((line) => line.startsWith("auth="))).toBe(false);
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import {
+  base64urlDecode,
+  base64urlEncode,
+  base64urlPortable,
+  type CryptoBackend,
+  loadNodeCrypto,
+  nodeCryptoBackend,
+  selectBackend,
+  timingSafeEqual,
+  utf8,
+  webCryptoBackend,
+} from "./backend.ts";
+
+const node = nodeCryptoBackend() as CryptoBackend;
+const backends: [string, CryptoBackend][] = [
+  ["node", node],
+  ["webcrypto", webCryptoBackend],
+];
+const secret = utf8("a-secret-that-is-long-enough-for-hkdf");
+const salt = utf8("salt");
+const info = utf8("info");
+
+describe("backend selection", () => {
+  it("finds node:crypto through process.getBuiltinModule", () => {
+    expect(loadNodeCrypto()).toBeDefined();
+    expect(node.name).toBe("node");
+    expect(selectBackend().name).toBe("node");
+    expect(selectBackend("auto")).toBe(node);
+    expect(selectBackend("webcrypto")).toBe(webCryptoBackend);
+    expect(selectBackend(webCryptoBackend)).toBe(webCryptoBackend);
+  });
+});
+
+describe("without node:crypto (edge runtimes)", () => {
+  it("finds no node:crypto and falls back to WebCrypto", () => {
+    const proc = process as unknown as { getBuiltinModule?: unknown };
+    const original = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined;
+    try {
+      expect(loadNodeCrypto()).toBeUndefined();
+    } finally {
+      proc.getBuiltinModule = original;
+    }
+    expect(loadNodeCrypto()).toBeDefined();
+  });
+});
+
+describe.each(backends)("%s backend", (_name, backend) => {
+  it("encrypts and decrypts with associated data", async () => {
+    const key = await backend.deriveKey(secret, salt, info, "aes-gcm");
+    const iv = backend.randomBytes(12);
+    const aad = utf8("aad");
+    const sealed = await backend.encrypt(key, iv, utf8("hello"), aad);
+    expect(sealed.length).toBe(5 + 16);
+    expect(new TextDecoder().decode((await backend.decrypt(key, iv, sealed, aad)) as Uint8Array)).toBe(
+      "hello",
+    );
+    expect(await backend.decrypt(key, iv, sealed, utf8("other"))).toBeNull();
+    expect(await backend.decrypt(key, iv, sealed.subarray(0, 10), aad)).toBeNull();
+    expect(await backend.decrypt(key, iv, new Uint8Array(3), aad)).toBeNull();
+  });
+
+  it("refuses keys of another use or backend", async () => {
+    const hmacKey = await backend.deriveKey(secret, salt, info, "hmac");
+    await expect(
+      backend.encrypt(hmacKey, new Uint8Array(12), new Uint8Array(1), new Uint8Array(0)),
+    ).rejects.toThrow(/^satchel: /);
+    const other = backend === node ? webCryptoBackend : node;
+    const foreign = await other.deriveKey(secret, salt, info, "aes-gcm");
+    await expect(
+      backend.encrypt(foreign, new Uint8Array(12), new Uint8Array(1), new Uint8Array(0)),
+    ).rejects.toThrow(/not portable/);
+  });
+
+  it("returns random bytes of the asked length, different each time", () => {
+    const a = backend.randomBytes(32);
+    const b = backend.randomBytes(32);
+    expect(a.length).toBe(32);
+    expect(a).not.toEqual(b);
+  });
+});
+
+describe("node:crypto and WebCrypto agree", () => {
+  it("on HKDF (RFC 5869 test case 1)", async () => {
+    const hex = (s: string) => Uint8Array.from(s.match(/../g) as string[], (h) => Number.parseInt(h, 16));
+    const ikm = hex("0b".repeat(22));
+    const s = hex("000102030405060708090a0b0c");
+    const i = hex("f0f1f2f3f4f5f6f7f8f9");
+    const okm = hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+    expect(await node.deriveBits(ikm, s, i, 42)).toEqual(okm);
+    expect(await webCryptoBackend.deriveBits(ikm, s, i, 42)).toEqual(okm);
+  });
+
+  it("on AES-GCM ciphertext and HMAC", async () => {
+    const iv = node.randomBytes(12);
+    const aad = utf8("bound");
+    const data = utf8("the same bytes either way");
+    const [nk, wk] = await Promise.all([
+      node.deriveKey(secret, salt, info, "aes-gcm"),
+      webCryptoBackend.deriveKey(secret, salt, info, "aes-gcm"),
+    ]);
+    const fromNode = await node.encrypt(nk, iv, data, aad);
+    expect(await webCryptoBackend.encrypt(wk, iv, data, aad)).toEqual(fromNode);
+    expect(await webCryptoBackend.decrypt(wk, iv, fromNode, aad)).toEqual(data);
+    const [nh, wh] = await Promise.all([
+      node.deriveKey(secret, salt, info, "hmac"),
+      webCryptoBackend.deriveKey(secret, salt, info, "hmac"),
+    ]);
+    expect(await node.hmac(nh, data)).toEqual(await webCryptoBackend.hmac(wh, data));
+  });
+});
+
+describe("base64url", () => {
+  it("matches Buffer for every length 0..64 and both codecs agree", () => {
+    for (let length = 0; length <= 64; length++) {
+      const data = node.randomBytes(length);
+      const text = Buffer.from(data).toString("base64url");
+      expect(base64urlEncode(data)).toBe(text);
+      expect(base64urlPortable.encode(data)).toBe(text);
+      expect(base64urlDecode(text)).toEqual(data);
+      expect(base64urlPortable.decode(text)).toEqual(data);
+    }
+  });
+
+  it("rejects padding, foreign characters, impossible lengths and non-canonical tails", () => {
+    for (const bad of ["AA==", "A+B/", "A", "AAAAA", "AB", "AAB", "A A", "Zg=", "ü"]) {
+      expect(base64urlDecode(bad), bad).toBeNull();
+      expect(base64urlPortable.decode(bad), bad).toBeNull();
+    }
+    // "Zg" is "f"; "Zh" decodes to "f" too in lenient decoders but is not canonical.
+    expect(base64urlDecode("Zg")).toEqual(utf8("f"));
+    expect(base64urlDecode("Zh")).toBeNull();
+    expect(base64urlDecode("Zm8")).toEqual(utf8("fo"));
+    expect(base64urlDecode("Zm9")).toBeNull();
+  });
+});
+
+describe("timingSafeEqual", () => {
+  it("compares bytes and lengths", () => {
+    expect(timingSafeEqual(utf8("abc"), utf8("abc"))).toBe(true);
+    expect(timingSafeEqual(utf8("abc"), utf8("abd"))).toBe(false);
+    expect(timingSafeEqual(utf8("abc"), utf8("ab"))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});
+
+describe("sha256", () => {
+  it("gives node:crypto's and WebCrypto's digests byte for byte (store keys must not change by backend)", async () => {
+    for (const text of ["", "abc", "satchel-public-id:\u00e9\u{1F600}", "x".repeat(10_000)]) {
+      const data = utf8(text);
+      const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+      expect(await node.sha256?.(data)).toEqual(expected);
+      expect(await webCryptoBackend.sha256?.(data)).toEqual(expected);
+    }
+    // The SHA-256 of "abc" from FIPS 180-2, so neither side can be wrong the same way.
+    expect(base64urlEncode((await node.sha256?.(utf8("abc"))) as Uint8Array)).toBe(
+      "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0",
+    );
+  });
+});

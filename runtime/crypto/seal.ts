@@ -1,0 +1,253 @@
+/**
+ * Sealed tokens: AES-256-GCM over a small binary header (the sealed expiry) and the payload.
+ *
+ * token = base64url( keyId[4] ‖ iv[12] ‖ AES-256-GCM(header ‖ payload) ‖ tag[16] )
+ *
+ * - The key is HKDF-SHA256(secret, fixed salt, "satchel/v1/" + session name), derived once per
+ *   (secret, session) and cached: a seal costs one AES-GCM call, never a key derivation.
+ * - keyId is 4 bytes derived from the secret (not the secret itself), so unseal goes straight to
+ *   the right key during rotation.
+ * - The associated data binds format version, session name and keyId, so a `cart` token is
+ *   worthless as `auth`, and no part of the token is trusted before the tag verifies.
+ * - The header carries createdAt, absoluteExpiresAt and optionally idleExpiresAt (epoch seconds),
+ *   so a replayed old cookie is rejected by its own sealed expiry.
+ */
+
+import { SatchelConfigError, SatchelError } from "../errors.ts";
+import {
+  type BackendChoice,
+  type BackendKey,
+  base64urlDecode,
+  base64urlEncode,
+  type CryptoBackend,
+  IV_LENGTH,
+  selectBackend,
+  TAG_LENGTH,
+  utf8,
+} from "./backend.ts";
+
+/** Lifetimes sealed into a token, in epoch seconds. */
+export interface SealTimes {
+  /** When the session was first created. */
+  createdAt: number;
+  /** Hard end of the session; never extended. */
+  absoluteExpiresAt: number;
+  /** Rolling end since the last touch; `null` when the session has no idle limit. */
+  idleExpiresAt: number | null;
+}
+
+/** Result of `unseal`: never an exception for bad input. */
+export type UnsealResult =
+  | {
+      ok: true;
+      plaintext: Uint8Array;
+      times: SealTimes;
+      /** Sealed by a secret other than the first: re-seal on the next write. */
+      staleKey: boolean;
+    }
+  | { ok: false; reason: "malformed" | "tampered" | "expired" | "unknown-key" };
+
+/** Seals and unseals payloads for named sessions with one list of secrets. */
+export interface Sealer {
+  /** The crypto backend in use. */
+  readonly backend: CryptoBackend;
+  /** Encrypts `plaintext` for `session` with the first secret. */
+  seal(session: string, plaintext: Uint8Array, times: SealTimes): Promise<string>;
+  /** Decrypts and checks a token of `session` against the clock `nowMs` (epoch ms). */
+  unseal(session: string, token: string, nowMs: number): Promise<UnsealResult>;
+}
+
+export interface SealerOptions {
+  /** Crypto implementation. Default `"auto"`: node:crypto when present, else WebCrypto. */
+  backend?: BackendChoice;
+  /** Longest token text accepted by `unseal`, in characters. Default 65536. */
+  maxTokenLength?: number;
+}
+
+/** Format version, bound into every key derivation and the associated data. */
+const FORMAT = "satchel/v1";
+const KEY_SALT = utf8(`${FORMAT} seal key`);
+const KEY_ID_SALT = utf8(`${FORMAT} key id`);
+const KEY_ID_INFO = utf8(`${FORMAT}/key-id`);
+const KEY_ID_LENGTH = 4;
+const PREFIX_LENGTH = KEY_ID_LENGTH + IV_LENGTH;
+/** flags[1] ‖ createdAt[4] ‖ absoluteExpiresAt[4] ‖ (idleExpiresAt[4] when flags & 1) */
+const HEADER_BASE = 9;
+const FLAG_IDLE = 1;
+const MIN_TOKEN_BYTES = PREFIX_LENGTH + HEADER_BASE + TAG_LENGTH;
+const MAX_UINT32 = 0xffff_ffff;
+
+interface KeyEntry {
+  /** keyId as an unsigned 32-bit number, for a quick match. */
+  readonly id: number;
+  /** Position of the secret in the list: 0 seals, others only unseal. */
+  readonly index: number;
+  readonly key: BackendKey;
+  readonly aad: Uint8Array;
+  readonly keyId: Uint8Array;
+}
+
+const MALFORMED = Object.freeze({ ok: false, reason: "malformed" }) as UnsealResult;
+const TAMPERED = Object.freeze({ ok: false, reason: "tampered" }) as UnsealResult;
+const EXPIRED = Object.freeze({ ok: false, reason: "expired" }) as UnsealResult;
+const UNKNOWN_KEY = Object.freeze({ ok: false, reason: "unknown-key" }) as UnsealResult;
+
+/**
+ * Creates a sealer for a list of secrets (already checked, see `resolveSecrets`): the first one
+ * seals, all of them unseal.
+ */
+export function createSealer(secrets: readonly string[], options: SealerOptions = {}): Sealer {
+  if (secrets.length === 0) {
+    throw new SatchelConfigError("satchel: createSealer needs at least one secret; see resolveSecrets().");
+  }
+  const backend = selectBackend(options.backend);
+  const maxTokenLength = options.maxTokenLength ?? 65_536;
+  const secretBytes = secrets.map(utf8);
+  let keyIds: Promise<Uint8Array[]> | undefined;
+  const resolved = new Map<string, KeyEntry[]>();
+  const pending = new Map<string, Promise<KeyEntry[]>>();
+
+  const getKeyIds = (): Promise<Uint8Array[]> => {
+    keyIds ??= Promise.all(
+      secretBytes.map((secret) => backend.deriveBits(secret, KEY_ID_SALT, KEY_ID_INFO, KEY_ID_LENGTH)),
+    );
+    return keyIds;
+  };
+
+  const deriveSession = async (session: string): Promise<KeyEntry[]> => {
+    const ids = await getKeyIds();
+    const info = utf8(`${FORMAT}/${session}`);
+    const aadBase = utf8(`${FORMAT}\0${session}\0`);
+    const keys = await Promise.all(
+      secretBytes.map((secret) => backend.deriveKey(secret, KEY_SALT, info, "aes-gcm")),
+    );
+    return keys.map((key, index) => {
+      const keyId = ids[index] as Uint8Array;
+      const aad = new Uint8Array(aadBase.length + KEY_ID_LENGTH);
+      aad.set(aadBase, 0);
+      aad.set(keyId, aadBase.length);
+      return { id: readUint32(keyId, 0), index, key, aad, keyId };
+    });
+  };
+
+  // Hot path: a resolved Map hit; the derivation runs once per session name (shared if concurrent).
+  const keysFor = (session: string): KeyEntry[] | Promise<KeyEntry[]> => {
+    const ready = resolved.get(session);
+    if (ready) return ready;
+    let inFlight = pending.get(session);
+    if (!inFlight) {
+      inFlight = deriveSession(session).then(
+        (entries) => {
+          resolved.set(session, entries);
+          pending.delete(session);
+          return entries;
+        },
+        (error: unknown) => {
+          pending.delete(session); // let a later call retry
+          throw error;
+        },
+      );
+      pending.set(session, inFlight);
+    }
+    return inFlight;
+  };
+
+  // Random ivs drawn from a pooled buffer: one random call per 256 seals instead of one per seal.
+  let ivPool: Uint8Array = new Uint8Array(0);
+  let ivOffset = 0;
+  const nextIv = (): Uint8Array => {
+    if (ivOffset + IV_LENGTH > ivPool.length) {
+      ivPool = backend.randomBytes(IV_LENGTH * 256);
+      ivOffset = 0;
+    }
+    const iv = ivPool.subarray(ivOffset, ivOffset + IV_LENGTH);
+    ivOffset += IV_LENGTH;
+    return iv;
+  };
+
+  return {
+    backend,
+    async seal(session, plaintext, times) {
+      const entries = await keysFor(session);
+      const entry = entries[0] as KeyEntry;
+      const created = toUint32(times.createdAt, "createdAt");
+      const absolute = toUint32(times.absoluteExpiresAt, "absoluteExpiresAt");
+      const idle = times.idleExpiresAt === null ? null : toUint32(times.idleExpiresAt, "idleExpiresAt");
+      const headerLength = idle === null ? HEADER_BASE : HEADER_BASE + 4;
+      const body = new Uint8Array(headerLength + plaintext.length);
+      body[0] = idle === null ? 0 : FLAG_IDLE;
+      writeUint32(body, 1, created);
+      writeUint32(body, 5, absolute);
+      if (idle !== null) writeUint32(body, 9, idle);
+      body.set(plaintext, headerLength);
+      const iv = nextIv();
+      const sealed = await backend.encrypt(entry.key, iv, body, entry.aad);
+      const token = new Uint8Array(PREFIX_LENGTH + sealed.length);
+      token.set(entry.keyId, 0);
+      token.set(iv, KEY_ID_LENGTH);
+      token.set(sealed, PREFIX_LENGTH);
+      return base64urlEncode(token);
+    },
+    async unseal(session, token, nowMs) {
+      if (typeof token !== "string" || token.length > maxTokenLength) return MALFORMED;
+      const raw = base64urlDecode(token);
+      if (raw === null || raw.length < MIN_TOKEN_BYTES) return MALFORMED;
+      const entries = await keysFor(session);
+      const id = readUint32(raw, 0);
+      const iv = raw.subarray(KEY_ID_LENGTH, PREFIX_LENGTH);
+      const sealed = raw.subarray(PREFIX_LENGTH);
+      let known = false;
+      let body: Uint8Array | null = null;
+      let match: KeyEntry | undefined;
+      // Usually exactly one entry matches; a 4-byte keyId collision between two secrets just
+      // means trying both.
+      for (const entry of entries) {
+        if (entry.id !== id) continue;
+        known = true;
+        body = await backend.decrypt(entry.key, iv, sealed, entry.aad);
+        if (body !== null) {
+          match = entry;
+          break;
+        }
+      }
+      if (!known) return UNKNOWN_KEY;
+      if (body === null || match === undefined) return TAMPERED;
+      const flags = body[0] as number;
+      const headerLength = flags === FLAG_IDLE ? HEADER_BASE + 4 : HEADER_BASE;
+      if ((flags & ~FLAG_IDLE) !== 0 || body.length < headerLength) return MALFORMED;
+      const times: SealTimes = {
+        createdAt: readUint32(body, 1),
+        absoluteExpiresAt: readUint32(body, 5),
+        idleExpiresAt: flags === FLAG_IDLE ? readUint32(body, 9) : null,
+      };
+      if (nowMs >= times.absoluteExpiresAt * 1000) return EXPIRED;
+      if (times.idleExpiresAt !== null && nowMs >= times.idleExpiresAt * 1000) return EXPIRED;
+      return { ok: true, plaintext: body.subarray(headerLength), times, staleKey: match.index !== 0 };
+    },
+  };
+}
+
+function toUint32(value: number, field: string): number {
+  const n = Math.floor(value);
+  if (!(n >= 0 && n <= MAX_UINT32)) {
+    throw new SatchelError(`satchel: seal() got ${field} = ${value}; it must be epoch seconds (0 … 2^32-1).`);
+  }
+  return n;
+}
+
+function writeUint32(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value >>> 24;
+  target[offset + 1] = (value >>> 16) & 255;
+  target[offset + 2] = (value >>> 8) & 255;
+  target[offset + 3] = value & 255;
+}
+
+function readUint32(source: Uint8Array, offset: number): number {
+  return (
+    (((source[offset] as number) << 24) |
+      ((source[offset + 1] as number) << 16) |
+      ((source[offset + 2] as number) << 8) |
+      (source[offset + 3] as number)) >>>
+    0
+  );
+}

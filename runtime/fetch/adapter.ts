@@ -1,0 +1,73 @@
+/**
+ * The Fetch adapter: a `Request` in, `Set-Cookie` (and header-borne session tokens) on the `Response`.
+ * No Next.js needed; this is also how the runtime is tested.
+ */
+import { memoryCookieJar } from "../cookies/header.ts";
+import { SessionStateError } from "../errors.ts";
+import type { RequestSessions } from "../session/request-sessions.ts";
+
+/** The sessions of a Fetch `Request`. */
+export interface FetchSessions<Types> extends RequestSessions<Types> {
+  /**
+   * Copies the cookie writes (and session response headers) onto `response` and returns it (a copy
+   * when its headers are immutable). Call `await commit()` first; `handle()` does both.
+   */
+  apply(response: Response): Response;
+}
+
+/** What `satchel.ts` hands the adapter: its `open`, plus whether a commit is still owed. */
+export type OpenForFetch<Types> = (
+  jar: ReturnType<typeof memoryCookieJar>,
+  headers: Headers,
+) => RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean };
+
+/** Builds the sessions of one Fetch request. */
+export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Request): FetchSessions<Types> {
+  const jar = memoryCookieJar(request.headers.get("cookie"));
+  const sessions = open(jar, request.headers);
+  const apply = (response: Response): Response => {
+    if (sessions.committing() || sessions.needsCommit()) {
+      throw new SessionStateError(
+        "satchel: apply() was called before commit() finished; `await sessions.commit()` first " +
+          "(or wrap the handler with satchel.handle(), which does both).",
+      );
+    }
+    // What is copied now is all the client will get: later writes must fail, not vanish.
+    sessions.close("apply(response) was called");
+    const cookies = jar.setCookieHeaders();
+    const extra = [...sessions.responseHeaders];
+    if (cookies.length === 0 && extra.length === 0) return response;
+    let target = response;
+    try {
+      addHeaders(target.headers, cookies, extra);
+    } catch {
+      // Headers of Response.redirect() and fetch() results are immutable: copy the response.
+      target = new Response(response.body, response);
+      addHeaders(target.headers, cookies, extra);
+    }
+    return target;
+  };
+  // Spread would drop getters; keep the same object and add apply.
+  return Object.assign(sessions, { apply });
+}
+
+function addHeaders(headers: Headers, cookies: string[], extra: [string, string][]): void {
+  for (const cookie of cookies) headers.append("set-cookie", cookie);
+  for (const [name, value] of extra) headers.set(name, value);
+}
+
+/**
+ * Wraps a Fetch handler: sessions are committed when it returns a Response, never when it throws
+ * (so a failed request saves nothing).
+ */
+export function handleFetch<Types>(
+  open: OpenForFetch<Types>,
+  fn: (request: Request, sessions: FetchSessions<Types>) => Response | Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const sessions = fromFetchRequest(open, request);
+    const response = await fn(request, sessions);
+    await sessions.commit();
+    return sessions.apply(response);
+  };
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { memoryCookieJar } from "../cookies/header.ts";
+import { SessionStateError } from "../errors.ts";
+import { CookieClient, testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
+
+const WHY = "a Server Component cannot set cookies";
+
+async function signedInClient() {
+  const setup = testSatchel<TestTypes>(testConfig);
+  const client = new CookieClient(
+    setup.satchel.handle(async (_req, sessions) => {
+      const auth = await sessions.get("auth");
+      auth.userId = "u1";
+      auth.flash.notice.add("hello");
+      const cart = await sessions.get("cart");
+      cart.note = "n";
+      cart.messages.info("m");
+      return new Response("ok");
+    }),
+  );
+  await client.fetch();
+  return { ...setup, client };
+}
+
+describe("request sessions", () => {
+  it("close(how): later writes throw naming how; reads, and a commit with nothing new, still work", async () => {
+    const { satchel, client } = await signedInClient();
+    const jar = memoryCookieJar(client.cookieHeader());
+    const sessions = satchel.open(jar);
+    const cart = await sessions.get("cart");
+    await sessions.commit();
+    sessions.close("the adapter sent the response");
+    sessions.close("a second close keeps the first reason");
+    expect(cart.note).toBe("n");
+    await expect(sessions.commit()).resolves.toBeUndefined();
+    await expect(cart.update((data) => ({ ...data, note: "late" }))).rejects.toThrow(
+      /session "cart" cannot be written any more: the response was already sent \(the adapter sent the response\)/,
+    );
+    expect(() => cart.messages.info("late")).toThrow(SessionStateError);
+    expect(() => cart.setdefault("owner", "u2")).toThrow(SessionStateError);
+    // A session first touched after the close is just as closed.
+    const auth = await sessions.get("auth");
+    await expect(auth.regenerate()).rejects.toThrow(SessionStateError);
+  });
+
+  it("read-only mode allows reads but refuses every write, saying where to write", async () => {
+    const { satchel, client } = await signedInClient();
+    const sessions = satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: WHY });
+    const auth = await sessions.get("auth");
+    const cart = await sessions.get("cart");
+    expect(auth.userId).toBe("u1");
+    expect(auth.get("userId")).toBe("u1");
+    // Stored flash and messages cannot be consumed here, so they are not shown (the proxy hands them off).
+    expect(auth.flash.notice.peek()).toEqual([]);
+    expect(cart.messages.peek()).toEqual([]);
+    auth.flash.notice.now("render only");
+    expect(auth.flash.notice.peek()).toEqual(["render only"]);
+
+    const refusals: (() => unknown)[] = [
+      () => {
+        auth.userId = "u2";
+      },
+      () => auth.set("roles", []),
+      () => auth.reset(),
+      () => auth.flash.notice.add("x"),
+      () => cart.messages.success("x"),
+    ];
+    for (const refuse of refusals) {
+      expect(refuse).toThrow(SessionStateError);
+      expect(refuse).toThrow(
+        /read-only here \(a Server Component cannot set cookies\).*server action or route handler/,
+      );
+    }
+    for (const call of [
+      () => auth.save(),
+      () => cart.update(() => undefined),
+      () => auth.destroy(),
+      () => cart.regenerate(),
+    ]) {
+      await expect(call()).rejects.toThrow(SessionStateError);
+    }
+    await sessions.commit();
+    expect(sessions.unsavedChanges()).toEqual([]);
+  });
+
+  it("read-only flash and message reads never throw: they return this request's values and keep stored ones", async () => {
+    const { satchel, client } = await signedInClient();
+    const render = satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: WHY });
+    const auth = await render.get("auth");
+    const cart = await render.get("cart");
+    auth.flash.notice.now("render only");
+    expect(auth.flash.notice.read()).toEqual(["render only"]);
+    expect(auth.flash.notice.read()).toEqual([]);
+    expect(cart.messages.read()).toEqual([]);
+    await render.commit();
+    expect(render.unsavedChanges()).toEqual([]);
+
+    // A later request that can write still finds the stored values, once.
+    const later = satchel.open(memoryCookieJar(client.cookieHeader()));
+    expect((await later.get("auth")).flash.notice.read()).toEqual(["hello"]);
+    expect((await later.get("cart")).messages.read()).toEqual([{ level: "info", body: "m" }]);
+  });
+
+  it("read-only commit names sessions that were changed by deep mutation", async () => {
+    const { satchel, client } = await signedInClient();
+    const sessions = satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: WHY });
+    (await sessions.get("auth")).roles.push("admin");
+    expect(sessions.unsavedChanges()).toEqual(["auth"]);
+    await expect(sessions.commit()).rejects.toThrow(/sessions auth were changed where writes are impossible/);
+  });
+
+  it("loads lazily: nothing is unsealed or fetched before get(), and once per request", async () => {
+    const { satchel, client, store } = await signedInClient();
+    let gets = 0;
+    const inner = store.get.bind(store);
+    store.get = (key) => {
+      gets++;
+      return inner(key);
+    };
+    const sessions = satchel.open(memoryCookieJar(client.cookieHeader()));
+    expect(gets).toBe(0);
+    const [a, b] = await Promise.all([sessions.get("cart"), sessions.get("cart")]);
+    expect(a).toBe(b);
+    expect(gets).toBe(1);
+  });
+
+  it("unsavedChanges() lists changed sessions until they are saved", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig);
+    const sessions = satchel.open(memoryCookieJar());
+    const auth = await sessions.get("auth");
+    await sessions.get("cart");
+    expect(sessions.unsavedChanges()).toEqual([]);
+    auth.userId = "x";
+    expect(sessions.unsavedChanges()).toEqual(["auth"]);
+    await auth.save();
+    expect(sessions.unsavedChanges()).toEqual([]);
+  });
+});

@@ -1,0 +1,431 @@
+import { describe, expect, it } from "vitest";
+import { nodeCryptoBackend, webCryptoBackend } from "../crypto/backend.ts";
+import { SessionConflictError, SessionEndedError } from "../errors.ts";
+import { createSatchel } from "../satchel.ts";
+import { createCountingStore } from "../stores/counting.ts";
+import { createMemoryStore } from "../stores/memory.ts";
+import type { SessionStore } from "../stores/types.ts";
+import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import { storeKey } from "./store-session.ts";
+
+function setup(options: Parameters<typeof testSatchel>[1] = {}) {
+  return testSatchel<TestTypes>(testConfig, options);
+}
+
+/** Keys the memory store holds, found through its user index. */
+async function keysOf(store: SessionStore, owner: string) {
+  return (await store.keysForUser?.(owner)) ?? [];
+}
+
+function cartApp(satchel: ReturnType<typeof setup>["satchel"]) {
+  return satchel.handle(async (req, sessions) => {
+    const cart = await sessions.get("cart");
+    const url = new URL(req.url);
+    const sku = url.searchParams.get("add");
+    if (sku !== null) cart.items.push({ sku, qty: 1 });
+    if (url.pathname === "/owner") cart.owner = "user-1";
+    if (url.pathname === "/regen") await cart.regenerate();
+    if (url.pathname === "/destroy") await cart.destroy();
+    return Response.json({ items: cart.items.map((i) => i.sku), isNew: cart.$isNew });
+  });
+}
+
+describe("store sessions through the Fetch adapter", () => {
+  it("keeps only a sealed id in the cookie and the data in the store under a hashed key", async () => {
+    const { satchel, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=apple");
+    const token = client.cookies.get("cart") as string;
+    expect(token).toBeDefined();
+    expect(token).not.toContain("apple");
+    const [key] = await keysOf(store, "user-1");
+    expect(key).toMatch(/^cart:[0-9a-f]{64}$/);
+    const record = await store.get(key as string);
+    expect(record?.value).toContain("apple");
+    expect(await (await client.fetch("/")).json()).toEqual({ items: ["apple"], isNew: false });
+    expect(client.lastSetCookie).toEqual([]);
+  });
+
+  it("sends nothing and stores nothing for a session that is only read", async () => {
+    const spy = createCountingStore(createMemoryStore());
+    const { satchel } = setup({ store: spy });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/");
+    expect(client.lastSetCookie).toEqual([]);
+    expect(spy.log()).toEqual([]);
+  });
+
+  it("never adopts an id without a live record: a new id is issued and missing-record reported", async () => {
+    const { satchel, reports, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(store, "user-1");
+    await store.delete(key as string);
+    const before = client.cookies.get("cart");
+    expect(await (await client.fetch("/?add=b")).json()).toEqual({ items: ["b"], isNew: true });
+    expect(reports).toEqual([
+      { reason: "missing-record", session: "cart", detail: "no live record for this id" },
+    ]);
+    expect(client.cookies.get("cart")).not.toBe(before);
+  });
+
+  it("invalid stored data becomes a fresh session with one onInvalid report", async () => {
+    const { satchel, reports, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(store, "user-1");
+    await store.set(key as string, '{"json":{"version":1,"data":{"items":"nope"}}}', {
+      expiresAt: Date.now() * 2,
+    });
+    expect(await (await client.fetch("/")).json()).toEqual({ items: [], isNew: true });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ reason: "schema-mismatch", session: "cart" });
+  });
+
+  it("regenerate moves the data to a new id and deletes the old record", async () => {
+    const { satchel, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const before = client.cookies.get("cart");
+    const [oldKey] = await keysOf(store, "user-1");
+    await client.fetch("/regen");
+    expect(client.cookies.get("cart")).not.toBe(before);
+    expect(await store.get(oldKey as string)).toBeNull();
+    const keys = await keysOf(store, "user-1");
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toBe(oldKey);
+    expect(await (await client.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+  });
+
+  it("destroy deletes the record and the cookie", async () => {
+    const { satchel, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    await client.fetch("/destroy");
+    expect(client.cookies.has("cart")).toBe(false);
+    expect(await keysOf(store, "user-1")).toEqual([]);
+  });
+
+  it("keeps all 100 concurrent update() appends to one session", async () => {
+    const { satchel } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=first");
+    const cookie = client.cookieHeader();
+    const appendOne = satchel.handle(async (req, sessions) => {
+      const cart = await sessions.get("cart");
+      const sku = new URL(req.url).searchParams.get("sku") as string;
+      await cart.update((data) => {
+        data.items.push({ sku, qty: 1 });
+        return undefined;
+      });
+      return new Response("ok");
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        appendOne(new Request(`http://localhost/?sku=s${i}`, { headers: { cookie } })),
+      ),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const items = (await (await client.fetch("/")).json()).items as string[];
+    expect(items).toHaveLength(101);
+    expect(new Set(items).size).toBe(101);
+  });
+
+  it("keeps all appends when two app instances (each with its own store client) contend", async () => {
+    const clock = testClock();
+    const shared = createMemoryStore({ now: clock.now });
+    // Two store objects over one backend: like two server processes, they share no in-process queue.
+    const one = setup({ store: { ...shared }, clock });
+    const two = setup({ store: { ...shared }, clock });
+    const client = new CookieClient(cartApp(one.satchel));
+    await client.fetch("/?add=first");
+    const cookie = client.cookieHeader();
+    const append = (satchel: typeof one.satchel) =>
+      satchel.handle(async (req, sessions) => {
+        const sku = new URL(req.url).searchParams.get("sku") as string;
+        await (await sessions.get("cart")).update((data) => ({
+          ...data,
+          items: [...data.items, { sku, qty: 1 }],
+        }));
+        return new Response("ok");
+      });
+    const apps = [append(one.satchel), append(two.satchel)];
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (apps[i % 2] as (r: Request) => Promise<Response>)(
+          new Request(`http://x/?sku=s${i}`, { headers: { cookie } }),
+        ),
+      ),
+    );
+    const items = (await (await client.fetch("/")).json()).items as string[];
+    expect(new Set(items).size).toBe(61);
+  });
+
+  it("update() gives up with a clear error when every attempt loses the race", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    // Another writer bumps the record between every read and write of this request.
+    const busy: SessionStore = {
+      ...inner,
+      async compareAndSet(key, value, expected, options) {
+        const current = await inner.get(key);
+        if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
+        return inner.compareAndSet(key, value, expected, options);
+      },
+    };
+    const contended = setup({ store: busy, clock });
+    const sessions = contended.satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await expect(cart.update((d) => ({ ...d, note: "x" }))).rejects.toThrow(
+      /session "cart" update\(\) gave up after \d+ attempts in \d+ ms/,
+    );
+  }, 20_000);
+
+  it("update() keeps trying past its attempt count while contention lasts less than its time budget", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    // Another writer wins the first 70 races (more than the attempt count), then lets this one through.
+    let conflicts = 70;
+    const slowlyClearing: SessionStore = {
+      ...inner,
+      async compareAndSet(key, value, expected, options) {
+        if (conflicts > 0) {
+          conflicts--;
+          const current = await inner.get(key);
+          if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
+        }
+        return inner.compareAndSet(key, value, expected, options);
+      },
+    };
+    const contended = setup({ store: slowlyClearing, clock });
+    const sessions = contended.satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await cart.update((d) => ({ ...d, items: [...d.items, { sku: "b", qty: 1 }] }));
+    expect(conflicts).toBe(0);
+    const after = satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    expect((await after.get("cart")).items.map((i) => i.sku)).toEqual(["a", "b"]);
+  }, 20_000);
+
+  it("update() inside its own update function is refused instead of waiting forever", async () => {
+    const { satchel } = setup();
+    const cart = await satchel.fromRequest(new Request("http://x/")).get("cart");
+    await expect(
+      cart.update(async () => {
+        await cart.update(() => undefined);
+        return undefined;
+      }),
+    ).rejects.toThrow(/update\(\) was called inside its own update function/);
+  });
+
+  it("update() refuses to recreate a record that vanished meanwhile: SessionEndedError, fresh handle, cookie cleared", async () => {
+    const clock = testClock();
+    const inner = createMemoryStore({ now: clock.now });
+    const { satchel, reports } = setup({ store: inner, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(inner, "user-1");
+    let calls = 0;
+    const sessions = satchel.fromRequest(
+      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
+    );
+    const cart = await sessions.get("cart");
+    await inner.delete(key as string);
+    await expect(
+      cart.update((data) => {
+        calls++;
+        data.items.push({ sku: "b", qty: 1 });
+        return undefined;
+      }),
+    ).rejects.toBeInstanceOf(SessionEndedError);
+    expect(calls).toBe(1); // the optimistic try lost (record gone); nothing was written
+    expect(await inner.get(key as string)).toBeNull();
+    expect(cart.items).toEqual([]);
+    expect(cart.$isNew).toBe(true);
+    expect(reports.map((report) => report.reason)).toEqual(["ended"]);
+    await sessions.commit();
+    expect(sessions.apply(new Response()).headers.getSetCookie().join()).toMatch(/^cart=;/);
+  });
+
+  it("save() merges concurrent changes to different fields", async () => {
+    const { satchel } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    const cookie = client.cookieHeader();
+    const one = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
+    const two = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
+    const cartOne = await one.get("cart");
+    const cartTwo = await two.get("cart");
+    cartOne.note = "gift";
+    cartTwo.items.push({ sku: "b", qty: 2 });
+    await one.commit();
+    await two.commit();
+    expect(cartTwo.note).toBe("gift");
+    const after = await satchel.fromRequest(new Request("http://x/", { headers: { cookie } })).get("cart");
+    expect(after.toJSON()).toEqual({
+      items: [
+        { sku: "a", qty: 1 },
+        { sku: "b", qty: 2 },
+      ],
+      note: "gift",
+      owner: null,
+    });
+  });
+
+  it("save() reports a conflict naming the field both requests changed", async () => {
+    const { satchel } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    const cookie = client.cookieHeader();
+    const one = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
+    const two = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
+    (await one.get("cart")).note = "one";
+    const cartTwo = await two.get("cart");
+    cartTwo.note = "two";
+    await one.commit();
+    const error = await cartTwo.save().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionConflictError);
+    expect((error as SessionConflictError).key).toBe("note");
+    expect(String(error)).toMatch(/field "note" was changed by another request/);
+  });
+
+  it("touches the record (not the cookie) at most once per touchAfter", async () => {
+    const { satchel, clock, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(store, "user-1");
+    const first = (await store.get(key as string))?.expiresAt as number;
+    clock.advance(30 * 60_000);
+    await client.fetch("/");
+    expect((await store.get(key as string))?.expiresAt).toBe(first);
+    clock.advance(31 * 60_000);
+    await client.fetch("/");
+    expect(client.lastSetCookie).toEqual([]);
+    expect((await store.get(key as string))?.expiresAt).toBe(first + 61 * 60_000);
+    // Idle limit (7d) counts from the touch.
+    clock.advance(7 * 86_400_000 - 1000);
+    expect(await (await client.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+  });
+
+  it("re-seals an old-key id cookie with the first secret, keeping the record", async () => {
+    const clock = testClock();
+    const store = createMemoryStore({ now: clock.now });
+    const old = setup({ secrets: [SECRET_B], store, clock });
+    const client = new CookieClient(cartApp(old.satchel));
+    await client.fetch("/?add=a");
+    const before = client.cookies.get("cart");
+    const rotated = setup({ secrets: [SECRET_A, SECRET_B], store, clock });
+    const next = new CookieClient(cartApp(rotated.satchel));
+    next.cookies.set("cart", before as string);
+    expect(await (await next.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+    expect(next.cookies.get("cart")).not.toBe(before);
+    const onlyNew = new CookieClient(cartApp(setup({ secrets: [SECRET_A], store, clock }).satchel));
+    onlyNew.cookies.set("cart", next.cookies.get("cart") as string);
+    expect(await (await onlyNew.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+  });
+
+  it("carries the sealed id in a request header and answers in the same response header", async () => {
+    const { satchel } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/?add=a");
+    const token = client.cookies.get("cart") as string;
+    const api = cartApp(satchel);
+    const res = await api(new Request("http://x/?add=b", { headers: { "x-cart-session": token } }));
+    expect(await res.json()).toEqual({ items: ["a", "b"], isNew: false });
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const regen = await api(new Request("http://x/regen", { headers: { "x-cart-session": token } }));
+    const fresh = regen.headers.get("x-cart-session");
+    expect(fresh).toBeTruthy();
+    expect(fresh).not.toBe(token);
+    expect(regen.headers.getSetCookie()).toEqual([]);
+    const again = await api(new Request("http://x/", { headers: { "x-cart-session": fresh as string } }));
+    expect(await again.json()).toEqual({ items: ["a", "b"], isNew: false });
+  });
+
+  it("revokeUser deletes every record of that user for that session", async () => {
+    const { satchel, store } = setup();
+    for (let i = 0; i < 3; i++) await new CookieClient(cartApp(satchel)).fetch("/owner?add=x");
+    await new CookieClient(cartApp(satchel)).fetch("/?add=anon");
+    expect(await keysOf(store, "user-1")).toHaveLength(3);
+    expect(await satchel.revokeUser("cart", "user-1")).toBe(3);
+    expect(await keysOf(store, "user-1")).toEqual([]);
+  });
+
+  it("revokeUser explains when the store cannot list a user's sessions", async () => {
+    const { keysForUser: _omit, ...bare } = createMemoryStore();
+    const { satchel } = setup({ store: bare });
+    await expect(satchel.revokeUser("cart", "u")).rejects.toThrow(/cannot list a user's sessions/);
+  });
+
+  it("computes store keys as session name plus SHA-256 hex of the id", async () => {
+    const id = new Uint8Array(32);
+    expect(await storeKey("cart", id)).toBe(
+      "cart:66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
+    );
+  });
+
+  it("gives the same store key for the same id with the node:crypto and the WebCrypto backend", async () => {
+    const node = nodeCryptoBackend();
+    expect(node).toBeDefined();
+    for (let i = 0; i < 20; i++) {
+      const id = globalThis.crypto.getRandomValues(new Uint8Array(32));
+      const viaNode = await storeKey("cart", id, node);
+      expect(viaNode).toMatch(/^cart:[0-9a-f]{64}$/);
+      expect(await storeKey("cart", id, webCryptoBackend)).toBe(viaNode);
+    }
+    // A custom backend without sha256 falls back to WebCrypto and still agrees.
+    const { sha256: _omit, ...bare } = webCryptoBackend;
+    const id = new Uint8Array(32).fill(7);
+    expect(await storeKey("cart", id, bare)).toBe(await storeKey("cart", id, node));
+  });
+});
+
+describe("store sessions on real servers (127.0.0.1)", () => {
+  const urls = {
+    redis: "redis://127.0.0.1:6379/0?prefix=satchel-core-test:",
+    postgres: "postgres://postgres@127.0.0.1:5432/test?table=satchel_core_test",
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    it(`keeps all 100 concurrent update() appends on ${name}`, async () => {
+      const satchel = createSatchel<TestTypes>(testConfig, { secrets: [SECRET_A], store: url });
+      const app = satchel.handle(async (req, sessions) => {
+        const cart = await sessions.get("cart");
+        const sku = new URL(req.url).searchParams.get("sku");
+        if (sku !== null) {
+          await cart.update((data) => {
+            data.items.push({ sku, qty: 1 });
+            return undefined;
+          });
+        }
+        if (req.method === "DELETE") await cart.destroy();
+        return Response.json({ items: cart.items.length });
+      });
+      const client = new CookieClient(app);
+      try {
+        await client.fetch("/?sku=first");
+        const cookie = client.cookieHeader();
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            app(new Request(`http://x/?sku=s${i}`, { headers: { cookie } })),
+          ),
+        );
+        expect(await (await client.fetch("/")).json()).toEqual({ items: 101 });
+        await client.fetch("/", { method: "DELETE" });
+      } finally {
+        await satchel.close();
+      }
+    });
+  }
+});
