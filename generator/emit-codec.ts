@@ -1,7 +1,7 @@
 /**
  * Emits a session's format-3 codec as TypeScript source: from the session's plan (its positional
- * wire layout, see runtime/codec-plan.ts), straight-line code that writes and reads exactly the wire
- * the runtime's plan interpreter (`planCodec`, runtime/plan-codec.ts) writes and reads, without
+ * wire layout, see runtime/codec/plan.ts), straight-line code that writes and reads exactly the wire
+ * the runtime's plan interpreter (`planCodec`, runtime/codec/plan-interpreter.ts) writes and reads, without
  * walking a plan at run time.
  *
  * - encode: one array literal for an object without optional fields; with optional fields, a mask

@@ -529,7 +529,7 @@ describe("generated codecs (format 3)", () => {
     ["~300 B", smallSchema, smallSession],
     ["~2 KB", largeSchema, largeSession],
   ] as const)("seals the bench's %s session into a smaller cookie than format 2", async (_, schema, data) => {
-    // Neither text reaches codec.ts's deflate threshold, so this compares the layouts alone.
+    // Neither text reaches codec/compress.ts's deflate threshold, so this compares the layouts alone.
     const cfg = defineSessions({ s: { storage: "cookie", schema } });
     const sizes: number[] = [];
     for (const codecs of [undefined, { s: referenceCodec(schema) }]) {

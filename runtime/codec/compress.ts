@@ -336,7 +336,7 @@ const FLAG_RAW = 0;
 const FLAG_DEFLATE = 1;
 
 /**
- * Bytes sealing adds to a packed payload (seal.ts): key id 4, IV 12, sealed header up to 13 (with an
+ * Bytes sealing adds to a packed payload (crypto/seal.ts): key id 4, IV 12, sealed header up to 13 (with an
  * idle expiry), GCM tag 16.
  */
 const SEAL_OVERHEAD = 4 + 12 + 13 + 16;

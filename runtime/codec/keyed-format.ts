@@ -1,7 +1,7 @@
 /**
  * A session's codec: what cookie sessions seal (and store sessions may store).
  *
- * Format 3 (written through the codec the generator emitted for the session, see codec-plan.ts):
+ * Format 3 (written through the codec the generator emitted for the session, see plan.ts):
  * `[3, version, layout, checks, data]`, or with pending flash / messages
  * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
  * session's plan lays it out; `layout` is the plan's hash and `checks` the schema fingerprint the

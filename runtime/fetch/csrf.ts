@@ -1,5 +1,5 @@
 /**
- * CSRF protection for Fetch-API servers (see `csrf.ts` for how it works): `fetchCsrfToken` for the
+ * CSRF protection for Fetch-API servers (see `../session/csrf.ts` for how it works): `fetchCsrfToken` for the
  * forms a handler renders, `verifyFetchCsrf` before a state-changing handler runs.
  */
 import type { CookieJar } from "../cookies/header.ts";

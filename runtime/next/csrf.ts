@@ -1,5 +1,5 @@
 /**
- * CSRF protection for Next route handlers that accept form posts (see `../csrf.ts` for how it works).
+ * CSRF protection for Next route handlers that accept form posts (see `../session/csrf.ts` for how it works).
  * Server actions need none of this: Next compares their Origin with the host itself.
  * @internal
  */

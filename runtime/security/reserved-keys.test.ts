@@ -5,7 +5,7 @@
  * not superjson's bare `Error("Detected property constructor …")` escaping the adapter.
  *
  * Found by the property tests here: superjson's bare error used to escape the Fetch adapter; fixed in
- * codec.ts (f574f25), and this file keeps it fixed.
+ * codec/compress.ts (then codec.ts, f574f25), and this file keeps it fixed.
  */
 import { describe, expect, it } from "vitest";
 import { SatchelError } from "../errors.ts";
