@@ -19,6 +19,7 @@ export default defineConfig({
       "generator/**/*.test.ts",
       "bench/**/*.test.ts",
       "examples/**/*.test.ts",
+      "scripts/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/.next/**", "**/dist/**"],
     // Hang guards, not speed limits: suites spawn real servers, Next builds and CLI processes, and must
