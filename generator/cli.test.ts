@@ -178,7 +178,7 @@ describe("satchel init", () => {
     const proxy = p.read("proxy.ts");
     expect(proxy).toContain('import { sessionProxy } from "./generated/sessions";');
     // A prefetch must not reach the proxy: it would consume flash the user never sees.
-    expect(proxy).toContain('source: "/((?!_next/static|_next/image|favicon.ico).*)"');
+    expect(proxy).toContain('source: "/((?!_next/static|_next/image|favicon.ico|_satchel).*)"');
     expect(proxy).toContain('{ type: "header", key: "next-router-prefetch" }');
     expect(proxy).toContain('{ type: "header", key: "purpose", value: "prefetch" }');
     expect(proxy.indexOf("missing: [")).toBeGreaterThan(proxy.indexOf("source:"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quickStartBlocks } from "./readme-quick-start.ts";
+import { inspectorBlocks, quickStartBlocks } from "./readme-quick-start.ts";
 
 describe("quickStartBlocks", () => {
   it("takes the TypeScript blocks of the quick start section only, with the path of their first line", () => {
@@ -48,5 +48,12 @@ describe("quickStartBlocks", () => {
         "proxy.ts",
       ]),
     );
+  });
+
+  it("finds the inspector's route file, importing the module `satchel gen` writes", () => {
+    const [route, ...rest] = inspectorBlocks();
+    expect(rest).toEqual([]);
+    expect(route?.path).toBe("app/%5Fsatchel/route.ts");
+    expect(route?.code).toContain('from "@/generated/sessions"');
   });
 });

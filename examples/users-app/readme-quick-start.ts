@@ -1,7 +1,7 @@
 /**
- * The README's quick start as files: every TypeScript code block of the "Quick start" section, with
- * the path its first line names (`// app/page.tsx`). The user's-app test pastes them into a fresh
- * create-next-app app and type-checks them, so the README cannot drift from what works.
+ * README sections as files: every TypeScript code block of a section, with the path its first line
+ * names (`// app/page.tsx`). The user's-app test pastes the quick start and the inspector's route into
+ * a fresh create-next-app app, type-checks and runs them, so the README cannot drift from what works.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,15 +18,26 @@ export interface QuickStartBlock {
   code: string;
 }
 
-const SECTION_START = "## Quick start in your Next.js app";
-const PATH_LINE = /^\/\/ ([\w@./-]+\.tsx?)$/;
+const QUICK_START = "## Quick start in your Next.js app";
+const INSPECTOR = "## The demo and the session inspector";
+// `%` for route folders such as `app/%5Fsatchel` (an encoded `_`, which Next would make private).
+const PATH_LINE = /^\/\/ ([\w@./%-]+\.tsx?)$/;
 const FENCE = /^```(ts|tsx)\n([\s\S]*?)^```$/gm;
 
 /** The TypeScript blocks of the README's quick start section, in order. */
 export function quickStartBlocks(markdown = readFileSync(README, "utf8")): QuickStartBlock[] {
-  const start = markdown.indexOf(SECTION_START);
-  if (start < 0) throw new Error(`README has no "${SECTION_START}" section`);
-  const next = markdown.indexOf("\n## ", start + SECTION_START.length);
+  return sectionBlocks(markdown, QUICK_START);
+}
+
+/** The TypeScript blocks of the README's inspector section (the route file that mounts it). */
+export function inspectorBlocks(markdown = readFileSync(README, "utf8")): QuickStartBlock[] {
+  return sectionBlocks(markdown, INSPECTOR);
+}
+
+function sectionBlocks(markdown: string, heading: string): QuickStartBlock[] {
+  const start = markdown.indexOf(heading);
+  if (start < 0) throw new Error(`README has no "${heading}" section`);
+  const next = markdown.indexOf("\n## ", start + heading.length);
   const section = markdown.slice(start, next < 0 ? undefined : next);
   return [...section.matchAll(FENCE)].map((match) => {
     const language = match[1] as "ts" | "tsx";

@@ -25,7 +25,7 @@ import { Redis } from "ioredis";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../test-support/chromium.ts";
-import { quickStartBlocks } from "./readme-quick-start.ts";
+import { inspectorBlocks, quickStartBlocks } from "./readme-quick-start.ts";
 import {
   CREATE_NEXT_APP,
   packTarballs,
@@ -120,6 +120,17 @@ function pasteQuickStart(): { file: string; code: string }[] {
   return extra;
 }
 
+/** Writes the README's inspector route where its first line says, as a user pastes it. */
+function pasteInspector(): void {
+  const blocks = inspectorBlocks().filter((block) => block.path !== null);
+  expect(blocks.map((block) => block.path)).toEqual(["app/%5Fsatchel/route.ts"]);
+  for (const block of blocks) {
+    const file = path.join(app, block.path ?? "");
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, block.code);
+  }
+}
+
 const runtimePackage = () => tarballs.find((tarball) => tarball.name === "satchel");
 
 describe("a new user's app, from the packed packages", () => {
@@ -146,6 +157,7 @@ describe("a new user's app, from the packed packages", () => {
     writeFileSync(path.join(app, ".env.local"), `SESSION_SECRET=${secret}\n`);
 
     const extra = pasteQuickStart();
+    pasteInspector();
     await npx(["satchel", "gen"]);
     await npx(["satchel", "gen", "--check"]);
 
@@ -192,6 +204,11 @@ describe("a new user's app, from the packed packages", () => {
           .join(" "),
       );
       expect(overlay).not.toMatch(/\d+\s*Issues?\b/);
+
+      // The README's inspector route, as pasted: it shows this browser's auth session decoded.
+      const inspector = await context.request.get("/_satchel");
+      expect(inspector.status()).toBe(200);
+      expect(await inspector.text()).toContain("alice");
     } finally {
       await context.close();
       await dev.stop();
