@@ -111,6 +111,91 @@ describe("node:crypto and WebCrypto agree", () => {
   });
 });
 
+describe("node:crypto and WebCrypto agree on what reading other libraries' seals needs", () => {
+  const hex = (s: string) => Uint8Array.from(s.match(/../g) as string[], (h) => Number.parseInt(h, 16));
+
+  it.each(backends)("%s: PBKDF2-HMAC-SHA1 gives the RFC 6070 test vectors", async (_name, backend) => {
+    const password = utf8("password");
+    const salt = utf8("salt");
+    expect(await backend.pbkdf2Sha1(password, salt, 1, 20)).toEqual(
+      hex("0c60c80f961f0e71f3a9b524af6012062fe037a6"),
+    );
+    expect(await backend.pbkdf2Sha1(password, salt, 2, 20)).toEqual(
+      hex("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"),
+    );
+    expect(
+      await backend.pbkdf2Sha1(
+        utf8("passwordPASSWORDpassword"),
+        utf8("saltSALTsaltSALTsaltSALTsaltSALTsalt"),
+        4096,
+        25,
+      ),
+    ).toEqual(hex("3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"));
+  });
+
+  it("on 32-byte PBKDF2-SHA1 keys (iron's length) for long passwords and hex salts", async () => {
+    for (const [password, salt] of [
+      ["a-password-of-at-least-32-characters", "00ff".repeat(16)],
+      ["ü-unicode-password-ü-ü-ü-ü-ü-ü-ü-ü", ""],
+    ] as const) {
+      const fromNode = await node.pbkdf2Sha1(utf8(password), utf8(salt), 1, 32);
+      expect(fromNode.length).toBe(32);
+      expect(await webCryptoBackend.pbkdf2Sha1(utf8(password), utf8(salt), 1, 32)).toEqual(fromNode);
+    }
+  });
+
+  it("on AES-256-CBC decryption of what node:crypto's cipher wrote, padding removed", async () => {
+    const { createCipheriv } = loadNodeCrypto() as NonNullable<ReturnType<typeof loadNodeCrypto>>;
+    const key = node.randomBytes(32);
+    const iv = node.randomBytes(16);
+    for (const length of [0, 1, 15, 16, 17, 1000]) {
+      const plaintext = node.randomBytes(length);
+      const cipher = createCipheriv("aes-256-cbc", key, iv);
+      const ciphertext = new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final()]));
+      expect(ciphertext.length % 16).toBe(0);
+      for (const [name, backend] of backends) {
+        expect(await backend.decryptAesCbc(key, iv, ciphertext), `${name}, ${length} bytes`).toEqual(
+          plaintext,
+        );
+      }
+    }
+  });
+
+  it.each(backends)("%s: AES-256-CBC refuses broken input with null", async (_name, backend) => {
+    const { createCipheriv } = loadNodeCrypto() as NonNullable<ReturnType<typeof loadNodeCrypto>>;
+    const key = node.randomBytes(32);
+    const iv = node.randomBytes(16);
+    const cipher = createCipheriv("aes-256-cbc", key, iv);
+    const ciphertext = new Uint8Array(
+      Buffer.concat([cipher.update(utf8("sixteen bytes!!")), cipher.final()]),
+    );
+    expect(await backend.decryptAesCbc(key, iv, ciphertext.subarray(0, 15))).toBeNull();
+    expect(await backend.decryptAesCbc(key, iv, new Uint8Array(0))).toBeNull();
+    expect(await backend.decryptAesCbc(key, iv.subarray(0, 12), ciphertext)).toBeNull();
+    expect(await backend.decryptAesCbc(key.subarray(0, 16), iv, ciphertext)).toBeNull();
+  });
+
+  it("on HMAC-SHA256 under keys of any length (RFC 4231 test cases 1 and 6)", async () => {
+    const cases = [
+      [
+        hex("0b".repeat(20)),
+        utf8("Hi There"),
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+      ],
+      [
+        hex("aa".repeat(131)),
+        utf8("Test Using Larger Than Block-Size Key - Hash Key First"),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+      ],
+    ] as const;
+    for (const [key, data, mac] of cases) {
+      for (const [name, backend] of backends) {
+        expect(await backend.hmac(await backend.importKey(key, "hmac"), data), name).toEqual(hex(mac));
+      }
+    }
+  });
+});
+
 describe("base64url", () => {
   it("matches Buffer for every length 0..64 and both codecs agree", () => {
     for (let length = 0; length <= 64; length++) {

@@ -22,11 +22,15 @@ export interface BackendKey {
   readonly handle: unknown;
 }
 
-/** AES-256-GCM, HKDF-SHA256, HMAC-SHA256 and randomness: all satchel asks of a platform. */
+/**
+ * AES-256-GCM, HKDF-SHA256, HMAC-SHA256 and randomness: all satchel asks of a platform for its own
+ * tokens; plus PBKDF2-SHA1 and AES-256-CBC decryption, which only reading other libraries' seals
+ * (iron-session's Fe26.2, `satchel/import`) needs.
+ */
 export interface CryptoBackend {
   /** Which implementation this is, for reports and tests. */
   readonly name: "node" | "webcrypto";
-  /** Wraps 32 raw key bytes for `use`. */
+  /** Wraps raw key bytes for `use`: 32 for `"aes-gcm"`, any non-zero length for `"hmac"`. */
   importKey(raw: Uint8Array, use: KeyUse): Promise<BackendKey>;
   /** HKDF-SHA256 output of `length` bytes (at most 255 × 32). */
   deriveBits(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
@@ -40,6 +44,15 @@ export interface CryptoBackend {
   hmac(key: BackendKey, data: Uint8Array): Promise<Uint8Array>;
   /** Cryptographically strong random bytes. */
   randomBytes(length: number): Uint8Array;
+  /** PBKDF2 with HMAC-SHA1 (RFC 8018): `length` bytes from `password` and `salt`. */
+  pbkdf2Sha1(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Promise<Uint8Array>;
+  /**
+   * AES-256-CBC decryption with PKCS#7 padding removed, under 32 raw key bytes and a 16-byte iv;
+   * `null` when the ciphertext is not whole blocks, its padding is wrong, or the key or iv has the
+   * wrong length. CBC has no integrity:
+   * callers authenticate the ciphertext (an HMAC) before decrypting it.
+   */
+  decryptAesCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array | null>;
   /**
    * SHA-256 of `data`, 32 bytes. Synchronous where the platform allows (node:crypto), so hot paths
    * such as store keys skip a promise round trip. Optional: custom backends without it fall back
@@ -75,8 +88,9 @@ function checkKey(key: BackendKey, backend: CryptoBackend["name"], use: KeyUse):
   }
 }
 
+// HMAC keys take their length from the key bytes (cookie-signature secrets have any length).
 const webAlgorithm = (use: KeyUse): AesKeyAlgorithm | HmacImportParams =>
-  use === "aes-gcm" ? { name: "AES-GCM", length: 256 } : { name: "HMAC", hash: "SHA-256", length: 256 };
+  use === "aes-gcm" ? { name: "AES-GCM", length: 256 } : { name: "HMAC", hash: "SHA-256" };
 const webUsages = (use: KeyUse): KeyUsage[] =>
   use === "aes-gcm" ? ["encrypt", "decrypt"] : ["sign", "verify"];
 
@@ -131,6 +145,27 @@ export const webCryptoBackend: CryptoBackend = {
     const out = new Uint8Array(length);
     globalThis.crypto.getRandomValues(out);
     return out;
+  },
+  async pbkdf2Sha1(password, salt, iterations, length) {
+    const s = subtle();
+    const base = await s.importKey("raw", bytes(password), "PBKDF2", false, ["deriveBits"]);
+    const out = await s.deriveBits(
+      { name: "PBKDF2", hash: "SHA-1", salt: bytes(salt), iterations },
+      base,
+      length * 8,
+    );
+    return new Uint8Array(out);
+  },
+  async decryptAesCbc(key, iv, ciphertext) {
+    const s = subtle();
+    try {
+      const handle = await s.importKey("raw", bytes(key), { name: "AES-CBC", length: 256 }, false, [
+        "decrypt",
+      ]);
+      return new Uint8Array(await s.decrypt({ name: "AES-CBC", iv: bytes(iv) }, handle, bytes(ciphertext)));
+    } catch {
+      return null;
+    }
   },
   async sha256(data) {
     return new Uint8Array(await subtle().digest("SHA-256", bytes(data)));
@@ -219,6 +254,19 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     },
     randomBytes(length) {
       return view(c.randomBytes(length));
+    },
+    async pbkdf2Sha1(password, salt, iterations, length) {
+      return view(c.pbkdf2Sync(password, salt, iterations, length, "sha1"));
+    },
+    async decryptAesCbc(key, iv, ciphertext) {
+      try {
+        const decipher = c.createDecipheriv("aes-256-cbc", key, iv);
+        const head = decipher.update(ciphertext);
+        const tail = decipher.final();
+        return tail.length === 0 ? view(head) : concat(head, tail);
+      } catch {
+        return null;
+      }
     },
     // One-shot crypto.hash (Node >= 20.12) is half the cost of a Hash object; older 20.x have none.
     sha256:
