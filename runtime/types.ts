@@ -3,6 +3,7 @@
  * Implementation lives elsewhere; this file only describes.
  */
 import type { z } from "zod";
+import type { CryptoBackend } from "./crypto/backend.ts";
 import type { SessionStore } from "./stores/types.ts";
 
 /** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
@@ -84,6 +85,90 @@ export interface SessionDefinition<
    * instead of the runtime-wide one. Sessions on different stores work side by side in one request.
    */
   store?: SessionStore | string | URL | (() => SessionStore | Promise<SessionStore>);
+  /**
+   * Where this session's users come from: an importer from `satchel/import` (`ironSession({ ... })`,
+   * `expressSession({ ... })`). While a request carries no satchel cookie for this session but does
+   * carry the old library's cookie, the old session is opened, mapped to this schema and written as
+   * this session, and the old cookie is expired: switching signs nobody out. Default: none.
+   */
+  importFrom?: SessionImporter<z.input<S>>;
+}
+
+/** The request's cookies as an importer reads them (satchel's `CookieJar` is one). */
+export interface CookieReader {
+  /** The cookie's value, %-decoded as the request sent it; `undefined` when absent. */
+  get(name: string): string | undefined;
+}
+
+/** What an importer is given to open one request's old session. */
+export interface ImportInput {
+  /** The request's cookies. */
+  readonly cookies: CookieReader;
+  /** The app's crypto backend (node:crypto or WebCrypto): importers bring no crypto of their own. */
+  readonly crypto: CryptoBackend;
+  /** Now, in epoch milliseconds, from the app's clock: old expiries are judged against it. */
+  readonly now: number;
+}
+
+/**
+ * An old cookie to expire: its name and the Path/Domain it was set with (a browser matches all
+ * three). Expire it with the satchel session's own Secure flag; a `__Host-`/`__Secure-` name needs it.
+ */
+export interface OldCookie {
+  readonly name: string;
+  readonly path: string;
+  readonly domain: string | undefined;
+}
+
+/** What to clear of the old session once its data lives in satchel. */
+export interface ImportCleanup {
+  /**
+   * Old cookies to expire (`Max-Age=0`) on the response that writes the satchel session, never
+   * before: a response that writes nothing keeps them, and the next request imports again.
+   */
+  readonly expireCookies: readonly OldCookie[];
+  /**
+   * Ends the old session where it is stored (express-session with `deleteOld: true`: deletes its
+   * record). Call it once, after the satchel session was written; it rejects when the old store
+   * refuses, and the old record then simply expires by its own TTL. Absent: nothing to delete.
+   */
+  readonly afterWrite?: () => Promise<void>;
+}
+
+/**
+ * What opening one request's old session gave:
+ * - `absent`: the request carries no old cookie; nothing to import, nothing to report.
+ * - `ok`: the old session opened and `map` returned `data` (not yet checked against the schema:
+ *   the session layer runs zod on it like any data it reads); `cleanup` says what to clear once the
+ *   satchel session is written.
+ * - `failed`: an old cookie is there but gave no data (tampered, expired, wrong password or
+ *   secret, a missing record, `map` threw). The session starts fresh, `onInvalid` hears reason
+ *   `"import-failed"` with `detail` (never a token, id or secret), and the old cookie is left alone.
+ */
+export type ImportOutcome<Data> =
+  | { readonly status: "absent" }
+  | { readonly status: "ok"; readonly data: Data; readonly cleanup: ImportCleanup }
+  | { readonly status: "failed"; readonly detail: string };
+
+/** The libraries `satchel/import` reads sessions of. */
+export type ImportSource = "iron-session" | "express-session";
+
+/**
+ * Opens another library's session for a satchel session (`importFrom`); made by `ironSession()` or
+ * `expressSession()` from `satchel/import`. `Data` is what its `map` returns.
+ */
+export interface SessionImporter<Data> {
+  /** The library whose sessions this importer reads. */
+  readonly source: ImportSource;
+  /** Every cookie name the importer reads (iron-session: the name and its chunks `name.0`...). */
+  readonly cookieNames: readonly string[];
+  /**
+   * Opens the request's old session. Resolves to an `ImportOutcome`; rejects only with
+   * `SessionStoreUnavailableError` when the old session's store cannot be reached (as satchel's own
+   * stores do: HTTP 503, nothing was changed), or with a `SatchelConfigError` for a setup mistake
+   * found on first use (a store driver that is not installed).
+   */
+  open(input: ImportInput): Promise<ImportOutcome<Data>>;
 }
 
 /** Why a cookie or record was not used: the session starts fresh and `onInvalid` hears the reason. */
@@ -103,7 +188,13 @@ export type InvalidReason =
    * deleted (another application may own them). The session itself is unaffected.
    */
   | "foreign-cookie"
-  | "ended";
+  | "ended"
+  /**
+   * The session's `importFrom` found an old cookie (iron-session, express-session) that gave no data:
+   * it did not open, its record is gone, or `map` or the schema refused the data. The session
+   * starts fresh and the old cookie is left as it is.
+   */
+  | "import-failed";
 
 export interface InvalidReport {
   reason: InvalidReason;
