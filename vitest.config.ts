@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^satchel$/, replacement: here("./runtime/index.ts") },
       { find: /^satchel\/next$/, replacement: here("./runtime/next/index.ts") },
       { find: /^satchel\/internal$/, replacement: here("./runtime/internal.ts") },
+      { find: /^satchel\/import$/, replacement: here("./runtime/import/index.ts") },
       { find: /^satchel\/stores\/(.*)$/, replacement: here("./runtime/stores/$1.ts") },
     ],
   },
