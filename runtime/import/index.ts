@@ -12,5 +12,11 @@ export type {
   OldCookie,
   SessionImporter,
 } from "../types.ts";
+export {
+  type ExpressSessionImporter,
+  type ExpressSessionImportOptions,
+  expressSession,
+} from "./express-session.ts";
+export type { RecordClient } from "./express-store.ts";
 export { type IronSessionImportOptions, ironSession } from "./iron-session.ts";
 export type { OldCookieOptions } from "./options.ts";

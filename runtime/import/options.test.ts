@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SatchelConfigError } from "../errors.ts";
-import { ironSession } from "./index.ts";
+import { expressSession, ironSession } from "./index.ts";
 
 const password = "an-iron-session-password-of-32+chars";
 const map = (old: Record<string, unknown>) => old;
@@ -109,5 +109,79 @@ describe("ironSession() options", () => {
         "s.3",
       ]);
     }
+  });
+});
+
+describe("expressSession() options", () => {
+  const secret = "keyboard cat";
+  const store = "redis://127.0.0.1:6379";
+  const cases: [string, unknown, RegExp][] = [
+    ["no map", { secret, store }, /^satchel: expressSession\(\) needs a "map" function/],
+    [
+      "no secret",
+      { store, map },
+      /option "secret" must be express-session's secret: a non-empty string, or the list/,
+    ],
+    ["an empty secret", { secret: "", store, map }, /option "secret" must be/],
+    ["an empty secret list", { secret: [], store, map }, /option "secret" must be/],
+    [
+      "no store",
+      { secret, map },
+      /needs a "store": the redis:\/\/ URL or the client express-session's store used/,
+    ],
+    [
+      "a store URL of another kind",
+      { secret, map, store: "postgres://u:pw@db/app" },
+      /option "store" must be a redis:\/\/ or rediss:\/\/ URL .*; got a postgres: URL\.$/,
+    ],
+    [
+      "store text that is no URL",
+      { secret, map, store: "127.0.0.1 port 6379" },
+      /got text that is not a URL\.$/,
+    ],
+    [
+      "a store object without get",
+      { secret, map, store: { set() {} } },
+      /option "store" must be a redis:\/\/ URL or the client express-session's store used/,
+    ],
+    [
+      "deleteOld with a client that cannot delete",
+      { secret, map, deleteOld: true, store: { get: async () => null } },
+      /option "deleteOld" deletes old records, but the "store" client has no del\(key\)/,
+    ],
+    [
+      "a deleteOld that is no boolean",
+      { secret, map, store, deleteOld: "yes" },
+      /option "deleteOld" must be true or false/,
+    ],
+    [
+      "a prefix that is no string",
+      { secret, map, store, prefix: 1 },
+      /option "prefix" must be a string like "sess:"/,
+    ],
+    [
+      "a misspelt option",
+      { secret, map, store, deleteold: true },
+      /option "deleteold" is unknown \(did you mean "deleteOld"\?\)/,
+    ],
+  ];
+  it.each(cases)("refuses %s", (_what, options, message) => {
+    expect(refusal(() => expressSession(options as never))).toMatch(message);
+  });
+
+  it("never echoes a store URL, which may hold the store's password", () => {
+    const message = refusal(() =>
+      expressSession({ secret, map, store: "memcached://admin:hunter2@cache:11211" }),
+    );
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("admin");
+    expect(message).not.toContain("cache:11211");
+  });
+
+  it("connects to nothing at the call, and reads express-session's default cookie name", () => {
+    // Port 1 is never a Redis: a connection at the call would fail the test with an unhandled error.
+    const importer = expressSession({ secret, map, store: "redis://127.0.0.1:1" });
+    expect(importer.cookieNames).toEqual(["connect.sid"]);
+    expect(importer.source).toBe("express-session");
   });
 });
