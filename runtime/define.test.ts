@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineSessions, type SessionsOptions } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
+import { expressSession, ironSession } from "./import/index.ts";
 import type { SessionDefinition } from "./types.ts";
 
 const schema = z.object({ n: z.number().default(0) });
+const password = "an-iron-session-password-of-32+chars";
+const fromIron = (cookieName: string) => ironSession({ cookieName, password, map: () => ({ n: 1 }) });
 
 function define(defs: Record<string, unknown>) {
   return () => defineSessions(defs as Record<string, SessionDefinition>);
@@ -159,6 +162,36 @@ describe("defineSessions", () => {
       /session "a" key "flash": must map channel names to zod schemas/,
     ],
     [
+      "an importFrom that is not an importer",
+      { a: { storage: "cookie", schema, importFrom: { cookieName: "old", map: () => ({}) } } },
+      /session "a" key "importFrom": must be an importer from "satchel\/import", e\.g\. importFrom: ironSession\(\{ cookieName, password, map \}\)/,
+    ],
+    [
+      "an importer reading the session's own cookie",
+      { auth: { storage: "cookie", schema, importFrom: fromIron("auth") } },
+      /session "auth" key "importFrom": reads the old cookie "auth", which is this session's own cookie; give one of them another cookie name/,
+    ],
+    [
+      "an importer whose chunks are the session's own chunk cookies",
+      { s: { storage: "store", schema, cookie: { name: "sid" }, importFrom: fromIron("sid.0") } },
+      /reads the old cookie "sid.0", which is this session's own cookie/,
+    ],
+    [
+      "an importer reading another session's cookie",
+      {
+        auth: { storage: "cookie", schema, importFrom: fromIron("old") },
+        cart: { storage: "store", schema, cookie: { name: "old.2" } },
+      },
+      /session "auth" key "importFrom": reads the old cookie "old.2", which is the cookie of session "cart"/,
+    ],
+    [
+      "an importer reading the name the __Host- prefix moved the session from",
+      {
+        a: { storage: "cookie", schema, cookie: { name: "s", hostPrefix: true }, importFrom: fromIron("s") },
+      },
+      /reads the old cookie "s", which is this session's own cookie/,
+    ],
+    [
       "a non-boolean persistent cookie option",
       { a: { storage: "cookie", schema, cookie: { persistent: "no" } } },
       /session "a" key "cookie.persistent": must be true or false/,
@@ -185,6 +218,23 @@ describe("defineSessions", () => {
     });
     expect(config.sessions.b.cookie.persistent).toBe(false);
     expect(config.sessions.a.cookie.persistent).toBe(true);
+  });
+
+  it("carries importFrom on cookie and store sessions, as given", () => {
+    const iron = fromIron("myapp_session");
+    const express = expressSession({
+      secret: "keyboard cat",
+      store: "redis://127.0.0.1:6379",
+      map: () => ({}),
+    });
+    const config = defineSessions({
+      auth: { storage: "cookie", schema, importFrom: iron },
+      cart: { storage: "store", schema, importFrom: express },
+      prefs: { storage: "cookie", schema },
+    });
+    expect(config.sessions.auth.importFrom).toBe(iron);
+    expect(config.sessions.cart.importFrom).toBe(express);
+    expect(config.sessions.prefs.importFrom).toBeUndefined();
   });
 
   it("accepts the reference schema", async () => {

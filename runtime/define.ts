@@ -11,10 +11,12 @@ import { closestKey } from "./suggest.ts";
 import type {
   ExpiryOptions,
   FlashSchemas,
+  ImportSource,
   InvalidReport,
   Migration,
   SessionCookieOptions,
   SessionDefinition,
+  SessionImporter,
   SessionSchema,
 } from "./types.ts";
 
@@ -54,6 +56,7 @@ const SESSION_KEYS = [
   "userField",
   "header",
   "store",
+  "importFrom",
 ] as const satisfies readonly (keyof SessionDefinition)[];
 const EXPIRY_KEYS = ["absolute", "idle", "touchAfter"] as const satisfies readonly (keyof ExpiryOptions)[];
 const COOKIE_KEYS = [
@@ -113,6 +116,8 @@ export interface ResolvedSession<D extends SessionDefinition = SessionDefinition
   userField: string | undefined;
   /** Lower-cased request/response header carrying the sealed id, for store sessions. */
   header: string | undefined;
+  /** Where this session's users come from (`satchel/import`); its data is checked by `schema`. */
+  importFrom: SessionImporter<unknown> | undefined;
 }
 
 /**
@@ -163,12 +168,22 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
+ * Each definition's `importFrom` as its own schema needs it: what `map` returns must fit the
+ * schema's input (the constraint `SessionDefinition` alone only knows some zod object).
+ */
+export type ImportsFitSchemas<Defs> = {
+  [N in keyof Defs]: Defs[N] extends { schema: infer S extends SessionSchema }
+    ? { importFrom?: SessionImporter<z.input<S>> }
+    : unknown;
+};
+
+/**
  * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
  * @param options runtime options (store, `onInvalid`, secrets) the generated module uses.
  * @throws SatchelConfigError naming the session and key when a definition is wrong.
  */
 export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
-  definitions: Defs,
+  definitions: Defs & ImportsFitSchemas<Defs>,
   options?: SessionsOptions,
 ): SessionsConfig<Defs> {
   if (definitions === null || typeof definitions !== "object") {
@@ -190,6 +205,7 @@ export function defineSessions<const Defs extends Record<string, SessionDefiniti
     cookieOwners.set(resolved.cookie.name, name);
     sessions[name] = resolved;
   }
+  refuseImportsOfOwnCookies(Object.values(sessions));
   const checked = checkOptions(options);
   return Object.freeze({
     sessions: Object.freeze(sessions),
@@ -325,6 +341,7 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
   if (definition.header !== undefined && !HEADER_NAME.test(definition.header)) {
     fail(name, "header", `"${definition.header}" is not a valid HTTP header name.`);
   }
+  const importFrom = resolveImporter(name, definition.importFrom);
   return {
     name,
     definition,
@@ -338,7 +355,56 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
     migrations,
     userField: definition.userField,
     header: definition.header?.toLowerCase(),
+    importFrom,
   };
+}
+
+const IMPORT_SOURCES = ["iron-session", "express-session"] as const satisfies readonly ImportSource[];
+
+/** An importer from `satchel/import`, recognised by shape (a second copy of satchel still works). */
+function resolveImporter(name: string, importer: unknown): SessionImporter<unknown> | undefined {
+  if (importer === undefined) return undefined;
+  const candidate = importer as Partial<SessionImporter<unknown>> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== "object" ||
+    !(IMPORT_SOURCES as readonly unknown[]).includes(candidate.source) ||
+    typeof candidate.open !== "function" ||
+    !Array.isArray(candidate.cookieNames)
+  ) {
+    fail(
+      name,
+      "importFrom",
+      'must be an importer from "satchel/import", e.g. importFrom: ironSession({ cookieName, password, map }).',
+    );
+  }
+  return candidate as SessionImporter<unknown>;
+}
+
+/**
+ * Refuses an importer reading a cookie a satchel session writes (its name, chunks, or the name
+ * before `__Host-`): satchel would read the old cookie as its own token, or the importer satchel's.
+ */
+function refuseImportsOfOwnCookies(sessions: readonly ResolvedSession[]): void {
+  const owners = new Map<string, string>();
+  for (const { name, cookie } of sessions) {
+    const chunks = Array.from({ length: cookie.maxChunks }, (_, index) => `${cookie.name}.${index}`);
+    for (const written of [cookie.name, cookie.previousName, ...chunks]) {
+      if (written !== undefined) owners.set(written, name);
+    }
+  }
+  for (const { name, importFrom } of sessions) {
+    for (const oldName of importFrom?.cookieNames ?? []) {
+      const owner = owners.get(oldName);
+      if (owner === undefined) continue;
+      const whose = owner === name ? "this session's own cookie" : `the cookie of session "${owner}"`;
+      fail(
+        name,
+        "importFrom",
+        `reads the old cookie "${oldName}", which is ${whose}; give one of them another cookie name.`,
+      );
+    }
+  }
 }
 
 function resolveFlash(name: string, flash: FlashSchemas | undefined): FlashSchemas {
