@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { plural } from "./plural.ts";
-import { regenerateCommand } from "./regenerate-command.ts";
-import { newSecret } from "./secret.ts";
+import { plural } from "./commands/plural.ts";
+import { regenerateCommand } from "./commands/regenerate-command.ts";
+import { newSecret } from "./commands/secret.ts";
 
 // gen, init and watch load the TypeScript compiler (ts-morph) and tsx: about a second and 100 MB.
 // They are imported when their command runs, so `satchel secret` and `satchel --help` start at once.
@@ -58,16 +58,16 @@ async function gen(args: string[]): Promise<number> {
   }
   // Start executing the schema first: the loader thread resolves and compiles its files while this
   // thread loads the TypeScript compiler (gen.ts), instead of after the type checker is done.
-  const { preloadSchema } = await import("./load-schema.ts");
+  const { preloadSchema } = await import("./schema/load-schema.ts");
   void preloadSchema(schemaPath);
   const [{ defaultOutPath, generate }, { findStale, staleReport, writeChanged }] = await Promise.all([
-    import("./gen.ts"),
-    import("./check.ts"),
+    import("./commands/gen.ts"),
+    import("./commands/check.ts"),
   ]);
   const outPath = values.out ? path.resolve(values.out) : defaultOutPath(schemaPath);
   const options = { schemaPath, outPath, acceptBreaking: values["accept-breaking"] };
   if (values.watch) {
-    const { watchSchema } = await import("./watch.ts");
+    const { watchSchema } = await import("./commands/watch.ts");
     const watcher = watchSchema(options);
     console.log(`satchel: watching ${path.relative(process.cwd(), schemaPath)} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
           args: rest,
           options: { dir: { type: "string", default: "." }, force: { type: "boolean", default: false } },
         });
-        const { initApp } = await import("./init.ts");
+        const { initApp } = await import("./commands/init.ts");
         return await initApp({ directory: path.resolve(values.dir), force: values.force });
       }
       case "secret":

@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { writeChanged } from "./check.ts";
-import { generate } from "./gen.ts";
+import { writeChanged } from "./commands/check.ts";
+import { generate } from "./commands/gen.ts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const cases = readdirSync(fixtures).filter((name) =>

@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CodecModule } from "../../generator/emit-codec.ts";
+import { CodecModule } from "../../generator/emit/emit-codec.ts";
 import { layoutHash, planOf, schemaFingerprint } from "../../runtime/internal.ts";
 import { benchSessions } from "./bench-schema.ts";
 import { largeSchema, smallSchema } from "./payloads.ts";

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { watchSchema } from "../watch.ts";
+import { watchSchema } from "../commands/watch.ts";
 import { REPO, schemaSource, tempProject } from "./temp-project.ts";
 
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));

@@ -2,8 +2,8 @@
  * Prints a snapshot's JSON Schema as a TypeScript type, to type the argument of a migration with the
  * data of the previous version (that zod schema no longer exists in the source).
  */
-import type { JsonSchema } from "./json-schema.ts";
-import { LINE_WIDTH, propertyKey } from "./print-type.ts";
+import type { JsonSchema } from "../schema/json-schema.ts";
+import { LINE_WIDTH, propertyKey } from "../schema/print-type.ts";
 
 type Schema = JsonSchema | boolean;
 

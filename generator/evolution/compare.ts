@@ -4,7 +4,7 @@
  * about a constraint it reports a narrowing, and the user confirms with a migration or
  * `--accept-breaking`.
  */
-import type { JsonSchema } from "./json-schema.ts";
+import type { JsonSchema } from "../schema/json-schema.ts";
 
 /** The kinds of change that break sessions saved before it. */
 export type BreakingKind =

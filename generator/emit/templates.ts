@@ -5,9 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const candidates = ["../templates/", "../../templates/"].map((relative) =>
-  fileURLToPath(new URL(relative, import.meta.url)),
-);
+const candidates = ["../../templates/"].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
 
 /** Absolute path of a file in `templates/`. */
 export function templatePath(name: string): string {

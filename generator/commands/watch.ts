@@ -6,11 +6,11 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
-import { SchemaAnalyser } from "./analyse.ts";
-import type { BaselineCache } from "./baseline.ts";
+import type { BaselineCache } from "../evolution/baseline.ts";
+import { snapshotPathFor } from "../evolution/snapshot.ts";
+import { SchemaAnalyser } from "../schema/analyse.ts";
 import { writeChanged } from "./check.ts";
 import { defaultOutPath, type GenOptions, generate } from "./gen.ts";
-import { snapshotPathFor } from "./snapshot.ts";
 
 /** Options of a watch session. */
 export interface WatchOptions extends GenOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { toJsonSchema } from "../schema/json-schema.ts";
 import { type EditedSession, evolveSession } from "./evolve.ts";
-import { toJsonSchema } from "./json-schema.ts";
 import type { SessionSnapshot } from "./snapshot.ts";
 
 function edited(schema: z.ZodType, extra: Partial<EditedSession> = {}): EditedSession {

@@ -5,18 +5,18 @@
  */
 import path from "node:path";
 import { layoutHash, type Plan, planOf, schemaFingerprint } from "satchel/internal";
-import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
-import { type BaselineCache, readBaselines } from "./baseline.ts";
-import { smallestCookie } from "./cookie-size.ts";
-import { sessionDocs } from "./docs.ts";
-import { type EmitSession, emitModule, pascalName } from "./emit.ts";
-import { evolveFromShipped } from "./evolve.ts";
-import { type JsonSchema, toJsonSchema } from "./json-schema.ts";
-import { schemaMembers, schemaType } from "./json-schema-to-ts.ts";
-import { type LoadedSession, loadSchema, SchemaLoadError } from "./load-schema.ts";
+import { type EmitSession, emitModule, pascalName } from "../emit/emit.ts";
+import { type BaselineCache, readBaselines } from "../evolution/baseline.ts";
+import { evolveFromShipped } from "../evolution/evolve.ts";
+import { schemaMembers, schemaType } from "../evolution/json-schema-to-ts.ts";
+import { renderSnapshot, type Snapshot, snapshotPathFor } from "../evolution/snapshot.ts";
+import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "../schema/analyse.ts";
+import { smallestCookie } from "../schema/cookie-size.ts";
+import { sessionDocs } from "../schema/docs.ts";
+import { type JsonSchema, toJsonSchema } from "../schema/json-schema.ts";
+import { type LoadedSession, loadSchema, SchemaLoadError } from "../schema/load-schema.ts";
+import { findUnserializable } from "../schema/serializable.ts";
 import { regenerateCommand } from "./regenerate-command.ts";
-import { findUnserializable } from "./serializable.ts";
-import { renderSnapshot, type Snapshot, snapshotPathFor } from "./snapshot.ts";
 
 /** Where to read and write. */
 export interface GenOptions {

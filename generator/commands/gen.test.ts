@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { SchemaAnalyser } from "./analyse.ts";
+import { SchemaAnalyser } from "../schema/analyse.ts";
+import { schemaSource, type TempProject, tempProject } from "../test-support/temp-project.ts";
 import { writeChanged } from "./check.ts";
 import { generate } from "./gen.ts";
-import { schemaSource, type TempProject, tempProject } from "./test-support/temp-project.ts";
 
 const projects: TempProject[] = [];
 afterAll(() => {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { Plan } from "satchel/internal";
-import type { JsonSchema } from "./json-schema.ts";
+import type { JsonSchema } from "../schema/json-schema.ts";
 
 /** One session in the snapshot. */
 export interface SessionSnapshot {

@@ -1,7 +1,7 @@
 /** Messages name the command that regenerates in this app, not a script it may not have. */
 import { afterAll, describe, expect, it } from "vitest";
+import { type TempProject, tempProject } from "../test-support/temp-project.ts";
 import { regenerateCommand } from "./regenerate-command.ts";
-import { type TempProject, tempProject } from "./test-support/temp-project.ts";
 
 const projects: TempProject[] = [];
 afterAll(() => {

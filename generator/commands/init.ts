@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fillTemplate } from "../emit/templates.ts";
 import { addGenScript, ignoreDataDir } from "./app-files.ts";
 import { writeChanged } from "./check.ts";
 import { generate } from "./gen.ts";
 import { newSecret } from "./secret.ts";
-import { fillTemplate } from "./templates.ts";
 
 /** Options of `satchel init`. */
 export interface InitOptions {

@@ -5,12 +5,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { SchemaAnalyser } from "./analyse.ts";
+import { findStale, writeChanged } from "../commands/check.ts";
+import { generate } from "../commands/gen.ts";
+import { watchSchema } from "../commands/watch.ts";
+import { SchemaAnalyser } from "../schema/analyse.ts";
+import { schemaSource, type TempProject, tempProject } from "../test-support/temp-project.ts";
 import { type BaselineCache, readBaselines } from "./baseline.ts";
-import { findStale, writeChanged } from "./check.ts";
-import { generate } from "./gen.ts";
-import { schemaSource, type TempProject, tempProject } from "./test-support/temp-project.ts";
-import { watchSchema } from "./watch.ts";
 
 const projects: TempProject[] = [];
 afterAll(() => {

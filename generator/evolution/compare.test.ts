@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { toJsonSchema } from "../schema/json-schema.ts";
 import { findBreakingChanges } from "./compare.ts";
-import { toJsonSchema } from "./json-schema.ts";
 
 /** Breaking changes from `before` (data saved) to `after` (the edited schema), as `field: kind`. */
 function changes(before: z.ZodType, after: z.ZodType): string[] {

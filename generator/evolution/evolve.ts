@@ -3,8 +3,9 @@
  * changes pass; breaking ones need a version bump with a migration for every step, or
  * `--accept-breaking` (old sessions are then reset on read).
  */
+
+import type { JsonSchema } from "../schema/json-schema.ts";
 import { type BreakingChange, findBreakingChanges } from "./compare.ts";
-import type { JsonSchema } from "./json-schema.ts";
 import type { SessionSnapshot } from "./snapshot.ts";
 
 /** The outcome for one session. */

@@ -3,8 +3,8 @@
  * likely intended key: the schema file is run to load it, so `defineSessions()`'s own check applies.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { schemaSource, type TempProject, tempProject } from "../test-support/temp-project.ts";
 import { generate } from "./gen.ts";
-import { schemaSource, type TempProject, tempProject } from "./test-support/temp-project.ts";
 
 const projects: TempProject[] = [];
 afterAll(() => {

@@ -3,10 +3,10 @@
  * type and version constant, then the typed runtime entry points. Pure text in, text out.
  */
 import type { Plan } from "satchel/internal";
-import type { AnalysedSession } from "./analyse.ts";
-import { type Doc, jsDoc, memberDoc, type SessionDocs } from "./docs.ts";
+import type { AnalysedSession } from "../schema/analyse.ts";
+import { type Doc, jsDoc, memberDoc, type SessionDocs } from "../schema/docs.ts";
+import { propertyKey } from "../schema/print-type.ts";
 import { CodecModule } from "./emit-codec.ts";
-import { propertyKey } from "./print-type.ts";
 import { fillTemplate } from "./templates.ts";
 
 /** A previous version's data type, printed from the snapshot, for typing migrations. */

@@ -59,7 +59,7 @@ describe("jsDoc", () => {
 describe("an editor's hover over app code using the generated module", () => {
   it("shows field, flash channel and session docs, and marks deprecated fields", { timeout: 120_000 }, () => {
     const project = new Project({
-      tsConfigFilePath: fileURLToPath(new URL("./fixtures/tsconfig.json", import.meta.url)),
+      tsConfigFilePath: fileURLToPath(new URL("../fixtures/tsconfig.json", import.meta.url)),
       skipAddingFilesFromTsConfig: true,
     });
     const source = [
@@ -72,7 +72,7 @@ describe("an editor's hover over app code using the generated module", () => {
       `}`,
     ].join("\n");
     const file = project.createSourceFile(
-      fileURLToPath(new URL("./fixtures/docs/hover-probe.ts", import.meta.url)),
+      fileURLToPath(new URL("../fixtures/docs/hover-probe.ts", import.meta.url)),
       source,
       { overwrite: true },
     );
