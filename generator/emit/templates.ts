@@ -1,19 +1,12 @@
 /**
  * Reads the skeletons in `templates/` and fills `{{placeholders}}`. The folder sits next to
- * `generator/` in the sources and next to `dist/` in the published package.
+ * `generator/` in the sources and next to `dist/` in the published package: two levels above this
+ * file either way.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const candidates = ["../../templates/"].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
-
-/** Absolute path of a file in `templates/`. */
-export function templatePath(name: string): string {
-  for (const directory of candidates) {
-    if (existsSync(directory + name)) return directory + name;
-  }
-  throw new Error(`satchel: template ${name} is missing from the package; reinstall satchel.`);
-}
+const directory = fileURLToPath(new URL("../../templates/", import.meta.url));
 
 const cache = new Map<string, string>();
 
@@ -21,7 +14,7 @@ const cache = new Map<string, string>();
 export function fillTemplate(name: string, values: Record<string, string>): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = readFileSync(templatePath(name), "utf8");
+    text = readTemplate(name);
     cache.set(name, text);
   }
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
@@ -29,4 +22,12 @@ export function fillTemplate(name: string, values: Record<string, string>): stri
     if (value === undefined) throw new Error(`satchel: template ${name} needs a value for {{${key}}}`);
     return value;
   });
+}
+
+function readTemplate(name: string): string {
+  const file = directory + name;
+  if (!existsSync(file)) {
+    throw new Error(`satchel: template ${name} is missing from the package; reinstall satchel-kit.`);
+  }
+  return readFileSync(file, "utf8");
 }
