@@ -69,6 +69,28 @@ describe("build-time errors name file, line and session", () => {
     );
   });
 
+  it("two sessions whose generated type names clash", async () => {
+    const errors = await errorsOf(
+      `  user_prefs: { storage: "cookie", schema: z.object({}) },\n  userPrefs: { storage: "cookie", schema: z.object({}) },`,
+    );
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /sessions\.schema\.ts:6: sessions "user_prefs" and "userPrefs" would both generate UserPrefsData; rename one of them\.$/,
+      ),
+    ]);
+  });
+
+  it("a flash channel that can't be serialized", async () => {
+    const errors = await errorsOf(
+      `  a: { storage: "cookie", schema: z.object({}), flash: { notice: z.string(), later: z.promise(z.string()) } },`,
+    );
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /sessions\.schema\.ts:5: session "a" flash channel "later" is a promise: .*\. Flash plain data instead\.$/,
+      ),
+    ]);
+  });
+
   it.each([
     ["z.function()", "function"],
     ["z.symbol()", "symbol"],
@@ -267,6 +289,20 @@ describe("schema evolution against the snapshot", () => {
     const accepted = await regenerate(base, '    cookie: { name: "basket" },\n', true);
     expect(accepted.result.errors).toEqual([]);
     expect(accepted.result.notes.join("\n")).toMatch(/accepted, old sessions of "cart" will be reset/);
+  });
+
+  it("a session removed from the schema leaves the snapshot with a note", async () => {
+    const p = project(
+      `  cart: { storage: "store", schema: z.object({}) },\n  prefs: { storage: "cookie", schema: z.object({}) },`,
+    );
+    writeChanged((await generate({ schemaPath: p.schemaPath, outPath: p.outPath })).files);
+    p.write("sessions.schema.ts", schemaSource(`  cart: { storage: "store", schema: z.object({}) },`));
+    const result = await generate({ schemaPath: p.schemaPath, outPath: p.outPath });
+    expect(result.errors).toEqual([]);
+    expect(result.notes).toEqual([
+      'session "prefs" was removed; its cookies and records are ignored from now on.',
+    ]);
+    expect(Object.keys(JSON.parse(result.files[1]!.content).sessions)).toEqual(["cart"]);
   });
 
   it("non-breaking changes pass and update the snapshot", async () => {
