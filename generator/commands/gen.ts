@@ -1,21 +1,27 @@
 /**
- * One generator run: execute and analyse the schema, check what can be checked at build time, compare
- * with the shipped snapshot (see baseline.ts), and render the generated module and the new snapshot.
- * Writes nothing: callers (`gen`, `--check`, `--watch`) decide what to do with the result.
+ * One generator run, in memory: read the schema (execute it and print its types), check what can be
+ * checked at build time, compare every session with the shipped snapshot (see evolution/baseline.ts),
+ * then lay out each session's wire and render the generated module and the new snapshot. Writes
+ * nothing: callers (`gen`, `--check`, `--watch`, `init`) decide what to do with the result.
  */
 import path from "node:path";
 import { layoutHash, type Plan, planOf, schemaFingerprint } from "satchel/internal";
-import { type EmitSession, emitModule, pascalName } from "../emit/emit.ts";
-import { type BaselineCache, readBaselines } from "../evolution/baseline.ts";
+import { type EmitSession, emitModule, type PreviousVersionType } from "../emit/emit.ts";
+import { type BaselineCache, type Baselines, readBaselines } from "../evolution/baseline.ts";
 import { evolveFromShipped } from "../evolution/evolve.ts";
 import { schemaMembers, schemaType } from "../evolution/json-schema-to-ts.ts";
-import { renderSnapshot, type Snapshot, snapshotPathFor } from "../evolution/snapshot.ts";
-import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "../schema/analyse.ts";
-import { smallestCookie } from "../schema/cookie-size.ts";
+import {
+  renderSnapshot,
+  type SessionSnapshot,
+  type Snapshot,
+  snapshotPathFor,
+} from "../evolution/snapshot.ts";
+import type { SchemaAnalyser } from "../schema/analyse.ts";
 import { sessionDocs } from "../schema/docs.ts";
-import { type JsonSchema, toJsonSchema } from "../schema/json-schema.ts";
-import { type LoadedSession, loadSchema, SchemaLoadError } from "../schema/load-schema.ts";
-import { findUnserializable } from "../schema/serializable.ts";
+import type { LoadedSchema } from "../schema/load-schema.ts";
+import type { SchemaLocations } from "../schema/locations.ts";
+import { readSchema } from "../schema/read-schema.ts";
+import { type CheckedSession, checkSessions } from "./build-checks.ts";
 import { regenerateCommand } from "./regenerate-command.ts";
 
 /** Where to read and write. */
@@ -60,247 +66,147 @@ export function defaultOutPath(schemaPath: string): string {
   return path.join(path.dirname(path.resolve(schemaPath)), "generated", "sessions.ts");
 }
 
-/** Runs the generator once, in memory. */
+/**
+ * Runs the generator once, in memory. Errors stop the run after the step that found them; refused
+ * breaking changes alone still render the module (`GenResult.module`), not the snapshot.
+ */
 export async function generate(options: GenOptions): Promise<GenResult> {
   const schemaPath = path.resolve(options.schemaPath);
   const outPath = path.resolve(options.outPath ?? defaultOutPath(schemaPath));
   const snapshotPath = snapshotPathFor(outPath);
-  const root = path.dirname(schemaPath);
-  const where = (file: string, line: number) =>
-    `${path.relative(process.cwd(), path.join(root, file)) || file}:${line}`;
-  const result: GenResult = { files: [], errors: [], notes: [], watched: [schemaPath], sessionCount: 0 };
-
-  // Start executing the schema and asking git first: both run off the main thread while the checker runs.
-  const baselines = readBaselines(snapshotPath, options.baselineCache).then(
-    (read) => ({ read, error: undefined }),
-    (error: unknown) => ({
-      read: undefined,
-      error: error instanceof Error ? error : new Error(String(error)),
-    }),
+  // Ask git for the shipped snapshot first: it answers in its own process while the schema is read.
+  const shipped = readBaselines(snapshotPath, options.baselineCache).catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
   );
-  const loading = loadSchema(schemaPath).then(
-    (loaded) => ({ loaded, error: undefined }),
-    (error: unknown) => ({
-      loaded: undefined,
-      error: error instanceof Error ? error : new Error(String(error)),
-    }),
-  );
-  const analyser = options.analyser ?? new SchemaAnalyser(schemaPath);
-  let sessions: AnalysedSession[] = [];
-  try {
-    const analysis = analyser.analyse();
-    sessions = analysis.sessions;
-    result.watched = analysis.files;
-  } catch (error) {
-    const message = error instanceof AnalysisError ? error.message : String(error);
-    result.errors.push(`satchel: ${message}`);
-  }
-  const { loaded, error } = await loading;
-  const byName = new Map(sessions.map((s) => [s.name, s]));
-  const sessionAt = (name: string) => {
-    const session = byName.get(name);
-    return session ? where(session.at.file, session.at.line) : path.relative(process.cwd(), schemaPath);
+  const schema = await readSchema(schemaPath, options.analyser);
+  const result: GenResult = {
+    files: [],
+    errors: schema.errors,
+    notes: [],
+    watched: schema.watched,
+    sessionCount: 0,
   };
-
-  for (const session of sessions) {
-    if (!session.hasSchema) {
-      result.errors.push(
-        `satchel: ${sessionAt(session.name)}: session "${session.name}" has no schema; add schema: z.object({ ... }) describing its data.`,
-      );
-    }
-  }
-  if (error || !loaded) {
-    // Point at the session the runtime complained about when the message names one.
-    const reason =
-      error instanceof SchemaLoadError ? error.reason : (error?.message ?? "the schema did not load");
-    const named = reason.match(/sessions? "([^"]+)"(?: and "([^"]+)")?/);
-    const session = named?.[2] ?? named?.[1];
-    const alreadyReported = session !== undefined && byName.get(session)?.hasSchema === false;
-    if (!alreadyReported) {
-      const location =
-        session && byName.has(session)
-          ? sessionAt(session)
-          : error instanceof SchemaLoadError && error.location
-            ? `${where(error.location.file, error.location.line)}${error.location.column ? `:${error.location.column}` : ""}`
-            : path.relative(process.cwd(), schemaPath);
-      result.errors.push(`satchel: ${location}: ${reason.replace(/^satchel: /, "")}`);
-    }
-    return result;
-  }
-  if (result.errors.length > 0) return result;
-
-  const { read: baseline, error: baselineError } = await baselines;
-  if (!baseline) {
-    result.errors.push(baselineError?.message ?? "satchel: the snapshot could not be read.");
-    return result;
-  }
+  if (!schema.loaded || result.errors.length > 0) return result;
+  const baseline = await shipped;
+  if (baseline instanceof Error) return { ...result, errors: [baseline.message] };
   if (baseline.warning) result.notes.push(baseline.warning);
-  const refusals: string[] = [];
-  const snapshot: Snapshot = { sessions: {} };
-  const emitted: EmitSession[] = [];
-  const cookieOwners = new Map<string, string>();
-  const typeNames = new Map<string, string>();
-  for (const session of loaded.sessions) {
-    const types = byName.get(session.name);
-    if (!types || !session.schema) {
-      result.errors.push(
-        `satchel: ${sessionAt(session.name)}: session "${session.name}" has no schema; add schema: z.object({ ... }) describing its data.`,
-      );
-      continue;
-    }
-    const fieldAt = (field: string) => {
-      const line = types.fieldLines[field.split(/[.[<]/)[0] ?? ""];
-      return line ? where(types.at.file, line) : sessionAt(session.name);
-    };
-    checkSession(session, fieldAt, sessionAt(session.name), result.errors);
-    const owner = cookieOwners.get(session.cookieName);
-    if (owner) {
-      result.errors.push(
-        `satchel: ${sessionAt(session.name)}: sessions "${owner}" and "${session.name}" both use the cookie name "${session.cookieName}"; give one of them another cookie.name.`,
-      );
-    }
-    cookieOwners.set(session.cookieName, session.name);
-    const typeName = pascalName(session.name);
-    const clash = typeNames.get(typeName);
-    if (clash) {
-      result.errors.push(
-        `satchel: ${sessionAt(session.name)}: sessions "${clash}" and "${session.name}" would both generate ${typeName}Data; rename one of them.`,
-      );
-    }
-    typeNames.set(typeName, session.name);
+  result.sessionCount = schema.loaded.sessions.length;
 
-    let output: JsonSchema;
-    let input: JsonSchema;
-    try {
-      output = toJsonSchema(session.schema, "output");
-      input = toJsonSchema(session.schema, "input");
-    } catch (cause) {
-      result.errors.push(
-        `satchel: ${sessionAt(session.name)}: session "${session.name}": its schema cannot be described as JSON Schema (${(cause as Error).message}); use plain zod types.`,
-      );
-      continue;
-    }
-    if (session.storage === "cookie")
-      await checkCookieSize(session, output, sessionAt(session.name), result.errors);
+  const { errors, checked } = await checkSessions(schema.loaded.sessions, schema);
+  const evolution = evolveSessions(checked, baseline, options.acceptBreaking === true, schema.locations);
+  result.notes.push(...evolution.notes, ...removedSessions(baseline, schema.loaded));
+  // With errors no module is written; a schema with unserializable parts may not even lay out.
+  if (errors.length > 0) return { ...result, errors: [...errors, ...evolution.refusals] };
+  const { sessions, snapshot } = layOut(evolution.sessions, baseline);
+  const module: OutputFile = { path: outPath, content: renderModule(sessions, schemaPath, outPath) };
+  if (evolution.refusals.length > 0) return { ...result, errors: evolution.refusals, module };
+  result.files.push(module, { path: snapshotPath, content: renderSnapshot(snapshot) });
+  return result;
+}
+
+/** A checked session with the snapshot entry it is to have. */
+interface EvolvedSession extends CheckedSession {
+  next: SessionSnapshot;
+}
+
+/**
+ * Compares every checked session with the shipped snapshot (see evolution/evolve.ts). A refusal is a
+ * message at the field or session it concerns; notes say what was accepted.
+ */
+function evolveSessions(
+  checked: CheckedSession[],
+  baseline: Baselines,
+  acceptBreaking: boolean,
+  locations: SchemaLocations,
+): { sessions: EvolvedSession[]; refusals: string[]; notes: string[] } {
+  const refusals: string[] = [];
+  const notes: string[] = [];
+  const sessions = checked.map((session) => {
+    const { name, storage, cookieName, version, migrations } = session.loaded;
     const evolution = evolveFromShipped(
-      baseline.shipped?.sessions[session.name],
-      baseline.working?.sessions[session.name],
+      baseline.shipped?.sessions[name],
+      baseline.working?.sessions[name],
       {
-        name: session.name,
-        storage: session.storage,
-        cookie: session.cookieName,
-        version: session.version,
-        migrations: session.migrations,
-        output,
-        input,
+        name,
+        storage,
+        cookie: cookieName,
+        version,
+        migrations,
+        output: session.output,
+        input: session.input,
       },
-      options.acceptBreaking === true,
+      acceptBreaking,
     );
     for (const refusal of evolution.errors) {
-      refusals.push(
-        `satchel: ${refusal.field ? fieldAt(refusal.field) : sessionAt(session.name)}: session "${session.name}" ${refusal.message}`,
-      );
+      const at = refusal.field ? locations.field(name, refusal.field) : locations.session(name);
+      refusals.push(`satchel: ${at}: session "${name}" ${refusal.message}`);
     }
-    result.notes.push(...evolution.notes);
-    // With errors no module is written; a schema with unserializable parts may not even lay out.
-    if (result.errors.length > 0) continue;
-    // Layouts shipped stay readable: the committed snapshot's, plus the one this schema writes.
-    const plan = planOf(session.schema);
+    notes.push(...evolution.notes);
+    return { ...session, next: evolution.next };
+  });
+  return { sessions, refusals, notes };
+}
+
+/** Notes for the sessions the shipped snapshot has and the schema no longer declares. */
+function removedSessions(baseline: Baselines, schema: LoadedSchema): string[] {
+  const declared = new Set(schema.sessions.map((session) => session.name));
+  return Object.keys(baseline.shipped?.sessions ?? {})
+    .filter((name) => !declared.has(name))
+    .map((name) => `session "${name}" was removed; its cookies and records are ignored from now on.`);
+}
+
+/**
+ * Lays out each session's wire (its plan) and gathers what the module and the snapshot are rendered
+ * from. Layouts shipped stay readable: the snapshot keeps the committed ones plus the one this schema
+ * writes, and the session's codec carries the earlier ones as its history.
+ */
+function layOut(
+  evolved: EvolvedSession[],
+  baseline: Baselines,
+): { sessions: EmitSession[]; snapshot: Snapshot } {
+  const snapshot: Snapshot = { sessions: {} };
+  const sessions = evolved.map(({ loaded, schema, types, next }): EmitSession => {
+    const plan = planOf(schema);
     const layout = layoutHash(plan);
     const layouts: Record<string, Plan> = {
-      ...baseline.shipped?.sessions[session.name]?.layouts,
+      ...baseline.shipped?.sessions[loaded.name]?.layouts,
       [layout]: plan,
     };
-    snapshot.sessions[session.name] = { ...evolution.next, layouts };
+    snapshot.sessions[loaded.name] = { ...next, layouts };
     const { [layout]: _current, ...history } = layouts;
-    emitted.push({
+    return {
       types,
-      storage: session.storage,
-      version: session.version,
-      messages: session.messages,
-      docs: sessionDocs(session),
-      codec: { plan, layout, checks: schemaFingerprint(session.schema), history },
-      previous: Object.entries(evolution.next.previous ?? {})
-        .map(([version, schema]) => ({
-          version: Number(version),
-          members: schemaMembers(schema) ?? schemaType(schema),
-        }))
-        .sort((a, b) => a.version - b.version),
-    });
-  }
-  for (const name of Object.keys(baseline.shipped?.sessions ?? {})) {
-    if (!(name in snapshot.sessions))
-      result.notes.push(`session "${name}" was removed; its cookies and records are ignored from now on.`);
-  }
-  result.sessionCount = loaded.sessions.length;
-  if (result.errors.length > 0) {
-    result.errors.push(...refusals);
-    return result;
-  }
+      storage: loaded.storage,
+      version: loaded.version,
+      messages: loaded.messages,
+      docs: sessionDocs(loaded),
+      codec: { plan, layout, checks: schemaFingerprint(schema), history },
+      previous: previousVersions(next),
+    };
+  });
+  return { sessions, snapshot };
+}
 
+/** The data types of a session's earlier versions, printed from the snapshot to type its migrations. */
+function previousVersions(next: SessionSnapshot): PreviousVersionType[] {
+  return Object.entries(next.previous ?? {})
+    .map(([version, schema]) => ({
+      version: Number(version),
+      members: schemaMembers(schema) ?? schemaType(schema),
+    }))
+    .sort((a, b) => a.version - b.version);
+}
+
+/** The module's text; its header names the schema, imported relative to the module, and how to regenerate. */
+function renderModule(sessions: EmitSession[], schemaPath: string, outPath: string): string {
   const schemaImport = path
     .relative(path.dirname(outPath), schemaPath)
     .split(path.sep)
     .join("/")
     .replace(/\.[cm]?tsx?$/, "");
-  const module = emitModule(emitted, {
+  return emitModule(sessions, {
     schemaFile: path.basename(schemaPath),
     schemaImport: schemaImport.startsWith(".") ? schemaImport : `./${schemaImport}`,
     regenerate: regenerateCommand(schemaPath),
   });
-  if (refusals.length > 0) {
-    result.errors.push(...refusals);
-    result.module = { path: outPath, content: module };
-    return result;
-  }
-  result.files.push(
-    { path: outPath, content: module },
-    { path: snapshotPath, content: renderSnapshot(snapshot) },
-  );
-  return result;
-}
-
-/** Fields (and flash payloads) that cannot be stored. */
-function checkSession(
-  session: LoadedSession,
-  fieldAt: (field: string) => string,
-  sessionAt: string,
-  errors: string[],
-): void {
-  for (const problem of findUnserializable(session.schema)) {
-    errors.push(
-      `satchel: ${fieldAt(problem.path)}: session "${session.name}" field "${problem.path}" is a ${problem.kind}: ${problem.why}. ` +
-        `Store plain data (strings, numbers, booleans, arrays, objects, Date, Map, Set, BigInt) instead.`,
-    );
-  }
-  for (const [channel, schema] of Object.entries(session.flash)) {
-    for (const problem of findUnserializable(schema)) {
-      const field = problem.path ? `${channel}.${problem.path}` : channel;
-      errors.push(
-        `satchel: ${sessionAt}: session "${session.name}" flash channel "${field}" is a ${problem.kind}: ${problem.why}. Flash plain data instead.`,
-      );
-    }
-  }
-}
-
-async function checkCookieSize(
-  session: LoadedSession,
-  output: JsonSchema,
-  at: string,
-  errors: string[],
-): Promise<void> {
-  if (!session.schema) return;
-  const size = await smallestCookie(session.schema, output, {
-    session: session.name,
-    version: session.version,
-    cookieName: session.cookieName,
-    maxChunks: session.maxChunks,
-  });
-  if (size && !size.fits) {
-    errors.push(
-      `satchel: ${at}: session "${session.name}" can never fit in its cookie: its smallest valid data seals to about ` +
-        `${size.bytes} bytes of Set-Cookie, over the ${size.cap}-byte cap (${session.maxChunks} × 4096). ` +
-        `Use storage: "store", raise cookie.maxChunks, or shrink the schema's minimum sizes.`,
-    );
-  }
 }

@@ -1,0 +1,41 @@
+/**
+ * Where a message points: `file:line`, relative to the working directory, of a session or of one of
+ * its fields, from the positions the type checker saw (analyse.ts). Every `satchel: <where>: ...`
+ * message of a run is placed through here, so they read alike from any directory.
+ */
+import path from "node:path";
+import type { AnalysedSession } from "./analyse.ts";
+
+export class SchemaLocations {
+  readonly #schemaPath: string;
+  readonly #sessions: ReadonlyMap<string, AnalysedSession>;
+
+  constructor(schemaPath: string, sessions: ReadonlyMap<string, AnalysedSession>) {
+    this.#schemaPath = schemaPath;
+    this.#sessions = sessions;
+  }
+
+  /** The schema file itself. */
+  schemaFile(): string {
+    return path.relative(process.cwd(), this.#schemaPath);
+  }
+
+  /** A line of a file given relative to the schema's directory (as analyse and load-schema give it). */
+  at(file: string, line: number): string {
+    const absolute = path.join(path.dirname(this.#schemaPath), file);
+    return `${path.relative(process.cwd(), absolute) || file}:${line}`;
+  }
+
+  /** Where a session is declared; the schema file when the checker did not see it. */
+  session(name: string): string {
+    const session = this.#sessions.get(name);
+    return session ? this.at(session.at.file, session.at.line) : this.schemaFile();
+  }
+
+  /** Where the top-level field of `field` (a path such as `items[].sku`) is declared; else its session. */
+  field(name: string, field: string): string {
+    const session = this.#sessions.get(name);
+    const line = session?.fieldLines[field.split(/[.[<]/)[0] ?? ""];
+    return session && line ? this.at(session.at.file, line) : this.session(name);
+  }
+}
