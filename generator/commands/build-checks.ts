@@ -26,7 +26,7 @@ export interface CheckedSession {
 }
 
 /** The failed checks as complete messages, and the sessions that have JSON Schemas. */
-export interface Checks {
+interface Checks {
   errors: string[];
   checked: CheckedSession[];
 }

@@ -10,7 +10,7 @@ import type { OutputFile } from "./gen.ts";
 import { plural } from "./plural.ts";
 
 /** A file whose bytes on disk differ from what gen would write. */
-export interface StaleFile {
+interface StaleFile {
   /** Relative to the working directory. */
   path: string;
   /** The unified diff from the file on disk to what gen would write; empty when the file is missing. */

@@ -45,7 +45,7 @@ export interface OutputFile {
 }
 
 /** What a run produced. Files are only meaningful when `errors` is empty. */
-export interface GenResult {
+interface GenResult {
   files: OutputFile[];
   /** Each a complete `satchel: file:line: ...` message. */
   errors: string[];

@@ -12,7 +12,7 @@ import { generate } from "./gen.ts";
 import { newSecret } from "./secret.ts";
 
 /** Options of `satchel init`. */
-export interface InitOptions {
+interface InitOptions {
   /** The app's root (where package.json is). */
   directory: string;
   /** Overwrite files that already exist. */

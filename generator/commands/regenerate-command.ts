@@ -12,7 +12,7 @@ const RUNS_GEN = /\bsatchel(?:\.js)?\s+gen\b|\bcli\.[cm]?[jt]s\s+gen\b/;
 const NOT_A_REGENERATION = /\s--(?:check|watch)\b/;
 
 /** The name of the nearest package.json's script that regenerates, if any. */
-export function regenerateScript(schemaPath: string): string | undefined {
+function regenerateScript(schemaPath: string): string | undefined {
   let directory = path.dirname(path.resolve(schemaPath));
   for (;;) {
     const manifest = path.join(directory, "package.json");

@@ -13,7 +13,7 @@ import { writeChanged } from "./check.ts";
 import { defaultOutPath, type GenOptions, generate } from "./gen.ts";
 
 /** Options of a watch session. */
-export interface WatchOptions extends GenOptions {
+interface WatchOptions extends GenOptions {
   /** Quiet period after the last change before regenerating, in ms. Default 50. */
   debounceMs?: number;
   /** Where messages go. Default: console. */
@@ -23,7 +23,7 @@ export interface WatchOptions extends GenOptions {
 }
 
 /** A running watcher. */
-export interface Watcher {
+interface Watcher {
   /** Stops watching; resolves when no run is in flight. */
   close(): Promise<void>;
 }

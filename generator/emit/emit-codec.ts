@@ -16,7 +16,7 @@
 import { isPlainPlan, type Plan, type PlanField, type PlanLiteral } from "satchel/internal";
 
 /** What one session's codec is emitted from. */
-export interface CodecInput {
+interface CodecInput {
   /** The session name, as declared. */
   session: string;
   /** Its type name stem (`auth` → `Auth`): helper names and the data interface derive from it. */
@@ -99,7 +99,8 @@ function pascal(segment: string): string {
   return words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
-const indent = (lines: string[], by = "  ") => lines.map((line) => (line === "" ? line : by + line));
+/** Lines one level deeper (two spaces); blank lines stay empty. */
+const indent = (lines: string[]) => lines.map((line) => (line === "" ? line : `  ${line}`));
 
 /**
  * The codecs of one generated module: collects helper functions and the shared helpers they use, so

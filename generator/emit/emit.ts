@@ -30,7 +30,7 @@ export interface EmitSession {
 }
 
 /** A session's wire layout, for its generated codec (see emit-codec.ts). */
-export interface SessionCodecPlan {
+interface SessionCodecPlan {
   plan: Plan;
   /** `layoutHash(plan)`. */
   layout: string;
@@ -41,7 +41,7 @@ export interface SessionCodecPlan {
 }
 
 /** Inputs of the module that are not per session. */
-export interface EmitOptions {
+interface EmitOptions {
   /** The schema file name as shown in the header. */
   schemaFile: string;
   /** Extensionless import path of the schema, relative to the output file (`../sessions.schema`). */
@@ -58,7 +58,7 @@ export function pascalName(name: string): string {
 }
 
 /** `userPrefs` → `USER_PREFS`. */
-export function constantName(name: string): string {
+function constantName(name: string): string {
   const words = name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
   const joined = words.map((w) => w.toUpperCase()).join("_");
   return /^[0-9]/.test(joined) ? `S_${joined}` : joined;

@@ -7,7 +7,7 @@
 import type { JsonSchema } from "../schema/json-schema.ts";
 
 /** The kinds of change that break sessions saved before it. */
-export type BreakingKind =
+type BreakingKind =
   | "new-required"
   | "now-required"
   | "removed"

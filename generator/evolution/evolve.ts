@@ -9,7 +9,7 @@ import { type BreakingChange, findBreakingChanges } from "./compare.ts";
 import type { SessionSnapshot } from "./snapshot.ts";
 
 /** The outcome for one session. */
-export interface Evolution {
+interface Evolution {
   /** The snapshot entry to write (the old one when refused). */
   next: SessionSnapshot;
   /** Refusals, each a full sentence with the fix; empty when accepted. */

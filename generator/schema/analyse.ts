@@ -20,7 +20,7 @@ import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
 import { findTsconfig } from "./tsconfig.ts";
 
 /** Where something is declared: a file relative to the schema's directory, and a 1-based line. */
-export interface SourceLocation {
+interface SourceLocation {
   file: string;
   line: number;
 }
@@ -42,7 +42,7 @@ export interface AnalysedSession {
 }
 
 /** Analysis of a whole schema file. */
-export interface Analysis {
+interface Analysis {
   sessions: AnalysedSession[];
   /** Local files the schema depends on (absolute), for watch mode. */
   files: string[];

@@ -19,7 +19,7 @@ import type { z } from "zod";
 import type { JsonSchema } from "./json-schema.ts";
 
 /** Bytes a browser accepts per cookie, name and attributes included. */
-export const COOKIE_LIMIT = 4096;
+const COOKIE_LIMIT = 4096;
 /** Generous attributes: `; Path=/; Expires=...; Max-Age=...; HttpOnly; Secure; SameSite=Lax` and a domain. */
 const ATTRIBUTES = 160;
 
@@ -102,7 +102,7 @@ export function generatedEnvelope(schema: z.ZodType, data: unknown, version: num
 }
 
 /** Characters of the sealed cookie value for envelope `text`, sealed exactly as the runtime seals it. */
-export async function sealedCookieBytes(session: string, text: string): Promise<number> {
+async function sealedCookieBytes(session: string, text: string): Promise<number> {
   // Only the length matters: a throwaway key, and times with an idle expiry (the longest header).
   sealer ??= createSealer(["satchel generator: size estimate only, never used to protect data"]);
   const packed = await packForCookie(text);

@@ -39,7 +39,7 @@ export function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSch
 }
 
 /** Objects with sorted keys, so the snapshot's bytes don't depend on zod's key order. */
-export function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
   const sorted: Record<string, unknown> = {};

@@ -11,7 +11,7 @@ export const LINE_WIDTH = 110;
 const FLAGS = TypeFormatFlags.NoTruncation | TypeFormatFlags.InTypeAlias;
 
 /** The checker's one-line text of a type, never truncated, literal aliases expanded. */
-export function typeText(type: Type, at: Node): string {
+function typeText(type: Type, at: Node): string {
   // The checker writes `{ a: string; }`; formatters (and people) write `{ a: string }`.
   return type.getText(at, FLAGS).replace(/; }/g, " }");
 }
@@ -20,7 +20,7 @@ export function typeText(type: Type, at: Node): string {
  * One-line text of a type: like the checker's, but object members in the order they were written
  * (zod's output types put required fields first) and `null`/`undefined` last in unions.
  */
-export function flatText(type: Type, at: Node, depth = 0): string {
+function flatText(type: Type, at: Node, depth = 0): string {
   if (depth > 8) return typeText(type, at);
   if (isPlainObjectType(type) && !type.getStringIndexType() && !type.getNumberIndexType()) {
     const members = declarationOrder(type.getProperties()).map(

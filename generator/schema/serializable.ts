@@ -5,7 +5,7 @@
  */
 
 /** One field that cannot be stored, with a reason a user understands. */
-export interface Unserializable {
+interface Unserializable {
   /** Dotted path from the session's top level, e.g. `items[].sku`; empty for the root. */
   path: string;
   kind: string;

@@ -30,15 +30,18 @@ function fields(i: number): string {
   return Array.from({ length: i + 1 }, (_, k) => `n${k}: z.number().default(${k})`).join(", ");
 }
 
-function cold(label: string, args: string[], cwd: string, runs = 3): void {
+/** Fresh processes per cold figure; the median is the middle one. */
+const COLD_RUNS = 3;
+
+function cold(label: string, args: string[], cwd: string): void {
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < COLD_RUNS; i++) {
     const started = performance.now();
     execFileSync(process.execPath, ["--import", tsx, cli, ...args], { cwd, stdio: "pipe" });
     times.push(performance.now() - started);
   }
   console.log(
-    `${label}: ${times.map((t) => `${Math.round(t)} ms`).join(", ")} (median ${Math.round(times.sort((a, b) => a - b)[1] ?? 0)} ms)`,
+    `${label}: ${times.map((t) => `${Math.round(t)} ms`).join(", ")} (median ${Math.round(times.sort((a, b) => a - b)[Math.floor(COLD_RUNS / 2)] ?? 0)} ms)`,
   );
 }
 
