@@ -57,7 +57,7 @@ async function gen(args: string[]): Promise<number> {
     return 1;
   }
   // Start executing the schema first: the loader thread resolves and compiles its files while this
-  // thread loads the TypeScript compiler (gen.ts), instead of after the type checker is done.
+  // thread loads the TypeScript compiler (commands/gen.ts), instead of after the type checker is done.
   const { preloadSchema } = await import("./schema/load-schema.ts");
   void preloadSchema(schemaPath);
   const [{ defaultOutPath, generate }, { findStale, staleReport, writeChanged }] = await Promise.all([

@@ -46,7 +46,7 @@ interface EmitOptions {
   schemaFile: string;
   /** Extensionless import path of the schema, relative to the output file (`../sessions.schema`). */
   schemaImport: string;
-  /** The command that regenerates the module, for its header (see regenerate-command.ts). */
+  /** The command that regenerates the module, for its header (see commands/regenerate-command.ts). */
   regenerate: string;
 }
 
