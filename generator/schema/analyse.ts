@@ -16,8 +16,8 @@ import {
   ts,
 } from "ts-morph";
 import { detachDefineCall } from "./detach-call.ts";
+import { findTsconfig } from "./find-up.ts";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
-import { findTsconfig } from "./tsconfig.ts";
 
 /** Where something is declared: a file relative to the schema's directory, and a 1-based line. */
 interface SourceLocation {

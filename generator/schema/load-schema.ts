@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import type { z } from "zod";
+import { findTsconfig } from "./find-up.ts";
 import { freshImport } from "./fresh-import.ts";
-import { findTsconfig } from "./tsconfig.ts";
 
 /** What the generator needs from one declared session, read from the executed schema file. */
 export interface LoadedSession {
