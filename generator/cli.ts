@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { plural } from "./commands/plural.ts";
 import { regenerateCommand } from "./commands/regenerate-command.ts";
 import { newSecret } from "./commands/secret.ts";
+import { findUp } from "./schema/find-up.ts";
 
 // gen, init and watch load the TypeScript compiler (ts-morph) and tsx: about a second and 100 MB.
 // They are imported when their command runs, so `satchel secret` and `satchel --help` start at once.
@@ -27,15 +28,7 @@ secret            print a new SESSION_SECRET (256-bit, base64url)`;
 
 /** The schema: `--schema`, else the nearest sessions.schema.ts at or above the working directory. */
 function findSchema(given: string | undefined): string | undefined {
-  if (given) return path.resolve(given);
-  let directory = process.cwd();
-  for (;;) {
-    const candidate = path.join(directory, "sessions.schema.ts");
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(directory);
-    if (parent === directory) return undefined;
-    directory = parent;
-  }
+  return given ? path.resolve(given) : findUp(process.cwd(), "sessions.schema.ts");
 }
 
 async function gen(args: string[]): Promise<number> {

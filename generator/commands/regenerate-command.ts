@@ -3,8 +3,9 @@
  * `satchel gen` (what the team already types), else `npx satchel gen`, which works in any app that
  * has satchel-kit installed. Never `npm run gen` in an app that has no such script.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { findUp } from "../schema/find-up.ts";
 
 /** A script that runs the generator: `satchel gen ...`, or the CLI by path as this repository does. */
 const RUNS_GEN = /\bsatchel(?:\.js)?\s+gen\b|\bcli\.[cm]?[jt]s\s+gen\b/;
@@ -13,14 +14,8 @@ const NOT_A_REGENERATION = /\s--(?:check|watch)\b/;
 
 /** The name of the nearest package.json's script that regenerates, if any. */
 function regenerateScript(schemaPath: string): string | undefined {
-  let directory = path.dirname(path.resolve(schemaPath));
-  for (;;) {
-    const manifest = path.join(directory, "package.json");
-    if (existsSync(manifest)) return scriptIn(manifest);
-    const parent = path.dirname(directory);
-    if (parent === directory) return undefined;
-    directory = parent;
-  }
+  const manifest = findUp(path.dirname(path.resolve(schemaPath)), "package.json");
+  return manifest ? scriptIn(manifest) : undefined;
 }
 
 function scriptIn(manifest: string): string | undefined {

@@ -16,7 +16,7 @@ import {
   ts,
 } from "ts-morph";
 import { detachDefineCall } from "./detach-call.ts";
-import { findTsconfig } from "./find-up.ts";
+import { findUp } from "./find-up.ts";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
 
 /** Where something is declared: a file relative to the schema's directory, and a 1-based line. */
@@ -59,7 +59,7 @@ export class SchemaAnalyser {
 
   constructor(schemaPath: string) {
     this.#schemaPath = path.resolve(schemaPath);
-    const tsconfig = findTsconfig(path.dirname(this.#schemaPath));
+    const tsconfig = findUp(path.dirname(this.#schemaPath), "tsconfig.json");
     const paths = tsconfig ? readTsconfigPaths(tsconfig) : undefined;
     // Fixed options, not the app's tsconfig: the printed types must not depend on local settings.
     this.#project = new Project({

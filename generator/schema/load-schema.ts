@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { z } from "zod";
-import { findTsconfig } from "./find-up.ts";
+import { findUp } from "./find-up.ts";
 import { freshImport } from "./fresh-import.ts";
 
 /** What the generator needs from one declared session, read from the executed schema file. */
@@ -94,7 +94,7 @@ async function importSchema(absolute: string): Promise<LoadedSchema> {
   process.setSourceMapsEnabled(true);
   try {
     // The schema's own tsconfig, not the one in the current directory: same result from any cwd.
-    module = await freshImport(absolute, findTsconfig(root) ?? false);
+    module = await freshImport(absolute, findUp(root, "tsconfig.json") ?? false);
   } catch (error) {
     throw describeLoadError(error, absolute);
   }
