@@ -21,7 +21,7 @@ import { CodecDecoder } from "./codec/decode.ts";
 import { CodecEncoder } from "./codec/encode.ts";
 import { type CodecScope, SessionHelpers } from "./codec/session-helpers.ts";
 import { SHARED_ORDER, SHARED_SOURCE, type Shared } from "./codec/shared-helpers.ts";
-import { indent } from "./codec/source-text.ts";
+import { functionSource } from "./codec/source-text.ts";
 import { WireChecks } from "./codec/wire-checks.ts";
 
 /** What one session's codec is emitted from. */
@@ -83,8 +83,8 @@ export class CodecModule implements CodecScope {
     const decodeBody = decoder.decodeBody(input.plan, "wire", "data");
     return [
       ...helpers.sources,
-      `function ${encode}(data: ${input.typeStem}Data): unknown {\n${indent(encodeBody).join("\n")}\n}`,
-      `function ${decode}(wire: unknown): unknown {\n${indent(decodeBody).join("\n")}\n}`,
+      functionSource(encode, `(data: ${input.typeStem}Data): unknown`, encodeBody),
+      functionSource(decode, "(wire: unknown): unknown", decodeBody),
       codecConstant(input, encode, decode),
     ].join("\n\n");
   }

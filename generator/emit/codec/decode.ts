@@ -5,7 +5,16 @@
  */
 import { isPlainPlan, type Plan, type PlanField } from "satchel/internal";
 import type { SessionHelpers } from "./session-helpers.ts";
-import { assign, IDENTIFIER, indent, literalKey, negated, ownRead, pascal } from "./source-text.ts";
+import {
+  assign,
+  functionSource,
+  IDENTIFIER,
+  indent,
+  literalKey,
+  negated,
+  ownRead,
+  pascal,
+} from "./source-text.ts";
 import type { WireChecks } from "./wire-checks.ts";
 
 /** A decoded value: statements that check it first, then the expression that is the value. */
@@ -85,10 +94,9 @@ export class CodecDecoder {
 
   /** The helper decoding a composite, non-plain node: it returns the value or throws. */
   private decoder(plan: Exclude<Plan, string>, at: string, path: string): string {
-    return this.helpers.helper("decode", plan, path, (name) => {
-      const body = this.decoderBody(plan, at, path);
-      return `function ${name}(wire: unknown): unknown {\n${indent(body).join("\n")}\n}`;
-    });
+    return this.helpers.helper("decode", plan, path, (name) =>
+      functionSource(name, "(wire: unknown): unknown", this.decoderBody(plan, at, path)),
+    );
   }
 
   private decoderBody(plan: Exclude<Plan, string>, at: string, path: string): string[] {

@@ -6,7 +6,7 @@
  */
 import { isPlainPlan, type Plan, type PlanField } from "satchel/internal";
 import type { SessionHelpers } from "./session-helpers.ts";
-import { assign, INHERITED, indent, member, pascal } from "./source-text.ts";
+import { assign, functionSource, INHERITED, member, pascal } from "./source-text.ts";
 
 /** The encode code of one session's codec; its helper functions go to the session's helpers. */
 export class CodecEncoder {
@@ -34,10 +34,9 @@ export class CodecEncoder {
 
   /** The helper encoding a composite, non-plain node. */
   private encoder(plan: Exclude<Plan, string>, at: string, path: string): string {
-    return this.helpers.helper("encode", plan, path, (name) => {
-      const body = this.encoderBody(plan, at, path);
-      return `function ${name}(value: unknown): unknown {\n${indent(body).join("\n")}\n}`;
-    });
+    return this.helpers.helper("encode", plan, path, (name) =>
+      functionSource(name, "(value: unknown): unknown", this.encoderBody(plan, at, path)),
+    );
   }
 
   private encoderBody(plan: Exclude<Plan, string>, at: string, path: string): string[] {

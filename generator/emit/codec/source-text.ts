@@ -39,6 +39,11 @@ export function pascal(segment: string): string {
 /** Lines one level deeper (two spaces); blank lines stay empty. */
 export const indent = (lines: string[]) => lines.map((line) => (line === "" ? line : `  ${line}`));
 
+/** A function declaration: `function name(...): type {`, the body one level deeper, `}`. */
+export function functionSource(name: string, signature: string, body: string[]): string {
+  return `function ${name}${signature} {\n${indent(body).join("\n")}\n}`;
+}
+
 /** A wire object's own field: a key every object inherits (`constructor`, …) reads as absent. */
 export function ownRead(source: string, key: string): string {
   return INHERITED.has(key)

@@ -5,7 +5,7 @@
  */
 import type { Plan, PlanLiteral } from "satchel/internal";
 import type { SessionHelpers } from "./session-helpers.ts";
-import { indent, literal, negated, ownRead, parenthesized, pascal } from "./source-text.ts";
+import { functionSource, indent, literal, negated, ownRead, parenthesized, pascal } from "./source-text.ts";
 
 /** Enums with more values than this are checked with a Set instead of a chain of `===`. */
 const ENUM_CHAIN_LIMIT = 6;
@@ -62,10 +62,9 @@ export class WireChecks {
 
   /** The helper checking a composite plain node: it returns whether the wire fits. */
   private checker(plan: Exclude<Plan, string>, at: string, path: string): string {
-    return this.helpers.helper("is", plan, path, (name) => {
-      const body = this.checkerBody(plan, at, path);
-      return `function ${name}(wire: unknown): boolean {\n${indent(body).join("\n")}\n}`;
-    });
+    return this.helpers.helper("is", plan, path, (name) =>
+      functionSource(name, "(wire: unknown): boolean", this.checkerBody(plan, at, path)),
+    );
   }
 
   private checkerBody(plan: Exclude<Plan, string>, at: string, path: string): string[] {
