@@ -31,13 +31,13 @@ export type { FetchSessions } from "./fetch/adapter.ts";
 export { fetchCsrfToken, verifyFetchCsrf } from "./fetch/csrf.ts";
 export {
   createSatchel,
-  type OpenInit,
   type RevokeOptions,
   type Satchel,
   type SatchelOptions,
   type SessionTypesShape,
 } from "./satchel.ts";
 export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./session/csrf.ts";
+export type { OpenInit } from "./session/host-runtime.ts";
 export type { RequestSessions } from "./session/request-sessions.ts";
 export type { UserSessionInfo } from "./session/user-sessions.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";

@@ -4,7 +4,7 @@
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
 
-import { createCodecResolver, type SessionCodec } from "./codec/keyed-format.ts";
+import { createCodecResolver } from "./codec/keyed-format.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
@@ -16,13 +16,9 @@ import { SatchelConfigError } from "./errors.ts";
 import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch/adapter.ts";
 import { CookieSession } from "./session/cookie-session.ts";
 import type { SessionCore } from "./session/handle.ts";
+import { type HostSatchel, type OpenInit, registerHostRuntime } from "./session/host-runtime.ts";
 import { recordInvalidReport } from "./session/invalid-log.ts";
-import {
-  type CoreFactory,
-  createRequestSessions,
-  type RequestSessions,
-  type SatchelRuntime,
-} from "./session/request-sessions.ts";
+import { type CoreFactory, createRequestSessions, type SatchelRuntime } from "./session/request-sessions.ts";
 import { createStoreResolver } from "./session/store-resolver.ts";
 import { StoreSession } from "./session/store-session.ts";
 import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./session/user-sessions.ts";
@@ -69,19 +65,11 @@ export interface SatchelOptions {
   codecs?: Readonly<Record<string, GeneratedCodec>>;
 }
 
-/** How a request is opened. */
-export interface OpenInit {
-  /** Request headers, for store sessions that may travel in a header. */
-  headers?: Headers;
-  /** Refuse every write, saying why (e.g. `"a Server Component cannot set cookies"`). Reads and `peek` work. */
-  readOnly?: string;
-}
-
-/** The sessions runtime of an app. */
-export interface Satchel<Types> {
-  readonly config: SessionsConfig;
-  /** The sessions of one request, over any cookie jar (the Next.js adapter brings its own). */
-  open(jar: CookieJar, init?: OpenInit): RequestSessions<Types>;
+/**
+ * The sessions runtime of an app. `config` and `open(jar, init)` (the sessions of one request, over
+ * any cookie jar) come from `HostSatchel`, the part every host adapter receives.
+ */
+export interface Satchel<Types> extends HostSatchel<Types> {
   /** The sessions of a Fetch `Request`; `await commit()` then `apply(response)`. */
   fromRequest(request: Request): FetchSessions<Types>;
   /** Wraps a Fetch handler: commits when it returns, saves nothing when it throws. */
@@ -107,15 +95,6 @@ export interface Satchel<Types> {
   revokeSession(session: keyof Types & string, userId: string, publicId: string): Promise<boolean>;
   /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
-  /**
-   * @internal The codec a session of this satchel seals with (the inspector decodes with it).
-   */
-  codec(session: ResolvedSession): SessionCodec;
-  /**
-   * @internal The sealer of the app's secrets. The Next adapter seals its flash hand-off with it,
-   * under a name no session can have, so the hand-off gets its own derived key.
-   */
-  sealer(): Promise<Sealer>;
 }
 
 /** Options of `revokeUser()`. */
@@ -175,6 +154,15 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     secrets ??= resolveSecrets(secretsOption);
     return secrets;
   };
+  // Async, so that missing secrets reject the load or save that needed them instead of throwing.
+  const getSealer = async () => {
+    sealer ??= createSealer(getSecrets());
+    return sealer;
+  };
+  const getSigner = () => {
+    signer ??= createSigner(getSecrets());
+    return signer;
+  };
 
   /** The runtime-wide store: options, else the schema file, else SESSION_STORE_URL, else the file store. */
   const getStore = (): Promise<SessionStore> =>
@@ -208,11 +196,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       recordInvalidReport(report, now());
       onInvalid(report);
     },
-    secrets: getSecrets,
-    async sealer() {
-      sealer ??= createSealer(getSecrets());
-      return sealer;
-    },
+    sealer: getSealer,
     store: getStore,
     codec: codecOf,
   };
@@ -229,16 +213,13 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   };
 
   const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const cookies = createPlainCookies(jar, () => {
-      signer ??= createSigner(getSecrets());
-      return signer;
-    });
+    const cookies = createPlainCookies(jar, getSigner);
     const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
     return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
   const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
 
-  return {
+  const satchel: Satchel<Types> = {
     config,
     open: (jar, init) => openInternal(jar, init),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
@@ -264,7 +245,7 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       return (await revokeUserSessions(store, def, userId, (id) => id === publicId, "revokeSession()")) > 0;
     },
     close: () => stores.closeAll(),
-    codec: codecOf,
-    sealer: () => runtime.sealer(),
   };
+  registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
+  return satchel;
 }

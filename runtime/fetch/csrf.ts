@@ -5,12 +5,12 @@
 import type { CookieJar } from "../cookies/header.ts";
 import { parseCookies } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
-import type { Satchel } from "../satchel.ts";
-import { type CsrfContext, type CsrfOptions, csrfMac, issueCsrfToken, verifyCsrf } from "../session/csrf.ts";
+import { type CsrfContext, type CsrfOptions, issueCsrfToken, verifyCsrf } from "../session/csrf.ts";
+import { type HostSatchel, hostRuntimeOf } from "../session/host-runtime.ts";
 import type { FetchSessions } from "./adapter.ts";
 
 function fetchCsrfContext<Types>(
-  satchel: Satchel<Types>,
+  satchel: HostSatchel<Types>,
   request: Request,
   sessions: FetchSessions<Types>,
 ): CsrfContext {
@@ -22,22 +22,17 @@ function fetchCsrfContext<Types>(
       throw new SessionStateError("satchel: the CSRF view of a request does not write cookies.");
     },
   };
-  return {
-    jar,
-    cookies: sessions.cookies,
-    config: satchel.config,
-    sealer: () => satchel.sealer(),
-    mac: csrfMac((scratch) => satchel.open(scratch)),
-  };
+  return { jar, cookies: sessions.cookies, runtime: hostRuntimeOf(satchel) };
 }
 
 /**
  * A fresh (masked) CSRF token for a form this request renders; put it in a hidden `_csrf` field or
  * send it as `x-csrf-token`. Sets the CSRF cookie on `sessions` when the browser has none (so
  * `commit()` and `apply()` the response as usual).
+ * @param satchel the satchel your sessions module exports (`createSatchel()`'s result)
  */
-export function fetchCsrfToken<Types>(
-  satchel: Satchel<Types>,
+export async function fetchCsrfToken<Types>(
+  satchel: HostSatchel<Types>,
   request: Request,
   sessions: FetchSessions<Types>,
 ): Promise<string> {
@@ -47,10 +42,11 @@ export function fetchCsrfToken<Types>(
 /**
  * Checks a request before a state-changing handler runs: safe methods pass; others need a
  * same-origin Origin/Referer and a token made for this browser and its current sessions.
+ * @param satchel the satchel your sessions module exports (`createSatchel()`'s result)
  * @throws CsrfError (status 403) saying what was wrong.
  */
-export function verifyFetchCsrf<Types>(
-  satchel: Satchel<Types>,
+export async function verifyFetchCsrf<Types>(
+  satchel: HostSatchel<Types>,
   request: Request,
   sessions: FetchSessions<Types>,
   options: CsrfOptions = {},

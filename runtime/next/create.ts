@@ -14,6 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { NextRequest } from "next/server.js";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import type { Satchel } from "../satchel.ts";
+import { hostRuntimeOf } from "../session/host-runtime.ts";
 import type { RequestSessions } from "../session/request-sessions.ts";
 import {
   type BufferedCookieJar,
@@ -96,7 +97,8 @@ export function createNextSessions<Types extends Record<string, object>>(
   /** Routes whose unsaved change production has reported already. */
   const reportedRoutes = new Set<string>();
 
-  const sealer = handoffSealer(() => satchel.sealer());
+  const runtime = hostRuntimeOf(satchel);
+  const sealer = handoffSealer(() => runtime.sealer());
   /**
    * Only header-borne store sessions add response headers; without any, a response needs no look
    * at them (iterating a `Headers` sorts its list on every request).
@@ -189,7 +191,7 @@ export function createNextSessions<Types extends Record<string, object>>(
         try {
           if (routeOptions.csrf) {
             try {
-              await verifyCsrf(request, nextCsrfContext(satchel, scope), routeOptions);
+              await verifyCsrf(request, nextCsrfContext(runtime, scope), routeOptions);
             } catch (error) {
               if (!(error instanceof CsrfError)) throw error;
               return withWrites(new Response(error.message, { status: 403 }), jar, undefined);
@@ -225,12 +227,12 @@ export function createNextSessions<Types extends Record<string, object>>(
     },
 
     sessionProxy(proxyOptions) {
-      return buildSessionProxy(satchel, sealer, (scope, fn) => storage.run(scope, fn), proxyOptions);
+      return buildSessionProxy(satchel, runtime, sealer, (scope, fn) => storage.run(scope, fn), proxyOptions);
     },
 
     async csrfToken() {
       const scope = await currentScope();
-      return issueCsrfToken(nextCsrfContext(satchel, scope), scope.where !== "Server Component");
+      return issueCsrfToken(nextCsrfContext(runtime, scope), scope.where !== "Server Component");
     },
 
     async requestSessions() {

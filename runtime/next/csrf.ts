@@ -4,8 +4,8 @@
  * @internal
  */
 
-import type { Satchel } from "../satchel.ts";
-import { type CsrfContext, csrfMac } from "../session/csrf.ts";
+import type { CsrfContext } from "../session/csrf.ts";
+import type { HostRuntime } from "../session/host-runtime.ts";
 import type { Scope } from "./scope.ts";
 
 export {
@@ -13,7 +13,6 @@ export {
   CSRF_COOKIE,
   CSRF_FIELD,
   CSRF_HEADER,
-  CSRF_HOST_COOKIE,
   CsrfError,
   type CsrfOptions,
   issueCsrfToken,
@@ -21,12 +20,6 @@ export {
 } from "../session/csrf.ts";
 
 /** The CSRF view of one Next request: its jar (raw Cookie header plus this request's writes) and sessions. */
-export function nextCsrfContext<Types>(satchel: Satchel<Types>, scope: Scope<Types>): CsrfContext {
-  return {
-    jar: scope.jar,
-    cookies: scope.sessions.cookies,
-    config: satchel.config,
-    sealer: () => satchel.sealer(),
-    mac: csrfMac((jar) => satchel.open(jar)),
-  };
+export function nextCsrfContext<Types>(runtime: HostRuntime, scope: Scope<Types>): CsrfContext {
+  return { jar: scope.jar, cookies: scope.sessions.cookies, runtime };
 }

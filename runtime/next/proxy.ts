@@ -21,7 +21,7 @@ import { NextResponse } from "next/server.js";
 import { type CookieJar, type CookieWrite, parseCookies } from "../cookies/header.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
-import type { Satchel } from "../satchel.ts";
+import type { HostRuntime, HostSatchel } from "../session/host-runtime.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { browserSecret, nextCsrfContext } from "./csrf.ts";
 import {
@@ -67,7 +67,8 @@ function carries(def: ResolvedSession, jar: CookieJar, headers: Headers): boolea
 
 /** Builds the proxy function. */
 export function buildSessionProxy<Types>(
-  satchel: Satchel<Types>,
+  satchel: HostSatchel<Types>,
+  runtime: HostRuntime,
   sealer: HandoffSealer,
   run: <R>(scope: Scope<Types>, fn: () => R) => R,
   options: SessionProxyOptions = {},
@@ -126,7 +127,7 @@ export function buildSessionProxy<Types>(
           handoff.messages[name] = handle.messages.read();
         }
       }
-      if (options.csrf) await browserSecret(nextCsrfContext(satchel, scope), true);
+      if (options.csrf) await browserSecret(nextCsrfContext(runtime, scope), true);
     }
 
     let saveFailed = false;

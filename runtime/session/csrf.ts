@@ -17,12 +17,12 @@
  *   and `X-Forwarded-Host` (only set it when the proxy overwrites those headers).
  */
 import { readChunkedCookie } from "../cookies/chunking.ts";
-import { type CookieJar, memoryCookieJar } from "../cookies/header.ts";
+import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
 import { base64urlDecode, base64urlEncode, sha256, timingSafeEqual } from "../crypto/backend.ts";
 import type { Sealer } from "../crypto/seal.ts";
-import type { SessionsConfig } from "../define.ts";
 import { SatchelError } from "../errors.ts";
+import type { HostRuntime } from "./host-runtime.ts";
 
 /** The cookie name in development, and the name older versions used everywhere (read once, then moved). */
 export const CSRF_COOKIE = "satchel-csrf";
@@ -61,27 +61,21 @@ export interface CsrfContext {
   readonly jar: CookieJar;
   /** Signed plain cookies of the request (the browser secret lives in one). */
   readonly cookies: PlainCookies;
-  readonly config: SessionsConfig;
-  /** The app's sealer, to read each session's generation. */
-  sealer(): Promise<Sealer>;
-  /** An HMAC of `data` under the app's secrets, for the CSRF purpose only (base64url); see `csrfMac`. */
-  mac(data: string): Promise<string>;
+  /** The satchel's config, its sealer (to read each session's generation) and its signer. */
+  readonly runtime: HostRuntime;
 }
 
 /** The signing context of CSRF secrets: no signed cookie of satchel's own has this name. */
 const MAC_CONTEXT = "satchel-csrf-secret";
 
 /**
- * `CsrfContext.mac` over a satchel: the HMAC satchel's signed cookies use (HKDF-derived signing key),
- * with a context of its own, so a CSRF secret is never a valid signature of any satchel cookie.
+ * An HMAC of `data` under the app's secrets (base64url): the one satchel's signed cookies use
+ * (HKDF-derived signing key), with a context of its own, so a CSRF secret is never a valid signature
+ * of any satchel cookie.
  */
-export function csrfMac(open: (jar: CookieJar) => { readonly cookies: PlainCookies }) {
-  return async (data: string): Promise<string> => {
-    const jar = memoryCookieJar();
-    await open(jar).cookies.setSigned(MAC_CONTEXT, data);
-    const signed = jar.get(MAC_CONTEXT) ?? "";
-    return signed.slice(signed.lastIndexOf(".") + 1);
-  };
+async function csrfMac(ctx: CsrfContext, data: string): Promise<string> {
+  const signed = await ctx.runtime.signer().sign(data, MAC_CONTEXT);
+  return signed.slice(signed.lastIndexOf(".") + 1);
 }
 
 /** The CSRF cookie's name now: `__Host-` outside development. */
@@ -123,10 +117,10 @@ export async function browserSecret(ctx: CsrfContext, canWrite: boolean): Promis
 async function sessionGeneration(ctx: CsrfContext): Promise<string> {
   const parts: string[] = [];
   let sealer: Sealer | undefined;
-  for (const def of Object.values(ctx.config.sessions)) {
+  for (const def of Object.values(ctx.runtime.config.sessions)) {
     const token = readChunkedCookie(ctx.jar, def.cookie.name);
     if (token === undefined || token === "") continue;
-    sealer ??= await ctx.sealer();
+    sealer ??= await ctx.runtime.sealer();
     // Read at time 0, so expiry does not matter here: the generation only has to tell sessions apart.
     const opened = await sealer.unseal(def.name, token, 0);
     if (!opened.ok) continue;
@@ -141,7 +135,7 @@ async function sessionGeneration(ctx: CsrfContext): Promise<string> {
 
 /** The unmasked secret for the request's browser secret and sessions. */
 async function sessionSecret(ctx: CsrfContext, browser: string): Promise<Uint8Array> {
-  const mac = base64urlDecode(await ctx.mac(`${browser}\u0000${await sessionGeneration(ctx)}`));
+  const mac = base64urlDecode(await csrfMac(ctx, `${browser}\u0000${await sessionGeneration(ctx)}`));
   if (mac === null) throw new SatchelError("satchel: the CSRF secret could not be derived.");
   return mac;
 }

@@ -14,7 +14,7 @@ import type { SessionStore } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
 import { createHandle, type SessionContext, type SessionCore } from "./handle.ts";
 
-/** What every request shares from its `Satchel`: config, clock, lazily resolved secrets and store. */
+/** What every session core shares from its `Satchel`: config, clock, the lazily resolved sealer and store. */
 export interface SatchelRuntime {
   readonly config: SessionsConfig;
   now(): number;
@@ -23,8 +23,6 @@ export interface SatchelRuntime {
   sealer(): Promise<Sealer>;
   /** The configured store, connected on first use. */
   store(): Promise<SessionStore>;
-  /** The secrets (first signs), for signed plain cookies. */
-  secrets(): readonly string[];
   /**
    * A session's codec, resolved once per satchel: the generated one (format 3) when it is up to date
    * with the schema, else the runtime codec (format 2).

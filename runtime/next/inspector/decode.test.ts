@@ -5,6 +5,7 @@ import { layoutHash, type Plan, planOf } from "../../codec/plan.ts";
 import { planCodec } from "../../codec/plan-interpreter.ts";
 import { defineSessions, type SessionsConfig } from "../../define.ts";
 import { createSatchel } from "../../satchel.ts";
+import { hostRuntimeOf } from "../../session/host-runtime.ts";
 import { createMemoryStore } from "../../stores/memory.ts";
 import type { SessionHandle } from "../../types.ts";
 import { inspectSessions } from "./decode.ts";
@@ -55,8 +56,9 @@ describe("inspectSessions", () => {
     const request = new Request("http://x/_satchel", { headers: { cookie } });
 
     const reader = satchelOf(v2, v2Schema, 2, { [layoutHash(planOf(v1Schema))]: planOf(v1Schema) });
-    const deps = { now: Date.now(), sealer: () => reader.sealer(), store: async () => createMemoryStore() };
-    const [withCodec] = await inspectSessions(v2, request, { ...deps, codec: (def) => reader.codec(def) });
+    const host = hostRuntimeOf(reader);
+    const deps = { now: Date.now(), sealer: () => host.sealer(), store: async () => createMemoryStore() };
+    const [withCodec] = await inspectSessions(v2, request, { ...deps, codec: (def) => host.codec(def) });
     expect(withCodec).toMatchObject({ status: "ok", storedVersion: 1, currentVersion: 2 });
     expect(withCodec?.fields).toEqual([
       { name: "name", type: "string", value: '"ada"', declared: true },

@@ -18,6 +18,7 @@ import type { ResolvedSession, StoreOption } from "../../define.ts";
 import { fetchCsrfToken, verifyFetchCsrf } from "../../fetch/csrf.ts";
 import type { Satchel } from "../../satchel.ts";
 import { CsrfError } from "../../session/csrf.ts";
+import { hostRuntimeOf } from "../../session/host-runtime.ts";
 import { recentInvalidReports } from "../../session/invalid-log.ts";
 import type { SessionStore } from "../../stores/types.ts";
 import { inspectSessions } from "./decode.ts";
@@ -64,6 +65,7 @@ interface AnyHandle {
 /** Creates the inspector's `GET` and `POST` route handlers for a satchel runtime. */
 export function createInspector<Types>(satchel: Satchel<Types>, options: InspectorOptions = {}): Inspector {
   const config = satchel.config;
+  const runtime = hostRuntimeOf(satchel);
   const development = options.development ?? globalThis.process?.env?.NODE_ENV === "development";
   const stores = new Map<unknown, Promise<SessionStore>>();
 
@@ -95,8 +97,8 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
       const now = Date.now();
       const inspected = await inspectSessions(config, request, {
         now,
-        sealer: () => satchel.sealer(),
-        codec: (def) => satchel.codec(def),
+        sealer: () => runtime.sealer(),
+        codec: (def) => runtime.codec(def),
         store: storeFor,
       });
       const html = renderInspectorPage(inspected, {
