@@ -29,7 +29,7 @@ import { isNavigationSignal } from "./navigation.ts";
 import { buildSessionProxy, type SessionProxyOptions, storeUnavailable } from "./proxy.ts";
 import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
 import { createScope, type Scope } from "./scope.ts";
-import { inDevelopment, unsavedMessage } from "./unsaved-warning.ts";
+import { inDevelopment, unsavedMessage } from "./unwrapped.ts";
 
 /** Why writes fail in a Server Component; the core puts it into its error message. */
 const SERVER_COMPONENT =
