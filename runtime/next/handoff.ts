@@ -135,6 +135,15 @@ export async function decodeHandoff(
   }
 }
 
+/**
+ * The hand-off a request carries, bound to its own Cookie header; `undefined` when it carries no
+ * hand-off header, so there is nothing to decode or wait for.
+ */
+export function readHandoff(headers: Headers, sealer: HandoffSealer): Promise<Handoff> | undefined {
+  if (!headers.has(FLASH_HANDOFF_HEADER)) return undefined;
+  return decodeHandoff(headers.get(FLASH_HANDOFF_HEADER), headers.get("cookie"), sealer, Date.now());
+}
+
 function isHandedOffMessages(value: unknown): value is HandedOffMessages {
   if (value === null || typeof value !== "object") return false;
   return Object.values(value).every((v) => Array.isArray(v));

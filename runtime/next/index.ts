@@ -51,14 +51,10 @@
  * cookie before pages render. A store outage in a wrapped route handler answers 503.
  */
 
-export {
-  createNextSessions,
-  type NextSessions,
-  type NextSessionsOptions,
-  type RouteSessionsOptions,
-} from "./create.ts";
+export { createNextSessions, type NextSessions, type NextSessionsOptions } from "./create.ts";
 export { CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
 export { FLASH_HANDOFF_HEADER } from "./handoff.ts";
 export { createInspector, type Inspector, type InspectorOptions } from "./inspector/handler.ts";
 export { isNavigationSignal } from "./navigation.ts";
 export type { ProxyFunction, SessionProxyOptions } from "./proxy.ts";
+export type { RouteSessionsOptions } from "./route-handler.ts";

@@ -21,17 +21,10 @@ import { NextResponse } from "next/server.js";
 import { type CookieJar, type CookieWrite, parseCookies } from "../cookies/header.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
-import type { HostRuntime, HostSatchel } from "../session/host-runtime.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { browserSecret, nextCsrfContext } from "./csrf.ts";
-import {
-  emptyHandoff,
-  encodeHandoff,
-  FLASH_HANDOFF_HEADER,
-  type HandoffSealer,
-  MAX_HANDOFF_BYTES,
-} from "./handoff.ts";
-import type { Scope } from "./scope.ts";
+import { emptyHandoff, encodeHandoff, FLASH_HANDOFF_HEADER, MAX_HANDOFF_BYTES } from "./handoff.ts";
+import type { NextHost } from "./host.ts";
 import { createScope } from "./scope.ts";
 
 /** Your own proxy logic; return a Response (redirect, rewrite, JSON) to answer, or nothing to go on. */
@@ -67,12 +60,10 @@ function carries(def: ResolvedSession, jar: CookieJar, headers: Headers): boolea
 
 /** Builds the proxy function. */
 export function buildSessionProxy<Types>(
-  satchel: HostSatchel<Types>,
-  runtime: HostRuntime,
-  sealer: HandoffSealer,
-  run: <R>(scope: Scope<Types>, fn: () => R) => R,
+  host: NextHost<Types>,
   options: SessionProxyOptions = {},
 ): (request: NextRequest) => Promise<Response> {
+  const { satchel } = host;
   return async (request) => {
     const forwarded = new Headers(request.headers);
     forwarded.delete(FLASH_HANDOFF_HEADER);
@@ -84,7 +75,7 @@ export function buildSessionProxy<Types>(
 
     let answer: Response | undefined;
     try {
-      answer = (await run(scope, () => options.proxy?.(request))) ?? undefined;
+      answer = (await host.run(scope, () => options.proxy?.(request))) ?? undefined;
     } catch (error) {
       // Your proxy function needed a store that is down: the typed error becomes a 503.
       if (error instanceof SessionStoreUnavailableError) return storeUnavailable(error);
@@ -127,7 +118,7 @@ export function buildSessionProxy<Types>(
           handoff.messages[name] = handle.messages.read();
         }
       }
-      if (options.csrf) await browserSecret(nextCsrfContext(runtime, scope), true);
+      if (options.csrf) await browserSecret(nextCsrfContext(host.runtime, scope), true);
     }
 
     let saveFailed = false;
@@ -148,7 +139,7 @@ export function buildSessionProxy<Types>(
       if (cookie === "") forwarded.delete("cookie");
       else forwarded.set("cookie", cookie);
       // Sealed for exactly this Cookie header: the render checks it receives the same one.
-      const value = await encodeHandoff(handoff, cookie, sealer, Date.now());
+      const value = await encodeHandoff(handoff, cookie, host.handoff, Date.now());
       if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
       else if (value !== null) {
         console.warn(

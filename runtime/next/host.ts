@@ -1,0 +1,70 @@
+/**
+ * What the parts of the Next adapter (route handlers, server actions, unwrapped calls, the proxy)
+ * share, built once per `createNextSessions()`: the satchel and its host runtime, Next's request
+ * functions, the scopes the wrappers open, and how a request's scope is opened with the flash
+ * hand-off it carries.
+ * @internal
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { CookieJar } from "../cookies/header.ts";
+import { type HostRuntime, type HostSatchel, hostRuntimeOf } from "../session/host-runtime.ts";
+import { type HandoffSealer, handoffSealer, readHandoff } from "./handoff.ts";
+import { isNavigationSignal } from "./navigation.ts";
+import type { NextRequestApi } from "./request-api.ts";
+import { createScope, type Scope } from "./scope.ts";
+
+export interface NextHost<Types> {
+  readonly satchel: HostSatchel<Types>;
+  readonly runtime: HostRuntime;
+  readonly api: NextRequestApi;
+  /** Seals the proxy's flash hand-off and opens it in the render. */
+  readonly handoff: HandoffSealer;
+  /**
+   * Opens the scope of one request: its sessions over `jar`, with the hand-off its headers carry.
+   * `readOnly` refuses every write, saying why.
+   */
+  openScope(jar: CookieJar, headers: Headers, where: string, readOnly?: string): Scope<Types>;
+  /** The scope of the wrapper (or proxy) this call runs inside, if any. */
+  wrappedScope(): Scope<Types> | undefined;
+  /** Runs `fn` with `scope` as the wrapped scope; nothing is committed. */
+  run<R>(scope: Scope<Types>, fn: () => R): R;
+  /** Runs `fn` in `scope`; commits on return and on redirect()/notFound(), never on other errors. */
+  runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R>;
+}
+
+export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi): NextHost<Types> {
+  const runtime = hostRuntimeOf(satchel);
+  const storage = new AsyncLocalStorage<Scope<Types>>();
+  // The hand-off key is derived under a name no session can have (handoff.ts).
+  const handoff = handoffSealer(() => runtime.sealer());
+
+  /** The response is on its way: a later write would be lost, so it throws instead. */
+  const commitAndClose = async (scope: Scope<Types>) => {
+    await scope.sessions.commit();
+    scope.sessions.close(`the ${scope.where} returned`);
+  };
+
+  return {
+    satchel,
+    runtime,
+    api,
+    handoff,
+    openScope(jar, headers, where, readOnly) {
+      const sessions = satchel.open(jar, readOnly === undefined ? { headers } : { headers, readOnly });
+      return createScope(sessions, jar, where, readHandoff(headers, handoff));
+    },
+    wrappedScope: () => storage.getStore(),
+    run: (scope, fn) => storage.run(scope, fn),
+    async runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R> {
+      let result: R;
+      try {
+        result = await storage.run(scope, fn);
+      } catch (error) {
+        if (isNavigationSignal(error)) await commitAndClose(scope);
+        throw error;
+      }
+      await commitAndClose(scope);
+      return result;
+    },
+  };
+}
