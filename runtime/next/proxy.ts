@@ -23,9 +23,15 @@ import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { browserSecret, nextCsrfContext } from "./csrf.ts";
-import { emptyHandoff, encodeHandoff, FLASH_HANDOFF_HEADER, MAX_HANDOFF_BYTES } from "./handoff.ts";
+import {
+  emptyHandoff,
+  encodeHandoff,
+  FLASH_HANDOFF_HEADER,
+  type Handoff,
+  MAX_HANDOFF_BYTES,
+} from "./handoff.ts";
 import type { NextHost } from "./host.ts";
-import { createScope } from "./scope.ts";
+import { createScope, type Scope } from "./scope.ts";
 
 /** Your own proxy logic; return a Response (redirect, rewrite, JSON) to answer, or nothing to go on. */
 export type ProxyFunction = (
@@ -63,14 +69,13 @@ export function buildSessionProxy<Types>(
   host: NextHost<Types>,
   options: SessionProxyOptions = {},
 ): (request: NextRequest) => Promise<Response> {
-  const { satchel } = host;
   return async (request) => {
     const forwarded = new Headers(request.headers);
     forwarded.delete(FLASH_HANDOFF_HEADER);
     // The raw Cookie header, read with satchel's parser like every other entry point (cookie-jar.ts).
     const cookieHeader = request.headers.get("cookie");
     const jar = bufferedCookieJar(cookieHeader);
-    const sessions = satchel.open(jar, { headers: forwarded });
+    const sessions = host.satchel.open(jar, { headers: forwarded });
     const scope = createScope(sessions, jar, "proxy");
 
     let answer: Response | undefined;
@@ -82,42 +87,14 @@ export function buildSessionProxy<Types>(
       throw error;
     }
 
-    // Load every session the request carries: flash is handed off below, and loading is what lets
-    // commit() refresh a rolling idle expiry. A store session whose store is down is left out, so a
-    // page that does not use it still renders; its flash and messages stay in the store.
-    const carried = Object.values(satchel.config.sessions).filter((def) => carries(def, jar, forwarded));
-    const handles = new Map<string, FlashHandle>();
-    const unavailable: string[] = [];
-    for (const def of carried) {
-      try {
-        handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
-      } catch (error) {
-        if (!(error instanceof SessionStoreUnavailableError)) throw error;
-        unavailable.push(def.name);
-      }
-    }
-
+    const { handles, unavailable } = await loadCarried(host, scope, forwarded);
     const handoff = emptyHandoff();
     if (answer === undefined) {
-      const pending = (handle: FlashHandle) =>
-        Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0) ||
-        (handle.messages?.peek().length ?? 0) > 0;
-      if (request.headers.has(ACTION_REDIRECT_HEADER) && [...handles.values()].some(pending)) {
+      if (request.headers.has(ACTION_REDIRECT_HEADER) && [...handles.values()].some(hasPending)) {
         // See the module comment: let the browser make the request that can clear the flash.
         return new NextResponse(null, { status: 204, headers: { "cache-control": "no-store" } });
       }
-      for (const [name, handle] of handles) {
-        for (const [channel, api] of Object.entries(handle.flash ?? {})) {
-          if (api.peek().length === 0) continue;
-          const values = api.read();
-          handoff.flash[name] ??= {};
-          (handoff.flash[name] as Record<string, unknown[]>)[channel] = values;
-        }
-        // Expired messages (past their life) are dropped by read(), so only live ones travel.
-        if (handle.messages !== undefined && handle.messages.peek().length > 0) {
-          handoff.messages[name] = handle.messages.read();
-        }
-      }
+      takeFlashAndMessages(handles, handoff);
       if (options.csrf) await browserSecret(nextCsrfContext(host.runtime, scope), true);
     }
 
@@ -132,22 +109,7 @@ export function buildSessionProxy<Types>(
     }
     if (unavailable.length > 0 || saveFailed) console.warn(outageWarning(unavailable));
 
-    if (answer === undefined) {
-      // Route handlers read the request's Cookie header as it came (Next merges a proxy's Set-Cookie
-      // into cookies() for pages only), so the forwarded header carries the rewritten cookies too.
-      const cookie = cookieHeaderAfter(cookieHeader, jar.pending());
-      if (cookie === "") forwarded.delete("cookie");
-      else forwarded.set("cookie", cookie);
-      // Sealed for exactly this Cookie header: the render checks it receives the same one.
-      const value = await encodeHandoff(handoff, cookie, host.handoff, Date.now());
-      if (value !== null && value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
-      else if (value !== null) {
-        console.warn(
-          `satchel: the flash and messages of this request are ${value.length} bytes, too large to hand to the page ` +
-            `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
-        );
-      }
-    }
+    if (answer === undefined) await forwardToRender(forwarded, cookieHeader, jar.pending(), handoff, host);
     const response =
       answer === undefined ? NextResponse.next({ request: { headers: forwarded } }) : toNextResponse(answer);
     if (answer !== undefined) withoutClientHandoff(response, request);
@@ -155,6 +117,84 @@ export function buildSessionProxy<Types>(
     for (const [name, value] of sessions.responseHeaders) response.headers.set(name, value);
     return response;
   };
+}
+
+/**
+ * Loads every session the request carries: flash is handed off from them, and loading is what lets
+ * commit() refresh a rolling idle expiry. A store session whose store is down is left out (named in
+ * `unavailable`), so a page that does not use it still renders; its flash and messages stay in the store.
+ */
+async function loadCarried<Types>(
+  host: NextHost<Types>,
+  scope: Scope<Types>,
+  headers: Headers,
+): Promise<{ handles: Map<string, FlashHandle>; unavailable: string[] }> {
+  const carried = Object.values(host.satchel.config.sessions).filter((def) =>
+    carries(def, scope.jar, headers),
+  );
+  const handles = new Map<string, FlashHandle>();
+  const unavailable: string[] = [];
+  for (const def of carried) {
+    try {
+      handles.set(def.name, (await scope.get(def.name as keyof Types & string)) as FlashHandle);
+    } catch (error) {
+      if (!(error instanceof SessionStoreUnavailableError)) throw error;
+      unavailable.push(def.name);
+    }
+  }
+  return { handles, unavailable };
+}
+
+/** True when a session holds flash or messages to show. */
+function hasPending(handle: FlashHandle): boolean {
+  return (
+    Object.values(handle.flash ?? {}).some((c) => c.peek().length > 0) ||
+    (handle.messages?.peek().length ?? 0) > 0
+  );
+}
+
+/** Reads (consumes) the pending flash and messages of every loaded session into `handoff`. */
+function takeFlashAndMessages(handles: ReadonlyMap<string, FlashHandle>, handoff: Handoff): void {
+  for (const [name, handle] of handles) {
+    for (const [channel, api] of Object.entries(handle.flash ?? {})) {
+      if (api.peek().length === 0) continue;
+      const values = api.read();
+      handoff.flash[name] ??= {};
+      (handoff.flash[name] as Record<string, unknown[]>)[channel] = values;
+    }
+    // Expired messages (past their life) are dropped by read(), so only live ones travel.
+    if (handle.messages !== undefined && handle.messages.peek().length > 0) {
+      handoff.messages[name] = handle.messages.read();
+    }
+  }
+}
+
+/**
+ * Sets the headers the render of this request receives: the Cookie header with the proxy's writes
+ * applied, and the sealed hand-off (when there is one and it fits).
+ */
+async function forwardToRender<Types>(
+  forwarded: Headers,
+  cookieHeader: string | null,
+  writes: readonly CookieWrite[],
+  handoff: Handoff,
+  host: NextHost<Types>,
+): Promise<void> {
+  // Route handlers read the request's Cookie header as it came (Next merges a proxy's Set-Cookie
+  // into cookies() for pages only), so the forwarded header carries the rewritten cookies too.
+  const cookie = cookieHeaderAfter(cookieHeader, writes);
+  if (cookie === "") forwarded.delete("cookie");
+  else forwarded.set("cookie", cookie);
+  // Sealed for exactly this Cookie header: the render checks it receives the same one.
+  const value = await encodeHandoff(handoff, cookie, host.handoff, Date.now());
+  if (value === null) return;
+  if (value.length <= MAX_HANDOFF_BYTES) forwarded.set(FLASH_HANDOFF_HEADER, value);
+  else {
+    console.warn(
+      `satchel: the flash and messages of this request are ${value.length} bytes, too large to hand to the page ` +
+        `(limit ${MAX_HANDOFF_BYTES}); it was dropped. Flash short messages, not data.`,
+    );
+  }
 }
 
 /**
