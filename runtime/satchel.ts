@@ -120,22 +120,8 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   config: SessionsConfig,
   options: SatchelOptions = {},
 ): Satchel<Types> {
-  if (config === null || typeof config !== "object" || typeof config.sessions !== "object") {
-    throw new SatchelConfigError(
-      "satchel: createSatchel() needs the default export of your sessions.schema.ts.",
-    );
-  }
   const codecs = options.codecs;
-  if (codecs !== undefined) {
-    for (const name of Object.keys(codecs)) {
-      if (!Object.hasOwn(config.sessions, name)) {
-        throw new SatchelConfigError(
-          `satchel: there is a generated codec for session "${name}", which sessions.schema.ts does not ` +
-            "declare; run npm run gen to regenerate the sessions module.",
-        );
-      }
-    }
-  }
+  checkInputs(config, codecs);
   // Resolved per satchel (and per session on first use), not cached on the definition: satchels
   // over one config may be given different codecs.
   const codecOf = createCodecResolver(codecs, (message) => console.warn(message));
@@ -177,17 +163,6 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     return own === undefined ? getStore() : stores.resolve(own, `session "${def.name}"`);
   };
 
-  /** A store session with a userField, or a clear error naming what `action` needs. */
-  const userSession = (session: string, action: string): ResolvedSession => {
-    const def = config.sessions[session];
-    if (def === undefined || def.storage !== "store" || def.userField === undefined) {
-      throw new SatchelConfigError(
-        `satchel: ${action}("${session}") needs a store session with a userField in the schema.`,
-      );
-    }
-    return def;
-  };
-
   const runtime: SatchelRuntime = {
     config,
     now,
@@ -224,6 +199,46 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
     open: (jar, init) => openInternal(jar, init),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
+    ...userAdministration<Types>(config, storeOf),
+    close: () => stores.closeAll(),
+  };
+  registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
+  return satchel;
+}
+
+/** Throws when `config` is not a schema file's export, or a generated codec names an unknown session. */
+function checkInputs(config: SessionsConfig, codecs: SatchelOptions["codecs"]): void {
+  if (config === null || typeof config !== "object" || typeof config.sessions !== "object") {
+    throw new SatchelConfigError(
+      "satchel: createSatchel() needs the default export of your sessions.schema.ts.",
+    );
+  }
+  for (const name of Object.keys(codecs ?? {})) {
+    if (!Object.hasOwn(config.sessions, name)) {
+      throw new SatchelConfigError(
+        `satchel: there is a generated codec for session "${name}", which sessions.schema.ts does not ` +
+          "declare; run npm run gen to regenerate the sessions module.",
+      );
+    }
+  }
+}
+
+/** "Log out everywhere" and the list of a user's sessions, over each session's own store. */
+function userAdministration<Types>(
+  config: SessionsConfig,
+  storeOf: (def: ResolvedSession) => Promise<SessionStore>,
+): Pick<Satchel<Types>, "revokeUser" | "listUserSessions" | "revokeSession"> {
+  /** A store session with a userField, or a clear error naming what `action` needs. */
+  const userSession = (session: string, action: string): ResolvedSession => {
+    const def = config.sessions[session];
+    if (def === undefined || def.storage !== "store" || def.userField === undefined) {
+      throw new SatchelConfigError(
+        `satchel: ${action}("${session}") needs a store session with a userField in the schema.`,
+      );
+    }
+    return def;
+  };
+  return {
     async revokeUser(session, userId, revokeOptions = {}) {
       const def = userSession(session, "revokeUser");
       const { except } = revokeOptions;
@@ -244,8 +259,5 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
       const store = await storeOf(def);
       return (await revokeUserSessions(store, def, userId, (id) => id === publicId, "revokeSession()")) > 0;
     },
-    close: () => stores.closeAll(),
   };
-  registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
-  return satchel;
 }
