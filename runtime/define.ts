@@ -21,7 +21,7 @@ import type {
 } from "./types.ts";
 
 /** Names every handle already uses for its methods; a schema field with one of them would be shadowed. */
-export const RESERVED_FIELDS: readonly string[] = [
+const RESERVED_FIELDS: readonly string[] = [
   "get",
   "set",
   "save",

@@ -24,12 +24,12 @@ import {
 /** Largest serialized `Set-Cookie` value, in bytes. */
 export const COOKIE_BYTE_LIMIT = 4096;
 /** Default largest number of chunks of one session. */
-export const DEFAULT_MAX_CHUNKS = 4;
+const DEFAULT_MAX_CHUNKS = 4;
 /** Chunks beyond this index are never read back, whatever the request sends. */
 const MAX_READ_CHUNKS = 64;
 
 /** Input of `planCookieWrites`. */
-export interface PlanCookieWritesOptions {
+interface PlanCookieWritesOptions {
   /** Session name, for the size error. */
   session: string;
   /** Base cookie name; chunks are `name.0`, `name.1`, … */

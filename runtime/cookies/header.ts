@@ -44,7 +44,7 @@ export interface CookieJar {
 }
 
 /** Bounds of `parseCookies`, so a hostile header costs little. */
-export interface ParseLimits {
+interface ParseLimits {
   /** Characters of the header looked at; the rest is ignored. Default 65536. */
   maxHeaderLength?: number;
   /** Cookies kept; later ones are ignored. Default 512. */
@@ -121,18 +121,13 @@ function decodeValue(raw: string): string {
   }
 }
 
-/** True when `name` is a valid cookie name (an RFC 6265 token). */
-export function isValidCookieName(name: string): boolean {
-  return TOKEN.test(name);
-}
-
 /** True when `value` is sent as is (only cookie-octets and no `%`); else it is %-encoded. */
 export function isSafeCookieValue(value: string): boolean {
   return SAFE_VALUE.test(value);
 }
 
 /** The value as it goes on the wire: unchanged when safe, else %-encoded (parseCookies decodes it). */
-export function encodeCookieValue(value: string): string {
+function encodeCookieValue(value: string): string {
   if (SAFE_VALUE.test(value)) return value;
   try {
     return encodeURIComponent(value);
@@ -237,7 +232,7 @@ export function expiredAttributes(attributes: CookieAttributes): CookieAttribute
 }
 
 /** True when this write removes the cookie from the browser. */
-export function isDeletion(write: CookieWrite): boolean {
+function isDeletion(write: CookieWrite): boolean {
   const { maxAge, expires } = write.attributes;
   if (maxAge !== undefined && maxAge <= 0) return true;
   return expires !== undefined && expires.getTime() <= Date.now() && maxAge === undefined;

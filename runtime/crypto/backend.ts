@@ -10,7 +10,7 @@ import type * as NodeCrypto from "node:crypto";
 import { SatchelError } from "../errors.ts";
 
 /** What a derived key is for. */
-export type KeyUse = "aes-gcm" | "hmac";
+type KeyUse = "aes-gcm" | "hmac";
 
 /** A key ready for one backend. Opaque: only the backend that made it can use it. */
 export interface BackendKey {
@@ -314,7 +314,7 @@ function view(data: Uint8Array): Uint8Array {
 }
 
 /** Joins byte arrays into one. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
+function concat(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);

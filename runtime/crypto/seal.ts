@@ -57,7 +57,7 @@ export interface Sealer {
   unseal(session: string, token: string, nowMs: number): Promise<UnsealResult>;
 }
 
-export interface SealerOptions {
+interface SealerOptions {
   /** Crypto implementation. Default `"auto"`: node:crypto when present, else WebCrypto. */
   backend?: BackendChoice;
   /** Longest token text accepted by `unseal`, in characters. Default 65536. */

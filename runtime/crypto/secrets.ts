@@ -4,7 +4,7 @@
 import { SatchelConfigError } from "../errors.ts";
 
 /** Shortest secret accepted, in characters. 32 base64url characters carry 192 bits. */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 const HOW_TO_MAKE =
   "Run `npx satchel secret` to print a fresh one (or: node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\").";

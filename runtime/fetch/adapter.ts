@@ -2,7 +2,7 @@
  * The Fetch adapter: a `Request` in, `Set-Cookie` (and header-borne session tokens) on the `Response`.
  * No Next.js needed; this is also how the runtime is tested.
  */
-import { memoryCookieJar } from "../cookies/header.ts";
+import { type MemoryCookieJar, memoryCookieJar } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
 import type { RequestSessions } from "../session/request-sessions.ts";
 
@@ -17,7 +17,7 @@ export interface FetchSessions<Types> extends RequestSessions<Types> {
 
 /** What `satchel.ts` hands the adapter: its `open`, plus whether a commit is still owed. */
 export type OpenForFetch<Types> = (
-  jar: ReturnType<typeof memoryCookieJar>,
+  jar: MemoryCookieJar,
   headers: Headers,
 ) => RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean };
 

@@ -28,7 +28,7 @@ export interface NextCookieStore {
 }
 
 /** Cookie options as Next's `ResponseCookies.set` takes them. */
-export interface NextCookieOptions {
+interface NextCookieOptions {
   maxAge?: number;
   expires?: Date;
   domain?: string;
@@ -51,7 +51,7 @@ export function isReadOnlyCookieStore(store: NextCookieStore): boolean {
 }
 
 /** Next's options object for one write; attributes left out stay out. */
-export function toNextOptions(attributes: CookieAttributes): NextCookieOptions {
+function toNextOptions(attributes: CookieAttributes): NextCookieOptions {
   const options: NextCookieOptions = {};
   if (attributes.maxAge !== undefined) options.maxAge = Math.floor(attributes.maxAge);
   if (attributes.expires !== undefined) options.expires = attributes.expires;
@@ -71,7 +71,7 @@ export function toNextOptions(attributes: CookieAttributes): NextCookieOptions {
  * used to tell which of the values `cookies()` shows came from the header and which from a write made
  * earlier in this request (a server action's writes, which Next merges into the re-render).
  */
-export function nextViewOfHeader(header: string | null | undefined): Map<string, string> {
+function nextViewOfHeader(header: string | null | undefined): Map<string, string> {
   const map = new Map<string, string>();
   if (!header) return map;
   for (const pair of header.split(/; */)) {

@@ -27,10 +27,10 @@ import type { Sealer } from "../crypto/seal.ts";
 export const FLASH_HANDOFF_HEADER = "x-satchel-flash";
 
 /** Handed-off flash: session name → channel name → values, oldest first. */
-export type HandedOffFlash = Record<string, Record<string, unknown[]>>;
+type HandedOffFlash = Record<string, Record<string, unknown[]>>;
 
 /** Handed-off leveled messages: session name → messages (`{ level, body, title?, life? }`), oldest first. */
-export type HandedOffMessages = Record<string, unknown[]>;
+type HandedOffMessages = Record<string, unknown[]>;
 
 /** Everything the proxy hands to the render. */
 export interface Handoff {
@@ -44,7 +44,7 @@ export function emptyHandoff(): Handoff {
 }
 
 /** How long a hand-off stays valid: it only has to reach the render of the same request. */
-export const HANDOFF_MAX_AGE_MS = 5_000;
+const HANDOFF_MAX_AGE_MS = 5_000;
 
 /** Larger hand-offs are not attempted: request headers are limited (Node: 16 KiB in all). */
 export const MAX_HANDOFF_BYTES = 8 * 1024;

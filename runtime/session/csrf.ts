@@ -27,7 +27,7 @@ import type { HostRuntime } from "./host-runtime.ts";
 /** The cookie name in development, and the name older versions used everywhere (read once, then moved). */
 export const CSRF_COOKIE = "satchel-csrf";
 /** The cookie name outside development: only this host can set it (no sibling subdomain). */
-export const CSRF_HOST_COOKIE = "__Host-satchel-csrf";
+const CSRF_HOST_COOKIE = "__Host-satchel-csrf";
 /** The form field a form posts the token in. */
 export const CSRF_FIELD = "_csrf";
 /** The header a script sends the token in. */
@@ -79,7 +79,7 @@ async function csrfMac(ctx: CsrfContext, data: string): Promise<string> {
 }
 
 /** The CSRF cookie's name now: `__Host-` outside development. */
-export function csrfCookieName(): string {
+function csrfCookieName(): string {
   return globalThis.process?.env?.NODE_ENV === "development" ? CSRF_COOKIE : CSRF_HOST_COOKIE;
 }
 

@@ -17,7 +17,7 @@ import type { Message } from "../../types.ts";
 import { showValue, typeName } from "./describe-value.ts";
 
 /** What the inspector needs from the runtime around it. */
-export interface DecodeDeps {
+interface DecodeDeps {
   sealer(): Promise<Sealer>;
   /** The store a store session lives in. */
   store(session: ResolvedSession): Promise<SessionStore>;
@@ -28,7 +28,7 @@ export interface DecodeDeps {
 }
 
 /** One cookie (or chunk) and its size on the wire (`name=value`, bytes). */
-export interface CookiePart {
+interface CookiePart {
   name: string;
   bytes: number;
 }
@@ -44,7 +44,7 @@ export interface SessionClocks {
 }
 
 /** How a session of this request decoded. */
-export type DecodeStatus =
+type DecodeStatus =
   | "none"
   | "ok"
   | "malformed"
@@ -54,7 +54,7 @@ export type DecodeStatus =
   | "missing-record"
   | "undecodable";
 
-export interface InspectedField {
+interface InspectedField {
   name: string;
   type: string;
   value: string;
@@ -194,7 +194,7 @@ function fieldsOf(def: ResolvedSession, data: unknown): InspectedField[] {
  * its own expiry; the idle end moves forward on a request once `touchAfter` has passed since the
  * last push, and never past the absolute end.
  */
-export function clocksOf(def: ResolvedSession, times: SealTimes, record: StoredRecord | null): SessionClocks {
+function clocksOf(def: ResolvedSession, times: SealTimes, record: StoredRecord | null): SessionClocks {
   const absoluteEndsAt = times.absoluteExpiresAt * 1000;
   const idle = def.expiry.idle;
   let idleEndsAt: number | null = null;

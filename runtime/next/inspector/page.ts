@@ -7,7 +7,7 @@ import type { LoggedInvalidReport } from "../../session/invalid-log.ts";
 import type { InspectedSession, SessionClocks } from "./decode.ts";
 
 /** What the page shows besides the sessions. */
-export interface PageContext {
+interface PageContext {
   /** The path the inspector is mounted at (forms post back to it). */
   path: string;
   /** Development: show the buttons; `csrf` is their token. */
@@ -27,7 +27,7 @@ const STATUS_TEXT: Record<InspectedSession["status"], string> = {
   undecodable: "could not be decoded: the next request starts fresh",
 };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -37,7 +37,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** "in 6 d 23 h", "in 4 min", "3 s ago". */
-export function relative(at: number, now: number): string {
+function relative(at: number, now: number): string {
   const seconds = Math.round((at - now) / 1000);
   const size = Math.abs(seconds);
   const units: [number, string][] = [
