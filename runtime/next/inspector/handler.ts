@@ -20,6 +20,7 @@ import type { Satchel } from "../../satchel.ts";
 import { CsrfError } from "../../session/csrf.ts";
 import { hostRuntimeOf } from "../../session/host-runtime.ts";
 import { recentInvalidReports } from "../../session/invalid-log.ts";
+import { createStoreResolver } from "../../session/store-resolver.ts";
 import type { SessionStore } from "../../stores/types.ts";
 import { inspectSessions } from "./decode.ts";
 import { renderInspectorPage } from "./page.ts";
@@ -67,23 +68,18 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
   const config = satchel.config;
   const runtime = hostRuntimeOf(satchel);
   const development = options.development ?? globalThis.process?.env?.NODE_ENV === "development";
-  const stores = new Map<unknown, Promise<SessionStore>>();
+  // Resolved as the runtime resolves its stores, but apart from them: `options.store` may differ.
+  const stores = createStoreResolver();
 
   const storeFor = (def: ResolvedSession): Promise<SessionStore> => {
     // A session's own store (when the schema gives it one), else the app's.
-    const own = (def.definition as { store?: StoreOption }).store;
     const option: StoreOption =
-      own ??
+      def.definition.store ??
       options.store ??
       config.options?.store ??
       globalThis.process?.env?.SESSION_STORE_URL ??
       "file:.data/sessions";
-    let store = stores.get(option);
-    if (store === undefined) {
-      store = resolveStoreOption(option);
-      stores.set(option, store);
-    }
-    return store;
+    return stores.resolve(option, `the inspector's view of session "${def.name}"`);
   };
 
   const allowed = async (request: Request): Promise<boolean> =>
@@ -149,13 +145,4 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
       return sessions.apply(new Response(null, { status: 303, headers: { location: path } }));
     },
   };
-}
-
-/** A store option as the runtime resolves it: a URL, a factory (called once), or the store itself. */
-async function resolveStoreOption(option: StoreOption): Promise<SessionStore> {
-  if (typeof option === "string" || option instanceof URL) {
-    const { resolveStore } = await import("../../stores/url.ts");
-    return resolveStore(typeof option === "string" ? option : option.href);
-  }
-  return typeof option === "function" ? await option() : option;
 }
