@@ -2,8 +2,7 @@
  * CSRF protection for Fetch-API servers (see `../session/csrf.ts` for how it works): `fetchCsrfToken` for the
  * forms a handler renders, `verifyFetchCsrf` before a state-changing handler runs.
  */
-import type { CookieJar } from "../cookies/header.ts";
-import { parseCookies } from "../cookies/header.ts";
+import { type CookieJar, parseCookies } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
 import { type CsrfContext, type CsrfOptions, issueCsrfToken, verifyCsrf } from "../session/csrf.ts";
 import { type HostSatchel, hostRuntimeOf } from "../session/host-runtime.ts";
