@@ -121,6 +121,11 @@ function decodeValue(raw: string): string {
   }
 }
 
+/** True when `name` is a valid cookie name (an RFC 6265 token). */
+export function isValidCookieName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
 /** True when `value` is sent as is (only cookie-octets and no `%`); else it is %-encoded. */
 export function isSafeCookieValue(value: string): boolean {
   return SAFE_VALUE.test(value);
