@@ -15,7 +15,7 @@ import type { ResolvedSession, SessionsConfig, StoreOption } from "./define.ts";
 import { SatchelConfigError } from "./errors.ts";
 import { type FetchSessions, fromFetchRequest, handleFetch, type OpenForFetch } from "./fetch/adapter.ts";
 import { CookieSession } from "./session/cookie-session.ts";
-import type { SessionCore } from "./session/handle.ts";
+import type { SessionCore } from "./session/core.ts";
 import { type HostSatchel, type OpenInit, registerHostRuntime } from "./session/host-runtime.ts";
 import { recordInvalidReport } from "./session/invalid-log.ts";
 import { type CoreFactory, createRequestSessions, type SatchelRuntime } from "./session/request-sessions.ts";

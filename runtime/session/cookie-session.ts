@@ -13,7 +13,7 @@ import { sha256 } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
-import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./handle.ts";
+import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 

@@ -15,7 +15,7 @@ import {
   v2ThrowingConfig,
 } from "../test-support/versioned-schema.ts";
 import type { InvalidReport } from "../types.ts";
-import { validateOnRead } from "./handle.ts";
+import { validateOnRead } from "./core.ts";
 import { migrateData } from "./migrate.ts";
 
 interface Fixture {

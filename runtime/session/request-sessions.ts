@@ -12,7 +12,7 @@ import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
-import { createHandle, type SessionContext, type SessionCore } from "./handle.ts";
+import { createHandle, type SessionContext, type SessionCore } from "./core.ts";
 
 /** What every session core shares from its `Satchel`: config, clock, the lazily resolved sealer and store. */
 export interface SatchelRuntime {

@@ -41,7 +41,7 @@ import {
   SessionCore,
   validateForSave,
   validateOnRead,
-} from "./handle.ts";
+} from "./core.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 
