@@ -4,7 +4,7 @@
  * @internal
  */
 import type { CookieJar } from "../cookies/header.ts";
-import { injectMessages } from "../session/core.ts";
+import { injectMessages } from "../session/handle.ts";
 import type { RequestSessions } from "../session/request-sessions.ts";
 import type { Handoff } from "./handoff.ts";
 

@@ -12,7 +12,8 @@ import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
-import { createHandle, type SessionContext, type SessionCore } from "./core.ts";
+import type { SessionContext, SessionCore } from "./core.ts";
+import { createHandle } from "./handle.ts";
 
 /** What every session core shares from its `Satchel`: config, clock, the lazily resolved sealer and store. */
 export interface SatchelRuntime {

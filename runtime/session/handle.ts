@@ -1,0 +1,234 @@
+/**
+ * The typed session handle app code holds: a Proxy that exposes each top-level schema field of the
+ * session's live data as a property (so `Object.keys`, spread, `in` and `delete` follow the data), and
+ * a prototype shared per definition with `get`/`set`, the dictionary helpers, flash, messages, the
+ * lifecycle methods and the `$`-metadata. The state behind it is a `SessionCore` (`core.ts`).
+ * @internal not part of the public API; import from "satchel" instead.
+ */
+import type { ResolvedSession } from "../define.ts";
+import { SessionValidationError } from "../errors.ts";
+import { freshData, SessionCore } from "./core.ts";
+
+const CORE = Symbol("satchel.session");
+/** What a handle proxies: an object holding its core, whose prototype carries the methods. */
+type HandleTarget = { [CORE]: SessionCore };
+/** `this` inside a method: the proxy, which hands `[CORE]` through from its target. */
+type HandleThis = HandleTarget & Record<string, unknown>;
+/** Whether a property key names a top-level field of the session's schema. */
+type IsField = (key: string | symbol) => key is string;
+
+interface HandleParts {
+  proto: object;
+  traps: ProxyHandler<HandleTarget>;
+}
+const parts = new WeakMap<ResolvedSession, HandleParts>();
+
+/** A field's value after `delete`/`pop`: its schema default, or `undefined` when it has none. */
+function fieldDefault(def: ResolvedSession, field: string): unknown {
+  const schema = def.schema.shape[field] as unknown as {
+    safeParse(v: unknown): { success: boolean; data?: unknown };
+  };
+  const parsed = schema.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Back to the field's default (or absent), as `delete handle.field` and `pop(field)` do. */
+function resetField(core: SessionCore, field: string, action: string): void {
+  core.assertWritable(action);
+  const value = fieldDefault(core.def, field);
+  if (value === undefined) delete core.data[field];
+  else core.data[field] = value;
+}
+
+/** Fields holding a value, in data order: what `Object.keys(handle)`, spread and `keys()` show. */
+function presentFields(core: SessionCore): string[] {
+  const shape = core.def.schema.shape;
+  return Object.keys(core.data).filter((key) => Object.hasOwn(shape, key) && core.data[key] !== undefined);
+}
+
+/**
+ * The methods and proxy traps of every handle of one session, built once per session definition
+ * (a handle is created on every request that touches the session).
+ */
+function partsFor(def: ResolvedSession): HandleParts {
+  const cached = parts.get(def);
+  if (cached !== undefined) return cached;
+  // A Set, not the zod shape: every field access of every handle asks.
+  const fields = new Set(Object.keys(def.schema.shape));
+  const isField: IsField = (key): key is string => typeof key === "string" && fields.has(key);
+  const proto = prototypeFor(def, isField);
+  const built = { proto, traps: trapsFor(def, isField, proto) };
+  parts.set(def, built);
+  return built;
+}
+
+/** The methods of a handle: the dictionary helpers over the data, and the session's lifecycle. */
+function methodsFor(
+  def: ResolvedSession,
+  isField: IsField,
+): Record<string, (this: HandleThis, ...args: never[]) => unknown> {
+  return {
+    get(key: string, ...fallback: unknown[]) {
+      const value = this[CORE].data[key];
+      return value === undefined && fallback.length > 0 ? fallback[0] : value;
+    },
+    set(key: string, value: unknown) {
+      const core = this[CORE];
+      core.assertWritable(`set("${key}")`);
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      core.data[key] = value;
+    },
+    has(key: string) {
+      return isField(key) && this[CORE].data[key] !== undefined;
+    },
+    keys() {
+      return presentFields(this[CORE]);
+    },
+    pop(key: string) {
+      const core = this[CORE];
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      const value = core.data[key];
+      resetField(core, key, `pop("${key}")`);
+      return value;
+    },
+    setdefault(key: string, value: unknown) {
+      const core = this[CORE];
+      // Always a write: the caller is about to change what it gets back.
+      core.assertWritable(`setdefault("${key}")`);
+      if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
+      if (core.data[key] === undefined) core.data[key] = value;
+      // The stored value itself, so `setdefault("items", []).push(x)` changes the session.
+      return core.data[key];
+    },
+    toJSON() {
+      return structuredClone(this[CORE].data);
+    },
+    $metadata() {
+      return this[CORE].metadata();
+    },
+    update(fn: (data: Record<string, unknown>) => unknown) {
+      return this[CORE].update(fn);
+    },
+    save() {
+      return this[CORE].save();
+    },
+    async destroy() {
+      const core = this[CORE];
+      await core.destroy();
+      // Nothing of the ended session stays readable for the rest of the request.
+      core.data = freshData(def);
+    },
+    regenerate() {
+      return this[CORE].regenerate();
+    },
+    reset() {
+      this[CORE].reset();
+    },
+    clear() {
+      this[CORE].reset();
+    },
+  };
+}
+
+/**
+ * The prototype every handle of the session shares: `$name`, `$isNew`, `$destroyed`, the methods,
+ * `flash` and (when the session has them) `messages`, and what `console.log(handle)` shows. Frozen.
+ */
+function prototypeFor(def: ResolvedSession, isField: IsField): object {
+  const proto: Record<string | symbol, unknown> = {};
+  // Methods are not enumerable: `Object.keys`, spread and `for...in` show the data only.
+  const define = (name: string | symbol, descriptor: PropertyDescriptor) =>
+    Object.defineProperty(proto, name, { enumerable: false, configurable: false, ...descriptor });
+  const getter = (name: string, read: (core: SessionCore) => unknown) =>
+    define(name, {
+      get(this: HandleThis) {
+        return read(this[CORE]);
+      },
+    });
+  define("$name", { value: def.name });
+  getter("$isNew", (core) => core.isNew);
+  getter("$destroyed", (core) => core.destroyed);
+  for (const [name, value] of Object.entries(methodsFor(def, isField))) define(name, { value });
+  getter("flash", (core) => core.flashChannels());
+  if (def.messages) getter("messages", (core) => core.messagesApi());
+  // console.log(handle) shows the session and its data rather than the proxy target.
+  define(Symbol.for("nodejs.util.inspect.custom"), {
+    value(this: HandleThis) {
+      return { $name: def.name, ...this[CORE].data };
+    },
+  });
+  return Object.freeze(proto);
+}
+
+/**
+ * The traps that make a handle read, write and delete the live data for schema fields and show
+ * exactly that data as its own properties; everything else comes from `proto` and is read-only.
+ */
+function trapsFor(def: ResolvedSession, isField: IsField, proto: object): ProxyHandler<HandleTarget> {
+  return {
+    get(target, key, receiver) {
+      return isField(key) ? target[CORE].data[key] : Reflect.get(target, key, receiver);
+    },
+    set(target, key, value) {
+      if (isField(key)) {
+        const core = target[CORE];
+        core.assertWritable(`setting "${key}"`);
+        core.data[key] = value;
+        return true;
+      }
+      // Methods and metadata are read-only (a falsy result is a TypeError in strict code).
+      if (typeof key === "symbol" || key in proto) return false;
+      throw new SessionValidationError(def.name, key, "is not a field of the schema");
+    },
+    deleteProperty(target, key) {
+      if (!isField(key)) return false;
+      resetField(target[CORE], key, `delete of "${key}"`);
+      return true;
+    },
+    has(target, key) {
+      return isField(key) ? target[CORE].data[key] !== undefined : Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      // The core is a configurable own property of the target, so it may be left out here.
+      return presentFields(target[CORE]);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (!isField(key)) return undefined;
+      const value = target[CORE].data[key];
+      if (value === undefined) return undefined;
+      return { value, writable: true, enumerable: true, configurable: true };
+    },
+    defineProperty() {
+      return false;
+    },
+    // The target must stay extensible and keep its prototype: the traps above report the data's keys
+    // as own properties, which the Proxy invariants allow only on an extensible target.
+    preventExtensions() {
+      return false;
+    },
+    setPrototypeOf() {
+      return false;
+    },
+  };
+}
+
+/**
+ * Builds the handle app code holds: a proxy that reads and writes the live data for every schema
+ * field and shows exactly the data to `Object.keys`, spread, `in` and `JSON.stringify`; methods and
+ * metadata come from a prototype shared by every handle of the session.
+ */
+export function createHandle(core: SessionCore): object {
+  const { proto, traps } = partsFor(core.def);
+  const target = Object.create(proto) as HandleTarget;
+  Object.defineProperty(target, CORE, { value: core, configurable: true });
+  return new Proxy(target, traps);
+}
+
+/**
+ * Hands `messages` to this request only (the Next adapter's proxy hand-off): `messages.read()` and
+ * `peek()` show them, nothing stores them. A handle without messages, or a non-handle, is ignored.
+ */
+export function injectMessages(handle: object, messages: readonly unknown[]): void {
+  const core = (handle as Partial<HandleThis>)[CORE];
+  if (core instanceof SessionCore && core.def.messages) core.messages.inject(messages);
+}
