@@ -1,175 +1,26 @@
 /**
  * Cookie sessions: the whole envelope is sealed into the cookie. Last write wins by nature (two
  * concurrent requests each send back their own cookie); use a store session when that matters.
- * Also the cookie helpers store sessions share (times, attributes, writing a possibly chunked cookie).
  * @internal not part of the public API; import from "satchel" instead.
  */
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
 import { type ReadEnvelope, UnknownLayoutError } from "../codec/keyed-format.ts";
-import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "../cookies/chunking.ts";
-import type { CookieAttributes } from "../cookies/header.ts";
 import { sha256 } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
-import type { InvalidReason, SessionMetadata } from "../types.ts";
+import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
-
-/** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
-export function sealTimesFor(
-  session: ResolvedSession,
-  nowMs: number,
-  previous: SealTimes | null,
-  withIdle: boolean,
-): SealTimes {
-  const now = Math.floor(nowMs / 1000);
-  const createdAt = previous?.createdAt ?? now;
-  const absoluteExpiresAt = previous?.absoluteExpiresAt ?? now + session.expiry.absolute;
-  const idle = session.expiry.idle;
-  const idleExpiresAt = withIdle && idle !== null ? Math.min(now + idle, absoluteExpiresAt) : null;
-  return { createdAt, absoluteExpiresAt, idleExpiresAt };
-}
-
-/**
- * Whether a rolling idle expiry should be pushed forward now: only once `touchAfter` has passed since
- * it was last pushed, and never when the absolute limit caps it anyway.
- * @param idleEndsAt epoch ms when the session goes idle.
- */
-export function touchIsDue(
-  session: ResolvedSession,
-  nowMs: number,
-  idleEndsAt: number,
-  absoluteEndsAt: number,
-) {
-  const idle = session.expiry.idle;
-  if (idle === null || idleEndsAt >= absoluteEndsAt) return false;
-  const lastTouch = idleEndsAt - idle * 1000;
-  return nowMs - lastTouch >= session.expiry.touchAfter * 1000;
-}
-
-/**
- * The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s); none for a
- * browser-session cookie (`cookie.persistent: false`).
- */
-export function cookieAttributes(
-  session: ResolvedSession,
-  nowMs: number,
-  expiresAt: number | null,
-): CookieAttributes {
-  const c = session.cookie;
-  const attributes: CookieAttributes = {
-    path: c.path,
-    httpOnly: c.httpOnly,
-    secure: c.secure,
-    sameSite: c.sameSite,
-  };
-  if (c.domain !== undefined) attributes.domain = c.domain;
-  // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
-  if (expiresAt !== null && c.persistent)
-    attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
-  return attributes;
-}
-
-/** Writes (or with `null`, deletes) a session cookie and its chunks into the jar. */
-export function writeSessionCookie(
-  session: ResolvedSession,
-  io: RequestIO,
-  value: string | null,
-  attributes: CookieAttributes,
-): void {
-  const writes = planCookieWrites({
-    session: session.name,
-    name: session.cookie.name,
-    value,
-    attributes,
-    jar: io.jar,
-    maxChunks: session.cookie.maxChunks,
-  });
-  // A cookie under the name from before the __Host- prefix (and its chunks) goes: it was moved.
-  const previous = session.cookie.previousName;
-  if (previous !== undefined && readChunkedCookie(io.jar, previous) !== undefined) {
-    writes.push(
-      ...planCookieWrites({
-        session: session.name,
-        name: previous,
-        value: null,
-        attributes,
-        jar: io.jar,
-        maxChunks: session.cookie.maxChunks,
-      }),
-    );
-  }
-  for (const write of writes) io.jar.set(write);
-}
-
-/** A session's token as read from its cookies, and what to report about those cookies. */
-export interface SessionCookieRead {
-  token: string | undefined;
-  /** The token came from the name before the __Host- prefix: write it back under the new name. */
-  moved: boolean;
-  /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
-  failure: [InvalidReason, string] | null;
-  /** Reports chunk-like cookies satchel did not write; call once the session loaded fine. */
-  reportForeign(): void;
-}
-
-/**
- * Reads a session's (possibly chunked) cookie. One request gets one report per session: a missing
- * chunk or a failed unseal is the report; foreign chunk-like cookies are reported only otherwise.
- */
-export function readSessionCookie(
-  session: ResolvedSession,
-  io: RequestIO,
-  ctx: SessionContext,
-): SessionCookieRead {
-  const problems: ChunkProblems = { foreign: [] };
-  let token = readChunkedCookie(io.jar, session.cookie.name, problems);
-  // The plain name is read only while no prefixed cookie is sent, so a cookie a sibling subdomain
-  // plants under it never wins over the real one.
-  const previous = session.cookie.previousName;
-  const moved = token === undefined && previous !== undefined && problems.missing === undefined;
-  if (moved) token = readChunkedCookie(io.jar, previous);
-  const failure: [InvalidReason, string] | null =
-    problems.missing === undefined
-      ? null
-      : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
-  return {
-    token,
-    moved: moved && token !== undefined,
-    failure,
-    reportForeign() {
-      if (problems.foreign.length === 0) return;
-      ctx.report({
-        reason: "foreign-cookie",
-        session: session.name,
-        detail: `ignored cookies satchel did not write: ${problems.foreign.join(", ")}`,
-      });
-    },
-  };
-}
-
-/**
- * Why a token did not unseal. The session name is bound as associated data, so another session's
- * token fails like a tampered one; trying the other sessions' keys (only on this failure path) tells
- * the two apart.
- */
-export async function whyUnsealFailed(
-  runtime: SatchelRuntime,
-  session: ResolvedSession,
-  token: string,
-  reason: InvalidReason,
-): Promise<InvalidReason> {
-  if (reason !== "tampered") return reason;
-  const sealer = await runtime.sealer();
-  for (const other of Object.keys(runtime.config.sessions)) {
-    if (other === session.name) continue;
-    const attempt = await sealer.unseal(other, token, runtime.now());
-    if (attempt.ok || attempt.reason === "expired") return "wrong-session";
-  }
-  return reason;
-}
+import {
+  cookieAttributes,
+  readSessionCookie,
+  sealTimesFor,
+  touchIsDue,
+  whyUnsealFailed,
+  writeSessionCookie,
+} from "./token.ts";
 
 /**
  * The public id of a cookie session: a truncated SHA-256 of its current token. Safe to log (it cannot

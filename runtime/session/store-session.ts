@@ -28,14 +28,6 @@ import {
 import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import {
-  cookieAttributes,
-  readSessionCookie,
-  sealTimesFor,
-  touchIsDue,
-  whyUnsealFailed,
-  writeSessionCookie,
-} from "./cookie-session.ts";
-import {
   type PersistedEnvelope,
   type SessionContext,
   SessionCore,
@@ -44,6 +36,14 @@ import {
 } from "./core.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
+import {
+  cookieAttributes,
+  readSessionCookie,
+  sealTimesFor,
+  touchIsDue,
+  whyUnsealFailed,
+  writeSessionCookie,
+} from "./token.ts";
 
 const ID_BYTES = 32;
 /** Attempts of `update(fn)` before it may give up under contention (see `UPDATE_MIN_MS`). */
