@@ -98,6 +98,19 @@ describe("store sessions through the Fetch adapter", () => {
     expect(await (await client.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
   });
 
+  it("regenerate after an unusable cookie (its record gone) keeps the new id's cookie", async () => {
+    const { satchel, reports, store } = setup();
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    const [key] = await keysOf(store, "user-1");
+    await store.delete(key as string);
+    // The sign-in that follows: a fresh session (missing-record reported) moved to a new id at once.
+    expect(await (await client.fetch("/regen?add=b")).json()).toEqual({ items: ["b"], isNew: false });
+    expect(reports.map((r) => r.reason)).toEqual(["missing-record"]);
+    expect(client.cookies.get("cart")).toBeDefined();
+    expect(await (await client.fetch("/")).json()).toEqual({ items: ["b"], isNew: false });
+  });
+
   it("destroy deletes the record and the cookie", async () => {
     const { satchel, store } = setup();
     const client = new CookieClient(cartApp(satchel));

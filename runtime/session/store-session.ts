@@ -246,7 +246,10 @@ export class StoreSession extends SessionCore {
     return text === undefined || text === "" ? undefined : text.slice(0, MAX_DEVICE_CHARS);
   }
 
-  /** Remembers what a successful write stored. */
+  /**
+   * Remembers what a successful write stored. The record now exists, so an unusable cookie that came
+   * with the request is no longer to be cleared: the token of the written id replaces it.
+   */
   private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, info: RecordInfo): void {
     this.recordVersion = version;
     this.recordExpiresAt = expiresAt;
@@ -254,6 +257,7 @@ export class StoreSession extends SessionCore {
     this.adopt(envelope);
     this.isNew = false;
     this.mustWrite = false;
+    this.clearInvalid = false;
   }
 
   async load(): Promise<void> {
@@ -431,7 +435,6 @@ export class StoreSession extends SessionCore {
       const version = await store.compareAndSet(key, text, this.recordVersion, options);
       if (version !== null) {
         this.wrote(envelope, version, options.expiresAt, info);
-        this.clearInvalid = false;
         await this.writeToken();
         return;
       }
@@ -547,7 +550,6 @@ export class StoreSession extends SessionCore {
       const version = await store.compareAndSet(key, text, expected, options);
       if (version !== null) {
         this.wrote(next, version, options.expiresAt, info);
-        this.clearInvalid = false;
         await this.writeToken();
         return;
       }
