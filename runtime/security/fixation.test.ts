@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createSealer } from "../crypto/seal.ts";
-import { storeKey } from "../session/store-session.ts";
+import { storeKey } from "../session/store-keys.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, testClock, testSatchel } from "../test-support/harness.ts";

@@ -6,11 +6,11 @@
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
 import { type ReadEnvelope, UnknownLayoutError } from "../codec/keyed-format.ts";
-import { sha256 } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
+import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import {
@@ -21,15 +21,6 @@ import {
   whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
-
-/**
- * The public id of a cookie session: a truncated SHA-256 of its current token. Safe to log (it cannot
- * be turned back into the token or presented as one); it changes whenever the cookie is rewritten.
- */
-async function tokenFingerprint(session: string, token: string): Promise<string> {
-  const digest = await sha256(new TextEncoder().encode(`satchel-cookie-id:${session}:${token}`));
-  return Array.from(digest.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 /** A session whose data is sealed in its cookie. */
 export class CookieSession extends SessionCore {
@@ -158,19 +149,8 @@ export class CookieSession extends SessionCore {
   }
 
   async metadata(): Promise<SessionMetadata> {
-    if (this.destroyed || this.times === null || this.token === null) {
-      return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
-    }
-    const { createdAt, absoluteExpiresAt, idleExpiresAt } = this.times;
-    const idle = this.def.expiry.idle;
-    return {
-      publicId: await tokenFingerprint(this.def.name, this.token),
-      createdAt: new Date(createdAt * 1000),
-      // The idle expiry is pushed to now + idle on every write or touch: it dates the last one.
-      lastAccessedAt:
-        idleExpiresAt === null || idle === null ? null : new Date((idleExpiresAt - idle) * 1000),
-      expiresAt: new Date(Math.min(idleExpiresAt ?? absoluteExpiresAt, absoluteExpiresAt) * 1000),
-    };
+    if (this.destroyed || this.times === null || this.token === null) return noMetadata();
+    return cookieMetadata(this.def, this.times, this.token);
   }
 
   async regenerate(): Promise<void> {

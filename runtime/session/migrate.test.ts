@@ -148,7 +148,7 @@ async function snapshot(
   client: CookieClient,
   config: Parameters<typeof createSatchel>[0],
 ) {
-  const { storeKey } = await import("./store-session.ts");
+  const { storeKey } = await import("./store-keys.ts");
   const { createSealer } = await import("../crypto/seal.ts");
   const sealer = createSealer([FIXTURE_SECRET]);
   const opened = await sealer.unseal("cart", client.cookies.get("cart") as string, now());

@@ -1,34 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { nodeCryptoBackend, webCryptoBackend } from "../crypto/backend.ts";
-import { SessionConflictError, SessionEndedError } from "../errors.ts";
+import { SessionEndedError } from "../errors.ts";
 import { createSatchel } from "../satchel.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
-import type { SessionStore } from "../stores/types.ts";
+import { cartApp, keysOf } from "../test-support/cart-app.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
-import { storeKey } from "./store-session.ts";
 
 function setup(options: Parameters<typeof testSatchel>[1] = {}) {
   return testSatchel<TestTypes>(testConfig, options);
-}
-
-/** Keys the memory store holds, found through its user index. */
-async function keysOf(store: SessionStore, owner: string) {
-  return (await store.keysForUser?.(owner)) ?? [];
-}
-
-function cartApp(satchel: ReturnType<typeof setup>["satchel"]) {
-  return satchel.handle(async (req, sessions) => {
-    const cart = await sessions.get("cart");
-    const url = new URL(req.url);
-    const sku = url.searchParams.get("add");
-    if (sku !== null) cart.items.push({ sku, qty: 1 });
-    if (url.pathname === "/owner") cart.owner = "user-1";
-    if (url.pathname === "/regen") await cart.regenerate();
-    if (url.pathname === "/destroy") await cart.destroy();
-    return Response.json({ items: cart.items.map((i) => i.sku), isNew: cart.$isNew });
-  });
 }
 
 describe("store sessions through the Fetch adapter", () => {
@@ -120,118 +100,6 @@ describe("store sessions through the Fetch adapter", () => {
     expect(await keysOf(store, "user-1")).toEqual([]);
   });
 
-  it("keeps all 100 concurrent update() appends to one session", async () => {
-    const { satchel } = setup();
-    const client = new CookieClient(cartApp(satchel));
-    await client.fetch("/?add=first");
-    const cookie = client.cookieHeader();
-    const appendOne = satchel.handle(async (req, sessions) => {
-      const cart = await sessions.get("cart");
-      const sku = new URL(req.url).searchParams.get("sku") as string;
-      await cart.update((data) => {
-        data.items.push({ sku, qty: 1 });
-        return undefined;
-      });
-      return new Response("ok");
-    });
-    const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        appendOne(new Request(`http://localhost/?sku=s${i}`, { headers: { cookie } })),
-      ),
-    );
-    expect(responses.every((r) => r.status === 200)).toBe(true);
-    const items = (await (await client.fetch("/")).json()).items as string[];
-    expect(items).toHaveLength(101);
-    expect(new Set(items).size).toBe(101);
-  });
-
-  it("keeps all appends when two app instances (each with its own store client) contend", async () => {
-    const clock = testClock();
-    const shared = createMemoryStore({ now: clock.now });
-    // Two store objects over one backend: like two server processes, they share no in-process queue.
-    const one = setup({ store: { ...shared }, clock });
-    const two = setup({ store: { ...shared }, clock });
-    const client = new CookieClient(cartApp(one.satchel));
-    await client.fetch("/?add=first");
-    const cookie = client.cookieHeader();
-    const append = (satchel: typeof one.satchel) =>
-      satchel.handle(async (req, sessions) => {
-        const sku = new URL(req.url).searchParams.get("sku") as string;
-        await (await sessions.get("cart")).update((data) => ({
-          ...data,
-          items: [...data.items, { sku, qty: 1 }],
-        }));
-        return new Response("ok");
-      });
-    const apps = [append(one.satchel), append(two.satchel)];
-    await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        (apps[i % 2] as (r: Request) => Promise<Response>)(
-          new Request(`http://x/?sku=s${i}`, { headers: { cookie } }),
-        ),
-      ),
-    );
-    const items = (await (await client.fetch("/")).json()).items as string[];
-    expect(new Set(items).size).toBe(61);
-  });
-
-  it("update() gives up with a clear error when every attempt loses the race", async () => {
-    const clock = testClock();
-    const inner = createMemoryStore({ now: clock.now });
-    const { satchel } = setup({ store: inner, clock });
-    const client = new CookieClient(cartApp(satchel));
-    await client.fetch("/?add=a");
-    // Another writer bumps the record between every read and write of this request.
-    const busy: SessionStore = {
-      ...inner,
-      async compareAndSet(key, value, expected, options) {
-        const current = await inner.get(key);
-        if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
-        return inner.compareAndSet(key, value, expected, options);
-      },
-    };
-    const contended = setup({ store: busy, clock });
-    const sessions = contended.satchel.fromRequest(
-      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
-    );
-    const cart = await sessions.get("cart");
-    await expect(cart.update((d) => ({ ...d, note: "x" }))).rejects.toThrow(
-      /session "cart" update\(\) gave up after \d+ attempts in \d+ ms/,
-    );
-  }, 20_000);
-
-  it("update() keeps trying past its attempt count while contention lasts less than its time budget", async () => {
-    const clock = testClock();
-    const inner = createMemoryStore({ now: clock.now });
-    const { satchel } = setup({ store: inner, clock });
-    const client = new CookieClient(cartApp(satchel));
-    await client.fetch("/?add=a");
-    // Another writer wins the first 70 races (more than the attempt count), then lets this one through.
-    let conflicts = 70;
-    const slowlyClearing: SessionStore = {
-      ...inner,
-      async compareAndSet(key, value, expected, options) {
-        if (conflicts > 0) {
-          conflicts--;
-          const current = await inner.get(key);
-          if (current !== null) await inner.set(key, current.value, { expiresAt: current.expiresAt });
-        }
-        return inner.compareAndSet(key, value, expected, options);
-      },
-    };
-    const contended = setup({ store: slowlyClearing, clock });
-    const sessions = contended.satchel.fromRequest(
-      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
-    );
-    const cart = await sessions.get("cart");
-    await cart.update((d) => ({ ...d, items: [...d.items, { sku: "b", qty: 1 }] }));
-    expect(conflicts).toBe(0);
-    const after = satchel.fromRequest(
-      new Request("http://x/", { headers: { cookie: client.cookieHeader() } }),
-    );
-    expect((await after.get("cart")).items.map((i) => i.sku)).toEqual(["a", "b"]);
-  }, 20_000);
-
   it("update() inside its own update function is refused instead of waiting forever", async () => {
     const { satchel } = setup();
     const cart = await satchel.fromRequest(new Request("http://x/")).get("cart");
@@ -270,48 +138,6 @@ describe("store sessions through the Fetch adapter", () => {
     expect(reports.map((report) => report.reason)).toEqual(["ended"]);
     await sessions.commit();
     expect(sessions.apply(new Response()).headers.getSetCookie().join()).toMatch(/^cart=;/);
-  });
-
-  it("save() merges concurrent changes to different fields", async () => {
-    const { satchel } = setup();
-    const client = new CookieClient(cartApp(satchel));
-    await client.fetch("/?add=a");
-    const cookie = client.cookieHeader();
-    const one = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
-    const two = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
-    const cartOne = await one.get("cart");
-    const cartTwo = await two.get("cart");
-    cartOne.note = "gift";
-    cartTwo.items.push({ sku: "b", qty: 2 });
-    await one.commit();
-    await two.commit();
-    expect(cartTwo.note).toBe("gift");
-    const after = await satchel.fromRequest(new Request("http://x/", { headers: { cookie } })).get("cart");
-    expect(after.toJSON()).toEqual({
-      items: [
-        { sku: "a", qty: 1 },
-        { sku: "b", qty: 2 },
-      ],
-      note: "gift",
-      owner: null,
-    });
-  });
-
-  it("save() reports a conflict naming the field both requests changed", async () => {
-    const { satchel } = setup();
-    const client = new CookieClient(cartApp(satchel));
-    await client.fetch("/?add=a");
-    const cookie = client.cookieHeader();
-    const one = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
-    const two = satchel.fromRequest(new Request("http://x/", { headers: { cookie } }));
-    (await one.get("cart")).note = "one";
-    const cartTwo = await two.get("cart");
-    cartTwo.note = "two";
-    await one.commit();
-    const error = await cartTwo.save().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SessionConflictError);
-    expect((error as SessionConflictError).key).toBe("note");
-    expect(String(error)).toMatch(/field "note" was changed by another request/);
   });
 
   it("touches the record (not the cookie) at most once per touchAfter", async () => {
@@ -365,43 +191,6 @@ describe("store sessions through the Fetch adapter", () => {
     expect(regen.headers.getSetCookie()).toEqual([]);
     const again = await api(new Request("http://x/", { headers: { "x-cart-session": fresh as string } }));
     expect(await again.json()).toEqual({ items: ["a", "b"], isNew: false });
-  });
-
-  it("revokeUser deletes every record of that user for that session", async () => {
-    const { satchel, store } = setup();
-    for (let i = 0; i < 3; i++) await new CookieClient(cartApp(satchel)).fetch("/owner?add=x");
-    await new CookieClient(cartApp(satchel)).fetch("/?add=anon");
-    expect(await keysOf(store, "user-1")).toHaveLength(3);
-    expect(await satchel.revokeUser("cart", "user-1")).toBe(3);
-    expect(await keysOf(store, "user-1")).toEqual([]);
-  });
-
-  it("revokeUser explains when the store cannot list a user's sessions", async () => {
-    const { keysForUser: _omit, ...bare } = createMemoryStore();
-    const { satchel } = setup({ store: bare });
-    await expect(satchel.revokeUser("cart", "u")).rejects.toThrow(/cannot list a user's sessions/);
-  });
-
-  it("computes store keys as session name plus SHA-256 hex of the id", async () => {
-    const id = new Uint8Array(32);
-    expect(await storeKey("cart", id)).toBe(
-      "cart:66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
-    );
-  });
-
-  it("gives the same store key for the same id with the node:crypto and the WebCrypto backend", async () => {
-    const node = nodeCryptoBackend();
-    expect(node).toBeDefined();
-    for (let i = 0; i < 20; i++) {
-      const id = globalThis.crypto.getRandomValues(new Uint8Array(32));
-      const viaNode = await storeKey("cart", id, node);
-      expect(viaNode).toMatch(/^cart:[0-9a-f]{64}$/);
-      expect(await storeKey("cart", id, webCryptoBackend)).toBe(viaNode);
-    }
-    // A custom backend without sha256 falls back to WebCrypto and still agrees.
-    const { sha256: _omit, ...bare } = webCryptoBackend;
-    const id = new Uint8Array(32).fill(7);
-    expect(await storeKey("cart", id, bare)).toBe(await storeKey("cart", id, node));
   });
 });
 

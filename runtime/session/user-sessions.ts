@@ -7,7 +7,7 @@ import { decodeEnvelope } from "../codec/compress.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SatchelConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";
-import { lastAccessOf, publicIdOf } from "./store-session.ts";
+import { lastAccessOf, publicIdOf } from "./metadata.ts";
 
 /** One live session of a user, as `satchel.listUserSessions()` returns it. Safe to show and log. */
 export interface UserSessionInfo {

@@ -11,7 +11,7 @@ import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
 import { memoryCookieJar } from "../../cookies/header.ts";
 import type { Sealer, SealTimes } from "../../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
-import { storeKey } from "../../session/store-session.ts";
+import { storeKey } from "../../session/store-keys.ts";
 import type { SessionStore, StoredRecord } from "../../stores/types.ts";
 import type { Message } from "../../types.ts";
 import { showValue, typeName } from "./describe-value.ts";

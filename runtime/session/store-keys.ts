@@ -1,0 +1,48 @@
+/**
+ * The ids of store sessions and the store keys they map to. An id is 32 random bytes, sealed in the
+ * cookie; its record lives under `"<session>:" + hex(SHA-256(id))`, so the raw id never reaches the store.
+ * @internal not part of the public API; import from "satchel" instead.
+ */
+import { type CryptoBackend, selectBackend, sha256 } from "../crypto/backend.ts";
+
+/** Length of an id in bytes; a sealed id of any other length is malformed. */
+export const ID_BYTES = 32;
+
+/** A brand-new random id. */
+export function newId(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(ID_BYTES));
+}
+
+/**
+ * The store key of an id: the session name and the SHA-256 of the id, hex. The digest goes through
+ * the crypto backend: node:crypto hashes synchronously (~1 µs), WebCrypto is the fallback (~20 µs).
+ */
+export async function storeKey(
+  session: string,
+  id: Uint8Array,
+  backend: CryptoBackend = selectBackend(),
+): Promise<string> {
+  return storeKeyOf(session, id, backend);
+}
+
+/** `storeKey`, synchronous when the backend hashes synchronously (node:crypto): no promise per request. */
+export function storeKeyOf(
+  session: string,
+  id: Uint8Array,
+  backend: CryptoBackend,
+): string | Promise<string> {
+  const result = sha256(id, backend);
+  return result instanceof Uint8Array
+    ? `${session}:${hexOf(result)}`
+    : result.then((digest) => `${session}:${hexOf(digest)}`);
+}
+
+/** Two hex digits per byte value, so a digest is 32 lookups instead of 32 toString + padStart. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of `bytes`, two digits per byte. */
+export function hexOf(bytes: Uint8Array): string {
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i] as number];
+  return hex;
+}
