@@ -12,7 +12,7 @@ import { SessionValidationError } from "../errors.ts";
 import type { FlashChannel, FlashSchemas } from "../types.ts";
 
 /** Stored flash: channel name → pending payloads, oldest first. */
-export type StoredFlash = Record<string, unknown[]>;
+type StoredFlash = Record<string, unknown[]>;
 
 /** Lets a channel refuse writes (destroyed session, read-only request) with the right error. */
 export type WriteGuard = (action: string) => void;
@@ -32,10 +32,7 @@ export class FlashState {
   constructor(
     private readonly session: string,
     private readonly schemas: FlashSchemas,
-    stored?: unknown,
-  ) {
-    this.load(stored);
-  }
+  ) {}
 
   /** Replaces the pending values with what storage holds; payloads the schema rejects are dropped. */
   load(stored: unknown): void {

@@ -44,12 +44,7 @@ export class MessageState {
   /** Handed to this request only (by the proxy), never stored. */
   private current: StoredMessage[] = [];
 
-  constructor(
-    private readonly now: () => number,
-    stored?: unknown,
-  ) {
-    this.load(stored);
-  }
+  constructor(private readonly now: () => number) {}
 
   /** Replaces the pending messages with what storage holds, skipping malformed and expired ones. */
   load(stored: unknown): void {

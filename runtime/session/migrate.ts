@@ -7,7 +7,7 @@ import type { ResolvedSession } from "../define.ts";
 import type { InvalidReason } from "../types.ts";
 
 /** The outcome of reading stored data of some version. */
-export type MigrateResult =
+type MigrateResult =
   | { ok: true; data: Record<string, unknown>; migrated: boolean }
   | {
       ok: false;
@@ -16,7 +16,7 @@ export type MigrateResult =
     };
 
 /** Checks data against the session schema; `ok: false` carries a readable reason (never the data). */
-export type ReadValidator = (
+type ReadValidator = (
   data: unknown,
 ) => Promise<{ ok: true; data: Record<string, unknown> } | { ok: false; detail: string }>;
 

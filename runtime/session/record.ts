@@ -20,7 +20,7 @@ import { type PersistedEnvelope, validateOnRead } from "./core.ts";
 import { migrateData } from "./migrate.ts";
 
 /** A record read back: the envelope of the running version, or why it cannot be used. */
-export type LoadedRecord =
+type LoadedRecord =
   | { ok: true; envelope: PersistedEnvelope; migrated: boolean; info: RecordInfo | undefined }
   | { ok: false; reason: InvalidReason; detail: string };
 

@@ -33,7 +33,7 @@ function open(option: StoreOption, where: string): Promise<SessionStore> {
   return Promise.resolve().then(() => checkStore(option, `the store of ${where} is not a store`));
 }
 
-export interface StoreResolver {
+interface StoreResolver {
   /** The store for `option`, opened on first call; a failed open is retried by the next call. */
   resolve(option: StoreOption, where: string): Promise<SessionStore>;
   /** Closes every store opened so far. */
