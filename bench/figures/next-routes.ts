@@ -1,12 +1,12 @@
 /**
  * Figure 3: requests per second of Next.js route handlers under `next start` (bench/next-app),
  * autocannon on loopback: no session vs satchel cookie session vs iron-session vs satchel Redis
- * store session, for a read-only and a read + write request.
+ * store session, for a read-only and a read + write request. The app's typed session module is
+ * written by `satchel gen` from bench/lib/bench-schema.ts before every build, as a user's app gets
+ * it; its store comes from `SESSION_STORE_URL`.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BENCH_SECRET } from "../lib/bench-schema.ts";
@@ -15,6 +15,7 @@ import type { BenchContext } from "../lib/context.ts";
 import { treeCpuMs } from "../lib/cpu.ts";
 import { cpuNote } from "../lib/cpu-note.ts";
 import { cookieFrom, loadInterleaved } from "../lib/load.ts";
+import { freePort, runNode } from "../lib/node-process.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 import type { RowInput } from "../lib/result.ts";
 
@@ -22,6 +23,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const APP = join(ROOT, "bench/next-app");
 const NEXT = join(ROOT, "node_modules/next/dist/bin/next");
 const STAMP = join(APP, ".next/bench-source-stamp");
+const SCHEMA = join(ROOT, "bench/lib/bench-schema.ts");
+const GENERATED = join(APP, "generated/sessions.ts");
+const CLI = join(ROOT, "generator/cli.ts");
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const NONE = "no session";
 const IRON = "iron-session";
@@ -59,7 +63,7 @@ function walk(dir: string, out: string[]): void {
 
 /** A hash of every source the build reads, so an unchanged app is not rebuilt. */
 function sourceStamp(): string {
-  const files = [join(ROOT, "bench/lib/bench-schema.ts"), join(ROOT, "node_modules/next/package.json")];
+  const files = [SCHEMA, join(ROOT, "bench/lib/payloads.ts"), join(ROOT, "node_modules/next/package.json")];
   walk(APP, files);
   walk(join(ROOT, "runtime"), files);
   const hash = createHash("sha256");
@@ -70,8 +74,24 @@ function sourceStamp(): string {
   return hash.digest("hex");
 }
 
+/**
+ * `satchel gen` over the bench schema into the app's generated/ (gitignored): the codecs and the
+ * typed module come from the generator itself, never from a copy. It rewrites the file only when
+ * its text changes, so an unchanged schema keeps the previous build.
+ */
+async function generate(): Promise<void> {
+  const { code, output } = await runNode(
+    ["--import", "tsx", CLI, "gen", "--schema", SCHEMA, "--out", GENERATED],
+    {},
+    120_000,
+  );
+  if (code !== 0)
+    throw new Error(`bench: satchel gen for bench/next-app failed (exit ${code}):\n${output.slice(-3000)}`);
+}
+
 /** `next build` of the bench app; skipped in quick mode when nothing changed since the last build. */
 async function build(ctx: BenchContext): Promise<string> {
+  await generate();
   const stamp = sourceStamp();
   let previous: string | null = null;
   try {
@@ -79,24 +99,11 @@ async function build(ctx: BenchContext): Promise<string> {
   } catch {}
   if (ctx.quick && previous === stamp) return "reused the previous build (sources unchanged)";
   const started = performance.now();
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, [NEXT, "build", APP], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let text = "";
-    const keep = (chunk: Buffer) => {
-      text = (text + chunk.toString()).slice(-20_000);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const timer = setTimeout(() => child.kill("SIGKILL"), 360_000);
-    child.once("exit", (exitCode) => {
-      clearTimeout(timer);
-      resolve({ code: exitCode, output: text });
-    });
-  });
+  const { code, output } = await runNode(
+    [NEXT, "build", APP],
+    { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    360_000,
+  );
   // Next writes next-env.d.ts into the app; the root typecheck must not pick up Next's globals from it.
   rmSync(join(APP, "next-env.d.ts"), { force: true });
   if (code !== 0)
@@ -105,15 +112,11 @@ async function build(ctx: BenchContext): Promise<string> {
   return `next build took ${Math.round((performance.now() - started) / 1000)} s`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
+/** The Redis URL with satchel's key prefix in its query string, as `SESSION_STORE_URL` takes it. */
+function storeUrl(prefix: string): string {
+  const url = new URL(REDIS_URL);
+  url.searchParams.set("prefix", prefix);
+  return url.toString();
 }
 
 export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
@@ -131,8 +134,7 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         SESSION_SECRET: BENCH_SECRET,
-        BENCH_REDIS_URL: REDIS_URL,
-        BENCH_PREFIX: prefix,
+        SESSION_STORE_URL: storeUrl(prefix),
       },
       readyPattern: /Ready in/,
       port,

@@ -2,6 +2,10 @@
  * The sessions the HTTP benchmarks use: a store session holding a visit counter and a list (the
  * figure 4 and 5 workloads), and the ~300-byte cookie session of figures 1–2 (figure 3). Secure is off because the
  * load generator speaks plain HTTP on loopback.
+ *
+ * It is also figure 3's schema file: the bench runs `satchel gen --schema bench/lib/bench-schema.ts`
+ * and the Next.js app imports the module that writes (bench/next-app/generated/sessions.ts), as a
+ * user's app does. The store and the secret then come from `SESSION_STORE_URL` and `SESSION_SECRET`.
  */
 import { z } from "zod";
 import { defineSessions } from "../../runtime/define.ts";
@@ -38,6 +42,9 @@ export const benchSessions = defineSessions({
     cookie: { name: "prefs", secure: false },
   },
 });
+
+/** The schema file's default export, which `satchel gen` reads. */
+export default benchSessions;
 
 export interface CounterData {
   visits: number;

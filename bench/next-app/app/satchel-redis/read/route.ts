@@ -1,5 +1,5 @@
 /** satchel Redis store session, read only. */
-import { getSession, withRouteSessions } from "../../../lib/sessions.ts";
+import { getSession, withRouteSessions } from "../../../generated/sessions.ts";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 /** satchel Redis store session, read + write (saved by the wrapper when the handler returns). */
-import { getSession, withRouteSessions } from "../../../lib/sessions.ts";
+import { getSession, withRouteSessions } from "../../../generated/sessions.ts";
 
 export const dynamic = "force-dynamic";
 
