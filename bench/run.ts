@@ -4,7 +4,7 @@
  *
  *   npm run bench                 full run (bounded: about ten minutes)
  *   npm run bench -- --quick      smoke run, under two minutes: checks the harness, not the numbers
- *   npm run bench -- --only 1,2   only some figures (1 … 6)
+ *   npm run bench -- --only 1,2   only some figures (1 … 9)
  *   npm run bench -- --out DIR    write the three files to DIR instead of bench/
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generatorFigure } from "./figures/generator.ts";
+import { instructionsFigure } from "./figures/instructions.ts";
 import { lostUpdatesFigure } from "./figures/lost-updates.ts";
 import { nextRoutesFigure } from "./figures/next-routes.ts";
 import { sealFigures } from "./figures/seal.ts";
@@ -36,12 +37,17 @@ const FIGURES: Figure[] = [
   {
     numbers: [1, 2],
     title: "seal + unseal throughput, cookie bytes",
-    run: (ctx) => sealFigures({ ...ctx.rounds, quick: ctx.quick }),
+    run: (ctx) => sealFigures(ctx.rounds),
   },
   { numbers: [3], title: "Next.js route handlers under load", run: nextRoutesFigure },
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
   { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },
   { numbers: [6], title: "generator: cold gen and watch regeneration", run: generatorFigure },
+  {
+    numbers: [8],
+    title: "instructions per request (callgrind, main thread, steady state)",
+    run: instructionsFigure,
+  },
 ];
 
 function parse(): { quick: boolean; only: Set<number> | null; out: string } {

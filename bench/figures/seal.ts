@@ -14,7 +14,7 @@
  *   WebCrypto loop would flatter it.
  * - Fetch adapter rows: satchel's `fromRequest` → `get` → (set) → `commit` → `apply(Response)` vs a
  *   hand-rolled GCM + JSON cookie session through the same Request/Response objects.
- * - Instructions per op (callgrind, bench/lib/callgrind.ts) next to the times, for the ~300-byte case.
+ * Instructions per request for the ~300-byte case are figure 8 (bench/figures/instructions.ts).
  */
 import { sealData, unsealData } from "iron-session";
 import type { z } from "zod";
@@ -26,7 +26,6 @@ import {
 } from "../../runtime/codec/compress.ts";
 import { compileSessionCodec } from "../../runtime/codec/keyed-format.ts";
 import { createSealer, type Sealer } from "../../runtime/crypto/seal.ts";
-import { bundle, hasValgrind, instructionsPerOp } from "../lib/callgrind.ts";
 import { jsonBytes, largeSchema, largeSession, smallSchema, smallSession } from "../lib/payloads.ts";
 import {
   PUBLIC_SECRET,
@@ -79,36 +78,15 @@ interface Case {
   label: string;
   schema: z.ZodObject;
   data: Record<string, unknown>;
-  /** `small` / `large`: the size argument of bench/micro/public-path.ts. */
-  size: string;
 }
 
 const CASES: Case[] = [
-  { id: "300b", label: "~300-byte session", schema: smallSchema, data: smallSession, size: "small" },
-  { id: "2kb", label: "~2 KB session", schema: largeSchema, data: largeSession, size: "large" },
+  { id: "300b", label: "~300-byte session", schema: smallSchema, data: smallSession },
+  { id: "2kb", label: "~2 KB session", schema: largeSchema, data: largeSession },
 ];
 
-const MICRO = new URL("../micro/public-path.ts", import.meta.url).pathname;
-
-/** Instructions per op of each variant (callgrind), or a reason why they are missing. */
-async function countInstructions(
-  quick: boolean,
-  size: string,
-  variants: [string, number][],
-): Promise<Record<string, number> | string> {
-  if (quick) return "not counted in a --quick run";
-  if (!(await hasValgrind())) return "valgrind is not installed here";
-  const bundled = await bundle(MICRO);
-  const out: Record<string, number> = {};
-  for (const [variant, ops] of variants)
-    out[variant] = await instructionsPerOp(bundled, variant, ops, [size]);
-  return out;
-}
-
-const thousands = (n: number | undefined) => (n === undefined ? "?" : `${Math.round(n / 1000)}k`);
-
 /** Figures 1 (throughput through the public API and the Fetch adapter) and 2 (cookie bytes). */
-export async function sealFigures(options: RoundOptions & { quick?: boolean }): Promise<RowInput[]> {
+export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
   const sealer = createSealer([SECRET]);
   const iron = { password: SECRET, ttl: 86_400 };
   const rows: RowInput[] = [];
@@ -146,21 +124,6 @@ export async function sealFigures(options: RoundOptions & { quick?: boolean }): 
       options,
     );
     const stages = await stageBreakdown(sealer, c.schema, c.data, Math.max(50, options.runMs / 2));
-    const counted =
-      c.id === "300b"
-        ? await countInstructions(options.quick ?? false, c.size, [
-            ["satchel-open", 400],
-            ["raw", 1000],
-            ["iron", 30],
-            ["satchel", 400],
-            ["raw-fetch", 1000],
-          ])
-        : "counted for the ~300-byte case only (each count is two valgrind runs)";
-    const ins = typeof counted === "string" ? undefined : counted;
-    const insNote = (names: [string, string][]) =>
-      ins
-        ? `instructions per op (callgrind): ${names.map(([v, label]) => `${label} ${thousands(ins[v])}`).join(", ")}`
-        : `instructions per op: ${counted as string}`;
     rows.push({
       id: `seal-${c.id}`,
       figure: 1,
@@ -181,11 +144,7 @@ export async function sealFigures(options: RoundOptions & { quick?: boolean }): 
       ],
       notes: [
         `payload ${jsonBytes(c.data)} bytes of JSON; one satchel op = one request through createSatchel().open(jar): get (unseal, decode) → set a field → commit (zod, encode, seal, Set-Cookie)`,
-        insNote([
-          ["satchel-open", "satchel"],
-          ["raw", "raw node:crypto loop"],
-          ["iron", "iron-session"],
-        ]),
+        "instructions per op: figure 8",
         `the raw-loop target is taken against the node:crypto loop because satchel runs on node:crypto here; against the WebCrypto loop satchel is at ${ratioText(samples.satchel, samples[RAW_WEB])}`,
         `internal stages, µs per op measured alone (not what users pay, which is the row itself): ${stages}`,
       ],
@@ -204,13 +163,7 @@ export async function sealFigures(options: RoundOptions & { quick?: boolean }): 
         checks: [{ kind: "ratio", against: RAW_FETCH, op: ">=", threshold: mode === "read" ? 0.5 : 0.4 }],
         notes: [
           "one op = new Request with the cookie → fromRequest → get → (set a field) → commit → apply(new Response); the hand-rolled session parses the same Cookie header, GCM + JSON, and appends Set-Cookie",
-          insNote(
-            // Only read+write is counted (valgrind runs are slow); read is its unseal half.
-            [
-              ["satchel", "satchel read+write"],
-              ["raw-fetch", "hand-rolled read+write"],
-            ],
-          ),
+          "instructions per request: figure 8",
         ],
       });
     }

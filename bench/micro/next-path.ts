@@ -2,7 +2,7 @@
  * What satchel's Next adapter adds to a route handler, one process per variant so callgrind can
  * count it (figure 3 measures the same routes under `next start`, where time is noisy):
  *
- *   npx tsx bench/lib/callgrind.ts bench/micro/next-path.ts 2000 satchel-read
+ *   npx tsx bench/lib/callgrind.ts bench/micro/next-path.ts 1000 satchel-read
  *   npx tsx bench/micro/next-path.ts satchel-write 10      # plain run: prints the cookie bytes
  *
  * Variants, each one request per op on a `NextRequest` carrying the ~300-byte session of figures 1–2
@@ -21,6 +21,7 @@ import { createNextSessions } from "../../runtime/next/create.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { BENCH_CODECS } from "../lib/payload-codecs.ts";
+import { steadySection } from "../lib/steady-section.ts";
 
 const [variant = "satchel-read", opsText = "1000"] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -88,5 +89,5 @@ async function request(run: (request: NextRequest) => Promise<Response> | Respon
 // The session the routes are seeded with: a first write creates the ~300-byte cookie.
 await request((r) => write(r, {}));
 if (!cookie.startsWith("prefs=")) throw new Error("bench: seeding the session wrote no cookie");
-for (let i = 0; i < ops; i++) await request(handler);
+await steadySection(ops, () => request(handler));
 process.stdout.write(`${JSON.stringify({ variant, ops, bytes: cookie.length - "prefs=".length })}\n`);

@@ -16,6 +16,7 @@ import { packForCookie, unpackFromCookie } from "../../runtime/codec/compress.ts
 import { planCookieWrites } from "../../runtime/cookies/chunking.ts";
 import { type CookieAttributes, memoryCookieJar } from "../../runtime/cookies/header.ts";
 import { hex, TITLES } from "../lib/payloads.ts";
+import { steadySection } from "../lib/steady-section.ts";
 
 const [variant = "pack", opsText = "1000", sizeText = "3000", minCompressText] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -43,9 +44,9 @@ async function main(): Promise<Record<string, number>> {
       if ((await unpackFromCookie(packed)) !== text)
         throw new Error("bench: pack round trip changed the text");
       if (variant === "pack")
-        for (let i = 0; i < ops; i++) await unpackFromCookie(await packForCookie(text, packOptions));
-      else if (variant === "pack-only") for (let i = 0; i < ops; i++) await packForCookie(text, packOptions);
-      else for (let i = 0; i < ops; i++) await unpackFromCookie(packed);
+        await steadySection(ops, async () => unpackFromCookie(await packForCookie(text, packOptions)));
+      else if (variant === "pack-only") await steadySection(ops, () => packForCookie(text, packOptions));
+      else await steadySection(ops, () => unpackFromCookie(packed));
       return { text: text.length, packed: packed.length, deflated: packed[0] ?? -1 };
     }
     case "plan": {
@@ -53,8 +54,9 @@ async function main(): Promise<Record<string, number>> {
       const value = hex(7, 450).replace(/[0-9]/g, (d) => "ghijklmnop"[Number(d)] as string);
       const jar = memoryCookieJar(`other=1; bench=${value}; theme=dark`);
       let writes = 0;
-      for (let i = 0; i < ops; i++)
+      await steadySection(ops, () => {
         writes += planCookieWrites({ session: "bench", name: "bench", value, attributes, jar }).length;
+      });
       return { value: value.length, writes };
     }
     default:

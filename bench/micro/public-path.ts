@@ -9,7 +9,8 @@
  * `satchel-read` (Fetch adapter, read only), `raw-fetch` / `raw-fetch-read` (the hand-rolled
  * node:crypto GCM + JSON session through the same Request/Response), `raw` (JSON + node:crypto
  * AES-256-GCM + base64url and back), `iron` (iron-session sealData + unsealData). Each op is one
- * seal + one unseal (read variants: one unseal). See bench/lib/public-session.ts.
+ * seal + one unseal (read variants: one unseal). See bench/lib/public-session.ts. The ops run after
+ * `BENCH_WARMUP_OPS` unmeasured ones, between callgrind's marks (bench/lib/steady-section.ts).
  */
 import { sealData, unsealData } from "iron-session";
 import { largeSchema, largeSession, smallSchema, smallSession } from "../lib/payloads.ts";
@@ -20,6 +21,7 @@ import {
   rawUnseal,
   satchelRoundTrip,
 } from "../lib/public-session.ts";
+import { steadySection } from "../lib/steady-section.ts";
 
 const [variant = "satchel", opsText = "1000", size = "small"] = process.argv.slice(2);
 const ops = Number(opsText);
@@ -38,24 +40,29 @@ async function main(): Promise<number> {
         codec: variant === "satchel-runtime" ? "runtime" : "generated",
       });
       const write = variant !== "satchel-read";
-      for (let i = 0; i < ops; i++) await trip.request(write);
+      await steadySection(ops, () => trip.request(write));
       return trip.cookieBytes();
     }
     case "raw-fetch":
     case "raw-fetch-read": {
       const trip = rawFetchSession(data);
-      for (let i = 0; i < ops; i++) await trip.request(variant === "raw-fetch");
+      const write = variant === "raw-fetch";
+      await steadySection(ops, () => trip.request(write));
       return trip.cookieBytes();
     }
     case "raw": {
       let token = rawSeal(plain);
-      for (let i = 0; i < ops; i++) token = rawSeal(rawUnseal(token));
+      await steadySection(ops, () => {
+        token = rawSeal(rawUnseal(token));
+      });
       return token.length;
     }
     case "iron": {
       const iron = { password: PUBLIC_SECRET, ttl: 86_400 };
       let token = await sealData(plain, iron);
-      for (let i = 0; i < ops; i++) token = await sealData(await unsealData(token, iron), iron);
+      await steadySection(ops, async () => {
+        token = await sealData(await unsealData(token, iron), iron);
+      });
       return token.length;
     }
     default:

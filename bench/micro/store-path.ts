@@ -6,8 +6,9 @@
  *   npx tsx bench/micro/store-path.ts satchel-write 10      # plain run
  *   npx tsx bench/micro/store-path.ts satchel-read 20000 cpu  # CPU µs per op after as many warm-up ops
  *
- * Under callgrind a few thousand ops are still mostly JIT compilation (TurboFan) on this path; the
- * `cpu` mode warms up first and reports process CPU time (user + system) per op, steady state.
+ * Under callgrind only the main thread's measured ops are counted, after the harness's warm-up
+ * (bench/lib/steady-section.ts); the `cpu` mode warms up with as many ops and reports process CPU
+ * time (user + system) per op, steady state.
  *
  * Variants: `satchel-read` / `satchel-write` (a satchel Redis store session opened over the request's
  * Cookie header, `get` → [visits += 1] → `commit`, what bench/lib/node-satchel.ts does per request)
@@ -23,19 +24,16 @@ import { createSatchel } from "../../runtime/satchel.ts";
 import { createRedisStore } from "../../runtime/stores/redis.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
+import { steadySection, warmupOps } from "../lib/steady-section.ts";
 
 const [variant = "satchel-read", opsText = "1000", mode = "count"] = process.argv.slice(2);
 const ops = Number(opsText);
 const timed = mode === "cpu";
 let cpuMicros = 0;
 
-/** Runs `op` `ops` times; in `cpu` mode first as many times unmeasured, then measured. */
+/** Runs `op` `ops` times, measured; in `cpu` mode after as many unmeasured ones. */
 async function repeat(op: () => Promise<void>): Promise<void> {
-  if (timed) for (let i = 0; i < ops; i++) await op();
-  const start = process.cpuUsage();
-  for (let i = 0; i < ops; i++) await op();
-  const used = process.cpuUsage(start);
-  cpuMicros = used.user + used.system;
+  cpuMicros = await steadySection(ops, op, timed ? ops : warmupOps());
 }
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `satchel-micro-${process.pid}-${randomBytes(4).toString("hex")}:`;
