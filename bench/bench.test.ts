@@ -1,7 +1,7 @@
 /**
- * The harness works: a --quick run of the cheap figures writes all three files, and every row's
- * ratio and `met` follow from its own numbers. The numbers themselves are not asserted — they
- * depend on the machine.
+ * The harness works: a --quick run of the cheap, in-process figures (1, 2 and 7) writes all three
+ * files, and every row's ratio and `met` follow from its own numbers. The numbers themselves are not
+ * asserted — they depend on the machine.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -81,7 +81,7 @@ describe("npm run bench -- --quick", () => {
     out = await mkdtemp(join(tmpdir(), "satchel-bench-test-"));
     await run(
       join(root, "node_modules/.bin/tsx"),
-      ["bench/run.ts", "--quick", "--only", "1,2", "--out", out],
+      ["bench/run.ts", "--quick", "--only", "1,2,7", "--out", out],
       {
         cwd: root,
         timeout: 110_000,
@@ -108,6 +108,15 @@ describe("npm run bench -- --quick", () => {
       "fetch-read-300b",
       "fetch-write-2kb",
       "fetch-write-300b",
+      "growth-bytes-2kb",
+      "growth-bytes-3.5kb",
+      "growth-bytes-300b",
+      "growth-bytes-4.5kb",
+      "growth-bytes-slope",
+      "growth-sessions-1",
+      "growth-sessions-3",
+      "growth-sessions-6",
+      "growth-sessions-slope",
       "seal-2kb",
       "seal-300b",
     ]);
@@ -115,9 +124,9 @@ describe("npm run bench -- --quick", () => {
       expect(f.skipped).toBeUndefined();
       expect(typeof f.satchel).toBe("number");
       expect(f.reference === null || f.reference in f.peers).toBe(true);
-      // The Fetch adapter rows compare with a hand-rolled session, the others with iron-session.
+      // The Fetch adapter and growth rows compare with a hand-rolled session, the others with iron-session.
       expect(Object.keys(f.peers)).toContain(
-        f.id.startsWith("fetch-") ? "hand-rolled GCM+JSON session (Fetch)" : "iron-session",
+        /^(fetch|growth)-/.test(f.id) ? "hand-rolled GCM+JSON session (Fetch)" : "iron-session",
       );
     }
   });

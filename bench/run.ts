@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generatorFigure } from "./figures/generator.ts";
+import { growthFigure } from "./figures/growth.ts";
 import { instructionsFigure } from "./figures/instructions.ts";
 import { lostUpdatesFigure } from "./figures/lost-updates.ts";
 import { nextRoutesFigure } from "./figures/next-routes.ts";
@@ -43,6 +44,7 @@ const FIGURES: Figure[] = [
   { numbers: [4], title: "Redis store path per request", run: storePathFigure },
   { numbers: [5], title: "lost updates under 100 concurrent appends", run: lostUpdatesFigure },
   { numbers: [6], title: "generator: cold gen and watch regeneration", run: generatorFigure },
+  { numbers: [7], title: "how cost grows with session size and sessions per request", run: growthFigure },
   {
     numbers: [8],
     title: "instructions per request (callgrind, main thread, steady state)",

@@ -1,7 +1,10 @@
 /**
- * Writes `bench/lib/payload-codecs.ts`: the generated codecs of the two sessions figures 1 and 2 seal
- * (bench/lib/payloads.ts) and of the HTTP benchmarks' sessions (bench/lib/bench-schema.ts), emitted by the generator's own emitter from the same plan and fingerprint
- * `npm run gen` uses, so the benchmark runs exactly the code users get. A test keeps the file current.
+ * Writes `bench/lib/payload-codecs.ts`: the generated codecs of the two sessions figures 1 and 2 seal,
+ * of figure 7's token session (bench/lib/payloads.ts) and of the HTTP benchmarks' sessions
+ * (bench/lib/bench-schema.ts) for the in-process and node:http figures, emitted by the generator's own
+ * emitter from the same plan and fingerprint `npm run gen` uses, so the benchmark runs exactly the code
+ * users get. A test keeps the file current. (Figure 3's Next app gets its module from `satchel gen`
+ * itself, bench/figures/next-routes.ts.)
  *
  *   npx tsx bench/lib/gen-payload-codecs.ts            # rewrite it
  *   npx tsx bench/lib/gen-payload-codecs.ts --check    # exit 1 when it is stale
@@ -11,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { CodecModule } from "../../generator/emit/emit-codec.ts";
 import { layoutHash, planOf, schemaFingerprint } from "../../runtime/internal.ts";
 import { benchSessions } from "./bench-schema.ts";
-import { largeSchema, smallSchema } from "./payloads.ts";
+import { largeSchema, smallSchema, tokenSchema } from "./payloads.ts";
 
 export const PAYLOAD_CODECS_PATH = fileURLToPath(new URL("./payload-codecs.ts", import.meta.url));
 
@@ -25,6 +28,7 @@ export function payloadCodecsSource(): string {
     [
       [BENCH_SESSION, "Small", smallSchema],
       [BENCH_SESSION, "Large", largeSchema],
+      [BENCH_SESSION, "Token", tokenSchema],
       ["counter", "Counter", benchSessions.sessions.counter.schema],
       ["prefs", "Prefs", benchSessions.sessions.prefs.schema],
     ] as const
@@ -49,7 +53,11 @@ export function payloadCodecsSource(): string {
     "// biome-ignore-all lint: generated code, as `npm run gen` writes it for users",
     `import ${imports} from "../../runtime/index.ts";`,
     'import type { CounterData, PrefsData } from "./bench-schema.ts";',
-    'import type { LargeSession as LargeData, SmallSession as SmallData } from "./payloads.ts";',
+    "import type {",
+    "  LargeSession as LargeData,",
+    "  SmallSession as SmallData,",
+    "  TokenSession as TokenData,",
+    '} from "./payloads.ts";',
     "",
     "/** The data version the benchmark sessions have (the default). */",
     "const VERSION = 1;",

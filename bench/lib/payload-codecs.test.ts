@@ -2,7 +2,14 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { PAYLOAD_CODECS_PATH, payloadCodecsSource } from "./gen-payload-codecs.ts";
-import { largeSchema, largeSession, smallSchema, smallSession } from "./payloads.ts";
+import {
+  largeSchema,
+  largeSession,
+  smallSchema,
+  smallSession,
+  tokenSchema,
+  tokenSession,
+} from "./payloads.ts";
 import { satchelRoundTrip } from "./public-session.ts";
 
 it("payload-codecs.ts is current (npx tsx bench/lib/gen-payload-codecs.ts rewrites it)", () => {
@@ -12,6 +19,7 @@ it("payload-codecs.ts is current (npx tsx bench/lib/gen-payload-codecs.ts rewrit
 it.each([
   ["small", smallSchema, smallSession],
   ["large", largeSchema, largeSession],
+  ["token", tokenSchema, tokenSession(2048)],
 ] as const)(
   "the %s session round-trips through createSatchel with its generated codec",
   async (_, schema, data) => {

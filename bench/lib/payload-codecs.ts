@@ -2,7 +2,11 @@
 // biome-ignore-all lint: generated code, as `npm run gen` writes it for users
 import type { GeneratedCodec } from "../../runtime/index.ts";
 import type { CounterData, PrefsData } from "./bench-schema.ts";
-import type { LargeSession as LargeData, SmallSession as SmallData } from "./payloads.ts";
+import type {
+  LargeSession as LargeData,
+  SmallSession as SmallData,
+  TokenSession as TokenData,
+} from "./payloads.ts";
 
 /** The data version the benchmark sessions have (the default). */
 const VERSION = 1;
@@ -132,6 +136,76 @@ export const LARGE_CODEC = {
   version: VERSION,
   encode: encodeLarge,
   decode: decodeLarge,
+  history: {},
+} satisfies GeneratedCodec;
+
+function isTokenRoles(wire: unknown): boolean {
+  if (!Array.isArray(wire)) return false;
+  const items: readonly unknown[] = wire;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (!(item === "admin" || item === "member")) return false;
+  }
+  return true;
+}
+
+function encodeToken(data: TokenData): unknown {
+  return [
+    data.userId,
+    data.name,
+    data.email,
+    data.roles,
+    data.locale,
+    (data.signedInAt as Date).getTime(),
+    data.csrfToken,
+    data.theme,
+    data.accessToken,
+    data.idToken,
+  ];
+}
+
+function decodeToken(wire: unknown): unknown {
+  if (!Array.isArray(wire) || wire.length !== 10) throw codecMismatch("bench", "data");
+  const items: readonly unknown[] = wire;
+  const v0 = items[0];
+  if (typeof v0 !== "string") throw codecMismatch("bench", "data.userId");
+  const v1 = items[1];
+  if (typeof v1 !== "string") throw codecMismatch("bench", "data.name");
+  const v2 = items[2];
+  if (typeof v2 !== "string") throw codecMismatch("bench", "data.email");
+  const v3 = items[3];
+  if (!isTokenRoles(v3)) throw codecMismatch("bench", "data.roles");
+  const v4 = items[4];
+  if (typeof v4 !== "string") throw codecMismatch("bench", "data.locale");
+  const v5 = items[6];
+  if (typeof v5 !== "string") throw codecMismatch("bench", "data.csrfToken");
+  const v6 = items[7];
+  if (!(v6 === "light" || v6 === "dark")) throw codecMismatch("bench", "data.theme");
+  const v7 = items[8];
+  if (typeof v7 !== "string") throw codecMismatch("bench", "data.accessToken");
+  const v8 = items[9];
+  if (typeof v8 !== "string") throw codecMismatch("bench", "data.idToken");
+  return {
+    userId: v0,
+    name: v1,
+    email: v2,
+    roles: v3,
+    locale: v4,
+    signedInAt: dateFromWire(items[5], "bench", "data.signedInAt"),
+    csrfToken: v5,
+    theme: v6,
+    accessToken: v7,
+    idToken: v8,
+  };
+}
+
+/** Codec of "bench", layout 114nvlk: [userId, name, email, roles, locale, signedInAt, csrfToken, theme, accessToken, idToken]. */
+export const TOKEN_CODEC = {
+  layout: "114nvlk",
+  checks: "m4mza",
+  version: VERSION,
+  encode: encodeToken,
+  decode: decodeToken,
   history: {},
 } satisfies GeneratedCodec;
 

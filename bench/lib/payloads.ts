@@ -75,3 +75,26 @@ export const largeSession: LargeSession = {
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
+
+/**
+ * The signed-in session of `smallSchema` carrying two OAuth tokens: the common reason a cookie
+ * session grows to kilobytes (and the case cookie chunking exists for). Figure 7 scales the tokens
+ * to reach a given size, so every point of its byte series has the same fields.
+ */
+export const tokenSchema = smallSchema.extend({ accessToken: z.string(), idToken: z.string() });
+
+export type TokenSession = z.output<typeof tokenSchema>;
+
+/**
+ * The ~300-byte session plus two base64url tokens (pseudo-random bytes, as real tokens are: deflate
+ * cannot shrink them much) sized so the session's JSON is about `bytes` long.
+ */
+export function tokenSession(bytes: number): TokenSession {
+  const base = { ...smallSession, accessToken: "", idToken: "" };
+  const room = Math.max(0, bytes - jsonBytes(base));
+  const token = (seed: number, length: number) =>
+    Buffer.from(hex(seed, Math.ceil((length * 3) / 4) * 2), "hex")
+      .toString("base64url")
+      .slice(0, length);
+  return { ...base, accessToken: token(11, Math.ceil(room / 2)), idToken: token(12, Math.floor(room / 2)) };
+}

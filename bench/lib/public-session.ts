@@ -18,8 +18,8 @@ import { memoryCookieJar } from "../../runtime/cookies/header.ts";
 import { defineSessions } from "../../runtime/define.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
 import type { SessionHandle } from "../../runtime/types.ts";
-import { LARGE_CODEC, SMALL_CODEC } from "./payload-codecs.ts";
-import { largeSchema, smallSchema } from "./payloads.ts";
+import { LARGE_CODEC, SMALL_CODEC, TOKEN_CODEC } from "./payload-codecs.ts";
+import { largeSchema, smallSchema, tokenSchema } from "./payloads.ts";
 
 export const PUBLIC_SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -34,7 +34,7 @@ export interface RoundTrip {
 }
 
 /** Changes the first string field to one of ten values, so every write really changes the data. */
-function nextValue(data: Record<string, unknown>): [string, () => string] {
+export function nextValue(data: Record<string, unknown>): [string, () => string] {
   const field = Object.keys(data).find((key) => typeof data[key] === "string");
   if (field === undefined) throw new Error("bench: the session needs a string field");
   const base = (data[field] as string).slice(0, -1);
@@ -46,6 +46,7 @@ function nextValue(data: Record<string, unknown>): [string, () => string] {
 const GENERATED = new Map<z.ZodType, GeneratedCodec>([
   [smallSchema, SMALL_CODEC],
   [largeSchema, LARGE_CODEC],
+  [tokenSchema, TOKEN_CODEC],
 ]);
 
 /** satchel's public path for a cookie session of `schema`, starting from `data`. */

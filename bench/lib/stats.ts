@@ -65,26 +65,62 @@ export interface RoundOptions {
   repeats: number;
 }
 
+/** One recorded run of a variant: runs `op` for about `ms` milliseconds and returns a number. */
+export type Measure = (op: () => Promise<unknown>, ms: number) => Promise<number>;
+
+/**
+ * Process CPU microseconds (user + system, every thread: GC and JIT work the op causes count) per
+ * `op`, run back to back for about `ms` milliseconds. On a shared machine CPU time moves far less
+ * with other people's load than wall-clock throughput does.
+ */
+export async function cpuMicrosPerOp(
+  op: () => Promise<unknown>,
+  ms: number,
+  checkEvery = 16,
+): Promise<number> {
+  const cpuStart = process.cpuUsage();
+  const end = performance.now() + ms;
+  let count = 0;
+  do {
+    for (let i = 0; i < checkEvery; i++) await op();
+    count += checkEvery;
+  } while (performance.now() < end);
+  const used = process.cpuUsage(cpuStart);
+  return (used.user + used.system) / count;
+}
+
 /**
  * Measures several variants round-robin: warm each up, then record `repeats` runs, visiting the
  * variants in turn each round, so slow drift on a shared machine hits every variant alike and
- * the ratios stay fair.
+ * the ratios stay fair. Returns each variant's runs in round order (run `i` of every variant was
+ * taken in the same round).
  */
-export async function interleaved(
+export async function interleavedRuns(
   variants: Record<string, () => Promise<unknown>>,
   options: RoundOptions,
-): Promise<Record<string, Sample>> {
+  measure: Measure = opsPerSecond,
+): Promise<Record<string, number[]>> {
   const names = Object.keys(variants);
-  for (const name of names) await opsPerSecond(variants[name] as () => Promise<unknown>, options.warmupMs);
+  for (const name of names) await measure(variants[name] as () => Promise<unknown>, options.warmupMs);
   const runs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < options.repeats; round++) {
     // Rotate the starting variant each round so none always runs first (or last).
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length] as string;
-      runs[name]?.push(await opsPerSecond(variants[name] as () => Promise<unknown>, options.runMs));
+      runs[name]?.push(await measure(variants[name] as () => Promise<unknown>, options.runMs));
     }
   }
-  return Object.fromEntries(names.map((name) => [name, summarize(runs[name] as number[])]));
+  return runs;
+}
+
+/** `interleavedRuns`, summarized: the median of each variant with its spread. */
+export async function interleaved(
+  variants: Record<string, () => Promise<unknown>>,
+  options: RoundOptions,
+  measure: Measure = opsPerSecond,
+): Promise<Record<string, Sample>> {
+  const runs = await interleavedRuns(variants, options, measure);
+  return Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, summarize(values)]));
 }
 
 /** Milliseconds taken by `fn`. */
@@ -92,4 +128,25 @@ export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
+}
+
+/** Least-squares line through the points: `y ≈ intercept + slope × x`. */
+export function linearFit(
+  xs: readonly number[],
+  ys: readonly number[],
+): { slope: number; intercept: number } {
+  if (xs.length !== ys.length || xs.length < 2)
+    throw new Error("bench: linearFit() needs two or more points");
+  const n = xs.length;
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - meanX;
+    sxy += dx * ((ys[i] as number) - meanY);
+    sxx += dx * dx;
+  }
+  const slope = sxy / sxx;
+  return { slope, intercept: meanY - slope * meanX };
 }
