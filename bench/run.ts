@@ -6,6 +6,8 @@
  *   npm run bench -- --quick      smoke run, under two minutes: checks the harness, not the numbers
  *   npm run bench -- --only 1,2   only some figures (1 … 9)
  *   npm run bench -- --out DIR    write the three files to DIR instead of bench/
+ *   npm run bench -- --only 9 --soak-heap-mb 160 --soak-batches 10 --soak-requests 600
+ *                                 the soak figure's heap cap (0: none), batches and requests per batch
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -18,8 +20,9 @@ import { instructionsFigure } from "./figures/instructions.ts";
 import { lostUpdatesFigure } from "./figures/lost-updates.ts";
 import { nextRoutesFigure } from "./figures/next-routes.ts";
 import { sealFigures } from "./figures/seal.ts";
+import { soakFigure } from "./figures/soak.ts";
 import { storePathFigure } from "./figures/store-path.ts";
-import type { BenchContext } from "./lib/context.ts";
+import type { BenchContext, SoakParameters } from "./lib/context.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { renderMarkdown } from "./lib/markdown.ts";
 import { evaluate, type Results, type RowInput } from "./lib/result.ts";
@@ -50,16 +53,36 @@ const FIGURES: Figure[] = [
     title: "instructions per request (callgrind, main thread, steady state)",
     run: instructionsFigure,
   },
+  { numbers: [9], title: "soak: the demo app's memory and throughput under a heap cap", run: soakFigure },
 ];
 
-function parse(): { quick: boolean; only: Set<number> | null; out: string } {
+/** A whole number ≥ `min` from the command line, or `fallback` when the option is absent. */
+function count(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`bench: --${name} takes a whole number ≥ ${min}, got ${value}`);
+  return n;
+}
+
+function parse(): { quick: boolean; only: Set<number> | null; out: string; soak: SoakParameters } {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       out: { type: "string" },
+      "soak-heap-mb": { type: "string" },
+      "soak-batches": { type: "string" },
+      "soak-requests": { type: "string" },
     },
   });
+  const quick = values.quick ?? false;
+  const soak: SoakParameters = {
+    heapMb: count(values["soak-heap-mb"], "soak-heap-mb", 160, 0),
+    batches: count(values["soak-batches"], "soak-batches", quick ? 3 : 10, 2),
+    requests: count(values["soak-requests"], "soak-requests", quick ? 80 : 600, 1),
+    limitSeconds: quick ? 120 : 900,
+  };
   const only = values.only
     ? new Set(
         values.only
@@ -68,7 +91,7 @@ function parse(): { quick: boolean; only: Set<number> | null; out: string } {
           .filter((n) => Number.isInteger(n)),
       )
     : null;
-  return { quick: values.quick ?? false, only, out: values.out ?? benchDir };
+  return { quick, only, out: values.out ?? benchDir, soak };
 }
 
 async function main(): Promise<void> {
@@ -85,6 +108,7 @@ async function main(): Promise<void> {
     runId,
     log: (message) =>
       process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}\n`),
+    soak: args.soak,
   };
   const rows: RowInput[] = [];
   try {

@@ -12,4 +12,18 @@ export interface BenchContext {
   runId: string;
   /** Progress output (stderr), so stdout stays clean. */
   log(message: string): void;
+  /** The soak figure's parameters (`--soak-heap-mb`, `--soak-batches`, `--soak-requests`). */
+  soak: SoakParameters;
+}
+
+/** How long and under which heap cap the soak figure runs the demo app. */
+export interface SoakParameters {
+  /** The server's `--max-old-space-size` in MB; 0 runs it without a cap. */
+  heapMb: number;
+  /** Batches of requests, the first a warm-up. */
+  batches: number;
+  /** Requests per batch. */
+  requests: number;
+  /** The whole soak stops after this many seconds, whatever is left. */
+  limitSeconds: number;
 }
