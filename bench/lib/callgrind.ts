@@ -3,15 +3,15 @@
  * not. The script under test is bundled once with esbuild (so no TypeScript transpiling is counted)
  * and run once under callgrind; it warms up uninstrumented (`--instr-atstart=no`; the harness switches
  * instrumentation on with `callgrind_control` when the script says it is warm), then marks its
- * measured ops (bench/lib/steady-section.ts).
- * Only the main thread's instructions between the marks are counted (`--separate-threads=yes`, then
- * the main thread's file of the dump the end mark triggers): start-up, warm-up, exit and V8's
- * background compiler threads are left out.
+ * measured ops (bench/lib/steady-section.ts). Only the main thread's instructions between the marks
+ * are counted (`--separate-threads=yes`, then the main thread's file of the dump the end mark
+ * triggers): start-up, warm-up and exit are left out.
  *
- * Node runs with `--single-threaded-gc --predictable-gc-schedule`: every GC step runs on the main
- * thread (so a request's garbage is counted whole, not split at random with GC helper threads) and
- * the heap grows on a fixed schedule instead of one driven by timers. Without them the same count
- * moved by 6–7% between runs; with them by under 1% (bench/README.md).
+ * Node runs with `--single-threaded --predictable-gc-schedule`: no background compiler or GC threads
+ * (every GC step a request causes runs, and is counted, on the main thread, instead of being split at
+ * random with helper threads; in steady state nothing is compiled any more) and the heap grows on a
+ * fixed schedule instead of one driven by timers. With default flags and a short warm-up the same
+ * count moved by 6–7% between runs; now by under 0.5% (bench/README.md).
  *
  *   npx tsx bench/lib/callgrind.ts [--warmup N] [--runs R] [--keep DIR] <script.ts> <ops> <variant> [args…]
  *
@@ -31,7 +31,7 @@ const run = promisify(execFile);
 const tmpDir = fileURLToPath(new URL("../.tmp/", import.meta.url));
 
 /** Flags node runs with under callgrind (see the header). */
-export const NODE_ARGS: readonly string[] = ["--single-threaded-gc", "--predictable-gc-schedule"];
+export const NODE_ARGS: readonly string[] = ["--single-threaded", "--predictable-gc-schedule"];
 
 /**
  * Warm-up ops before counting. V8 optimizes a request's functions over the first thousands of
