@@ -28,6 +28,7 @@ const MB = 1024 * 1024;
 interface Batch {
   n: number;
   requests: number;
+  /** Requests answered below 400 per second. */
   perSecond: number;
   rssMb: number | null;
   cpuPerRequestUs: number | null;
@@ -56,6 +57,22 @@ function describe(b: Batch): string {
   return `${b.n}: ${Math.round(b.perSecond)} req/s, ${rss}${cpu}${b.failures > 0 ? `, ${b.failures} failed` : ""}`;
 }
 
+/** The slope of RSS against requests served, per 10,000 requests, over `list`. */
+function rssTrend(list: Batch[]): string {
+  const points: [number, number][] = [];
+  let served = 0;
+  for (const b of list) {
+    served += b.requests;
+    if (b.rssMb !== null) points.push([served, b.rssMb]);
+  }
+  if (points.length < 2) return "? (too few batches)";
+  const { slope } = linearFit(
+    points.map(([x]) => x),
+    points.map(([, y]) => y),
+  );
+  return `${slope >= 0 ? "+" : ""}${(slope * 10_000).toFixed(1)}`;
+}
+
 /** Runs the batches against a started app; stops early when the server is gone or time is up. */
 async function runBatches(
   app: RunningApp,
@@ -79,7 +96,8 @@ async function runBatches(
       const batch: Batch = {
         n,
         requests: result.requests,
-        perSecond: result.requests / result.seconds,
+        // Answered requests only: a dead server fails fast, and that is no throughput.
+        perSecond: (result.requests - result.failures) / result.seconds,
         rssMb: rss === null ? null : rss / MB,
         cpuPerRequestUs:
           cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.requests,
@@ -117,18 +135,7 @@ export async function soakFigure(ctx: BenchContext): Promise<RowInput[]> {
   const requests = batches.reduce((sum, b) => sum + b.requests, 0);
   const failures = batches.reduce((sum, b) => sum + b.failures, 0);
   const firstFailure = batches.find((b) => b.firstFailure !== undefined)?.firstFailure;
-  const measured = batches.slice(1).filter((b) => b.rssMb !== null);
-  let requestsSoFar = batches[0]?.requests ?? 0;
-  const at = measured.map((b) => (requestsSoFar += b.requests));
-  const trend =
-    measured.length >= 2
-      ? `RSS trend after the warm-up batch (least squares): ${(
-          linearFit(
-            at,
-            measured.map((b) => b.rssMb as number),
-          ).slope * 10_000
-        ).toFixed(1)} MB per 10,000 requests`
-      : "RSS trend: too few batches";
+  const trend = `RSS trend (least squares, MB per 10,000 requests): ${rssTrend(batches.slice(1))} after the warm-up batch, ${rssTrend(batches.slice(Math.ceil(batches.length / 2)))} over the last half (a leak keeps climbing there; a heap settling in does not)`;
   const setup = `demo app under next start, ${cap}, file store; ${VISITORS} visitors (${NEW_PER_BATCH} new per batch) over ${CONCURRENCY} keep-alive connections on 127.0.0.1; each visit: ${VISIT.map((s) => s.kind).join(", ")}; ${batches.length} batches, ${requests.toLocaleString("en-US")} requests${stopped ? ` (stopped early: ${stopped})` : ""}; batch 1 is the warm-up`;
   const perBatch = `per batch (req/s, server RSS after the batch, server CPU per request): ${batches.map(describe).join("; ")}`;
   const earlyName = `${span(early)} (after warm-up)`;
