@@ -2,8 +2,8 @@
  * `npm run bench` — measures satchel against its peers on this machine and writes
  * bench/results.json, bench/results.md and bench/results.svg.
  *
- *   npm run bench                 full run (bounded: about ten minutes)
- *   npm run bench -- --quick      smoke run, under two minutes: checks the harness, not the numbers
+ *   npm run bench                 full run (bounded: about 30 minutes on 2 cores)
+ *   npm run bench -- --quick      smoke run, a few minutes: checks the harness, not the numbers
  *   npm run bench -- --only 1,2   only some figures (1 … 9)
  *   npm run bench -- --out DIR    write the three files to DIR instead of bench/
  *   npm run bench -- --only 9 --soak-heap-mb 160 --soak-batches 10 --soak-requests 600
