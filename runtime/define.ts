@@ -4,6 +4,7 @@
  * session and the key, instead of surfacing later as a confusing runtime failure.
  */
 import type { z } from "zod";
+import { type ResolvedToken, resolveTokens } from "./define-tokens.ts";
 import { parseDuration } from "./duration.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionStore } from "./stores/types.ts";
@@ -18,6 +19,7 @@ import type {
   SessionDefinition,
   SessionImporter,
   SessionSchema,
+  TokenDefinition,
 } from "./types.ts";
 
 /** Names every handle already uses for its methods; a schema field with one of them would be shadowed. */
@@ -70,7 +72,12 @@ const COOKIE_KEYS = [
   "maxChunks",
   "persistent",
 ] as const satisfies readonly (keyof SessionCookieOptions)[];
-const OPTION_KEYS = ["store", "onInvalid", "secrets"] as const satisfies readonly (keyof SessionsOptions)[];
+const OPTION_KEYS = [
+  "store",
+  "onInvalid",
+  "secrets",
+  "tokens",
+] as const satisfies readonly (keyof SessionsOptions)[];
 
 /** Cookie attributes after defaults were applied. */
 export interface ResolvedCookie {
@@ -149,6 +156,13 @@ export interface SessionsOptions {
    * control: pass them from your own config, not as literals.
    */
   secrets?: string | readonly string[];
+  /**
+   * One-off token kinds, by name: `{ passwordReset: { schema: z.object({ userId: z.string() }), ttl:
+   * "15m", singleUse: true } }`. The generated module's `sealToken(name, data)` seals typed data into
+   * URL-safe text and `openToken(name, text)` gives it back, or `null` (`onInvalid` hears why).
+   * Default: no tokens.
+   */
+  tokens?: Readonly<Record<string, TokenDefinition>>;
 }
 
 /** What `defineSessions()` returns: the default export of a schema file. */
@@ -158,6 +172,8 @@ export interface SessionsConfig<
   readonly sessions: { readonly [N in keyof Defs]: ResolvedSession<Defs[N]> };
   /** The runtime options given to `defineSessions()`; `createSatchel()` options take precedence. */
   readonly options?: Readonly<SessionsOptions>;
+  /** The `tokens` option, checked and resolved (absent in a config built by hand: no tokens). */
+  readonly tokens?: Readonly<Record<string, ResolvedToken>>;
 }
 
 const DEFAULT_ABSOLUTE = "14d";
@@ -179,7 +195,7 @@ export type ImportsFitSchemas<Defs> = {
 
 /**
  * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
- * @param options runtime options (store, `onInvalid`, secrets) the generated module uses.
+ * @param options runtime options (store, `onInvalid`, secrets) and one-off `tokens` the generated module uses.
  * @throws SatchelConfigError naming the session and key when a definition is wrong.
  */
 export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
@@ -210,6 +226,7 @@ export function defineSessions<const Defs extends Record<string, SessionDefiniti
   return Object.freeze({
     sessions: Object.freeze(sessions),
     ...(checked === undefined ? {} : { options: checked }),
+    tokens: resolveTokens(checked?.tokens),
   }) as unknown as SessionsConfig<Defs>;
 }
 
@@ -220,7 +237,7 @@ function checkOptions(options: SessionsOptions | undefined): Readonly<SessionsOp
     throw new SatchelConfigError(`satchel: defineSessions() option "${key}" ${message}`);
   };
   if (options === null || typeof options !== "object") {
-    bad("(second argument)", "must be an object like { store, onInvalid, secrets }.");
+    bad("(second argument)", "must be an object like { store, onInvalid, secrets, tokens }.");
   }
   for (const key of Object.keys(options)) {
     if (!(OPTION_KEYS as readonly string[]).includes(key)) bad(key, `is unknown${hint(key, OPTION_KEYS)}`);

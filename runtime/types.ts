@@ -194,14 +194,72 @@ export type InvalidReason =
    * it did not open, its record is gone, or `map` or the schema refused the data. The session
    * starts fresh and the old cookie is left as it is.
    */
-  | "import-failed";
+  | "import-failed"
+  /** One-off tokens only: the text was sealed for another token kind, or is a session cookie. */
+  | "wrong-kind"
+  /** One-off tokens only: a `singleUse` token that was opened before. */
+  | "used";
 
-export interface InvalidReport {
+/**
+ * Why `openToken()` returned `null`: `malformed` (not a token, cut short), `tampered`, `expired`,
+ * `unknown-key` (sealed with a secret no longer listed), `wrong-kind` (sealed for another token kind,
+ * or a session cookie), `schema-mismatch` (its data no longer fits the token's schema), `used`.
+ */
+export type TokenInvalidReason = Extract<
+  InvalidReason,
+  "malformed" | "tampered" | "expired" | "unknown-key" | "wrong-kind" | "schema-mismatch" | "used"
+>;
+
+/** A cookie or record of a session was not used: the session started fresh. */
+export interface SessionInvalidReport {
   reason: InvalidReason;
   /** The session name. */
   session: string;
+  /** Absent: the report concerns a session (see `TokenInvalidReport`). */
+  token?: undefined;
   /** Human-readable detail, for logs. Never contains the token or secret. */
   detail?: string;
+}
+
+/** A one-off token was refused: `openToken()` returned `null`. */
+export interface TokenInvalidReport {
+  reason: TokenInvalidReason;
+  /** The token name asked for, e.g. `"passwordReset"`. */
+  token: string;
+  /** The token name again, so handlers written for session reports still log a name. */
+  session: string;
+  /** Human-readable detail, for logs. Never contains the token text or a secret. */
+  detail?: string;
+}
+
+/**
+ * What `onInvalid` hears: a session's unusable cookie or record, or a refused one-off token. Tell
+ * them apart by `token`: set (the token's name) on token reports only.
+ */
+export type InvalidReport = SessionInvalidReport | TokenInvalidReport;
+
+/** One kind of one-off token (a password reset, a magic link), declared in `defineSessions()`' `tokens` option. */
+export interface TokenDefinition<S extends z.ZodType = z.ZodType> {
+  /**
+   * The zod schema of the token's data. `sealToken()` checks the data with it (a bad value throws
+   * `SessionValidationError` naming the field); `openToken()` checks it again, so a token sealed
+   * before a schema change that no longer fits is refused (`schema-mismatch`).
+   */
+  schema: S;
+  /**
+   * How long a token stays valid after `sealToken()`: seconds, or a string like `"15m"`, `"2h"`, `"7d"`.
+   * Sealed inside the token, so a server cannot be talked into a longer life. Required: a bearer token
+   * deserves a deliberate lifetime.
+   */
+  ttl: Duration;
+  /**
+   * The token opens once: the first `openToken()` records it as used in the app's store (until the
+   * token expires) and every later one returns `null` (reason `used`), also when two requests open
+   * it at the same moment. Opening then needs the store: an outage rejects with
+   * `SessionStoreUnavailableError` (answer 503) rather than let a token be used twice.
+   * @default false
+   */
+  singleUse?: boolean;
 }
 
 /** Leveled messages, as in Beaker/Pylons: shown once, each with an optional title and lifetime. */

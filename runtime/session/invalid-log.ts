@@ -10,10 +10,10 @@ import type { InvalidReport } from "../types.ts";
 export const INVALID_LOG_SIZE = 20;
 
 /** One report and when it was made. */
-export interface LoggedInvalidReport extends InvalidReport {
+export type LoggedInvalidReport = InvalidReport & {
   /** Epoch milliseconds. */
   at: number;
-}
+};
 
 const KEY = Symbol.for("satchel.invalidReports");
 

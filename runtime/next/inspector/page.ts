@@ -135,7 +135,7 @@ function reportList(reports: LoggedInvalidReport[], now: number): string {
   return `<ul class="reports">${reports
     .map(
       (r) =>
-        `<li><b>${escapeHtml(r.session)}</b> ${escapeHtml(r.reason)}${r.detail ? ` — ${escapeHtml(r.detail)}` : ""} <small>${relative(r.at, now)}</small></li>`,
+        `<li><b>${escapeHtml(r.token === undefined ? r.session : `token ${r.token}`)}</b> ${escapeHtml(r.reason)}${r.detail ? ` — ${escapeHtml(r.detail)}` : ""} <small>${relative(r.at, now)}</small></li>`,
     )
     .join("")}</ul>`;
 }
