@@ -11,15 +11,19 @@ export class SatchelConfigError extends SatchelError {
   override name = "SatchelConfigError";
 }
 
-/** Data failed zod validation on write. `path` names the field. */
+/**
+ * Data failed zod validation on write (a session's data, or a one-off token's data in `sealToken()`).
+ * `path` names the field; `session` is the session's or the token's name, as `subject` says.
+ */
 export class SessionValidationError extends SatchelError {
   override name = "SessionValidationError";
   constructor(
     readonly session: string,
     readonly path: string,
     message: string,
+    readonly subject: "session" | "token" = "session",
   ) {
-    super(`satchel: session "${session}" field "${path}" is invalid: ${message}`);
+    super(`satchel: ${subject} "${session}" field "${path}" is invalid: ${message}`);
   }
 }
 

@@ -17,6 +17,7 @@ export {
   type SessionsOptions,
   type StoreOption,
 } from "./define.ts";
+export type { ResolvedToken } from "./define-tokens.ts";
 export {
   SatchelConfigError,
   SatchelError,
@@ -35,12 +36,15 @@ export {
   type Satchel,
   type SatchelOptions,
   type SessionTypesShape,
+  type TokenTypesShape,
+  type UntypedTokens,
 } from "./satchel.ts";
 export { CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./session/csrf.ts";
 export type { OpenInit } from "./session/host-runtime.ts";
 export type { RequestSessions } from "./session/request-sessions.ts";
 export type { UserSessionInfo } from "./session/user-sessions.ts";
 export type { SessionStore, StoredRecord, WriteOptions } from "./stores/types.ts";
+export type { OpenTokenOptions } from "./tokens/tokens.ts";
 export type {
   Duration,
   ExpiryOptions,
@@ -57,6 +61,10 @@ export type {
   SessionCookieOptions,
   SessionDefinition,
   SessionHandle,
+  SessionInvalidReport,
   SessionMethods,
   SessionSchema,
+  TokenDefinition,
+  TokenInvalidReason,
+  TokenInvalidReport,
 } from "./types.ts";

@@ -23,6 +23,7 @@ import { createStoreResolver } from "./session/store-resolver.ts";
 import { StoreSession } from "./session/store-session.ts";
 import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./session/user-sessions.ts";
 import type { SessionStore } from "./stores/types.ts";
+import { createTokens, type OpenTokenOptions } from "./tokens/tokens.ts";
 import type { InvalidReport } from "./types.ts";
 
 /**
@@ -67,9 +68,11 @@ export interface SatchelOptions {
 
 /**
  * The sessions runtime of an app. `config` and `open(jar, init)` (the sessions of one request, over
- * any cookie jar) come from `HostSatchel`, the part every host adapter receives.
+ * any cookie jar) come from `HostSatchel`, the part every host adapter receives. `Tokens` types the
+ * one-off tokens by name (the generated module's `TokenTypes`).
  */
-export interface Satchel<Types> extends HostSatchel<Types> {
+export interface Satchel<Types, Tokens extends TokenTypesShape<Tokens> = UntypedTokens>
+  extends HostSatchel<Types> {
   /** The sessions of a Fetch `Request`; `await commit()` then `apply(response)`. */
   fromRequest(request: Request): FetchSessions<Types>;
   /** Wraps a Fetch handler: commits when it returns, saves nothing when it throws. */
@@ -93,9 +96,47 @@ export interface Satchel<Types> extends HostSatchel<Types> {
    * is not (or no longer) a live session of that user.
    */
   revokeSession(session: keyof Types & string, userId: string, publicId: string): Promise<boolean>;
+  /**
+   * Seals `data` as a one-off token of kind `name` (declared in the `tokens` option): checked by the
+   * kind's schema, sealed with the first secret, valid for its `ttl`. Resolves to URL-safe text
+   * (`A-Z a-z 0-9 - _`) to put in a link as is. Needs no request: works in server actions, route
+   * handlers and Server Components alike.
+   * @throws SessionValidationError naming the field, when `data` does not fit the schema.
+   * @throws SatchelConfigError for a name the schema file does not declare.
+   */
+  sealToken<N extends keyof Tokens & string>(name: N, data: TokenInput<Tokens[N]>): Promise<string>;
+  /**
+   * Opens a token of kind `name`: its data (checked by the kind's schema), or `null` when it is
+   * expired, tampered, of another kind (or a session cookie), no longer fits the schema, or — for a
+   * `singleUse` kind — was opened before; `onInvalid` hears which (`{ token: name, reason }`). No
+   * token (`null`, `undefined`, `""`) is `null` without a report.
+   * @throws SessionStoreUnavailableError when a `singleUse` kind's store cannot be reached (answer
+   *   503): the token is never let through without being recorded.
+   * @throws SatchelConfigError for a name the schema file does not declare.
+   */
+  openToken<N extends keyof Tokens & string>(
+    name: N,
+    text: string | null | undefined,
+    options?: OpenTokenOptions,
+  ): Promise<TokenData<Tokens[N]> | null>;
   /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
 }
+
+/**
+ * What `Tokens` must look like: token name → `{ input, data }`, what `sealToken` takes and
+ * `openToken` returns (the generated `TokenTypes`).
+ */
+export type TokenTypesShape<Tokens> = { [N in keyof Tokens]: { input: unknown; data: unknown } };
+
+/** The tokens of a satchel created without generated types: any name, data unchecked by the compiler. */
+export type UntypedTokens = Record<string, { input: unknown; data: unknown }>;
+
+/** What `sealToken` takes for a token of type `T`. */
+type TokenInput<T> = T extends { input: infer I } ? I : never;
+
+/** What `openToken` gives for a token of type `T`. */
+type TokenData<T> = T extends { data: infer D } ? D : never;
 
 /** Options of `revokeUser()`. */
 export interface RevokeOptions {
@@ -116,10 +157,10 @@ export type SessionTypesShape<Types> = { [N in keyof Types]: object };
 const DEFAULT_STORE_URL = "file:.data/sessions";
 
 /** Creates the sessions runtime for a schema file's config. Nothing is resolved until first use. */
-export function createSatchel<Types extends SessionTypesShape<Types>>(
-  config: SessionsConfig,
-  options: SatchelOptions = {},
-): Satchel<Types> {
+export function createSatchel<
+  Types extends SessionTypesShape<Types>,
+  Tokens extends TokenTypesShape<Tokens> = UntypedTokens,
+>(config: SessionsConfig, options: SatchelOptions = {}): Satchel<Types, Tokens> {
   const codecs = options.codecs;
   checkInputs(config, codecs);
   // Resolved per satchel (and per session on first use), not cached on the definition: satchels
@@ -194,12 +235,17 @@ export function createSatchel<Types extends SessionTypesShape<Types>>(
   };
   const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
 
-  const satchel: Satchel<Types> = {
+  // Typed per token name by `Satchel<Types, Tokens>`; the runtime checks names and data itself.
+  const tokens = createTokens(runtime) as Pick<Satchel<Types, Tokens>, "sealToken" | "openToken">;
+
+  const satchel: Satchel<Types, Tokens> = {
     config,
     open: (jar, init) => openInternal(jar, init),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
     ...userAdministration<Types>(config, storeOf),
+    sealToken: tokens.sealToken,
+    openToken: tokens.openToken,
     close: () => stores.closeAll(),
   };
   registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
