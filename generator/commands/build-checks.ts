@@ -5,7 +5,7 @@
  * valid data fits in its cookies.
  */
 import type { z } from "zod";
-import { pascalName } from "../emit/emit.ts";
+import { pascalName } from "../emit/declarations.ts";
 import type { AnalysedSession } from "../schema/analyse.ts";
 import { smallestCookie } from "../schema/cookie-size.ts";
 import { type JsonSchema, toJsonSchema } from "../schema/json-schema.ts";

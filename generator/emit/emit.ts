@@ -4,8 +4,9 @@
  */
 import type { Plan } from "satchel/internal";
 import type { AnalysedSession } from "../schema/analyse.ts";
-import { type Doc, jsDoc, memberDoc, type SessionDocs } from "../schema/docs.ts";
+import { memberDoc, type SessionDocs } from "../schema/docs.ts";
 import { propertyKey } from "../schema/print-type.ts";
+import { block, constantName, declarationDoc, documented, pascalName } from "./declarations.ts";
 import { CodecModule } from "./emit-codec.ts";
 import { fillTemplate } from "./templates.ts";
 
@@ -50,50 +51,6 @@ interface EmitOptions {
   regenerate: string;
 }
 
-/** `user-prefs` → `UserPrefs`. */
-export function pascalName(name: string): string {
-  const words = name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
-  const joined = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
-  return /^[0-9]/.test(joined) ? `S${joined}` : joined;
-}
-
-/** `userPrefs` → `USER_PREFS`. */
-function constantName(name: string): string {
-  const words = name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
-  const joined = words.map((w) => w.toUpperCase()).join("_");
-  return /^[0-9]/.test(joined) ? `S_${joined}` : joined;
-}
-
-function block(keyword: "interface" | "type", name: string, members: string[] | string): string {
-  if (typeof members === "string") return `export type ${name} = ${members};\n`;
-  if (keyword === "interface") {
-    return members.length === 0
-      ? `export interface ${name} {}\n`
-      : `export interface ${name} {\n${members.join("\n")}\n}\n`;
-  }
-  return members.length === 0
-    ? `export type ${name} = Record<never, never>;\n`
-    : `export type ${name} = {\n${members.join("\n")}\n};\n`;
-}
-
-/** The key of a printed member line (`  name?: type;` or `  "odd-name": type;`), if it is one. */
-function memberKey(line: string): string | undefined {
-  const key = /^ {2}("(?:[^"\\]|\\.)*"|[A-Za-z_$][\w$]*)\??:/.exec(line)?.[1];
-  return key?.startsWith('"') ? (JSON.parse(key) as string) : key;
-}
-
-/** A member line with its JSDoc above it, when the schema documents it. */
-function documented(line: string, docs: Record<string, Doc>): string {
-  const key = memberKey(line);
-  const doc = key === undefined ? "" : memberDoc(Object.hasOwn(docs, key) ? docs[key] : undefined, "  ");
-  return doc ? `${doc}\n${line}` : line;
-}
-
-/** A session-level comment: the schema's description first, then what the declaration is. */
-function sessionDoc(about: Doc | undefined, what: string): string {
-  return jsDoc(about?.description ? [about.description, "", what] : [what], about?.deprecated === true, "");
-}
-
 function emitSession(session: EmitSession, codecs: CodecModule): string {
   const { types, docs } = session;
   const Name = pascalName(types.name);
@@ -119,10 +76,13 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
     NAME,
     storage: session.storage,
     version: String(session.version),
-    dataDoc: sessionDoc(docs.session, `Data of the \`${types.name}\` session: \`z.output\` of its schema.`),
+    dataDoc: declarationDoc(
+      docs.session,
+      `Data of the \`${types.name}\` session: \`z.output\` of its schema.`,
+    ),
     data: block("interface", `${Name}Data`, data).trimEnd(),
     flash: block("type", `${Name}Flash`, flash).trimEnd(),
-    handleDoc: sessionDoc(
+    handleDoc: declarationDoc(
       docs.session,
       `The typed handle \`getSession("${types.name}")\` returns: fields, methods, flash${session.messages ? ", messages" : ""}.`,
     ),
