@@ -15,15 +15,11 @@ import {
   type Type,
   ts,
 } from "ts-morph";
+import { type AnalysedToken, analyseTokens } from "./analyse-tokens.ts";
+import { propertyName, propertyType, type SourceLocation, zodType } from "./checker-parts.ts";
 import { detachDefineCall } from "./detach-call.ts";
 import { findUp } from "./find-up.ts";
 import { isPlainObjectType, printMembers, printType } from "./print-type.ts";
-
-/** Where something is declared: a file relative to the schema's directory, and a 1-based line. */
-interface SourceLocation {
-  file: string;
-  line: number;
-}
 
 /** The printed types of one session. */
 export interface AnalysedSession {
@@ -44,6 +40,8 @@ export interface AnalysedSession {
 /** Analysis of a whole schema file. */
 interface Analysis {
   sessions: AnalysedSession[];
+  /** The one-off token kinds of the `tokens` option, in declaration order. */
+  tokens: AnalysedToken[];
   /** Local files the schema depends on (absolute), for watch mode. */
   files: string[];
 }
@@ -114,7 +112,7 @@ export class SchemaAnalyser {
       line: node.getStartLineNumber(),
     });
 
-    const definitions = findDefinitions(source.getDefaultExportSymbol());
+    const { definitions, options } = findDefineArguments(source.getDefaultExportSymbol());
     if (!definitions) {
       throw new AnalysisError(
         `${locate(source).file}:1: the default export must be \`defineSessions({ ... })\`; export the call's result as default.`,
@@ -131,8 +129,14 @@ export class SchemaAnalyser {
       const context = createHash("sha1");
       for (const file of files) {
         context.update(file.getFilePath());
+        // The options argument cannot change a session's types: editing a token keeps the sessions cached.
         context.update(
-          file === source ? file.getFullText().replace(definitions.getText(), "") : file.getFullText(),
+          file === source
+            ? file
+                .getFullText()
+                .replace(definitions.getText(), "")
+                .replace(options?.getText() ?? "", "")
+            : file.getFullText(),
         );
       }
       const contextKey = context.digest("hex");
@@ -166,7 +170,11 @@ export class SchemaAnalyser {
         });
       }
     }
-    return { sessions, files: files.map((f) => f.getFilePath() as string) };
+    return {
+      sessions,
+      tokens: analyseTokens(options, locate),
+      files: files.map((f) => f.getFilePath() as string),
+    };
   }
 }
 
@@ -188,8 +196,14 @@ export class AnalysisError extends Error {
   override name = "AnalysisError";
 }
 
-/** The expression passed to `defineSessions(...)` behind a default export, following one variable. */
-function findDefinitions(exported: MorphSymbol | undefined): Expression | undefined {
+/**
+ * The arguments of `defineSessions(definitions, options?)` behind a default export, following one
+ * variable.
+ */
+function findDefineArguments(exported: MorphSymbol | undefined): {
+  definitions: Expression | undefined;
+  options: Expression | undefined;
+} {
   const declaration = exported?.getDeclarations()[0];
   let expression: Node | undefined;
   if (declaration && Node.isExportAssignment(declaration)) expression = declaration.getExpression();
@@ -201,42 +215,35 @@ function findDefinitions(exported: MorphSymbol | undefined): Expression | undefi
   while (expression && (Node.isAsExpression(expression) || Node.isSatisfiesExpression(expression))) {
     expression = expression.getExpression();
   }
-  // `defineSessions` was blanked out for the checker (see detach-call.ts): `({ ... })` is its argument.
-  if (expression && Node.isParenthesizedExpression(expression)) return expression.getExpression();
-  if (!expression || !Node.isCallExpression(expression)) return undefined;
-  const argument = expression.getArguments()[0];
-  return argument && Node.isExpression(argument) ? argument : undefined;
-}
-
-function propertyType(owner: Type, name: string, at: Node): Type | undefined {
-  return owner.getProperty(name)?.getTypeAtLocation(at);
-}
-
-/** `z.output<T>` without naming it: zod 4 keeps the output type at `T["_zod"]["output"]`. */
-function zodOutput(schema: Type, at: Node): Type | undefined {
-  const internals = propertyType(schema.getNonNullableType(), "_zod", at);
-  return internals ? propertyType(internals, "output", at) : undefined;
-}
-
-/** A property's name from the syntax alone (asking the checker would check the whole literal). */
-function propertyName(property: PropertyAssignment): string {
-  const name = property.getNameNode();
-  if (Node.isStringLiteral(name) || Node.isNoSubstitutionTemplateLiteral(name)) return name.getLiteralText();
-  if (Node.isIdentifier(name) || Node.isNumericLiteral(name)) return name.getText();
-  return property.getSymbolOrThrow().getName();
+  // `defineSessions` was blanked out for the checker (see detach-call.ts): `({ ... })` holds its
+  // argument, `({ ... }, { ... })` its two as a comma expression.
+  if (expression && Node.isParenthesizedExpression(expression)) {
+    const inner = expression.getExpression();
+    if (Node.isBinaryExpression(inner) && inner.getOperatorToken().getKind() === ts.SyntaxKind.CommaToken) {
+      return { definitions: inner.getLeft(), options: inner.getRight() };
+    }
+    return { definitions: inner, options: undefined };
+  }
+  if (!expression || !Node.isCallExpression(expression))
+    return { definitions: undefined, options: undefined };
+  const [definitions, options] = expression.getArguments();
+  return {
+    definitions: definitions && Node.isExpression(definitions) ? definitions : undefined,
+    options: options && Node.isExpression(options) ? options : undefined,
+  };
 }
 
 /** The parts of a session the checker computes (cached per session text in watch mode). */
 type TypedSession = Pick<AnalysedSession, "hasSchema" | "dataMembers" | "dataAlias" | "flash">;
 
 function printData(schema: Type | undefined, at: Node, result: TypedSession): void {
-  const output = schema ? zodOutput(schema, at) : undefined;
+  const output = schema ? zodType(schema, at, "output") : undefined;
   if (output && isPlainObjectType(output)) result.dataMembers = printMembers(output, at, "  ");
   else if (output) result.dataAlias = printType(output, at, 0, "");
 }
 
 function printFlash(channel: string, schema: Type, at: Node): { name: string; type: string } {
-  const payload = zodOutput(schema, at);
+  const payload = zodType(schema, at, "output");
   return { name: channel, type: payload ? printType(payload, at, `  ${channel}: `.length, "  ") : "unknown" };
 }
 

@@ -16,6 +16,18 @@ it("follows a variable and skips type arguments", () => {
   );
 });
 
+it("keeps the options argument beside the definitions, as a comma expression", () => {
+  const text = `export default defineSessions({ a: {} }, { tokens: {} });\n`;
+  expect(detachDefineCall(text, "s.ts")).toBe(`export default               ({ a: {} }, { tokens: {} });\n`);
+});
+
+it("drops a trailing comma after the last argument, which a parenthesized expression cannot have", () => {
+  const text = `export default defineSessions(\n  { a: {} },\n  { tokens: {} } /* a, b */,\n);\n`;
+  const detached = detachDefineCall(text, "s.ts");
+  expect(detached).toBe(`export default               (\n  { a: {} },\n  { tokens: {} } /* a, b */ \n);\n`);
+  expect(detached).toHaveLength(text.length);
+});
+
 it("leaves other shapes alone", () => {
   const text = "export default { a: {} };\n";
   expect(detachDefineCall(text, "s.ts")).toBe(text);

@@ -1,9 +1,11 @@
 /**
  * The schema text as the checker should see it: the `defineSessions` callee of the default export
- * blanked out (`defineSessions({...})` → `              ({...})`). Asking for the type of one
- * session's schema inside the call makes the checker resolve the whole call, i.e. check every
- * session, for contextual typing; without the call each session is checked on its own, which lets
- * watch mode re-check only what changed. Same length, same lines: positions stay valid.
+ * blanked out (`defineSessions({...})` → `              ({...})`, and with the options argument
+ * `defineSessions({...}, {...})` → `              ({...}, {...})`, a comma expression of the two).
+ * Asking for the type of one session's schema inside the call makes the checker resolve the whole
+ * call, i.e. check every session, for contextual typing; without the call each session is checked
+ * on its own, which lets watch mode re-check only what changed. Same length, same lines: positions
+ * stay valid.
  */
 import { ts } from "ts-morph";
 
@@ -37,8 +39,21 @@ export function detachDefineCall(text: string, fileName: string): string {
       }
     }
   }
-  if (!expression || !ts.isCallExpression(expression) || expression.arguments.length !== 1) return text;
+  if (!expression || !ts.isCallExpression(expression)) return text;
+  const count = expression.arguments.length;
+  if (count < 1 || count > 2 || expression.arguments.some((argument) => ts.isSpreadElement(argument)))
+    return text;
   const start = expression.expression.getStart(file);
   const end = expression.typeArguments ? expression.typeArguments.end + 1 : expression.expression.end;
-  return text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, " ") + text.slice(end);
+  let detached = text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, " ") + text.slice(end);
+  // `(a, b,)` is no expression: a trailing comma after the last argument goes too.
+  if (expression.arguments.hasTrailingComma) {
+    // Scanned, not searched: a comment between the argument and the comma may hold commas too.
+    const scanner = ts.createScanner(ts.ScriptTarget.Latest, true);
+    scanner.setText(text, expression.arguments[count - 1]!.end);
+    scanner.scan();
+    const comma = scanner.getTokenStart();
+    detached = `${detached.slice(0, comma)} ${detached.slice(comma + 1)}`;
+  }
+  return detached;
 }

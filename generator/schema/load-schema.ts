@@ -24,9 +24,18 @@ export interface LoadedSession {
   maxChunks: number;
 }
 
+/** What the generator needs from one token kind of the `tokens` option. */
+export interface LoadedToken {
+  name: string;
+  /** The token's zod schema. */
+  schema: z.ZodType;
+}
+
 /** The executed schema file. */
 export interface LoadedSchema {
   sessions: LoadedSession[];
+  /** The `tokens` option as `defineSessions()` resolved it, in declaration order. */
+  tokens: LoadedToken[];
 }
 
 /** Loading the schema threw. */
@@ -102,7 +111,16 @@ async function importSchema(absolute: string): Promise<LoadedSchema> {
   // In a package without "type": "module" the schema runs as CommonJS: its default export is nested.
   if (isObject(exported) && !("sessions" in exported) && isObject(exported.default))
     exported = exported.default;
-  return { sessions: readSessions(exported) };
+  return { sessions: readSessions(exported), tokens: readTokens(exported) };
+}
+
+/** The resolved `tokens` of what `defineSessions` returns (`{ tokens: { [name]: { schema, ... } } }`). */
+function readTokens(exported: unknown): LoadedToken[] {
+  const tokens = isObject(exported) && isObject(exported.tokens) ? exported.tokens : {};
+  return Object.entries(tokens).map(([name, token]) => ({
+    name,
+    schema: (token as { schema: z.ZodType }).schema,
+  }));
 }
 
 /**

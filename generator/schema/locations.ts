@@ -5,14 +5,21 @@
  */
 import path from "node:path";
 import type { AnalysedSession } from "./analyse.ts";
+import type { AnalysedToken } from "./analyse-tokens.ts";
 
 export class SchemaLocations {
   readonly #schemaPath: string;
   readonly #sessions: ReadonlyMap<string, AnalysedSession>;
+  readonly #tokens: ReadonlyMap<string, AnalysedToken>;
 
-  constructor(schemaPath: string, sessions: ReadonlyMap<string, AnalysedSession>) {
+  constructor(
+    schemaPath: string,
+    sessions: ReadonlyMap<string, AnalysedSession>,
+    tokens: ReadonlyMap<string, AnalysedToken> = new Map(),
+  ) {
     this.#schemaPath = schemaPath;
     this.#sessions = sessions;
+    this.#tokens = tokens;
   }
 
   /** The schema file itself. */
@@ -30,6 +37,12 @@ export class SchemaLocations {
   session(name: string): string {
     const session = this.#sessions.get(name);
     return session ? this.at(session.at.file, session.at.line) : this.schemaFile();
+  }
+
+  /** Where a token kind of the `tokens` option is declared; the schema file when the checker did not see it. */
+  token(name: string): string {
+    const token = this.#tokens.get(name);
+    return token ? this.at(token.at.file, token.at.line) : this.schemaFile();
   }
 
   /** Where the top-level field of `field` (a path such as `items[].sku`) is declared; else its session. */

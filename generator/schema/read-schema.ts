@@ -4,6 +4,7 @@
  * in either comes back as complete `satchel: file:line: ...` messages, each at the session it concerns.
  */
 import { type AnalysedSession, AnalysisError, SchemaAnalyser } from "./analyse.ts";
+import type { AnalysedToken } from "./analyse-tokens.ts";
 import { type LoadedSchema, loadSchema, SchemaLoadError } from "./load-schema.ts";
 import { SchemaLocations } from "./locations.ts";
 
@@ -13,6 +14,8 @@ export interface ReadSchema {
   loaded: LoadedSchema | undefined;
   /** Each session's printed types, by name; empty when the checker failed. */
   types: ReadonlyMap<string, AnalysedSession>;
+  /** Each token kind's printed types, by name; empty when the checker failed. */
+  tokens: ReadonlyMap<string, AnalysedToken>;
   locations: SchemaLocations;
   /** Complete messages; a run stops here when there are any. */
   errors: string[];
@@ -28,24 +31,27 @@ export async function readSchema(schemaPath: string, analyser?: SchemaAnalyser):
   );
   const errors: string[] = [];
   let sessions: AnalysedSession[] = [];
+  let tokenKinds: AnalysedToken[] = [];
   let watched = [schemaPath];
   try {
     const analysis = (analyser ?? new SchemaAnalyser(schemaPath)).analyse();
     sessions = analysis.sessions;
+    tokenKinds = analysis.tokens;
     watched = analysis.files;
   } catch (error) {
     errors.push(`satchel: ${error instanceof AnalysisError ? error.message : String(error)}`);
   }
   const types = new Map(sessions.map((session) => [session.name, session]));
-  const locations = new SchemaLocations(schemaPath, types);
+  const tokens = new Map(tokenKinds.map((token) => [token.name, token]));
+  const locations = new SchemaLocations(schemaPath, types, tokens);
   for (const session of sessions) {
     if (!session.hasSchema) errors.push(missingSchema(session.name, locations));
   }
   const loaded = await loading;
-  if (!(loaded instanceof Error)) return { loaded, types, locations, errors, watched };
+  if (!(loaded instanceof Error)) return { loaded, types, tokens, locations, errors, watched };
   const failure = loadFailure(loaded, types, locations);
   if (failure) errors.push(failure);
-  return { loaded: undefined, types, locations, errors, watched };
+  return { loaded: undefined, types, tokens, locations, errors, watched };
 }
 
 /** The message for a session declared without a `schema`. */
