@@ -2,7 +2,7 @@
 import { {{satchelImports}} } from "satchel";
 import { createNextSessions } from "satchel/next";
 import config from "{{schemaImport}}";
-{{sessions}}{{codecHelpers}}
+{{sessions}}{{codecHelpers}}{{tokenDeclarations}}
 /** Every session by name: what `getSession(name)` returns for it. */
 export type SessionTypes = {
 {{sessionMap}}
@@ -11,13 +11,14 @@ export type SessionTypes = {
 /** A session name declared in {{schemaFile}}. */
 export type SessionName = keyof SessionTypes;
 
+{{tokenMap}}
 /**
  * The runtime, typed by the schema. It uses the options given to `defineSessions()` in the schema
  * file (`store`, `onInvalid`, `secrets`); without them secrets come from `SESSION_SECRET` and the
  * store from `SESSION_STORE_URL` (default: files in `.data/sessions`), all resolved on first use.
  * Each session's data is sealed by the codec generated for its schema above.
  */
-export const satchel = createSatchel<SessionTypes>(config, {
+export const satchel = createSatchel<SessionTypes{{tokenTypeArgument}}>(config, {
   codecs: {
 {{codecs}}
   },
@@ -37,3 +38,4 @@ export const fromRequest = satchel.fromRequest.bind(satchel);
 
 /** Fetch-API servers: wraps a `(request, sessions) => Response` handler and saves changed sessions. */
 export const handle = satchel.handle.bind(satchel);
+{{tokenFunctions}}

@@ -1,12 +1,14 @@
 /**
  * One generator run, in memory: read the schema (execute it and print its types), check what can be
- * checked at build time, compare every session with the shipped snapshot (see evolution/baseline.ts),
- * then lay out each session's wire and render the generated module and the new snapshot. Writes
- * nothing: callers (`gen`, `--check`, `--watch`, `init`) decide what to do with the result.
+ * checked at build time (sessions and token kinds), compare every session with the shipped snapshot
+ * (see evolution/baseline.ts), then lay out each session's wire and render the generated module and
+ * the new snapshot. Writes nothing: callers (`gen`, `--check`, `--watch`, `init`) decide what to do
+ * with the result.
  */
 import path from "node:path";
 import { layoutHash, type Plan, planOf, schemaFingerprint } from "satchel/internal";
 import { type EmitSession, emitModule, type PreviousVersionType } from "../emit/emit.ts";
+import type { EmitToken } from "../emit/emit-tokens.ts";
 import { type BaselineCache, type Baselines, readBaselines } from "../evolution/baseline.ts";
 import { evolveFromShipped } from "../evolution/evolve.ts";
 import { schemaMembers, schemaType } from "../evolution/json-schema-to-ts.ts";
@@ -23,6 +25,7 @@ import type { SchemaLocations } from "../schema/locations.ts";
 import { readSchema } from "../schema/read-schema.ts";
 import { type CheckedSession, checkSessions } from "./build-checks.ts";
 import { regenerateCommand } from "./regenerate-command.ts";
+import { checkTokens } from "./token-checks.ts";
 
 /** Where to read and write. */
 export interface GenOptions {
@@ -93,12 +96,17 @@ export async function generate(options: GenOptions): Promise<GenResult> {
   result.sessionCount = schema.loaded.sessions.length;
 
   const { errors, checked } = await checkSessions(schema.loaded.sessions, schema);
+  const tokens = checkTokens(schema.loaded.tokens, schema.loaded.sessions, schema);
+  errors.push(...tokens.errors);
   const evolution = evolveSessions(checked, baseline, options.acceptBreaking === true, schema.locations);
   result.notes.push(...evolution.notes, ...removedSessions(baseline, schema.loaded));
   // With errors no module is written; a schema with unserializable parts may not even lay out.
   if (errors.length > 0) return { ...result, errors: [...errors, ...evolution.refusals] };
   const { sessions, snapshot } = layOut(evolution.sessions, baseline);
-  const module: OutputFile = { path: outPath, content: renderModule(sessions, schemaPath, outPath) };
+  const module: OutputFile = {
+    path: outPath,
+    content: renderModule(sessions, tokens.checked, schemaPath, outPath),
+  };
   if (evolution.refusals.length > 0) return { ...result, errors: evolution.refusals, module };
   result.files.push(module, { path: snapshotPath, content: renderSnapshot(snapshot) });
   return result;
@@ -198,13 +206,18 @@ function previousVersions(next: SessionSnapshot): PreviousVersionType[] {
 }
 
 /** The module's text; its header names the schema, imported relative to the module, and how to regenerate. */
-function renderModule(sessions: EmitSession[], schemaPath: string, outPath: string): string {
+function renderModule(
+  sessions: EmitSession[],
+  tokens: readonly EmitToken[],
+  schemaPath: string,
+  outPath: string,
+): string {
   const schemaImport = path
     .relative(path.dirname(outPath), schemaPath)
     .split(path.sep)
     .join("/")
     .replace(/\.[cm]?tsx?$/, "");
-  return emitModule(sessions, {
+  return emitModule(sessions, tokens, {
     schemaFile: path.basename(schemaPath),
     schemaImport: schemaImport.startsWith(".") ? schemaImport : `./${schemaImport}`,
     regenerate: regenerateCommand(schemaPath),

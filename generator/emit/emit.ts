@@ -8,6 +8,7 @@ import { memberDoc, type SessionDocs } from "../schema/docs.ts";
 import { propertyKey } from "../schema/print-type.ts";
 import { block, constantName, declarationDoc, documented, pascalName } from "./declarations.ts";
 import { CodecModule } from "./emit-codec.ts";
+import { type EmitToken, emitTokens } from "./emit-tokens.ts";
 import { fillTemplate } from "./templates.ts";
 
 /** A previous version's data type, printed from the snapshot, for typing migrations. */
@@ -102,7 +103,11 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
 }
 
 /** The whole generated module. */
-export function emitModule(sessions: EmitSession[], options: EmitOptions): string {
+export function emitModule(
+  sessions: EmitSession[],
+  tokens: readonly EmitToken[],
+  options: EmitOptions,
+): string {
   const sessionMap = sessions.map((s) => {
     const doc = memberDoc(s.docs.session, "  ");
     return `${doc ? `${doc}\n` : ""}  ${propertyKey(s.types.name)}: ${pascalName(s.types.name)}Session;`;
@@ -113,6 +118,7 @@ export function emitModule(sessions: EmitSession[], options: EmitOptions): strin
     (s) => `    ${propertyKey(s.types.name)}: ${constantName(s.types.name)}_CODEC,`,
   );
   const shared = codecs.sharedSource();
+  const tokenParts = emitTokens(tokens, options.schemaFile);
   const text = fillTemplate("sessions.ts.tpl", {
     schemaFile: options.schemaFile,
     schemaImport: options.schemaImport,
@@ -128,6 +134,10 @@ export function emitModule(sessions: EmitSession[], options: EmitOptions): strin
     codecHelpers: shared ? `\n// Shared by the generated codecs above.\n\n${shared}\n` : "",
     sessionMap: sessionMap.join("\n"),
     codecs: codecMap.join("\n"),
+    tokenDeclarations: tokenParts.declarations,
+    tokenMap: tokenParts.map,
+    tokenTypeArgument: tokenParts.typeArgument,
+    tokenFunctions: tokenParts.functions,
   });
   // Optional template parts leave empty lines behind; keep at most one blank line anywhere.
   return text.replace(/\n{3,}/g, "\n\n");

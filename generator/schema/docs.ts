@@ -66,20 +66,25 @@ export function docOf(schema: unknown): Doc | undefined {
   return doc.description !== undefined || doc.deprecated ? doc : undefined;
 }
 
-/** The docs of a loaded session's schema, fields and flash channels. */
-export function sessionDocs(session: LoadedSession): SessionDocs {
+/** The docs of the top-level fields of an object schema (a session's data, a token's), by name. */
+export function fieldDocs(schema: unknown): Record<string, Doc> {
   const fields: Record<string, Doc> = {};
-  const object = layers(session.schema).find((layer) => definitionOf(layer)?.type === "object");
+  const object = layers(schema).find((layer) => definitionOf(layer)?.type === "object");
   for (const [name, field] of Object.entries(definitionOf(object)?.shape ?? {})) {
     const doc = docOf(field);
     if (doc) fields[name] = doc;
   }
+  return fields;
+}
+
+/** The docs of a loaded session's schema, fields and flash channels. */
+export function sessionDocs(session: LoadedSession): SessionDocs {
   const flash: Record<string, Doc> = {};
   for (const [name, channel] of Object.entries(session.flash)) {
     const doc = docOf(channel);
     if (doc) flash[name] = doc;
   }
-  return { session: docOf(session.schema), fields, flash };
+  return { session: docOf(session.schema), fields: fieldDocs(session.schema), flash };
 }
 
 /**

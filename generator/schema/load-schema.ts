@@ -29,6 +29,9 @@ export interface LoadedToken {
   name: string;
   /** The token's zod schema. */
   schema: z.ZodType;
+  /** Lifetime in seconds. */
+  ttl: number;
+  singleUse: boolean;
 }
 
 /** The executed schema file. */
@@ -117,10 +120,10 @@ async function importSchema(absolute: string): Promise<LoadedSchema> {
 /** The resolved `tokens` of what `defineSessions` returns (`{ tokens: { [name]: { schema, ... } } }`). */
 function readTokens(exported: unknown): LoadedToken[] {
   const tokens = isObject(exported) && isObject(exported.tokens) ? exported.tokens : {};
-  return Object.entries(tokens).map(([name, token]) => ({
-    name,
-    schema: (token as { schema: z.ZodType }).schema,
-  }));
+  return Object.entries(tokens).map(([name, token]) => {
+    const { schema, ttl, singleUse } = token as { schema: z.ZodType; ttl?: unknown; singleUse?: unknown };
+    return { name, schema, ttl: typeof ttl === "number" ? ttl : 0, singleUse: singleUse === true };
+  });
 }
 
 /**

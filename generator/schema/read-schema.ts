@@ -49,7 +49,7 @@ export async function readSchema(schemaPath: string, analyser?: SchemaAnalyser):
   }
   const loaded = await loading;
   if (!(loaded instanceof Error)) return { loaded, types, tokens, locations, errors, watched };
-  const failure = loadFailure(loaded, types, locations);
+  const failure = loadFailure(loaded, types, tokens, locations);
   if (failure) errors.push(failure);
   return { loaded: undefined, types, tokens, locations, errors, watched };
 }
@@ -66,6 +66,7 @@ export function missingSchema(name: string, locations: SchemaLocations): string 
 function loadFailure(
   error: Error,
   types: ReadonlyMap<string, AnalysedSession>,
+  tokens: ReadonlyMap<string, AnalysedToken>,
   locations: SchemaLocations,
 ): string | undefined {
   const reason = error instanceof SchemaLoadError ? error.reason : error.message;
@@ -73,11 +74,14 @@ function loadFailure(
   const session = named?.[2] ?? named?.[1];
   if (session !== undefined && types.get(session)?.hasSchema === false) return undefined;
   const at = error instanceof SchemaLoadError ? error.location : undefined;
+  const token = reason.match(/option "tokens\.([^".]+)/)?.[1];
   const where =
     session && types.has(session)
       ? locations.session(session)
-      : at
-        ? `${locations.at(at.file, at.line)}${at.column ? `:${at.column}` : ""}`
-        : locations.schemaFile();
+      : token && tokens.has(token)
+        ? locations.token(token)
+        : at
+          ? `${locations.at(at.file, at.line)}${at.column ? `:${at.column}` : ""}`
+          : locations.schemaFile();
   return `satchel: ${where}: ${reason.replace(/^satchel: /, "")}`;
 }
