@@ -552,6 +552,20 @@ function maskBits(mask: number): number {
   return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+// Token "passwordReset" (valid 15m, single use).
+
+/**
+ * Lets the visitor choose a new password for userId.
+ *
+ * What `openToken("passwordReset", text)` gives: `z.output` of the token's schema.
+ */
+export interface PasswordResetTokenData {
+  userId: string;
+}
+
+/** What `sealToken("passwordReset", data)` takes: `z.input` of the token's schema. */
+export type PasswordResetTokenInput = PasswordResetTokenData;
+
 /** Every session by name: what `getSession(name)` returns for it. */
 export type SessionTypes = {
   auth: AuthSession;
@@ -567,13 +581,21 @@ export type SessionTypes = {
 /** A session name declared in sessions.schema.ts. */
 export type SessionName = keyof SessionTypes;
 
+/** Every one-off token by name: what `sealToken(name, data)` takes and `openToken(name, text)` gives. */
+export type TokenTypes = {
+  passwordReset: { input: PasswordResetTokenInput; data: PasswordResetTokenData };
+};
+
+/** A token name declared in sessions.schema.ts. */
+export type TokenName = keyof TokenTypes;
+
 /**
  * The runtime, typed by the schema. It uses the options given to `defineSessions()` in the schema
  * file (`store`, `onInvalid`, `secrets`); without them secrets come from `SESSION_SECRET` and the
  * store from `SESSION_STORE_URL` (default: files in `.data/sessions`), all resolved on first use.
  * Each session's data is sealed by the codec generated for its schema above.
  */
-export const satchel = createSatchel<SessionTypes>(config, {
+export const satchel = createSatchel<SessionTypes, TokenTypes>(config, {
   codecs: {
     auth: AUTH_CODEC,
     cart: CART_CODEC,
@@ -600,3 +622,17 @@ export const fromRequest = satchel.fromRequest.bind(satchel);
 
 /** Fetch-API servers: wraps a `(request, sessions) => Response` handler and saves changed sessions. */
 export const handle = satchel.handle.bind(satchel);
+
+/**
+ * One-off tokens (password resets, magic links): checks `data` with the token's schema and seals it
+ * into URL-safe text for a link, valid for the token's `ttl`. Works anywhere on the server: server
+ * actions, route handlers, Server Components.
+ */
+export const sealToken = satchel.sealToken.bind(satchel);
+
+/**
+ * Opens a token sealed by `sealToken`: its typed data, or `null` when it is expired, tampered, of
+ * another kind, or (single use) opened before; `onInvalid` hears which. A single-use token is used
+ * up here; pass `{ consume: false }` to check it without (a page showing the form it unlocks).
+ */
+export const openToken = satchel.openToken.bind(satchel);

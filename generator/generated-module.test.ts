@@ -27,3 +27,22 @@ it("round-trips a typed cookie session through the Fetch adapter", async () => {
   const me = await app(new Request("http://localhost/me", { headers: { cookie } }));
   expect(await me.json()).toEqual({ userId: "u1", roles: ["admin"], notices: ["Welcome"] });
 });
+
+it("seals and opens the root schema's passwordReset token: typed, single use, refused as another kind", async () => {
+  // Single use records the token in the app's store: an in-memory one for this test.
+  process.env.SESSION_STORE_URL = "memory:";
+  const { openToken, sealToken, satchel } = await import("../generated/sessions.ts");
+  const text = await sealToken("passwordReset", { userId: "u1" });
+  expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
+  expect(await openToken("passwordReset", text, { consume: false })).toEqual({ userId: "u1" });
+  expect(await openToken("passwordReset", text)).toEqual({ userId: "u1" });
+  expect(await openToken("passwordReset", text)).toBeNull();
+  // A session cookie is no reset token.
+  const app = satchel.handle(async (_request, sessions) => {
+    (await sessions.get("auth")).userId = "u1";
+    return new Response("ok");
+  });
+  const cookie = (await app(new Request("http://localhost/"))).headers.getSetCookie()[0] ?? "";
+  expect(await openToken("passwordReset", cookie.slice("auth=".length, cookie.indexOf(";")))).toBeNull();
+  await satchel.close();
+});
