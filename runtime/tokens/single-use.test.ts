@@ -15,7 +15,7 @@ import { SHARED_PG, SHARED_REDIS } from "../stores/test-support/backends.ts";
 import { startRedis, tempDir } from "../stores/test-support/servers.ts";
 import type { SessionStore } from "../stores/types.ts";
 import { testClock } from "../test-support/harness.ts";
-import { tokenSatchel } from "./test-support/token-app.ts";
+import { tokenSatchel } from "../test-support/token-app.ts";
 
 const run = randomBytes(4).toString("hex");
 const INSTANCES = 4;

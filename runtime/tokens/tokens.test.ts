@@ -10,8 +10,8 @@ import { SatchelConfigError, SatchelError, SessionValidationError } from "../err
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock } from "../test-support/harness.ts";
+import { tokenConfig, tokenSatchel } from "../test-support/token-app.ts";
 import type { SessionHandle } from "../types.ts";
-import { tokenConfig, tokenSatchel } from "./test-support/token-app.ts";
 
 function setup(secrets?: string[]) {
   const clock = testClock();

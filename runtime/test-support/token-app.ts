@@ -3,11 +3,11 @@
  * be presented as a token, and a token as a session cookie), and a satchel over them.
  */
 import { z } from "zod";
-import { defineSessions, type SessionsConfig } from "../../define.ts";
-import { createSatchel, type Satchel, type SessionTypesShape, type TokenTypesShape } from "../../satchel.ts";
-import type { SessionStore } from "../../stores/types.ts";
-import { SECRET_A, type TestClock } from "../../test-support/harness.ts";
-import type { InvalidReport, SessionHandle } from "../../types.ts";
+import { defineSessions, type SessionsConfig } from "../define.ts";
+import { createSatchel, type Satchel, type SessionTypesShape, type TokenTypesShape } from "../satchel.ts";
+import type { SessionStore } from "../stores/types.ts";
+import type { InvalidReport, SessionHandle } from "../types.ts";
+import { SECRET_A, type TestClock } from "./harness.ts";
 
 export const tokenConfig = defineSessions(
   {
