@@ -12,6 +12,7 @@ import { createMemoryStore } from "../stores/memory.ts";
 import { createPostgresStore } from "../stores/postgres.ts";
 import { createRedisStore } from "../stores/redis.ts";
 import { SHARED_PG, SHARED_REDIS } from "../stores/test-support/backends.ts";
+import { eventually } from "../stores/test-support/outage.ts";
 import { startRedis, tempDir } from "../stores/test-support/servers.ts";
 import type { SessionStore } from "../stores/types.ts";
 import { testClock } from "../test-support/harness.ts";
@@ -117,21 +118,10 @@ describe("a store outage during a singleUse open (private Redis, stopped and sta
     );
     expect(reports).toEqual([]);
     await redis.server.start();
-    const opened = await retryWhileUnavailable(() => satchel.openToken("passwordReset", text));
+    // The store reconnects in the background: retry until it answers.
+    const opened = await eventually(() => satchel.openToken("passwordReset", text));
     expect(opened).toEqual({ userId: "u1" });
     expect(await satchel.openToken("passwordReset", text)).toBeNull();
     expect(reports.map((report) => report.reason)).toEqual(["used"]);
   });
 });
-
-/** The store reconnects in the background after a restart: retry while it still says unavailable. */
-async function retryWhileUnavailable<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!(error instanceof SessionStoreUnavailableError) || attempt >= 200) throw error;
-      await new Promise((done) => setTimeout(done, 100));
-    }
-  }
-}
