@@ -242,8 +242,10 @@ export type InvalidReport = SessionInvalidReport | TokenInvalidReport;
 export interface TokenDefinition<S extends z.ZodType = z.ZodType> {
   /**
    * The zod schema of the token's data. `sealToken()` checks the data with it (a bad value throws
-   * `SessionValidationError` naming the field); `openToken()` checks it again, so a token sealed
-   * before a schema change that no longer fits is refused (`schema-mismatch`).
+   * `SessionValidationError` naming the field) and seals its output (defaults applied, unknown keys
+   * stripped); `openToken()` checks that output again, so a token sealed before a schema change that
+   * no longer fits is refused (`schema-mismatch`). Use a schema whose output parses as itself: no
+   * `.transform()` (`sealToken()` refuses a schema that rejects its own output).
    */
   schema: S;
   /**

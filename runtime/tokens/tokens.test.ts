@@ -10,7 +10,7 @@ import { SatchelConfigError, SatchelError, SessionValidationError } from "../err
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock } from "../test-support/harness.ts";
-import { tokenConfig, tokenSatchel } from "../test-support/token-app.ts";
+import { type TokenTestSessions, tokenConfig, tokenSatchel } from "../test-support/token-app.ts";
 import type { SessionHandle } from "../types.ts";
 
 function setup(secrets?: string[]) {
@@ -71,6 +71,21 @@ describe("sealToken / openToken", () => {
     const untyped = satchel.sealToken as (name: string, data: unknown) => Promise<string>;
     await expect(untyped("passwordReset", { userId: 42 })).rejects.toThrow(
       /token "passwordReset" field "userId" is invalid/,
+    );
+  });
+
+  it("refuses to seal with a schema that would refuse its own output when opened (a transform)", async () => {
+    const clock = testClock();
+    const config = defineSessions(
+      { auth: { storage: "cookie", schema: z.object({ userId: z.string().nullable().default(null) }) } },
+      { tokens: { code: { schema: z.object({ code: z.string().transform((s) => s.length) }), ttl: "1h" } } },
+    );
+    const { satchel } = tokenSatchel<
+      TokenTestSessions,
+      { code: { input: { code: string }; data: { code: number } } }
+    >({ store: createMemoryStore({ now: clock.now }), clock, config });
+    await expect(satchel.sealToken("code", { code: "abc" })).rejects.toThrow(
+      /^satchel: token "code" schema does not accept its own output \(a \.transform\(\)\?\)/,
     );
   });
 

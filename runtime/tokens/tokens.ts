@@ -103,7 +103,17 @@ function checkForSeal(kind: ResolvedToken, data: unknown): unknown {
       { cause },
     );
   }
-  if (result.success) return result.data;
+  if (result.success) {
+    // The output is sealed and checked again when opened: a schema that refuses its own output
+    // (a transform) would make every token of the kind unopenable. Sealing is rare; say so here.
+    if (!kind.schema.safeParse(result.data).success) {
+      throw new SatchelConfigError(
+        `satchel: token "${kind.name}" schema does not accept its own output (a .transform()?), so openToken() ` +
+          "would refuse every token of it; give the token a schema describing the data as sealed, without transforms.",
+      );
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0];
   throw new SessionValidationError(
     kind.name,
