@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { memoryCookieJar } from "../../cookies/header.ts";
 import { defineSessions } from "../../define.ts";
@@ -6,7 +6,7 @@ import type { FetchSessions } from "../../fetch/adapter.ts";
 import { createSatchel } from "../../satchel.ts";
 import { createMemoryStore } from "../../stores/memory.ts";
 import type { NoKeys, SessionHandle } from "../../types.ts";
-import { createInspector } from "./handler.ts";
+import { createInspector, type InspectorOptions } from "./handler.ts";
 
 const SECRET = "inspector-test-secret-0123456789abcdefghijklmn";
 const ORIGIN = "http://app.test";
@@ -30,7 +30,7 @@ type Types = {
   cart: SessionHandle<{ items: string[] }, NoKeys, true>;
 };
 
-function setup(options: { development?: boolean; authorize?: () => boolean } = { development: true }) {
+function setup(options: Omit<InspectorOptions, "store"> = { development: true }) {
   const store = createMemoryStore();
   const satchel = createSatchel<Types>(config, { secrets: SECRET, store });
   const inspector = createInspector(satchel, { ...options, store });
@@ -89,6 +89,76 @@ describe("the inspector", () => {
       admin.request("POST", { body: "action=reset&session=prefs", headers: { origin: ORIGIN } }),
     );
     expect(post.status).toBe(404);
+  });
+
+  it("admits only an authorize that returns true: truthy values and promises of them answer 404", async () => {
+    const warnings: unknown[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((message) => void warnings.push(message));
+    try {
+      // What a loosely typed check might return (a role name, a count, a user record).
+      for (const value of ["yes", 1, {}, [], "false"]) {
+        for (const answer of [value, Promise.resolve(value)]) {
+          const t = setup({ development: true, authorize: (() => answer) as unknown as () => boolean });
+          expect((await t.page()).status, JSON.stringify(value)).toBe(404);
+          const post = await t.inspector.POST(
+            t.request("POST", { body: "action=reset&session=prefs", headers: { origin: ORIGIN } }),
+          );
+          expect(post.status, JSON.stringify(value)).toBe(404);
+        }
+      }
+      expect((await setup({ development: true, authorize: async () => true }).page()).status).toBe(200);
+    } finally {
+      warn.mockRestore();
+    }
+    // Each inspector says once why it refused: authorize must return a boolean.
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(String(warnings[0])).toMatch(/^satchel: the inspector's authorize returned .*not true.*boolean/);
+  });
+
+  it("answers 404 when authorize throws or rejects, and reports the error (never a 500)", async () => {
+    const reported: { error: unknown; path: string }[] = [];
+    const failing = setup({
+      development: true,
+      authorize: () => {
+        throw new Error("session lookup failed");
+      },
+      onAuthorizeError: (error, request) =>
+        void reported.push({ error, path: new URL(request.url).pathname }),
+    });
+    expect((await failing.page()).status).toBe(404);
+    const post = await failing.inspector.POST(
+      failing.request("POST", { body: "action=reset&session=prefs", headers: { origin: ORIGIN } }),
+    );
+    expect(post.status).toBe(404);
+    expect(reported.map((r) => [(r.error as Error).message, r.path])).toEqual([
+      ["session lookup failed", "/_satchel"],
+      ["session lookup failed", "/_satchel"],
+    ]);
+
+    // Without onAuthorizeError the error goes to console.error, naming what to fix.
+    const logged: unknown[][] = [];
+    const error = vi.spyOn(console, "error").mockImplementation((...args) => void logged.push(args));
+    try {
+      const rejecting = setup({ development: false, authorize: () => Promise.reject(new Error("db down")) });
+      expect((await rejecting.page()).status).toBe(404);
+    } finally {
+      error.mockRestore();
+    }
+    expect(logged).toHaveLength(1);
+    expect(String(logged[0]?.[0])).toMatch(/^satchel: the inspector's authorize threw.*GET \/_satchel.*404/);
+    expect(logged[0]?.[1]).toMatchObject({ message: "db down" });
+
+    // A reporter that throws changes nothing: still 404.
+    const broken = setup({
+      development: true,
+      authorize: () => {
+        throw new Error("x");
+      },
+      onAuthorizeError: () => {
+        throw new Error("reporter down");
+      },
+    });
+    expect((await broken.page()).status).toBe(404);
   });
 
   it("shows fields with types and values, flash and messages, clocks, cookie sizes and the store, without consuming anything", async () => {

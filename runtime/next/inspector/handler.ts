@@ -29,9 +29,19 @@ import { renderInspectorPage } from "./page.ts";
 export interface InspectorOptions {
   /**
    * Your own authorization check. Without it the inspector is on in development only; with it, it
-   * answers whenever this returns true (also in production, read-only there), else 404.
+   * answers whenever this returns (or resolves to) exactly `true` (also in production, read-only
+   * there), else 404. Any other value — `"yes"`, `1`, a user object — is a refusal, and the first
+   * one is named on the console (return a boolean). A check that throws or rejects is a refusal
+   * too: 404, never a 500, and the error goes to `onAuthorizeError`.
+   * @default undefined (development only)
    */
   authorize?: (request: Request) => boolean | Promise<boolean>;
+  /**
+   * Hears every error `authorize` throws or rejects with, and the request it refused (answered 404).
+   * Send it to your error tracker; a reporter that throws is ignored.
+   * @default logs `satchel: the inspector's authorize threw …` and the error with `console.error`
+   */
+  onAuthorizeError?: (error: unknown, request: Request) => void;
   /**
    * Development mode (buttons on; on without `authorize`). Default: `NODE_ENV === "development"`.
    */
@@ -63,6 +73,59 @@ interface AnyHandle {
   destroy(): Promise<void>;
 }
 
+/**
+ * Whether a request may see the inspector. Only `true` from `authorize` admits: a page that shows
+ * every session of the browser must not open on a truthy mistake. A throwing `authorize` refuses
+ * (404, as for anyone refused, so the inspector's presence is not revealed) and is reported.
+ */
+function authorization(
+  options: InspectorOptions,
+  development: boolean,
+): (request: Request) => Promise<boolean> {
+  const { authorize } = options;
+  if (authorize === undefined) return async () => development;
+  const report = options.onAuthorizeError ?? logAuthorizeError;
+  let warned = false;
+  return async (request) => {
+    let answer: unknown;
+    try {
+      answer = await authorize(request);
+    } catch (error) {
+      try {
+        report(error, request);
+      } catch {
+        // A failing reporter must not turn a refusal into a 500.
+      }
+      return false;
+    }
+    if (answer === true) return true;
+    if (answer !== false && !warned) {
+      warned = true;
+      console.warn(
+        `satchel: the inspector's authorize returned ${describeAnswer(answer)}, not true, so the request was ` +
+          "answered 404; only true lets a request in. Return a boolean.",
+      );
+    }
+    return false;
+  };
+}
+
+function logAuthorizeError(error: unknown, request: Request): void {
+  console.error(
+    `satchel: the inspector's authorize threw, so ${request.method} ${new URL(request.url).pathname} was answered 404. ` +
+      "Make authorize return false instead of throwing, or pass onAuthorizeError to report it elsewhere.",
+    error,
+  );
+}
+
+/** A returned value for the warning: its type and a short rendering, never a whole object. */
+function describeAnswer(answer: unknown): string {
+  if (typeof answer === "string") return `the string ${JSON.stringify(answer.slice(0, 40))}`;
+  if (answer === null || answer === undefined) return String(answer);
+  if (typeof answer === "object") return Array.isArray(answer) ? "an array" : "an object";
+  return `the ${typeof answer} ${String(answer)}`;
+}
+
 /** Creates the inspector's `GET` and `POST` route handlers for a satchel runtime. */
 export function createInspector<Types>(satchel: Satchel<Types>, options: InspectorOptions = {}): Inspector {
   const config = satchel.config;
@@ -82,8 +145,7 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
     return stores.resolve(option, `the inspector's view of session "${def.name}"`);
   };
 
-  const allowed = async (request: Request): Promise<boolean> =>
-    options.authorize ? await options.authorize(request) : development;
+  const allowed = authorization(options, development);
 
   return {
     async GET(request) {
