@@ -61,8 +61,8 @@ describe("inspectSessions", () => {
     const [withCodec] = await inspectSessions(v2, request, { ...deps, codec: (def) => host.codec(def) });
     expect(withCodec).toMatchObject({ status: "ok", storedVersion: 1, currentVersion: 2 });
     expect(withCodec?.fields).toEqual([
-      { name: "name", type: "string", value: '"ada"', declared: true },
-      { name: "seen", type: "not set", value: "", declared: true },
+      { name: "name", type: "string", set: true, value: '"ada"', declared: true },
+      { name: "seen", type: "Date?", set: false, value: "", declared: true },
     ]);
     // The runtime codec alone has no history: that layout is unknown to it.
     const [without] = await inspectSessions(v2, request, deps);

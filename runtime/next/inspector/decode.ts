@@ -14,6 +14,7 @@ import type { ResolvedSession, SessionsConfig } from "../../define.ts";
 import { storeKey } from "../../session/store-keys.ts";
 import type { SessionStore, StoredRecord } from "../../stores/types.ts";
 import type { Message } from "../../types.ts";
+import { fieldTypeName } from "./describe-type.ts";
 import { showValue, typeName } from "./describe-value.ts";
 
 /** What the inspector needs from the runtime around it. */
@@ -56,7 +57,10 @@ type DecodeStatus =
 
 interface InspectedField {
   name: string;
+  /** Declared fields: the schema's type (`"en" | "de"`, `Date?`); others: the stored value's. */
   type: string;
+  /** False for a declared field the data holds no value for (an unset optional field). */
+  set: boolean;
   value: string;
   /** False for a stored field the schema no longer declares. */
   declared: boolean;
@@ -180,11 +184,13 @@ function fieldsOf(def: ResolvedSession, data: unknown): InspectedField[] {
   return [...declared, ...extra].map((name) => {
     const present = Object.hasOwn(stored, name);
     const value = stored[name];
+    const isDeclared = Object.hasOwn(def.schema.shape, name);
     return {
       name,
-      type: present ? typeName(value) : "not set",
+      type: isDeclared ? fieldTypeName(def.schema.shape[name]) : typeName(value),
+      set: present,
       value: present ? showValue(value) : "",
-      declared: declared.includes(name),
+      declared: isDeclared,
     };
   });
 }

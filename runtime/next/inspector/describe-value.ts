@@ -1,6 +1,7 @@
 /**
- * How the inspector shows a decoded value: its type name (as superjson revived it) and a short,
- * readable rendering.
+ * How the inspector shows a decoded value: a short, readable rendering, and the type name of a
+ * stored value whose field the schema no longer declares (declared fields show the schema's type,
+ * `describe-type.ts`).
  * @internal
  */
 

@@ -43,12 +43,15 @@ function setup(options: Omit<InspectorOptions, "store"> = { development: true })
     })(request("GET"));
     take(response);
   };
-  const request = (method: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+  const request = (
+    method: string,
+    init: { body?: string; headers?: Record<string, string>; path?: string } = {},
+  ) => {
     const cookie = jar
       .names()
       .map((name) => `${name}=${jar.get(name)}`)
       .join("; ");
-    return new Request(`${ORIGIN}/_satchel`, {
+    return new Request(`${ORIGIN}${init.path ?? "/_satchel"}`, {
       method,
       headers: { ...(cookie ? { cookie } : {}), ...init.headers },
       ...(init.body === undefined ? {} : { body: init.body }),
@@ -66,8 +69,8 @@ function setup(options: Omit<InspectorOptions, "store"> = { development: true })
       jar.set({ name, value: expired ? "" : value, attributes: expired ? { ...kept, maxAge: 0 } : kept });
     }
   };
-  const page = async () => {
-    const response = await inspector.GET(request("GET"));
+  const page = async (path?: string) => {
+    const response = await inspector.GET(request("GET", path === undefined ? {} : { path }));
     take(response);
     return { status: response.status, html: await response.text() };
   };
@@ -174,8 +177,11 @@ describe("the inspector", () => {
     });
     const { status, html } = await t.page();
     expect(status).toBe(200);
-    expect(html).toMatch(/<code>language<\/code><\/th><td class="type">string<\/td><td><pre>&quot;de&quot;/);
-    expect(html).toMatch(/<code>seen<\/code><\/th><td class="type">Date<\/td>/);
+    // The schema's types, not the values' runtime types: enum members, optional fields.
+    expect(html).toMatch(
+      /<code>language<\/code><\/th><td class="type">&quot;en&quot; \| &quot;de&quot;<\/td><td><pre>&quot;de&quot;/,
+    );
+    expect(html).toMatch(/<code>seen<\/code><\/th><td class="type">Date\?<\/td>/);
     expect(html).toMatch(/<code>items<\/code><\/th><td class="type">string\[\]<\/td>/);
     expect(html).toContain("Saved &lt;b&gt;!&lt;/b&gt;"); // escaped
     expect(html).toContain('<li class="level-warning"><b>warning</b> Low stock</li>');
@@ -208,6 +214,17 @@ describe("the inspector", () => {
     });
     const { html } = await t.page();
     expect(html).toMatch(/<li><b>prefs<\/b> tampered/);
+    // Made a moment ago: "just now", never "in 0 s".
+    expect(html).toMatch(/<li><b>prefs<\/b> tampered[^<]*<small>just now<\/small>/);
+  });
+
+  it("names an unset optional field's type from the schema and says it holds no value", async () => {
+    const t = setup();
+    await t.app(async (sessions) => {
+      (await sessions.get("prefs")).language = "de";
+    });
+    const { html } = await t.page();
+    expect(html).toMatch(/<code>seen<\/code><\/th><td class="type">Date\?<\/td><td><i>not set<\/i><\/td>/);
   });
 
   it("clears flash, resets and destroys only with a same-origin post carrying the CSRF token", async () => {
@@ -248,7 +265,24 @@ describe("the inspector", () => {
     after = (await t.page()).html;
     expect(after).toContain("&quot;en&quot;");
 
-    const destroyed = await post(`action=destroy&session=prefs&_csrf=${csrf}`, ORIGIN);
+    // Destroy asks first: the button leads to a confirmation, which works without JavaScript.
+    const asked = await post(`action=destroy&session=prefs&_csrf=${csrf}`, ORIGIN);
+    expect(asked.status).toBe(303);
+    expect(asked.headers.get("location")).toBe("/_satchel?confirm=destroy&session=prefs#session-prefs");
+    expect(asked.headers.getSetCookie().some((line) => line.startsWith("prefs="))).toBe(false);
+    t.take(asked);
+    expect(t.jar.get("prefs")).toBeDefined();
+    const confirming = (await t.page("/_satchel?confirm=destroy&session=prefs")).html;
+    expect(confirming).toContain('data-testid="confirm-destroy-prefs"');
+    expect(confirming).toMatch(/<input type="hidden" name="confirm" value="1">/);
+    expect(confirming).toMatch(/<a href="\/_satchel"[^>]*>Cancel<\/a>/);
+    // Only the session asked about shows the question; the page without it shows none.
+    expect(confirming).not.toContain('data-testid="confirm-destroy-cart"');
+    expect((await t.page()).html).not.toContain("confirm-destroy-");
+
+    const destroyed = await post(`action=destroy&confirm=1&session=prefs&_csrf=${csrf}`, ORIGIN);
+    expect(destroyed.status).toBe(303);
+    expect(destroyed.headers.get("location")).toBe("/_satchel");
     expect(destroyed.headers.getSetCookie().some((line) => /^prefs=;.*max-age=0/i.test(line))).toBe(true);
     t.take(destroyed);
     expect(t.jar.get("prefs")).toBeUndefined();

@@ -11,10 +11,11 @@
  * before the inspector can show it.
  *
  * On in development, answering 404 in production unless `authorize` lets the request in. Buttons
- * (clear flash, reset, destroy) only in development, behind an Origin check and a CSRF token.
+ * (clear flash, reset, destroy) only in development, behind an Origin check and a CSRF token;
+ * Destroy asks to confirm first (a second form, so it works without JavaScript).
  */
 
-import type { ResolvedSession, StoreOption } from "../../define.ts";
+import type { ResolvedSession, SessionsConfig, StoreOption } from "../../define.ts";
 import { fetchCsrfToken, verifyFetchCsrf } from "../../fetch/csrf.ts";
 import type { Satchel } from "../../satchel.ts";
 import { CsrfError } from "../../session/csrf.ts";
@@ -126,6 +127,13 @@ function describeAnswer(answer: unknown): string {
   return `the ${typeof answer} ${String(answer)}`;
 }
 
+/** The session a `?confirm=destroy&session=<name>` view asks about, when the schema has it. */
+function destroyToConfirm(query: URLSearchParams, config: SessionsConfig): string | null {
+  const name = query.get("session");
+  if (query.get("confirm") !== "destroy" || name === null) return null;
+  return Object.hasOwn(config.sessions, name) ? name : null;
+}
+
 /** Creates the inspector's `GET` and `POST` route handlers for a satchel runtime. */
 export function createInspector<Types>(satchel: Satchel<Types>, options: InspectorOptions = {}): Inspector {
   const config = satchel.config;
@@ -159,11 +167,13 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
         codec: (def) => runtime.codec(def),
         store: storeFor,
       });
+      const url = new URL(request.url);
       const html = renderInspectorPage(inspected, {
-        path: new URL(request.url).pathname,
+        path: url.pathname,
         csrf,
         now,
         reports: recentInvalidReports(),
+        confirmDestroy: csrf === null ? null : destroyToConfirm(url.searchParams, config),
       });
       await sessions.commit();
       return sessions.apply(
@@ -193,6 +203,15 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
       ) {
         return new Response("satchel: the inspector needs a known session and action.", { status: 400 });
       }
+      const path = new URL(request.url).pathname;
+      if (action === "destroy" && form.get("confirm") !== "1") {
+        // The first press only asks: the page shows the question on that session's card.
+        const query = new URLSearchParams({ confirm: "destroy", session: name });
+        return new Response(null, {
+          status: 303,
+          headers: { location: `${path}?${query}#session-${encodeURIComponent(name)}` },
+        });
+      }
       const handle = (await sessions.get(name as keyof Types & string)) as unknown as AnyHandle;
       if (action === "clear-flash") {
         for (const channel of Object.values(handle.flash)) channel.read();
@@ -203,7 +222,6 @@ export function createInspector<Types>(satchel: Satchel<Types>, options: Inspect
         await handle.destroy();
       }
       await sessions.commit();
-      const path = new URL(request.url).pathname;
       return sessions.apply(new Response(null, { status: 303, headers: { location: path } }));
     },
   };

@@ -14,6 +14,8 @@ interface PageContext {
   csrf: string | null;
   now: number;
   reports: LoggedInvalidReport[];
+  /** The session whose Destroy button was pressed: its card asks to confirm. */
+  confirmDestroy: string | null;
 }
 
 const STATUS_TEXT: Record<InspectedSession["status"], string> = {
@@ -36,9 +38,13 @@ function escapeHtml(text: string): string {
     .replace(/'/g, "&#39;");
 }
 
-/** "in 6 d 23 h", "in 4 min", "3 s ago". */
+/** Within this many seconds before now, a time reads "just now" ("4 s ago" says nothing more). */
+const JUST_NOW_SECONDS = 5;
+
+/** "in 6 d 23 h", "in 4 min", "3 min ago", "just now". */
 function relative(at: number, now: number): string {
   const seconds = Math.round((at - now) / 1000);
+  if (seconds <= 0 && seconds > -JUST_NOW_SECONDS) return "just now";
   const size = Math.abs(seconds);
   const units: [number, string][] = [
     [86_400, "d"],
@@ -58,27 +64,60 @@ function relative(at: number, now: number): string {
       break;
     }
   }
-  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+  return seconds > 0 ? `in ${text}` : `${text} ago`;
 }
 
 function clockRows(clocks: SessionClocks, now: number): string {
-  const row = (label: string, at: number | null, none: string) =>
-    `<tr><th>${label}</th><td>${at === null ? none : `${relative(at, now)} <small>${new Date(at).toISOString()}</small>`}</td></tr>`;
+  const at = (time: number) => `${relative(time, now)} <small>${new Date(time).toISOString()}</small>`;
+  const row = (label: string, cell: string) => `<tr><th>${label}</th><td>${cell}</td></tr>`;
+  const touch = clocks.nextTouchAt;
   return [
-    row("created", clocks.createdAt, ""),
-    row("absolute expiry", clocks.absoluteEndsAt, ""),
-    row("idle expiry", clocks.idleEndsAt, "no idle limit"),
+    row("created", at(clocks.createdAt)),
+    row("absolute expiry", at(clocks.absoluteEndsAt)),
+    row("idle expiry", clocks.idleEndsAt === null ? "no idle limit" : at(clocks.idleEndsAt)),
     row(
       "next touch writes",
-      clocks.nextTouchAt === null ? null : Math.max(clocks.nextTouchAt, now),
-      "never (no idle limit, or the absolute expiry comes first)",
+      touch === null
+        ? "never (no idle limit, or the absolute expiry comes first)"
+        : touch <= now
+          ? "on the next request"
+          : at(touch),
     ),
   ].join("");
 }
 
-function button(ctx: PageContext, session: string, action: string, label: string): string {
+/** A same-origin post carrying the CSRF token; `confirmed` marks the second step of Destroy. */
+function button(
+  ctx: PageContext,
+  session: string,
+  action: string,
+  label: string,
+  testId = `${action}-${session}`,
+  confirmed = false,
+): string {
   if (ctx.csrf === null) return "";
-  return `<form method="post" action="${escapeHtml(ctx.path)}"><input type="hidden" name="_csrf" value="${escapeHtml(ctx.csrf)}"><input type="hidden" name="session" value="${escapeHtml(session)}"><button name="action" value="${action}" data-testid="${action}-${escapeHtml(session)}">${label}</button></form>`;
+  return `<form method="post" action="${escapeHtml(ctx.path)}"><input type="hidden" name="_csrf" value="${escapeHtml(ctx.csrf)}"><input type="hidden" name="session" value="${escapeHtml(session)}">${confirmed ? '<input type="hidden" name="confirm" value="1">' : ""}<button name="action" value="${action}" data-testid="${escapeHtml(testId)}">${label}</button></form>`;
+}
+
+/**
+ * Destroy's second step, in place of the card's buttons: a plain form and a link, so it works
+ * without JavaScript (the first post only redirects here).
+ */
+function confirmDestroy(session: InspectedSession, ctx: PageContext): string {
+  const e = escapeHtml;
+  const what =
+    session.storage === "store"
+      ? "Its store record is deleted and its cookie cleared"
+      : "Its cookie is cleared";
+  return `<div class="confirm" role="alert" data-testid="confirm-destroy-${e(session.name)}"><p>Destroy session <b>${e(session.name)}</b>? ${what}; this browser's next request starts it fresh.</p><div class="buttons">${button(ctx, session.name, "destroy", "Yes, destroy", `destroy-confirmed-${session.name}`, true)}<a href="${e(ctx.path)}" data-testid="cancel-destroy-${e(session.name)}">Cancel</a></div></div>`;
+}
+
+/** Types past this many characters are cut in the column; the whole type is the cell's tooltip. */
+const TYPE_COLUMN_CHARS = 60;
+
+function typeCell(type: string): string {
+  if (type.length <= TYPE_COLUMN_CHARS) return `<td class="type">${escapeHtml(type)}</td>`;
+  return `<td class="type" title="${escapeHtml(type)}">${escapeHtml(type.slice(0, TYPE_COLUMN_CHARS - 1))}…</td>`;
 }
 
 function sessionCard(session: InspectedSession, ctx: PageContext): string {
@@ -101,7 +140,7 @@ function sessionCard(session: InspectedSession, ctx: PageContext): string {
   const fields = session.fields
     .map(
       (f) =>
-        `<tr${f.declared ? "" : ' class="undeclared"'}><th><code>${e(f.name)}</code></th><td class="type">${e(f.type)}</td><td>${f.value === "" ? "" : `<pre>${e(f.value)}</pre>`}</td></tr>`,
+        `<tr${f.declared ? "" : ' class="undeclared"'}><th><code>${e(f.name)}</code></th>${typeCell(f.type)}<td>${f.set ? `<pre>${e(f.value)}</pre>` : "<i>not set</i>"}</td></tr>`,
     )
     .join("");
   const flash = session.flash
@@ -118,8 +157,10 @@ function sessionCard(session: InspectedSession, ctx: PageContext): string {
   const buttons =
     ctx.csrf === null || session.status !== "ok"
       ? ""
-      : `<div class="buttons">${hasFlash ? button(ctx, session.name, "clear-flash", "Clear flash") : ""}${button(ctx, session.name, "reset", "Reset")}${button(ctx, session.name, "destroy", "Destroy")}</div>`;
-  return `<section class="session status-${session.status}" data-testid="session-${e(session.name)}">
+      : ctx.confirmDestroy === session.name
+        ? confirmDestroy(session, ctx)
+        : `<div class="buttons">${hasFlash ? button(ctx, session.name, "clear-flash", "Clear flash") : ""}${button(ctx, session.name, "reset", "Reset")}${button(ctx, session.name, "destroy", "Destroy")}</div>`;
+  return `<section class="session status-${session.status}" id="session-${e(session.name)}" data-testid="session-${e(session.name)}">
 <h2>${e(session.name)} <span class="badge">${where}</span> <span class="badge">${e(version)}</span></h2>
 <p class="status">${e(STATUS_TEXT[session.status])}${session.staleKey ? " — sealed with an older secret, re-sealed on the next write" : ""}${session.recordVersion === null ? "" : ` — record version ${session.recordVersion}`}</p>
 <p class="cookies">Cookie <code>${e(session.cookieName)}</code>: ${cookies}</p>
@@ -165,6 +206,8 @@ small{color:#57606a}
 .buttons{display:flex;gap:.5rem;margin-top:.8rem}.buttons form{margin:0}
 button{font:inherit;border:1px solid #d0d7de;background:#f6f8fa;border-radius:6px;padding:.25rem .8rem;cursor:pointer}
 button[value=destroy]{color:#cf222e}
+.confirm{margin-top:.8rem;padding:.6rem .8rem;border:1px solid #cf222e;border-radius:8px;background:#fff5f5}
+.confirm p{margin:0}.confirm .buttons{align-items:center}
 .panel{grid-column:1/-1}
 `;
 
