@@ -252,7 +252,10 @@ describe("the demo and the session inspector", () => {
     const auth = await card("auth").textContent();
     expect(auth).toContain("sealed cookie");
     expect(auth).toContain('"Alice"');
-    expect(auth).toContain("Date");
+    // The TYPE column reads as the schema declares the fields.
+    expect(auth).toContain('("admin" | "member")[]');
+    expect(auth).toContain("string | null");
+    expect(auth).toContain("Date?");
     expect(auth).toContain("absolute expiry");
     expect(await card("cart").textContent()).toMatch(/store file.*"apple"/s);
     const session = await card("session").textContent();
@@ -265,7 +268,14 @@ describe("the demo and the session inspector", () => {
     expect(await card("session").textContent()).toContain('"foo"');
     await card("cart").getByRole("button", { name: "Reset" }).click();
     await expect.poll(() => card("cart").textContent(), POLL).not.toContain('"apple"');
+    // Destroy asks first; Cancel leaves the session as it was.
     await card("auth").getByRole("button", { name: "Destroy" }).click();
+    await page.getByTestId("confirm-destroy-auth").waitFor();
+    await page.getByTestId("cancel-destroy-auth").click();
+    await expect.poll(() => page.getByTestId("confirm-destroy-auth").count(), POLL).toBe(0);
+    expect(await card("auth").textContent()).toContain('"Alice"');
+    await card("auth").getByRole("button", { name: "Destroy" }).click();
+    await page.getByTestId("confirm-destroy-auth").getByRole("button", { name: "Yes, destroy" }).click();
     await expect.poll(() => card("auth").textContent(), POLL).toContain("not sent");
     await page.goto("/");
     await page.getByTestId("signed-out").waitFor();
