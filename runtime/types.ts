@@ -355,6 +355,12 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   readonly $isNew: boolean;
   /** True after `destroy()`: the fields show the schema defaults and nothing can be written. */
   readonly $destroyed: boolean;
+  /**
+   * True only on the handle `getSession(name, { unavailable: "empty" })` gives while the session's
+   * store cannot be reached: the fields show the schema defaults, flash and messages are empty, and
+   * every write throws `SessionStoreUnavailableError`. `false` on every other handle.
+   */
+  readonly $unavailable: boolean;
   /** Public id (safe to log), creation, last access and expiry of the session. */
   $metadata(): Promise<SessionMetadata>;
   /** The value of `key` (also `handle[key]`). */
@@ -393,6 +399,20 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   /** Same as `reset()`, by its dictionary name. */
   clear(): void;
   readonly flash: FlashChannels<F>;
+}
+
+/** Options of `getSession(name, options)` (`satchel/next`). */
+export interface GetSessionOptions {
+  /**
+   * What happens when the session's store cannot be reached. `"throw"`: `getSession()` rejects with
+   * `SessionStoreUnavailableError` (a wrapped route handler answers 503; a page shows its
+   * `error.tsx`). `"empty"`: it resolves to a read-only handle holding the schema defaults, with
+   * `$unavailable: true`, so a page can render degraded ("cart unavailable, try again"); writes to
+   * it throw `SessionStoreUnavailableError`. Sessions whose store is up, and cookie sessions, are
+   * the same either way.
+   * @default "throw"
+   */
+  unavailable?: "throw" | "empty";
 }
 
 /** No keys at all: the flash map of a session without flash, the extra of a session without messages. */

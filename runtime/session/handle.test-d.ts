@@ -40,4 +40,7 @@ export function dictionary(session: SessionSession, auth: AuthSession): void {
   assert<Equal<Awaited<ReturnType<typeof auth.$metadata>>["publicId"], string | null>>();
   // @ts-expect-error metadata is read-only
   auth.$destroyed = true;
+  assert<Equal<typeof auth.$unavailable, boolean>>();
+  // @ts-expect-error metadata is read-only
+  auth.$unavailable = false;
 }

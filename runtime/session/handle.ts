@@ -8,6 +8,7 @@
 import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";
 import { freshData, SessionCore } from "./core.ts";
+import { UnavailableSession } from "./unavailable.ts";
 
 const CORE = Symbol("satchel.session");
 /** What a handle proxies: an object holding its core, whose prototype carries the methods. */
@@ -131,7 +132,7 @@ function methodsFor(
 }
 
 /**
- * The prototype every handle of the session shares: `$name`, `$isNew`, `$destroyed`, the methods,
+ * The prototype every handle of the session shares: `$name`, `$isNew`, `$destroyed`, `$unavailable`, the methods,
  * `flash` and (when the session has them) `messages`, and what `console.log(handle)` shows. Frozen.
  */
 function prototypeFor(def: ResolvedSession, isField: IsField): object {
@@ -148,6 +149,7 @@ function prototypeFor(def: ResolvedSession, isField: IsField): object {
   define("$name", { value: def.name });
   getter("$isNew", (core) => core.isNew);
   getter("$destroyed", (core) => core.destroyed);
+  getter("$unavailable", (core) => core instanceof UnavailableSession);
   for (const [name, value] of Object.entries(methodsFor(def, isField))) define(name, { value });
   getter("flash", (core) => core.flashChannels());
   if (def.messages) getter("messages", (core) => core.messagesApi());
