@@ -15,8 +15,10 @@
  * wrapper is short enough to live here.
  */
 import type { NextRequest } from "next/server.js";
+import type { ResolvedSession } from "../define.ts";
 import type { Satchel } from "../satchel.ts";
 import type { RequestSessions } from "../session/request-sessions.ts";
+import type { GetSessionOptions } from "../types.ts";
 import { nextCookieJar } from "./cookie-jar.ts";
 import { issueCsrfToken, nextCsrfContext } from "./csrf.ts";
 import { nextHost } from "./host.ts";
@@ -24,11 +26,16 @@ import { buildSessionProxy, type SessionProxyOptions } from "./proxy.ts";
 import { type NextRequestApi, nextRequestApi } from "./request-api.ts";
 import { type RouteSessionsOptions, wrapRouteHandler } from "./route-handler.ts";
 import type { Scope } from "./scope.ts";
+import { getOrEmpty, wantsEmptyWhenUnavailable } from "./unavailable.ts";
 import { unwrappedScopes } from "./unwrapped.ts";
 
 /** Options of `createNextSessions`. */
 export interface NextSessionsOptions {
-  /** Where development warnings go. Default `console.warn`. */
+  /**
+   * Where warnings go: a change left unsaved, a page shown with an empty session while its store is
+   * down (`{ unavailable: "empty" }`).
+   * @default console.warn
+   */
   warn?: (message: string) => void;
   /** @internal Replaces `next/headers` in unit tests. */
   requestApi?: NextRequestApi;
@@ -39,8 +46,11 @@ export interface NextSessions<Types> {
   /**
    * The typed handle of session `name` in the current request: read and write in route handlers and
    * server actions, read in Server Components, read and write in `proxy.ts` under `sessionProxy()`.
+   * With `{ unavailable: "empty" }`, a store that cannot be reached gives a read-only handle holding
+   * the schema defaults (`$unavailable: true`) instead of `SessionStoreUnavailableError`, so a page
+   * renders degraded.
    */
-  getSession<N extends keyof Types & string>(name: N): Promise<Types[N]>;
+  getSession<N extends keyof Types & string>(name: N, options?: GetSessionOptions): Promise<Types[N]>;
   /**
    * Wraps a route handler: every changed session is saved when it returns, or when it ends with
    * `redirect()`/`notFound()` (saved, then rethrown); after any other error nothing is saved.
@@ -72,12 +82,25 @@ export function createNextSessions<Types extends Record<string, object>>(
   options: NextSessionsOptions = {},
 ): NextSessions<Types> {
   const host = nextHost(satchel, options.requestApi ?? nextRequestApi);
-  const unwrappedScope = unwrappedScopes(host, options.warn ?? ((message: string) => console.warn(message)));
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const unwrappedScope = unwrappedScopes(host, warn);
   /** The scope of the wrapper this call runs in, else the request's scope of unwrapped calls. */
   const currentScope = (): Promise<Scope<Types>> | Scope<Types> => host.wrappedScope() ?? unwrappedScope();
+  /** `getSession(name, options)`: an empty handle instead of a store outage when asked for. */
+  const withOptions = async <N extends keyof Types & string>(
+    name: N,
+    getOptions: GetSessionOptions,
+  ): Promise<Types[N]> => {
+    const scope = await currentScope();
+    const def: ResolvedSession | undefined = satchel.config.sessions[name];
+    // An unknown name fails in the scope's get(), as without options.
+    if (def === undefined || !wantsEmptyWhenUnavailable(name, getOptions)) return scope.get(name);
+    return getOrEmpty<Types, N>(scope, def, warn);
+  };
 
   return {
-    getSession(name) {
+    getSession(name, getOptions) {
+      if (getOptions !== undefined) return withOptions(name, getOptions);
       // Inside a wrapper (the common case) the scope is at hand: no extra promise per call.
       const wrapped = host.wrappedScope();
       if (wrapped !== undefined) return wrapped.get(name);

@@ -18,6 +18,12 @@
  * - `proxy.ts`: read and write inside `sessionProxy({ proxy })`. Cookies it sets are what the page or
  *   route handler of the same request sees.
  *
+ * ## A store that is down
+ * `getSession(name)` rejects with `SessionStoreUnavailableError`: a wrapped route handler answers 503,
+ * a server action gets the typed error, a page shows its `error.tsx`. A page that would rather
+ * render degraded asks `getSession(name, { unavailable: "empty" })`: a read-only handle holding the
+ * schema defaults, with `$unavailable: true` (every write to it throws the same error).
+ *
  * ## Flash and messages across a redirect, shown exactly once by a Server Component
  * A flash (or a leveled message, `messages: true`) added in a server action that then calls
  * `redirect()` is saved with the session. The next request passes through `sessionProxy()` in
@@ -51,6 +57,7 @@
  * cookie before pages render. A store outage in a wrapped route handler answers 503.
  */
 
+export type { GetSessionOptions } from "../types.ts";
 export { createNextSessions, type NextSessions, type NextSessionsOptions } from "./create.ts";
 export { CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, CsrfError, type CsrfOptions } from "./csrf.ts";
 export { FLASH_HANDOFF_HEADER } from "./handoff.ts";

@@ -42,6 +42,13 @@ export async function typedHandles(): Promise<void> {
   cart.messages.success("added");
   // @ts-expect-error not a session of the schema
   await next.getSession("nope");
+  // A page that renders degraded with its store down: the same typed handle, `$unavailable` says so.
+  const degraded = await next.getSession("cart", { unavailable: "empty" });
+  assert<Equal<typeof degraded, typeof cart>>();
+  assert<Equal<typeof degraded.$unavailable, boolean>>();
+  await next.getSession("cart", { unavailable: "throw" });
+  // @ts-expect-error only "empty" or "throw"
+  await next.getSession("cart", { unavailable: "stale" });
 }
 
 // A wrapped route handler is a valid App Router handler; a wrapped action keeps its signature.

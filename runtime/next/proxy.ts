@@ -216,7 +216,8 @@ function outageWarning(names: readonly string[]): string {
   const which = names.length > 0 ? `session ${names.map((n) => `"${n}"`).join(", ")}` : "a store session";
   return (
     `satchel: the store of ${which} is unavailable; the request goes on without it, and its pending ` +
-    "flash and messages stay in the store for a later request. Pages and handlers that use it answer 503."
+    "flash and messages stay in the store for a later request. Handlers that use it answer 503; pages show " +
+    'their error.tsx, or render without it where they ask getSession(name, { unavailable: "empty" }).'
   );
 }
 
