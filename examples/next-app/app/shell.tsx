@@ -6,15 +6,16 @@ import { getSession } from "@/sessions";
 import { logout, setLanguage } from "./actions";
 
 /**
- * Every page: the language from the `prefs` session (as `lang` on the app), the cart count, who is
- * signed in, the notices meant for this page view, and the way to every tutorial and the
- * inspector. The proxy handed the cart's leveled messages and the `prefs` flash to this render and
- * removed them from the sessions, so each shows once.
+ * Every page: the language from the `prefs` session (as `lang` on the app), the cart count ("–"
+ * while the cart's store is down), who is signed in, the notices meant for this page view, and the
+ * way to every tutorial and the inspector. The proxy handed the cart's leveled messages and the
+ * `prefs` flash to this render and removed them from the sessions, so each shows once.
  */
 export async function Shell({ children }: { children: ReactNode }) {
   const [prefs, cart, auth] = await Promise.all([
     getSession("prefs"),
-    getSession("cart"),
+    // Every page renders the shell: with the store down it shows the count as unknown, not an error.
+    getSession("cart", { unavailable: "empty" }),
     getSession("auth"),
   ]);
   const t = texts(prefs.language);
@@ -31,9 +32,15 @@ export async function Shell({ children }: { children: ReactNode }) {
           <Link href="/">{t.home}</Link>
           <Link href="/cart" data-testid="cart-link">
             {t.cart}{" "}
-            <span className="count" data-testid="cart-count">
-              {count}
-            </span>
+            {cart.$unavailable ? (
+              <span className="count" data-testid="cart-count" title={t.countUnknown}>
+                –
+              </span>
+            ) : (
+              <span className="count" data-testid="cart-count">
+                {count}
+              </span>
+            )}
           </Link>
           <Link href="/contact">Contact</Link>
           {/* A route handler, not a page: a full load, not a client-side navigation. */}

@@ -205,11 +205,14 @@ export interface RunningApp {
 /**
  * Builds if needed, then starts the app and waits until it answers. `serverNodeOptions` go to the
  * server process only (never to a build this call may run: a heap cap meant for the server made
- * `next build` run out of memory).
+ * `next build` run out of memory). `env` adds variables the server reads at run time (e.g.
+ * `SESSION_STORE_URL`: stores resolve on first use, so one build serves every store).
  */
-export async function startApp(options: { serverNodeOptions?: string } = {}): Promise<RunningApp> {
+export async function startApp(
+  options: { serverNodeOptions?: string; env?: Record<string, string> } = {},
+): Promise<RunningApp> {
   await ensureBuilt();
-  const env = baseEnv();
+  const env = { ...baseEnv(), ...options.env };
   if (options.serverNodeOptions !== undefined) {
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${options.serverNodeOptions}`.trim();
   }

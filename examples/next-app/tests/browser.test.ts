@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { startRedis } from "../../../runtime/stores/test-support/servers.ts";
 import { launchChromium } from "../../test-support/chromium.ts";
 import { BUILD_AND_START_MS, cookieOf, type RunningApp, startApp } from "./app-server.ts";
 
@@ -201,6 +202,61 @@ describe("form posting to a route handler", () => {
     await page.getByLabel("Your name").fill("Ada");
     await page.getByRole("button", { name: "Send" }).click();
     await page.getByText("Thanks, Ada. Your message was received.").waitFor();
+  });
+});
+
+describe("the cart with its store stopped", () => {
+  // Its own server, with the cart in a private Redis this test stops and starts again.
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let storeApp: RunningApp;
+  beforeAll(async () => {
+    redis = await startRedis();
+    storeApp = await startApp({ env: { SESSION_STORE_URL: redis.url } });
+  }, BUILD_AND_START_MS);
+  afterAll(async () => {
+    await storeApp?.stop();
+    await redis?.cleanup();
+  });
+
+  it("shows 'cart unavailable, try again' instead of an error page, and the cart once the store is back", async () => {
+    const own = await browser.newContext({ baseURL: storeApp.url });
+    own.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const tab = await own.newPage();
+    try {
+      await tab.goto("/cart");
+      await tab.getByTestId("add-apple").click();
+      await expect.poll(() => tab.getByTestId("cart-count").textContent(), POLL).toBe("1");
+
+      await redis.server.stop();
+      const response = await tab.goto("/cart");
+      expect(response?.status()).toBe(200);
+      const notice = tab.getByTestId("cart-unavailable");
+      expect(await notice.textContent()).toBe("Cart unavailable, try again.");
+      // "try again" is a plain link: a full load of the page, with or without JavaScript.
+      expect(await notice.getByRole("link", { name: "try again" }).getAttribute("href")).toBe("/cart");
+      expect(await tab.getByText("This page couldn't load").count()).toBe(0);
+      // Nothing offered that needs the store; the header says the count is unknown.
+      expect(await tab.getByTestId("add-apple").count()).toBe(0);
+      expect(await tab.getByTestId("cart-count").textContent()).toBe("–");
+      // Pages that use no store session are unaffected.
+      expect((await tab.goto("/login"))?.status()).toBe(200);
+      await tab.getByLabel("Username").waitFor();
+
+      await redis.server.start();
+      // Trying again until the app's store client has reconnected.
+      await expect
+        .poll(async () => {
+          await tab.goto("/cart");
+          return tab.getByTestId("cart-items").count();
+        }, POLL)
+        .toBe(1);
+      expect(await tab.getByTestId("cart-items").locator("li").allTextContents()).toEqual([
+        expect.stringContaining("Apple"),
+      ]);
+      expect(await tab.getByTestId("cart-count").textContent()).toBe("1");
+    } finally {
+      await own.close();
+    }
   });
 });
 

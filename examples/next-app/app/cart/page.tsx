@@ -4,8 +4,23 @@ import { getSession } from "@/sessions";
 import { addToCart, removeFromCart } from "../actions";
 
 export default async function CartPage() {
-  const [cart, prefs] = await Promise.all([getSession("cart"), getSession("prefs")]);
+  // The cart lives in the store: while it is down, render the page without it rather than fail.
+  const [cart, prefs] = await Promise.all([
+    getSession("cart", { unavailable: "empty" }),
+    getSession("prefs"),
+  ]);
   const t = texts(prefs.language);
+  if (cart.$unavailable) {
+    return (
+      <>
+        <h1>{t.cart}</h1>
+        <p role="alert" data-testid="cart-unavailable" className="notice level-warning">
+          {/* A plain link: a full load of the page, with or without JavaScript. */}
+          {t.cartUnavailable} <a href="/cart">{t.tryAgain}</a>.
+        </p>
+      </>
+    );
+  }
   return (
     <>
       <h1>{t.cart}</h1>
