@@ -89,6 +89,11 @@ describe("defineSessions", () => {
       /session "a" key "schema.save": "save" is a session handle method/,
     ],
     [
+      "field colliding with the handle's $unavailable",
+      { a: { storage: "store", schema: z.object({ $unavailable: z.boolean() }) } },
+      /session "a" key "schema.\$unavailable": "\$unavailable" is a session handle method/,
+    ],
+    [
       "userField on a cookie session",
       { a: { storage: "cookie", schema, userField: "n" } },
       /session "a" key "userField": only store sessions/,

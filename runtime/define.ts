@@ -42,6 +42,7 @@ const RESERVED_FIELDS: readonly string[] = [
   "$name",
   "$isNew",
   "$destroyed",
+  "$unavailable",
   "$metadata",
 ];
 
