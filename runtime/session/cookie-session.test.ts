@@ -362,6 +362,33 @@ describe("cookie tokens of every format", () => {
     });
   }
 
+  const format3: { time: number; cookies: { auth: string } } = JSON.parse(
+    readFileSync(new URL("../fixtures/format3-sessions.json", import.meta.url), "utf8"),
+  );
+  for (const codecs of [false, true]) {
+    it(`opens a format-3 token (fixture) ${codecs ? "with" : "without"} a generated codec`, async () => {
+      const { client, reports, clock } = app(codecs, format3.time + 60_000);
+      client.cookies.set("auth", format3.cookies.auth);
+      const expected = {
+        userId: "u-format3",
+        roles: ["admin", "member"],
+        at: "2026-12-01T08:30:00.000Z",
+        notice: ["welcome back"],
+        isNew: false,
+      };
+      expect(await (await client.fetch("/")).json()).toEqual(expected);
+      expect(client.lastSetCookie).toEqual([]); // only read: not rewritten
+      await client.fetch("/", { method: "POST" });
+      const text = await opened(client.cookies.get("auth") as string, clock.now());
+      expect(text.slice(0, 3)).toBe(codecs ? "[3," : "[2,");
+      expect(await (await client.fetch("/")).json()).toEqual({
+        ...expected,
+        roles: [...expected.roles, "editor"],
+      });
+      expect(reports).toEqual([]);
+    });
+  }
+
   it("opens a format-1 (superjson) token with a generated codec, through zod", async () => {
     const { client, clock, reports } = app(true, Date.UTC(2026, 0, 1));
     const s = Math.floor(clock.now() / 1000);
