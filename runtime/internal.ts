@@ -10,7 +10,7 @@
 /** @internal */
 export { encodeEnvelope, packForCookie } from "./codec/compress.ts";
 /** @internal */
-export { describeSchema, schemaFingerprint } from "./codec/keyed-format.ts";
+export { describeSchema, schemaFingerprint } from "./codec/session-codec.ts";
 /** @internal */
 export {
   acceptsUndefined,

@@ -4,7 +4,7 @@
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
 
-import { createCodecResolver } from "./codec/keyed-format.ts";
+import { createCodecResolver } from "./codec/session-codec.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";

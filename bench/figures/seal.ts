@@ -24,7 +24,7 @@ import {
   validateForRead,
   validateForWrite,
 } from "../../runtime/codec/compress.ts";
-import { compileSessionCodec } from "../../runtime/codec/keyed-format.ts";
+import { compileSessionCodec } from "../../runtime/codec/session-codec.ts";
 import { createSealer, type Sealer } from "../../runtime/crypto/seal.ts";
 import { jsonBytes, largeSchema, largeSession, smallSchema, smallSession } from "../lib/payloads.ts";
 import {

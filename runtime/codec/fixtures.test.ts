@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { kindsSchema, kindsValues } from "../test-support/codec-kinds.ts";
 import { testConfig } from "../test-support/schema.ts";
-import { compileSessionCodec, schemaFingerprint } from "./keyed-format.ts";
+import { compileSessionCodec, schemaFingerprint } from "./session-codec.ts";
 import { type GeneratedCodec, layoutHash, planOf } from "./plan.ts";
 import { planCodec } from "./plan-interpreter.ts";
 

@@ -2,7 +2,7 @@ import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { encodeEnvelope } from "./compress.ts";
-import { compileSessionCodec, schemaFingerprint, UnknownLayoutError } from "./keyed-format.ts";
+import { compileSessionCodec, schemaFingerprint, UnknownLayoutError } from "./session-codec.ts";
 import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./plan.ts";
 import { planCodec } from "./plan-interpreter.ts";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { schemaFingerprint } from "../codec/keyed-format.ts";
+import { schemaFingerprint } from "../codec/session-codec.ts";
 import { type GeneratedCodec, layoutHash, planOf } from "../codec/plan.ts";
 import { planCodec } from "../codec/plan-interpreter.ts";
 import { createSealer } from "../crypto/seal.ts";

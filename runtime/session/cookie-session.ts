@@ -5,7 +5,7 @@
  */
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { type ReadEnvelope, UnknownLayoutError } from "../codec/keyed-format.ts";
+import { type ReadEnvelope, UnknownLayoutError } from "../codec/session-codec.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { SessionMetadata } from "../types.ts";

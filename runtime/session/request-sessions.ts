@@ -4,7 +4,7 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 
-import type { SessionCodec } from "../codec/keyed-format.ts";
+import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
 import type { Sealer } from "../crypto/seal.ts";

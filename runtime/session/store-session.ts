@@ -6,7 +6,7 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import type { RecordInfo } from "../codec/compress.ts";
-import { codecFor } from "../codec/keyed-format.ts";
+import { codecFor } from "../codec/session-codec.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";

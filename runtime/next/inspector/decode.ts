@@ -6,7 +6,7 @@
  */
 
 import { type Envelope, unpackFromCookie } from "../../codec/compress.ts";
-import { codecFor, type SessionCodec } from "../../codec/keyed-format.ts";
+import { codecFor, type SessionCodec } from "../../codec/session-codec.ts";
 import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
 import { memoryCookieJar } from "../../cookies/header.ts";
 import type { Sealer, SealTimes } from "../../crypto/seal.ts";
