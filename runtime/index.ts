@@ -3,8 +3,8 @@
  * generated modules import. The Next.js adapter is `satchel/next`; stores are `satchel/stores/*`.
  */
 
+export { decodeSuperjsonPart, encodeSuperjsonPart } from "./codec/envelope.ts";
 export type { GeneratedCodec, Plan, PlanField, PlanLiteral } from "./codec/plan.ts";
-export { decodeSuperjsonPart, encodeSuperjsonPart } from "./codec/plan-interpreter.ts";
 export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies/header.ts";
 export type { PlainCookieOptions, PlainCookies } from "./cookies/plain-cookies.ts";
 export { generateSecret } from "./crypto/secrets.ts";

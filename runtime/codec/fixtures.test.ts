@@ -6,12 +6,10 @@
 import { readFileSync } from "node:fs";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
 import { kindsSchema, kindsValues } from "../test-support/codec-kinds.ts";
+import { interpretedCodec } from "../test-support/interpreted-codec.ts";
 import { testConfig } from "../test-support/schema.ts";
-import { compileSessionCodec, schemaFingerprint } from "./session-codec.ts";
-import { type GeneratedCodec, layoutHash, planOf } from "./plan.ts";
-import { planCodec } from "./plan-interpreter.ts";
+import { compileSessionCodec } from "./session-codec.ts";
 
 interface FixtureText {
   text: string;
@@ -25,25 +23,12 @@ const fixture: { texts: Record<string, FixtureText> } = JSON.parse(
   readFileSync(new URL("../fixtures/format3-sessions.json", import.meta.url), "utf8"),
 );
 
-function generatedFor(schema: z.ZodType): GeneratedCodec {
-  const plan = planOf(schema);
-  const codec = planCodec(plan);
-  return {
-    layout: layoutHash(plan),
-    checks: schemaFingerprint(schema),
-    version: 1,
-    encode: codec.encode,
-    decode: codec.decode,
-    history: {},
-  };
-}
-
 const authSchema = testConfig.sessions.auth.schema;
 const codecs = {
   keyed: compileSessionCodec(kindsSchema, 1),
-  positional: compileSessionCodec(kindsSchema, 1, generatedFor(kindsSchema)),
+  positional: compileSessionCodec(kindsSchema, 1, interpretedCodec(kindsSchema)),
   authKeyed: compileSessionCodec(authSchema, 1),
-  authPositional: compileSessionCodec(authSchema, 1, generatedFor(authSchema)),
+  authPositional: compileSessionCodec(authSchema, 1, interpretedCodec(authSchema)),
 };
 /** Which codec read each text when the fixture was written. */
 function readerOf(name: string) {

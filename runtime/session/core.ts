@@ -6,7 +6,8 @@
  * (`cookie-session.ts`, `store-session.ts`) add loading and saving; `handle.ts` is what app code holds.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { encodeEnvelope, validateForRead, validateForWrite } from "../codec/compress.ts";
+import { encodeEnvelope } from "../codec/envelope.ts";
+import { validateForRead, validateForWrite } from "../codec/validate.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStateError } from "../errors.ts";
 import type { FlashChannel, InvalidReason, InvalidReport, Messages, SessionMetadata } from "../types.ts";

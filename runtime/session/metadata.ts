@@ -4,7 +4,7 @@
  * and the device a store record was made on.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/compress.ts";
+import type { RecordInfo } from "../codec/envelope.ts";
 import { sha256 } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";

@@ -4,13 +4,8 @@
  * authenticated, so reading one always runs zod, after migrations when it is older.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import {
-  decodeEnvelope,
-  type Envelope,
-  encodeEnvelope,
-  type RecordInfo,
-  validateForRead,
-} from "../codec/compress.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "../codec/envelope.ts";
+import { validateForRead } from "../codec/validate.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";

@@ -5,7 +5,7 @@
  * real conflict (`merge.ts`).
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/compress.ts";
+import type { RecordInfo } from "../codec/envelope.ts";
 import { codecFor } from "../codec/session-codec.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";

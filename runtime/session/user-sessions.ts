@@ -3,7 +3,7 @@
  * or all of them (optionally but the current one). Works on any store with `keysForUser`.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { decodeEnvelope } from "../codec/compress.ts";
+import { decodeEnvelope } from "../codec/envelope.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SatchelConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";

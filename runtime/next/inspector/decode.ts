@@ -5,7 +5,8 @@
  * @internal
  */
 
-import { type Envelope, unpackFromCookie } from "../../codec/compress.ts";
+import { unpackFromCookie } from "../../codec/compress.ts";
+import type { Envelope } from "../../codec/envelope.ts";
 import { codecFor, type SessionCodec } from "../../codec/session-codec.ts";
 import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
 import { memoryCookieJar } from "../../cookies/header.ts";
