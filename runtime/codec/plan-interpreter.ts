@@ -435,7 +435,7 @@ function keyed(fields: readonly PlanField[], lenient: boolean): Node {
       const out: Record<string, unknown> = plain ? wire : {};
       let present = 0;
       for (const field of compiled) {
-        const w = Object.hasOwn(wire, field.key) ? wire[field.key] : undefined;
+        const w = fieldValue(field, wire);
         if (w === undefined) {
           if (!field.optional && !lenient) {
             fail("a value (a required field)");
