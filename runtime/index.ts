@@ -28,6 +28,7 @@ export {
   SessionTooLargeError,
   SessionValidationError,
 } from "./errors.ts";
+export type { ExpireOptions, ExpiryLimit, WithinExpiryLimit } from "./expiry-limit.ts";
 export type { FetchSessions } from "./fetch/adapter.ts";
 export { fetchCsrfToken, verifyFetchCsrf } from "./fetch/csrf.ts";
 export {
@@ -62,6 +63,8 @@ export type {
   SessionDefinition,
   SessionHandle,
   SessionInvalidReport,
+  SessionLifetime,
+  SessionMetadata,
   SessionMethods,
   SessionSchema,
   TokenDefinition,

@@ -27,6 +27,8 @@ export interface RecordInfo {
   updatedAt: number;
   /** A short description of the device (e.g. its user agent), when the app records one. */
   device?: string;
+  /** The lifetime `$expire()` chose (seconds; idle `null`: none); absent: the definition's. */
+  lifetime?: { absolute: number; idle: number | null; persistent: boolean };
 }
 
 /**
@@ -317,6 +319,17 @@ export function decodeEnvelope(text: string): Envelope {
   if (typeof info?.createdAt === "number" && typeof info.updatedAt === "number") {
     envelope.info = { createdAt: info.createdAt, updatedAt: info.updatedAt };
     if (typeof info.device === "string") envelope.info.device = info.device;
+    const lifetime = info.lifetime;
+    if (
+      typeof lifetime?.absolute === "number" &&
+      (typeof lifetime.idle === "number" || lifetime.idle === null) &&
+      typeof lifetime.persistent === "boolean"
+    )
+      envelope.info.lifetime = {
+        absolute: lifetime.absolute,
+        idle: lifetime.idle,
+        persistent: lifetime.persistent,
+      };
   }
   return envelope;
 }

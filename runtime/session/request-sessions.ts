@@ -49,6 +49,11 @@ export interface RequestSessions<Types> {
   /** Names of sessions changed in this request but not saved yet. */
   unsavedChanges(): string[];
   /**
+   * Saves now every session this request started and changed, so its cookie exists before the
+   * response is built: a CSRF token issued next is bound to it, and verifies when its form is posted.
+   */
+  saveNew(): Promise<void>;
+  /**
    * For adapters: the response has been sent. Every later write (a setter, `save()`, `update()`,
    * flash...) throws `SessionStateError` naming `how`, instead of resolving and being lost.
    */
@@ -153,6 +158,9 @@ export function createRequestSessions<Types>(
     },
     unsavedChanges() {
       return cores.filter((core) => core.changed()).map((core) => core.def.name);
+    },
+    async saveNew() {
+      for (const core of cores) if (core.isNew && !core.destroyed && core.changed()) await core.save();
     },
     close(how) {
       context.closed ??= how;

@@ -16,6 +16,7 @@ import {
   SessionStateError,
   SessionStoreUnavailableError,
 } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import { backoff, oneAtATime, SAVE_ATTEMPTS, updateMayTry } from "./contention.ts";
@@ -27,6 +28,7 @@ import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
 import {
   cookieAttributes,
+  expireTimes,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
@@ -88,6 +90,7 @@ export class StoreSession extends SessionCore {
     const info: RecordInfo = { createdAt: times.createdAt * 1000, updatedAt: now };
     const device = this.info?.device ?? deviceOf(this.env.describeDevice, this.io.requestHeaders);
     if (device !== undefined) info.device = device;
+    if (times.lifetime !== undefined) info.lifetime = times.lifetime;
     return { text: encodeRecord(envelope, info), info };
   }
 
@@ -188,7 +191,8 @@ export class StoreSession extends SessionCore {
     this.id = id;
     this.key = key;
     this.recordVersion = null;
-    this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
+    // A new id restarts the absolute limit, for the lifetime $expire() chose if it did.
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, false, this.times?.lifetime);
     this.tokenDue = true;
   }
 
@@ -377,6 +381,14 @@ export class StoreSession extends SessionCore {
     await this.writeToken();
   }
 
+  /** The record (its expiry and info) and the token (its sealed expiry, the cookie's Max-Age) are written at commit. */
+  async expire(options: ExpireOptions): Promise<void> {
+    this.assertWritable("$expire()");
+    this.times = expireTimes(this.def, this.ctx.now(), this.times, false, options);
+    this.mustWrite = true;
+    this.tokenDue = true;
+  }
+
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
   private async writeToken(): Promise<void> {
     if (!this.tokenDue) return;
@@ -394,7 +406,12 @@ export class StoreSession extends SessionCore {
     }
     const times = this.times;
     const expiresAt = token === null || times === null ? null : times.absoluteExpiresAt;
-    writeSessionCookie(this.def, this.io, token, cookieAttributes(this.def, this.ctx.now(), expiresAt));
+    writeSessionCookie(
+      this.def,
+      this.io,
+      token,
+      cookieAttributes(this.def, this.ctx.now(), expiresAt, times?.lifetime),
+    );
     this.hadToken = token !== null;
   }
 
@@ -424,7 +441,13 @@ export class StoreSession extends SessionCore {
     return (
       this.recordVersion !== null &&
       this.times !== null &&
-      touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
+      touchIsDue(
+        this.def,
+        now,
+        this.recordExpiresAt,
+        this.times.absoluteExpiresAt * 1000,
+        this.times.lifetime,
+      )
     );
   }
 
