@@ -24,7 +24,7 @@ export type AuthSession = SessionHandle<
   AuthData,
   AuthFlash,
   false,
-  { text: "7d"; s: 604800; m: 10080; h: 168; d: 7; w: 1 }
+  { text: "30d"; s: 2592000; m: 43200; h: 720; d: 30; w: 4 }
 >;
 
 /** Data version of `auth`, stored with every cookie or record; bump it with a migration. */
