@@ -9,31 +9,17 @@ import type { ExpireOptions } from "../expiry-limit.ts";
 import type { FetchSessions } from "../fetch/adapter.ts";
 import { storeBackends } from "../stores/test-support/backends.ts";
 import type { SessionStore } from "../stores/types.ts";
-import { CookieClient, testClock, testSatchel } from "../test-support/harness.ts";
+import { stepClient, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import type { SessionMetadata } from "../types.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-type Step = (sessions: FetchSessions<TestTypes>) => Promise<unknown>;
-
 /** A Fetch app that runs the given step in each request; a client replays its cookies. */
 function setup(store?: SessionStore, clock = testClock()) {
   const t = testSatchel<TestTypes>(testConfig, store === undefined ? { clock } : { clock, store });
-  let step: Step = async () => undefined;
-  let result: unknown;
-  const client = new CookieClient(
-    t.satchel.handle(async (_request, sessions) => {
-      result = await step(sessions);
-      return new Response("ok");
-    }),
-  );
-  const request = async <T>(fn: (sessions: FetchSessions<TestTypes>) => Promise<T>): Promise<T> => {
-    step = fn;
-    await client.fetch("/");
-    return result as T;
-  };
+  const { client, request } = stepClient(t.satchel);
   /** The Set-Cookie line of the last response for `name`. */
   const setCookie = (name: string) => client.lastSetCookie.find((line) => line.startsWith(`${name}=`));
   return { ...t, clock, client, request, setCookie };
