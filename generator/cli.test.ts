@@ -185,7 +185,11 @@ describe("satchel init", () => {
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
     // The file store's records stay out of git; `npm run gen` works.
     expect(p.read(".gitignore").split("\n")).toContain(".data/");
-    expect(JSON.parse(p.read("package.json")).scripts).toEqual({ gen: "satchel gen" });
+    expect(JSON.parse(p.read("package.json")).scripts).toEqual({
+      gen: "satchel gen",
+      predev: "satchel gen",
+      prebuild: "satchel gen",
+    });
     expect(first.stdout).toContain("satchel: created .gitignore with .data/");
 
     writeFileSync(p.schemaPath, "// mine\n");
@@ -199,6 +203,38 @@ describe("satchel init", () => {
     const forced = await satchel(["init", "--force"], p.dir);
     expect(forced.code).toBe(0);
     expect(p.read("sessions.schema.ts")).toContain("defineSessions({");
+  });
+});
+
+describe("satchel init in an app with scripts", () => {
+  it("leaves an app whose `gen --check` passes, with predev/prebuild running gen before its own", async () => {
+    const p = project();
+    rmSync(p.schemaPath);
+    p.write("app/page.tsx", "export default function Page() { return null; }\n");
+    p.write(
+      "package.json",
+      `${JSON.stringify({ type: "module", scripts: { dev: "next dev", build: "next build", prebuild: "node check.js" } }, null, 2)}\n`,
+    );
+    const init = await satchel(["init"], p.dir);
+    expect(init.code).toBe(0);
+    // The header names `npm run gen`, the script init added: nothing is stale right after init.
+    const check = await satchel(["gen", "--check"], p.dir);
+    expect(check.stderr).toBe("");
+    expect(check.code).toBe(0);
+    expect(p.read("generated/sessions.ts")).toContain("npm run gen");
+    // A forgotten `gen` (or a deleted generated/) cannot break `next dev` or `next build`: both run
+    // it first, and an app's own prebuild still runs after it.
+    expect(JSON.parse(p.read("package.json")).scripts).toEqual({
+      dev: "next dev",
+      build: "next build",
+      prebuild: "satchel gen && node check.js",
+      predev: "satchel gen",
+      gen: "satchel gen",
+    });
+    expect(init.stdout).toContain('satchel: added "predev": "satchel gen" to package.json scripts');
+    expect(init.stdout).toContain(
+      'satchel: prebuild now runs satchel gen first: "satchel gen && node check.js"',
+    );
   });
 });
 

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fillTemplate } from "../emit/templates.ts";
-import { addGenScript, ignoreDataDir } from "./app-files.ts";
+import { addScripts, ignoreDataDir } from "./app-files.ts";
 import { writeChanged } from "./check.ts";
 import { generate } from "./gen.ts";
 import { newSecret } from "./secret.ts";
@@ -72,13 +72,15 @@ export async function initApp(options: InitOptions): Promise<number> {
         "`sessionProxy({ proxy: yourFunction })` in proxy.ts and delete it.",
     );
   }
+  // The scripts first: the generated module's header names the command that regenerates it
+  // (`npm run gen` once the script exists), so `gen --check` right after init finds nothing stale.
+  for (const change of [ignoreDataDir(root), ...addScripts(root)]) {
+    if (change) log(`satchel: ${change}`);
+  }
   const result = await generate({ schemaPath, outPath: generatedPath });
   for (const error of result.errors) log(error);
   if (result.errors.length > 0) return 1;
   for (const written of writeChanged(result.files)) log(`satchel: wrote ${written}`);
-  for (const change of [ignoreDataDir(root), addGenScript(root)]) {
-    if (change) log(`satchel: ${change}`);
-  }
   log(
     [
       "",
@@ -86,7 +88,8 @@ export async function initApp(options: InitOptions): Promise<number> {
       `  1. Put a secret in .env.local:  SESSION_SECRET=${newSecret()}`,
       '  2. In a route handler or server action:  const auth = await getSession("auth");',
       `     (import { getSession } from "${relativeImport(path.join(root, usesSrc ? "src/app/x.ts" : "app/x.ts"), generatedPath)}")`,
-      "  3. After editing sessions.schema.ts, run `npm run gen` (or `npx satchel gen --watch`).",
+      "  3. After editing sessions.schema.ts, run `npm run gen` (or `npx satchel gen --watch`);",
+      "     `npm run dev` and `npm run build` run it first (predev, prebuild).",
       "  Another secret at any time: `npx satchel secret`. Without SESSION_STORE_URL, store sessions live in .data/.",
     ].join("\n"),
   );
