@@ -182,6 +182,11 @@ describe("satchel init", () => {
     expect(proxy).toContain('{ type: "header", key: "next-router-prefetch" }');
     expect(proxy).toContain('{ type: "header", key: "purpose", value: "prefetch" }');
     expect(proxy.indexOf("missing: [")).toBeGreaterThan(proxy.indexOf("source:"));
+    // The secrets are checked when the server starts, through the generated module.
+    const instrumentation = p.read("instrumentation.ts");
+    expect(instrumentation).toContain("export async function register() {");
+    expect(instrumentation).toContain('const { satchel } = await import("./generated/sessions");');
+    expect(instrumentation).toContain("satchel.checkConfig();");
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
     // The file store's records stay out of git; `npm run gen` works.
     expect(p.read(".gitignore").split("\n")).toContain(".data/");
@@ -202,6 +207,8 @@ describe("satchel init", () => {
 
     const forced = await satchel(["init", "--force"], p.dir);
     expect(forced.code).toBe(0);
+    expect(p.read("instrumentation.ts")).toBe(instrumentation);
+    expect(forced.stdout).not.toContain("instrumentation.ts exists");
     expect(p.read("sessions.schema.ts")).toContain("defineSessions({");
   });
 });
@@ -215,8 +222,17 @@ describe("satchel init in an app with scripts", () => {
       "package.json",
       `${JSON.stringify({ type: "module", scripts: { dev: "next dev", build: "next build", prebuild: "node check.js" } }, null, 2)}\n`,
     );
+    const otel =
+      'import { registerOTel } from "@vercel/otel";\n\nexport function register() {\n  registerOTel("shop");\n}\n';
+    p.write("instrumentation.ts", otel);
     const init = await satchel(["init"], p.dir);
     expect(init.code).toBe(0);
+    // The app's own instrumentation.ts is kept; init says what to add to it.
+    expect(p.read("instrumentation.ts")).toBe(otel);
+    expect(init.stdout).toContain("satchel: instrumentation.ts exists, so init left it alone.");
+    expect(init.stdout).toContain(
+      '      const { satchel } = await import("./generated/sessions");\n      satchel.checkConfig();',
+    );
     // The header names `npm run gen`, the script init added: nothing is stale right after init.
     const check = await satchel(["gen", "--check"], p.dir);
     expect(check.stderr).toBe("");

@@ -130,6 +130,30 @@ describe("createSatchel", () => {
   });
 });
 
+describe("checkConfig (instrumentation.ts: the secrets checked when the server starts)", () => {
+  it("throws the satchel: message naming SESSION_SECRET for a missing, short or (production) weak secret", () => {
+    vi.stubEnv("NODE_ENV", "production");
+    const check = () => createSatchel<TestTypes>(testConfig, { store: createMemoryStore() }).checkConfig();
+    vi.stubEnv("SESSION_SECRET", "");
+    expect(check).toThrow(SatchelConfigError);
+    expect(check).toThrow(/^satchel: no session secret\. Set SESSION_SECRET .*npx satchel secret/s);
+    vi.stubEnv("SESSION_SECRET", "short");
+    expect(check).toThrow(/^satchel: SESSION_SECRET entry #1 is 5 characters long/);
+    vi.stubEnv("SESSION_SECRET", "ab".repeat(20));
+    expect(check).toThrow(/^satchel: SESSION_SECRET entry #1 is too predictable/);
+    vi.stubEnv("SESSION_SECRET", SECRET_A);
+    expect(check).not.toThrow();
+  });
+
+  it("checks the secrets given in code instead of SESSION_SECRET when there are some", () => {
+    vi.stubEnv("SESSION_SECRET", "");
+    expect(() => createSatchel<TestTypes>(testConfig, { secrets: SECRET_A }).checkConfig()).not.toThrow();
+    expect(() => createSatchel<TestTypes>(testConfig, { secrets: "x" }).checkConfig()).toThrow(
+      /^satchel: secret #1 is 1 characters long/,
+    );
+  });
+});
+
 describe("store selection", () => {
   it("reads SESSION_STORE_URL on first use of a store session", async () => {
     vi.stubEnv("SESSION_STORE_URL", "memory:");

@@ -121,6 +121,15 @@ export interface Satchel<Types, Tokens extends TokenTypesShape<Tokens> = Untyped
   ): Promise<TokenData<Tokens[N]> | null>;
   /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
+  /**
+   * Checks now what is otherwise checked on first use: the secrets (given in code, else
+   * `SESSION_SECRET`). Call it when the server starts — the `register()` of the `instrumentation.ts`
+   * that `satchel init` writes — so a missing or weak secret stops `next start` before it serves a
+   * request instead of failing the first sign-in. Never call it at import time: `next build` runs without secrets.
+   * @throws SatchelConfigError naming `SESSION_SECRET` (or the `secrets` option) and saying what to
+   *   do: no secret, one shorter than 32 characters, or (in production) an obviously made-up one.
+   */
+  checkConfig(): void;
 }
 
 /**
@@ -247,6 +256,9 @@ export function createSatchel<
     sealToken: tokens.sealToken,
     openToken: tokens.openToken,
     close: () => stores.closeAll(),
+    checkConfig: () => {
+      getSecrets();
+    },
   };
   registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
   return satchel;

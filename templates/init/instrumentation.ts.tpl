@@ -1,0 +1,12 @@
+/**
+ * Next.js calls register() once when the server starts, before it serves a request. satchel checks
+ * its configuration here, so a missing or weak SESSION_SECRET stops `next start` with a `satchel:`
+ * message naming it, instead of failing the first sign-in. Added by `satchel init`.
+ */
+export async function register() {
+  // Node.js only: the edge runtime never loads the session module.
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { satchel } = await import("{{generatedImport}}");
+    satchel.checkConfig();
+  }
+}
