@@ -195,12 +195,33 @@ export type ImportsFitSchemas<Defs> = {
 };
 
 /**
+ * The keys of `T` that `Shape` does not declare, each typed `never`. A `T` with an index signature
+ * (options built as a `Record<string, …>`) names no key to misspell: `defineSessions()` checks it.
+ */
+type NoExtraKeys<T, Shape> = string extends keyof T
+  ? unknown
+  : { [K in Exclude<keyof T, keyof Shape>]: never };
+
+/**
+ * A definition's keys, and those of its `expiry` and `cookie`, exactly as `SessionDefinition`
+ * declares them. `Defs` is inferred from the argument, and an inferred type escapes TypeScript's
+ * excess-property check, so without this `expiry: { absolut: "7d", idle: "2h" }` would compile and
+ * only fail `satchel gen`; with it, tsc reports the misspelled key at its own line. Flash channels
+ * and migrations are the app's own names, so they are not checked.
+ */
+export type ExactDefinitions<Defs> = {
+  [N in keyof Defs]: NoExtraKeys<Defs[N], SessionDefinition> &
+    (Defs[N] extends { expiry: infer E } ? { expiry?: NoExtraKeys<E, ExpiryOptions> } : unknown) &
+    (Defs[N] extends { cookie: infer C } ? { cookie?: NoExtraKeys<C, SessionCookieOptions> } : unknown);
+};
+
+/**
  * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
  * @param options runtime options (store, `onInvalid`, secrets) and one-off `tokens` the generated module uses.
  * @throws SatchelConfigError naming the session and key when a definition is wrong.
  */
 export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
-  definitions: Defs & ImportsFitSchemas<Defs>,
+  definitions: Defs & ImportsFitSchemas<Defs> & ExactDefinitions<Defs>,
   options?: SessionsOptions,
 ): SessionsConfig<Defs> {
   if (definitions === null || typeof definitions !== "object") {
