@@ -187,6 +187,8 @@ describe("satchel init", () => {
     expect(instrumentation).toContain("export async function register() {");
     expect(instrumentation).toContain('const { satchel } = await import("./generated/sessions");');
     expect(instrumentation).toContain("satchel.checkConfig();");
+    // Next only logs a failed register() and answers 500: in production the process ends instead.
+    expect(instrumentation).toContain('if (process.env.NODE_ENV === "production") process.exit(1);');
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
     // The file store's records stay out of git; `npm run gen` works.
     expect(p.read(".gitignore").split("\n")).toContain(".data/");
@@ -231,7 +233,7 @@ describe("satchel init in an app with scripts", () => {
     expect(p.read("instrumentation.ts")).toBe(otel);
     expect(init.stdout).toContain("satchel: instrumentation.ts exists, so init left it alone.");
     expect(init.stdout).toContain(
-      '      const { satchel } = await import("./generated/sessions");\n      satchel.checkConfig();',
+      '      const { satchel } = await import("./generated/sessions");\n      try {\n        satchel.checkConfig();',
     );
     // The header names `npm run gen`, the script init added: nothing is stale right after init.
     const check = await satchel(["gen", "--check"], p.dir);

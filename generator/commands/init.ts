@@ -50,7 +50,13 @@ function addInstrumentation(root: string, usesSrc: boolean, generatedPath: strin
     "  SESSION_SECRET (instead of at the first sign-in), add to its register():",
     '    if (process.env.NEXT_RUNTIME === "nodejs") {',
     `      const { satchel } = await import("${generatedImport}");`,
-    "      satchel.checkConfig();",
+    "      try {",
+    "        satchel.checkConfig();",
+    "      } catch (error) {",
+    "        console.error(error instanceof Error ? error.message : error);",
+    '        if (process.env.NODE_ENV === "production") process.exit(1);',
+    "        throw error;",
+    "      }",
     "    }",
   ];
 }
