@@ -5,7 +5,7 @@
  */
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { type ReadEnvelope, UnknownLayoutError } from "../codec/session-codec.ts";
+import { type ReadEnvelope, type SessionCodec, UnknownLayoutError } from "../codec/session-codec.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { ExpireOptions } from "../expiry-limit.ts";
@@ -35,6 +35,8 @@ export class CookieSession extends SessionCore {
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
   private clearInvalid = false;
+  /** The session's codec (format 3 through its generated codec, else format 2). */
+  private readonly codec: SessionCodec;
 
   constructor(
     def: ResolvedSession,
@@ -43,6 +45,9 @@ export class CookieSession extends SessionCore {
     private readonly io: RequestIO,
   ) {
     super(def, ctx);
+    // Resolved on the session's first use in the request (a stale generated codec warns then),
+    // even when nothing is decoded or encoded.
+    this.codec = runtime.codec(def);
   }
 
   async load(): Promise<void> {
@@ -63,7 +68,7 @@ export class CookieSession extends SessionCore {
     let decoded: ReadEnvelope;
     try {
       text = await unpackFromCookie(unsealed.plaintext);
-      decoded = this.runtime.codec(this.def).decode(text, true);
+      decoded = this.codec.decode(text, true);
     } catch (error) {
       return this.invalid(
         "malformed",
@@ -102,7 +107,7 @@ export class CookieSession extends SessionCore {
    * change detection compares its snapshot text, which any state of the data has.
    */
   protected override serialized(): string {
-    return this.runtime.codec(this.def).snapshot(this.envelope());
+    return this.codec.snapshot(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
@@ -115,13 +120,23 @@ export class CookieSession extends SessionCore {
     await this.write();
   }
 
-  private async write(): Promise<void> {
+  /** Validates the data and encodes the envelope: the text a write seals. */
+  private encodeValidated(): string {
     this.data = validateForSave(this.def, this.data);
+    return this.codec.encode(this.envelope());
+  }
+
+  /**
+   * Seals and writes the session.
+   * @param encoded the validated state's text when commit already made it to see whether it changed:
+   *   encoded once, compared, and sealed.
+   */
+  private async write(encoded?: string): Promise<void> {
+    const text = encoded ?? this.encodeValidated();
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
     // Drawn once per session (again on regenerate()): what tells two sessions apart for CSRF.
     times.binding ??= newBinding();
-    const text = this.runtime.codec(this.def).encode(this.envelope());
     const plaintext = await packForCookie(text);
     const sealer = await this.runtime.sealer();
     const token = await sealer.seal(this.def.name, plaintext, times);
@@ -152,6 +167,27 @@ export class CookieSession extends SessionCore {
     if (this.hadCookie)
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
     this.hadCookie = false;
+  }
+
+  /**
+   * The text to seal when the state changed since it was loaded or saved, else `null`; nothing is
+   * encoded when nothing was changed or handed out. A change made only through handed-out objects is
+   * found by comparing snapshot texts first (no zod for a request that only looked at them); a
+   * setter's change is validated and encoded once, and that text is both compared and sealed.
+   */
+  private changedText(): string | null {
+    if (!this.mayHaveChanged()) return null;
+    if (this.onlyHandedOut() && !this.changed()) return null;
+    let text: string;
+    try {
+      text = this.encodeValidated();
+    } catch (error) {
+      // Data that does not validate but is what was loaded (a fresh session missing required
+      // fields, only looked at) is not written, as nothing changed; a real change fails as save() does.
+      if (!this.changed()) return null;
+      throw error;
+    }
+    return text === this.snapshot ? null : text;
   }
 
   async metadata(): Promise<SessionMetadata> {
@@ -186,8 +222,13 @@ export class CookieSession extends SessionCore {
         this.times.absoluteExpiresAt * 1000,
         this.times.lifetime,
       );
-    if (this.mustWrite || due || this.changed()) {
+    if (this.mustWrite || due) {
       await this.write();
+      return;
+    }
+    const text = this.changedText();
+    if (text !== null) {
+      await this.write(text);
     } else if (this.clearInvalid && this.hadCookie) {
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, now, null));
       this.clearInvalid = false;

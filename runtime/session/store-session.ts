@@ -240,7 +240,7 @@ export class StoreSession extends SessionCore {
   /** Another request wrote meanwhile: our changed top-level keys applied onto its record. */
   private async merge(store: SessionStore, key: string, ours: PersistedEnvelope): Promise<PersistedEnvelope> {
     const theirs = await this.readAgain(store, key, "not overwriting it");
-    const merged = mergeSave(this.def, this.snapshot, ours, theirs.envelope);
+    const merged = mergeSave(this.def, this.baseline(), ours, theirs.envelope);
     this.recordVersion = theirs.version;
     return merged;
   }
@@ -307,7 +307,7 @@ export class StoreSession extends SessionCore {
       if (expected !== null && !optimistic) {
         const record = await this.readAgain(store, key, "update() is not overwriting it");
         // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-        current = withOwnFlashAndMessages(this.def, this.snapshot, mine, record.envelope);
+        current = withOwnFlashAndMessages(this.def, this.baseline(), mine, record.envelope);
         expected = record.version;
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
