@@ -31,6 +31,11 @@ export interface CookieWrite {
   name: string;
   value: string;
   attributes: CookieAttributes;
+  /**
+   * The value is known to be cookie-safe: a base64url token satchel itself sealed (or a chunk of
+   * one), so serializing does not check its characters again.
+   */
+  safe?: boolean;
 }
 
 /** Where a request's cookies come from and go to (Fetch, Next, tests). */
@@ -151,10 +156,16 @@ function encodeCookieValue(value: string): string {
  * often come from untyped config: a wrong one is an error naming the cookie and the option, never a
  * `SameSite=undefined` that browsers silently ignore. jshttp/cookie's spellings are accepted
  * (`sameSite: true` is Strict, `false` is absent; SameSite and Priority in any case).
+ * @param valueIsSafe the value is a token satchel produced (`CookieWrite.safe`): not checked again.
  * @throws SatchelError for an invalid name, value, attribute, or a `__Host-`/`__Secure-` name
  *   (matched in any case, as browsers do) whose attributes break the prefix rules.
  */
-export function serializeCookie(name: string, value: string, attributes: CookieAttributes = {}): string {
+export function serializeCookie(
+  name: string,
+  value: string,
+  attributes: CookieAttributes = {},
+  valueIsSafe = false,
+): string {
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SatchelError(
       `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
@@ -180,7 +191,7 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (prefix === "__secure-" && a.secure !== true) {
     throw new SatchelError(`satchel: cookie "${name}" has the __Secure- prefix, which needs Secure.`);
   }
-  let out = `${name}=${encodeCookieValue(value)}`;
+  let out = `${name}=${valueIsSafe ? value : encodeCookieValue(value)}`;
   if (a.maxAge !== undefined) {
     if (typeof a.maxAge !== "number" || !Number.isFinite(a.maxAge))
       throw option("maxAge", "must be a finite number of seconds.");
@@ -260,27 +271,31 @@ export interface MemoryCookieJar extends CookieJar {
  */
 export function memoryCookieJar(initial?: string | ReadonlyMap<string, string> | null): MemoryCookieJar {
   const values = typeof initial === "string" || initial == null ? parseCookies(initial) : new Map(initial);
-  const log: CookieWrite[] = [];
+  /** Every write, with its `Set-Cookie` line made (and so validated) when it was recorded. */
+  const log: { write: CookieWrite; line: string }[] = [];
   return {
     get: (name) => values.get(name),
     names: () => [...values.keys()],
     set(write) {
       // Validate now, so a bad write fails where it is made rather than when headers are sent.
-      serializeCookie(write.name, write.value, write.attributes);
+      const line = serializeCookie(write.name, write.value, write.attributes, write.safe === true);
       const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
-      log.push(copy);
+      log.push({ write: copy, line });
       if (isDeletion(copy)) values.delete(copy.name);
       else values.set(copy.name, copy.value);
     },
-    writes: () => log.map((w) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
+    writes: () =>
+      log.map(({ write: w }) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
     setCookieHeaders() {
-      const last = new Map<string, CookieWrite>();
-      for (const write of log) {
+      // One write (a session saved once) is the common response: nothing to de-duplicate.
+      if (log.length <= 1) return log.map(({ line }) => line);
+      const last = new Map<string, string>();
+      for (const { write, line } of log) {
         const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
         last.delete(key); // re-insert so the order is that of the last writes
-        last.set(key, write);
+        last.set(key, line);
       }
-      return [...last.values()].map((w) => serializeCookie(w.name, w.value, w.attributes));
+      return [...last.values()];
     },
   };
 }

@@ -167,7 +167,7 @@ export function bufferedCookieJar(header: string | null): BufferedCookieJar {
     },
     set(write) {
       const copy = { name: write.name, value: write.value, attributes: { ...write.attributes } };
-      const line = serializeCookie(copy.name, copy.value, copy.attributes);
+      const line = serializeCookie(copy.name, copy.value, copy.attributes, write.safe === true);
       written.delete(write.name); // keep the order of last writes
       written.set(write.name, { write: copy, line });
     },

@@ -162,7 +162,13 @@ export function cookieAttributes(
   return attributes;
 }
 
-/** Writes (or with `null`, deletes) a session cookie and its chunks into the jar. */
+/**
+ * Sessions whose cookie was written once in this process: its name and attributes (the same on
+ * every write but for Max-Age) were validated then, and later tokens are not checked again.
+ */
+const validatedCookies = new WeakSet<ResolvedSession>();
+
+/** Writes (or with `null`, deletes) a session cookie (a token satchel sealed) and its chunks into the jar. */
 export function writeSessionCookie(
   session: ResolvedSession,
   io: RequestIO,
@@ -176,7 +182,9 @@ export function writeSessionCookie(
     attributes,
     jar: io.jar,
     maxChunks: session.cookie.maxChunks,
+    checked: validatedCookies.has(session),
   });
+  if (value !== null) validatedCookies.add(session);
   // A cookie under the name from before the __Host- prefix (and its chunks) goes: it was moved.
   const previous = session.cookie.previousName;
   if (previous !== undefined && readChunkedCookie(io.jar, previous) !== undefined) {
