@@ -18,7 +18,12 @@ import { CookieSession } from "./session/cookie-session.ts";
 import type { SessionCore } from "./session/core.ts";
 import { type HostSatchel, type OpenInit, registerHostRuntime } from "./session/host-runtime.ts";
 import { recordInvalidReport } from "./session/invalid-log.ts";
-import { type CoreFactory, createRequestSessions, type SatchelRuntime } from "./session/request-sessions.ts";
+import {
+  type CoreFactory,
+  createRequestSessions,
+  requestIO,
+  type SatchelRuntime,
+} from "./session/request-sessions.ts";
 import { createStoreResolver } from "./session/store-resolver.ts";
 import { StoreSession } from "./session/store-session.ts";
 import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./session/user-sessions.ts";
@@ -238,9 +243,14 @@ export function createSatchel<
   };
 
   const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const cookies = createPlainCookies(jar, getSigner);
-    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
-    return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
+    const cookies = () => createPlainCookies(jar, getSigner);
+    return createRequestSessions<Types>(
+      runtime,
+      requestIO(jar, init.headers),
+      cookies,
+      makeCore,
+      init.readOnly,
+    );
   };
   const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
 

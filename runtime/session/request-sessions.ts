@@ -36,8 +36,27 @@ export interface RequestIO {
   readonly jar: CookieJar;
   /** Request headers (for sessions that may travel in a header). */
   readonly requestHeaders: Headers | undefined;
-  /** Headers to add to the response (a header-borne session's new token). */
+  /** Headers to add to the response (a header-borne session's new token); made on first use. */
   readonly responseHeaders: Headers;
+  /** The response headers when something made them, without making them. */
+  responseHeadersIfAny(): Headers | undefined;
+}
+
+/**
+ * A request's `RequestIO`. The response headers are made only when a header-borne session writes
+ * one (or a host asks): most requests never need a `Headers` object.
+ */
+export function requestIO(jar: CookieJar, requestHeaders: Headers | undefined): RequestIO {
+  let responseHeaders: Headers | undefined;
+  return {
+    jar,
+    requestHeaders,
+    get responseHeaders() {
+      responseHeaders ??= new Headers();
+      return responseHeaders;
+    },
+    responseHeadersIfAny: () => responseHeaders,
+  };
 }
 
 /** The sessions of one request. */
@@ -67,14 +86,27 @@ export interface RequestSessions<Types> {
 /** Builds a session core of the right storage; provided by `satchel.ts` to avoid an import cycle. */
 export type CoreFactory = (name: string, context: SessionContext, io: RequestIO) => SessionCore;
 
-/** Creates the sessions of one request. */
+/** What hosts get besides the public `RequestSessions`. */
+export interface HostRequestSessions<Types> extends RequestSessions<Types> {
+  /** A `commit()` is running. */
+  committing(): boolean;
+  /** Sessions were loaded and not committed since. */
+  needsCommit(): boolean;
+  /** Response headers sessions added, when any (`responseHeaders` without making one). */
+  addedHeaders(): Headers | undefined;
+}
+
+/**
+ * Creates the sessions of one request.
+ * @param cookies makes the request's plain cookies, on first use of `sessions.cookies`.
+ */
 export function createRequestSessions<Types>(
   runtime: SatchelRuntime,
   io: RequestIO,
-  cookies: PlainCookies,
+  cookies: () => PlainCookies,
   makeCore: CoreFactory,
   readOnly: string | undefined,
-): RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean } {
+): HostRequestSessions<Types> {
   const loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
   const cores: SessionCore[] = [];
   /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
@@ -109,9 +141,15 @@ export function createRequestSessions<Types>(
     }
   };
 
+  let plainCookies: PlainCookies | undefined;
   return {
-    cookies,
-    responseHeaders: io.responseHeaders,
+    get cookies() {
+      plainCookies ??= cookies();
+      return plainCookies;
+    },
+    get responseHeaders() {
+      return io.responseHeaders;
+    },
     async get(name) {
       let entry = loaded.get(name);
       if (entry === undefined) {
@@ -167,5 +205,6 @@ export function createRequestSessions<Types>(
     },
     committing: () => commitRunning,
     needsCommit: () => !commitDone && cores.length > 0,
+    addedHeaders: () => io.responseHeadersIfAny(),
   };
 }
