@@ -30,6 +30,8 @@ const RESERVED_FIELDS: readonly string[] = [
   "update",
   "destroy",
   "regenerate",
+  "reload",
+  "touch",
   "reset",
   "flash",
   "messages",

@@ -421,6 +421,21 @@ export interface SessionMethods<
    * shown by `$metadata()`. The idle limit of the definition still applies.
    */
   $expire<const O extends ExpireOptions>(options: WithinExpiryLimit<O, L>): Promise<void>;
+  /**
+   * Drop unsaved changes and read the session as stored: a store session reads its record again
+   * (other requests' writes since show up); a cookie session goes back to the cookie the request
+   * sent, or the one this request last wrote. A session not stored yet goes back to the schema
+   * defaults. It only reads, so it works in Server Components too; not after `destroy()`.
+   * @throws SessionEndedError when another request ended the store session meanwhile.
+   */
+  reload(): Promise<void>;
+  /**
+   * Push the idle expiry forward from now, without waiting for `expiry.touchAfter`; written at the
+   * end of the request (cookie sessions are re-sealed, store sessions get a store touch). Does
+   * nothing for a session without `expiry.idle` or one not stored yet; never past `expiry.absolute`.
+   * A write: it throws where writes are impossible (Server Components), as setters do.
+   */
+  touch(): void;
   /** Back to the schema defaults (flash and messages included). */
   reset(): void;
   /** Same as `reset()`, by its dictionary name. */

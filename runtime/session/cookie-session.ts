@@ -150,6 +150,7 @@ export class CookieSession extends SessionCore {
     this.token = token;
     this.hadCookie = true;
     this.clearInvalid = false;
+    this.touchRequested = false;
     this.markSaved(text);
   }
 
@@ -190,6 +191,27 @@ export class CookieSession extends SessionCore {
     return text === this.snapshot ? null : text;
   }
 
+  /**
+   * Back to the token as the request sent it or this request last wrote it: the snapshot text of
+   * that state, decoded. Untouched (nothing changed or handed out), the state is that one already.
+   */
+  async reload(): Promise<void> {
+    this.assertNotDestroyed("reload()");
+    if (!this.mayHaveChanged()) return;
+    const saved = this.snapshot;
+    if (saved === undefined) {
+      // Nothing stored to go back to: a fresh session that was written to.
+      this.startFresh(null);
+      return;
+    }
+    // Text this process encoded from validated data: its structure is all that needs checking.
+    const { envelope } = this.codec.decode(saved, true);
+    this.data = envelope.data as Record<string, unknown>;
+    this.flash.load(envelope.flash);
+    this.messages.load(envelope.messages);
+    this.markSaved(saved);
+  }
+
   async metadata(): Promise<SessionMetadata> {
     if (this.destroyed || this.times === null || this.token === null) return noMetadata();
     return cookieMetadata(this.def, this.times, this.token);
@@ -222,7 +244,7 @@ export class CookieSession extends SessionCore {
         this.times.absoluteExpiresAt * 1000,
         this.times.lifetime,
       );
-    if (this.mustWrite || due) {
+    if (this.mustWrite || due || (this.touchRequested && this.times !== null)) {
       await this.write();
       return;
     }

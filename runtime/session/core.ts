@@ -119,6 +119,8 @@ export abstract class SessionCore {
   protected snapshot: string | undefined = undefined;
   /** Write at commit even if unchanged: migrated data, an old-key token, a fresh id. */
   protected mustWrite = false;
+  /** `touch()` asked for the idle expiry to be pushed forward at commit. */
+  protected touchRequested = false;
   /** A setter, `reset()`, flash or messages changed the state since it was loaded or saved. */
   private dirty = false;
   /** A nested object of the data was handed out: a change through it shows only in the text. */
@@ -260,12 +262,7 @@ export abstract class SessionCore {
           `and await them.`,
       );
     }
-    if (this.destroyed) {
-      throw new SessionStateError(
-        `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +
-          `Get a new one in the next request.`,
-      );
-    }
+    this.assertNotDestroyed(action);
     if (this.ctx.readOnly !== undefined) {
       throw new SessionStateError(
         `satchel: session "${this.def.name}" is read-only here (${this.ctx.readOnly}), so ${action} cannot be saved. ` +
@@ -278,6 +275,26 @@ export abstract class SessionCore {
   willChange(action: string): void {
     this.assertWritable(action);
     this.markChanged();
+  }
+
+  /**
+   * Pushes the idle expiry forward from now at commit, without waiting for `touchAfter`: cookie
+   * sessions are re-sealed, store sessions get a store touch. Nothing to push for a session without
+   * an idle limit, or one not stored yet.
+   */
+  touch(): void {
+    this.assertWritable("touch()");
+    if (this.def.expiry.idle !== null) this.touchRequested = true;
+  }
+
+  /** Throws when the session was destroyed in this request: there is nothing left to read. */
+  protected assertNotDestroyed(action: string): void {
+    if (this.destroyed) {
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +
+          `Get a new one in the next request.`,
+      );
+    }
   }
 
   /** Back to the schema defaults, flash and messages included. */
@@ -308,6 +325,12 @@ export abstract class SessionCore {
   abstract regenerate(): Promise<void>;
   /** `$expire()`: this session's lifetime chosen now, sealed with it and written at commit. */
   abstract expire(options: ExpireOptions): Promise<void>;
+  /**
+   * Drops unsaved changes: the session as stored (a store session reads its record again; a cookie
+   * session goes back to the token the request sent or this request last wrote). A read: allowed
+   * where writes are not, but not after `destroy()`.
+   */
+  abstract reload(): Promise<void>;
   /** End of request: write if changed, re-sealed or due for a rolling touch. */
   abstract commit(): Promise<void>;
 }

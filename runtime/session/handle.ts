@@ -147,6 +147,12 @@ function methodsFor(
     $expire(options: ExpireOptions) {
       return this[CORE].expire(options);
     },
+    reload() {
+      return this[CORE].reload();
+    },
+    touch() {
+      this[CORE].touch();
+    },
     reset() {
       this[CORE].reset();
     },

@@ -99,6 +99,8 @@ export class StoreSession extends SessionCore {
    * with the request is no longer to be cleared: the token of the written id replaces it.
    */
   private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, info: RecordInfo): void {
+    // A write sets the record's expiry from now: a touch() asked for is done.
+    this.touchRequested = false;
     this.recordVersion = version;
     this.recordExpiresAt = expiresAt;
     this.info = info;
@@ -246,14 +248,20 @@ export class StoreSession extends SessionCore {
   }
 
   /**
-   * The record as another request left it, after a lost compare-and-set. Gone: the session ended
+   * The record as another request left it (after a lost compare-and-set, or for reload()). Gone: the session ended
    * (`ended()`). Unreadable: an error ending in `refusal`, since writing over it would lose it.
    */
   private async readAgain(
     store: SessionStore,
     key: string,
     refusal: string,
-  ): Promise<{ envelope: PersistedEnvelope; version: number }> {
+  ): Promise<{
+    envelope: PersistedEnvelope;
+    version: number;
+    expiresAt: number;
+    info: RecordInfo | undefined;
+    migrated: boolean;
+  }> {
     const record = await store.get(key);
     // Deleted meanwhile (destroy, revokeUser, regenerate) or expired: never written again.
     if (record === null) return this.ended();
@@ -264,7 +272,13 @@ export class StoreSession extends SessionCore {
           `(${loaded.reason}); ${refusal}.`,
       );
     }
-    return { envelope: loaded.envelope, version: record.version };
+    return {
+      envelope: loaded.envelope,
+      version: record.version,
+      expiresAt: record.expiresAt,
+      info: loaded.info,
+      migrated: loaded.migrated,
+    };
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
@@ -389,6 +403,25 @@ export class StoreSession extends SessionCore {
     this.tokenDue = true;
   }
 
+  /**
+   * Reads the record again, dropping this request's unsaved changes: writes other requests made since
+   * show. A session not stored yet goes back to the schema defaults. Another request ended it:
+   * `SessionEndedError`, as `update()` does.
+   */
+  async reload(): Promise<void> {
+    this.assertNotDestroyed("reload()");
+    if (this.key === null || this.recordVersion === null) {
+      this.startFresh(null);
+      return;
+    }
+    const again = await this.readAgain(await this.store(), this.key, "reload() cannot use it");
+    this.recordVersion = again.version;
+    this.recordExpiresAt = again.expiresAt;
+    this.info = again.info;
+    this.adopt(again.envelope);
+    this.mustWrite = again.migrated;
+  }
+
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
   private async writeToken(): Promise<void> {
     if (!this.tokenDue) return;
@@ -427,8 +460,11 @@ export class StoreSession extends SessionCore {
         if (error instanceof SessionEndedError) return;
         throw error;
       }
-    } else if (this.key !== null && this.touchDue(now)) {
-      await this.touch(this.key);
+    } else if (
+      this.key !== null &&
+      (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null))
+    ) {
+      await this.touchRecord(this.key);
     } else if (this.clearInvalid && this.hadToken) {
       this.writeTokenValue(null);
       this.clearInvalid = false;
@@ -452,11 +488,12 @@ export class StoreSession extends SessionCore {
   }
 
   /** Pushes the record's expiry forward without rewriting it. */
-  private async touch(key: string): Promise<void> {
+  private async touchRecord(key: string): Promise<void> {
     const options = this.writeOptions(this.data);
     try {
       await (await this.store()).touch(key, options.expiresAt);
       this.recordExpiresAt = options.expiresAt;
+      this.touchRequested = false;
     } catch (error) {
       // A missed touch only shortens the idle window; it must not fail a request that only read.
       if (!(error instanceof SessionStoreUnavailableError)) throw error;
