@@ -44,19 +44,27 @@ export interface RequestIO {
 
 /**
  * A request's `RequestIO`. The response headers are made only when a header-borne session writes
- * one (or a host asks): most requests never need a `Headers` object.
+ * one (or a host asks): most requests never need a `Headers` object. A class, so the lazy getter
+ * lives on a prototype: an object literal with a getter is built the slow way on every request.
  */
+class LazyRequestIO implements RequestIO {
+  private headers: Headers | undefined;
+  constructor(
+    readonly jar: CookieJar,
+    readonly requestHeaders: Headers | undefined,
+  ) {}
+  get responseHeaders(): Headers {
+    this.headers ??= new Headers();
+    return this.headers;
+  }
+  responseHeadersIfAny(): Headers | undefined {
+    return this.headers;
+  }
+}
+
+/** A request's `RequestIO` over its cookie jar and request headers. */
 export function requestIO(jar: CookieJar, requestHeaders: Headers | undefined): RequestIO {
-  let responseHeaders: Headers | undefined;
-  return {
-    jar,
-    requestHeaders,
-    get responseHeaders() {
-      responseHeaders ??= new Headers();
-      return responseHeaders;
-    },
-    responseHeadersIfAny: () => responseHeaders,
-  };
+  return new LazyRequestIO(jar, requestHeaders);
 }
 
 /** The sessions of one request. */
@@ -107,104 +115,138 @@ export function createRequestSessions<Types>(
   makeCore: CoreFactory,
   readOnly: string | undefined,
 ): HostRequestSessions<Types> {
-  const loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
-  const cores: SessionCore[] = [];
-  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
-  let loading = 0;
-  let commitRunning = false;
-  let commitDone = false;
-  const context: SessionContext = {
-    now: () => runtime.now(),
-    readOnly,
-    report: (report) => {
-      try {
-        runtime.onInvalid(report);
-      } catch {
-        // A failing logger must not turn a recoverable bad cookie into a 500.
-      }
-    },
-  };
+  return new Sessions<Types>(runtime, io, cookies, makeCore, readOnly);
+}
 
-  const load = async (name: string) => {
-    if (!Object.hasOwn(runtime.config.sessions, name)) {
-      const known = Object.keys(runtime.config.sessions).join(", ");
+/**
+ * The sessions of one request. A class: its methods and getters are shared by every request
+ * instead of being made again for each one.
+ */
+class Sessions<Types> implements HostRequestSessions<Types> {
+  private readonly loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
+  private readonly cores: SessionCore[] = [];
+  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
+  private loading = 0;
+  private commitRunning = false;
+  private commitDone = false;
+  private readonly context: SessionContext;
+  private plainCookies: PlainCookies | undefined;
+
+  constructor(
+    private readonly runtime: SatchelRuntime,
+    private readonly io: RequestIO,
+    private readonly makeCookies: () => PlainCookies,
+    private readonly makeCore: CoreFactory,
+    private readonly readOnly: string | undefined,
+  ) {
+    this.context = {
+      now: () => runtime.now(),
+      readOnly,
+      report: (report) => {
+        try {
+          runtime.onInvalid(report);
+        } catch {
+          // A failing logger must not turn a recoverable bad cookie into a 500.
+        }
+      },
+    };
+  }
+
+  get cookies(): PlainCookies {
+    this.plainCookies ??= this.makeCookies();
+    return this.plainCookies;
+  }
+
+  get responseHeaders(): Headers {
+    return this.io.responseHeaders;
+  }
+
+  private async load(name: string): Promise<{ core: SessionCore; handle: object }> {
+    const sessions = this.runtime.config.sessions;
+    if (!Object.hasOwn(sessions, name)) {
+      const known = Object.keys(sessions).join(", ");
       throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
     }
-    loading++;
+    this.loading++;
     try {
-      const core = makeCore(name, context, io);
+      const core = this.makeCore(name, this.context, this.io);
       await core.load();
-      cores.push(core);
+      this.cores.push(core);
       return { core, handle: createHandle(core) };
     } finally {
-      loading--;
+      this.loading--;
     }
-  };
+  }
 
-  let plainCookies: PlainCookies | undefined;
-  return {
-    get cookies() {
-      plainCookies ??= cookies();
-      return plainCookies;
-    },
-    get responseHeaders() {
-      return io.responseHeaders;
-    },
-    async get(name) {
-      let entry = loaded.get(name);
-      if (entry === undefined) {
-        entry = load(name);
-        loaded.set(name, entry);
-        // A failed load (store outage) may be retried by a later get().
-        entry.catch(() => loaded.delete(name));
+  async get<N extends keyof Types & string>(name: N): Promise<Types[N]> {
+    let entry = this.loaded.get(name);
+    if (entry === undefined) {
+      entry = this.load(name);
+      this.loaded.set(name, entry);
+      // A failed load (store outage) may be retried by a later get().
+      entry.catch(() => this.loaded.delete(name));
+    }
+    return (await entry).handle as never;
+  }
+
+  async commit(): Promise<void> {
+    const { context, cores, readOnly } = this;
+    if (context.closed !== undefined) {
+      // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
+      const late = this.unsavedChanges();
+      if (late.length > 0) {
+        throw new SessionStateError(
+          `satchel: sessions ${late.join(", ")} were changed after the response was sent (${context.closed}); ` +
+            `those changes cannot be saved. Make changes before the handler returns, and await them.`,
+        );
       }
-      return (await entry).handle as never;
-    },
-    async commit() {
-      if (context.closed !== undefined) {
-        // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
-        const late = cores.filter((core) => core.changed()).map((core) => core.def.name);
-        if (late.length > 0) {
+      return;
+    }
+    this.commitRunning = true;
+    this.commitDone = false;
+    try {
+      if (this.loading > 0)
+        await Promise.all([...this.loaded.values()].map((entry) => entry.catch(() => undefined)));
+      if (readOnly !== undefined) {
+        const changed = this.unsavedChanges();
+        if (changed.length > 0) {
           throw new SessionStateError(
-            `satchel: sessions ${late.join(", ")} were changed after the response was sent (${context.closed}); ` +
-              `those changes cannot be saved. Make changes before the handler returns, and await them.`,
+            `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
+              `Change sessions in a server action or route handler.`,
           );
         }
         return;
       }
-      commitRunning = true;
-      commitDone = false;
-      try {
-        if (loading > 0) await Promise.all([...loaded.values()].map((entry) => entry.catch(() => undefined)));
-        if (readOnly !== undefined) {
-          const changed = cores.filter((core) => core.changed()).map((core) => core.def.name);
-          if (changed.length > 0) {
-            throw new SessionStateError(
-              `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
-                `Change sessions in a server action or route handler.`,
-            );
-          }
-          return;
-        }
-        // One session per request is the common case: no Promise.all (and its arrays) for it.
-        if (cores.length === 1) await (cores[0] as SessionCore).commit();
-        else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
-        commitDone = true;
-      } finally {
-        commitRunning = false;
-      }
-    },
-    unsavedChanges() {
-      return cores.filter((core) => core.changed()).map((core) => core.def.name);
-    },
-    async saveNew() {
-      for (const core of cores) if (core.isNew && !core.destroyed && core.changed()) await core.save();
-    },
-    close(how) {
-      context.closed ??= how;
-    },
-    committing: () => commitRunning,
-    needsCommit: () => !commitDone && cores.length > 0,
-    addedHeaders: () => io.responseHeadersIfAny(),
-  };
+      // One session per request is the common case: no Promise.all (and its arrays) for it.
+      if (cores.length === 1) await (cores[0] as SessionCore).commit();
+      else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
+      this.commitDone = true;
+    } finally {
+      this.commitRunning = false;
+    }
+  }
+
+  unsavedChanges(): string[] {
+    return this.cores.filter((core) => core.changed()).map((core) => core.def.name);
+  }
+
+  async saveNew(): Promise<void> {
+    for (const core of this.cores) if (core.isNew && !core.destroyed && core.changed()) await core.save();
+  }
+
+  close(how: string): void {
+    this.context.closed ??= how;
+  }
+
+  committing(): boolean {
+    return this.commitRunning;
+  }
+
+  needsCommit(): boolean {
+    return !this.commitDone && this.cores.length > 0;
+  }
+
+  addedHeaders(): Headers | undefined {
+    return this.io.responseHeadersIfAny();
+  }
 }
