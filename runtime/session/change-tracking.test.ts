@@ -4,10 +4,9 @@
  * nested objects changed in place however they left the handle.
  */
 import { describe, expect, it } from "vitest";
-import type { FetchSessions } from "../fetch/adapter.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
-import { CookieClient, testClock, testSatchel } from "../test-support/harness.ts";
+import { sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 
 /** Runs each `request(fn)` as one Fetch request of the same browser; store calls are counted. */
@@ -15,20 +14,7 @@ function setup() {
   const clock = testClock();
   const store = createCountingStore(createMemoryStore({ now: clock.now }));
   const { satchel } = testSatchel<TestTypes>(testConfig, { store, clock });
-  let step: (sessions: FetchSessions<TestTypes>) => Promise<unknown> = async () => undefined;
-  let result: unknown;
-  const client = new CookieClient(
-    satchel.handle(async (_request, sessions) => {
-      result = await step(sessions);
-      return new Response("ok");
-    }),
-  );
-  const request = async <T>(fn: (sessions: FetchSessions<TestTypes>) => Promise<T>): Promise<T> => {
-    step = fn;
-    await client.fetch("/");
-    return result as T;
-  };
-  return { request, client, store };
+  return { ...sameBrowser(satchel), store };
 }
 
 describe("a request that only reads writes nothing", () => {

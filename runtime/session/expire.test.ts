@@ -9,7 +9,7 @@ import type { ExpireOptions } from "../expiry-limit.ts";
 import type { FetchSessions } from "../fetch/adapter.ts";
 import { storeBackends } from "../stores/test-support/backends.ts";
 import type { SessionStore } from "../stores/types.ts";
-import { stepClient, testClock, testSatchel } from "../test-support/harness.ts";
+import { sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import type { SessionMetadata } from "../types.ts";
 
@@ -19,7 +19,7 @@ const DAY = 24 * HOUR;
 /** A Fetch app that runs the given step in each request; a client replays its cookies. */
 function setup(store?: SessionStore, clock = testClock()) {
   const t = testSatchel<TestTypes>(testConfig, store === undefined ? { clock } : { clock, store });
-  const { client, request } = stepClient(t.satchel);
+  const { client, request } = sameBrowser(t.satchel);
   /** The Set-Cookie line of the last response for `name`. */
   const setCookie = (name: string) => client.lastSetCookie.find((line) => line.startsWith(`${name}=`));
   return { ...t, clock, client, request, setCookie };

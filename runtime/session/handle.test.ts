@@ -4,13 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { SessionStateError, SessionValidationError } from "../errors.ts";
-import { stepClient, testSatchel } from "../test-support/harness.ts";
+import { sameBrowser, testSatchel } from "../test-support/harness.ts";
 import { type AuthData, type TestTypes, testConfig } from "../test-support/schema.ts";
 
 /** Runs each `request(fn)` as one Fetch request of the same browser (cookies carried over). */
 function setup() {
-  const { request } = stepClient(testSatchel<TestTypes>(testConfig).satchel);
-  return { request };
+  return sameBrowser(testSatchel<TestTypes>(testConfig).satchel);
 }
 
 describe("destroy()", () => {

@@ -6,10 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { memoryCookieJar } from "../cookies/header.ts";
 import { SessionEndedError, SessionStateError } from "../errors.ts";
-import type { FetchSessions } from "../fetch/adapter.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
-import { CookieClient, testClock, testSatchel } from "../test-support/harness.ts";
+import { sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 
 const MINUTE = 60_000;
@@ -19,20 +18,13 @@ function setup() {
   const clock = testClock();
   const store = createCountingStore(createMemoryStore({ now: clock.now }));
   const { satchel } = testSatchel<TestTypes>(testConfig, { store, clock });
-  let step: (sessions: FetchSessions<TestTypes>) => Promise<unknown> = async () => undefined;
-  let result: unknown;
-  const client = new CookieClient(
-    satchel.handle(async (_request, sessions) => {
-      result = await step(sessions);
-      return new Response("ok");
-    }),
-  );
-  const request = async <T>(fn: (sessions: FetchSessions<TestTypes>) => Promise<T>): Promise<T> => {
-    step = fn;
-    await client.fetch("/");
-    return result as T;
-  };
-  return { satchel, clock, store, client, request };
+  const browser = sameBrowser(satchel);
+  /** A second request of the same browser, held open while `request()` runs others. */
+  const another = () =>
+    satchel.fromRequest(
+      new Request("http://localhost/", { headers: { cookie: browser.client.cookieHeader() } }),
+    );
+  return { satchel, clock, store, another, ...browser };
 }
 
 describe("reload()", () => {
@@ -75,13 +67,11 @@ describe("reload()", () => {
   });
 
   it("store: reads the record again, so another request's write since shows, and drops this one's changes", async () => {
-    const { satchel, request, client } = setup();
+    const { another, request } = setup();
     await request(async (s) => {
       (await s.get("cart")).note = "first";
     });
-    const mine = satchel.fromRequest(
-      new Request("http://localhost/", { headers: { cookie: client.cookieHeader() } }),
-    );
+    const mine = another();
     const cart = await mine.get("cart");
     cart.items.push({ sku: "mine", qty: 1 });
     await request(async (s) => {
@@ -96,13 +86,11 @@ describe("reload()", () => {
   });
 
   it("store: a session another request ended meanwhile is SessionEndedError; a destroyed one is refused", async () => {
-    const { satchel, request, client } = setup();
+    const { another, request } = setup();
     await request(async (s) => {
       (await s.get("cart")).note = "n";
     });
-    const mine = satchel.fromRequest(
-      new Request("http://localhost/", { headers: { cookie: client.cookieHeader() } }),
-    );
+    const mine = another();
     const cart = await mine.get("cart");
     await request(async (s) => (await s.get("cart")).destroy());
     await expect(cart.reload()).rejects.toThrow(SessionEndedError);

@@ -95,10 +95,10 @@ export class CookieClient {
 }
 
 /**
- * One browser whose `request(fn)` runs `fn` as the handler of one Fetch request (cookies carried over
- * between requests) and returns what `fn` returned.
+ * One browser against an app whose handler runs whatever the test passes: each `request(fn)` is one
+ * Fetch request (cookies carried over, committed when `fn` returns) and resolves to what `fn` returned.
  */
-export function stepClient<Types>(satchel: Satchel<Types>) {
+export function sameBrowser<Types>(satchel: Satchel<Types>) {
   let step: (sessions: FetchSessions<Types>) => Promise<unknown> = async () => undefined;
   let result: unknown;
   const client = new CookieClient(
