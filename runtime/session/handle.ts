@@ -53,12 +53,14 @@ function handOut(core: SessionCore, field: string): unknown {
 }
 
 /**
- * Sets a field (the caller checked it may). The same value again (`Object.is`) is no change: nothing
- * to write. A nested object set again after changing it in place was handed out first, so that
- * change is still seen.
+ * Sets a field (the caller checked it may). The same value again (`Object.is`) is no change to a
+ * stored session: nothing to write. A session not stored yet is written by any assignment, even of
+ * the value its default already holds (`session.theme = undefined` creates the session, as before
+ * change tracking). A nested object set again after changing it in place was handed out first, so
+ * that change is still seen.
  */
 function setField(core: SessionCore, field: string, value: unknown): void {
-  if (Object.is(core.data[field], value)) return;
+  if (!core.isNew && Object.is(core.data[field], value)) return;
   core.markChanged();
   core.data[field] = value;
 }
