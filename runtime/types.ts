@@ -188,6 +188,12 @@ export type InvalidReason =
    * deleted (another application may own them). The session itself is unaffected.
    */
   | "foreign-cookie"
+  /**
+   * The request sent the session both as one cookie (`auth`) and as chunks (`auth.0`…), and both
+   * opened: another site planted one of them (cookie tossing, possible without the `__Host-`
+   * prefix). Neither is used and neither is deleted: the session is fresh for this request.
+   */
+  | "ambiguous-cookie"
   | "ended"
   /**
    * The session's `importFrom` found an old cookie (iron-session, express-session) that gave no data:

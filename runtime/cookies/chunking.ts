@@ -127,8 +127,28 @@ export function readChunkedCookie(
   name: string,
   problems?: ChunkProblems,
 ): string | undefined {
-  const plain = jar.get(name);
-  if (plain !== undefined) return plain;
+  return jar.get(name) ?? readChunks(jar, name, problems);
+}
+
+/** A cookie's value in each of its two forms, as a request sent them. */
+export interface CookieForms {
+  /** The plain `name` cookie. */
+  plain: string | undefined;
+  /** The chunks satchel wrote, joined; `undefined` when absent or incomplete. */
+  chunked: string | undefined;
+}
+
+/**
+ * Both forms of the cookie `name`, read apart. Satchel never leaves both in a browser (writing one
+ * form expires the other), so a request carrying both carries one that another site planted; the
+ * caller decides which, if any, to trust.
+ */
+export function readCookieForms(jar: CookieJar, name: string, problems?: ChunkProblems): CookieForms {
+  return { plain: jar.get(name), chunked: readChunks(jar, name, problems) };
+}
+
+/** The chunks satchel wrote under `name`, joined (see `readChunkedCookie`). */
+function readChunks(jar: CookieJar, name: string, problems?: ChunkProblems): string | undefined {
   const count = writtenCount(jar, name);
   if (problems !== undefined) {
     for (const index of chunkIndices(jar, name))

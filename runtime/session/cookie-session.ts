@@ -15,10 +15,11 @@ import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import {
   cookieAttributes,
+  deletesNothing,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -32,6 +33,8 @@ export class CookieSession extends SessionCore {
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
   private clearInvalid = false;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
 
   constructor(
     def: ResolvedSession,
@@ -52,10 +55,11 @@ export class CookieSession extends SessionCore {
       return;
     }
     this.hadCookie = true;
-    const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     let text: string;
     let decoded: ReadEnvelope;
     try {
@@ -83,7 +87,7 @@ export class CookieSession extends SessionCore {
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
-    this.token = token;
+    this.token = opened.token;
     this.isNew = false;
     // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
     this.markSaved(decoded.canonical ? text : undefined);
@@ -103,7 +107,7 @@ export class CookieSession extends SessionCore {
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear;
+    this.clearInvalid = clear && !this.keepUnusable;
   }
 
   async save(): Promise<void> {

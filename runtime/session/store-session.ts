@@ -27,10 +27,11 @@ import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
 import {
   cookieAttributes,
+  deletesNothing,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -56,6 +57,8 @@ export class StoreSession extends SessionCore {
   /** The token must be (re)written: new id, regenerate, or sealed by an old secret. */
   private tokenDue = false;
   private clearInvalid = false;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
   /** An `update()` of this handle is running. */
   private updating = false;
   /** What the record says about itself (created, last written, device), as loaded or last written. */
@@ -113,10 +116,12 @@ export class StoreSession extends SessionCore {
       return this.startFresh(null);
     }
     this.hadToken = true;
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
     const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
@@ -155,7 +160,7 @@ export class StoreSession extends SessionCore {
 
   private invalid(reason: InvalidReason, detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear && !this.viaHeader;
+    this.clearInvalid = clear && !this.viaHeader && !this.keepUnusable;
   }
 
   /** Makes `envelope` the current and the saved state. */

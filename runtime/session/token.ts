@@ -4,9 +4,14 @@
  * and reading the (possibly chunked) cookie, and why a token did not unseal.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "../cookies/chunking.ts";
+import {
+  type ChunkProblems,
+  planCookieWrites,
+  readChunkedCookie,
+  readCookieForms,
+} from "../cookies/chunking.ts";
 import type { CookieAttributes } from "../cookies/header.ts";
-import type { SealTimes } from "../crypto/seal.ts";
+import type { SealTimes, UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { InvalidReason } from "../types.ts";
 import type { SessionContext } from "./core.ts";
@@ -100,8 +105,13 @@ export function writeSessionCookie(
 }
 
 /** A session's token as read from its cookies, and what to report about those cookies. */
-interface SessionCookieRead {
+export interface SessionCookieRead {
   token: string | undefined;
+  /**
+   * The session's cookie in the other form, sent next to `token` (the plain cookie next to chunks):
+   * one of the two was planted by another site. `openSessionToken` decides which, if any, is used.
+   */
+  rival: string | undefined;
   /** The token came from the name before the __Host- prefix: write it back under the new name. */
   moved: boolean;
   /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
@@ -120,7 +130,14 @@ export function readSessionCookie(
   ctx: SessionContext,
 ): SessionCookieRead {
   const problems: ChunkProblems = { foreign: [] };
-  let token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  const forms = readCookieForms(io.jar, session.cookie.name, problems);
+  let token = forms.plain ?? forms.chunked;
+  const rival = forms.plain === undefined ? undefined : forms.chunked;
+  // Next to a plain cookie, incomplete chunks are someone else's, not a session cut short.
+  if (forms.plain !== undefined && problems.missing !== undefined) {
+    problems.foreign.push(problems.missing);
+    delete problems.missing;
+  }
   // The plain name is read only while no prefixed cookie is sent, so a cookie a sibling subdomain
   // plants under it never wins over the real one.
   const previous = session.cookie.previousName;
@@ -132,6 +149,7 @@ export function readSessionCookie(
       : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
   return {
     token,
+    rival,
     moved: moved && token !== undefined,
     failure,
     reportForeign() {
@@ -143,6 +161,63 @@ export function readSessionCookie(
       });
     },
   };
+}
+
+/** The outcome of `openSessionToken`. */
+type OpenedToken =
+  | { ok: true; token: string; unsealed: Extract<UnsealResult, { ok: true }> }
+  | { ok: false; reason: InvalidReason; detail?: string | undefined };
+
+/**
+ * Unseals the token a request sent for `session`. When the request carried the session in both forms
+ * (`cookie.rival`), one rule whatever their order: the form that opens is used and the other reported
+ * as `foreign-cookie`; when both open, neither is used (`ambiguous-cookie`: one was planted, and
+ * nothing tells which). The caller deletes neither form on that request (see `deletesNothing`).
+ */
+export async function openSessionToken(
+  runtime: SatchelRuntime,
+  session: ResolvedSession,
+  ctx: SessionContext,
+  token: string,
+  cookie: SessionCookieRead | null,
+): Promise<OpenedToken> {
+  const sealer = await runtime.sealer();
+  const unsealed = await sealer.unseal(session.name, token, ctx.now());
+  const rival = cookie?.rival;
+  if (rival === undefined) {
+    if (unsealed.ok) return { ok: true, token, unsealed };
+    return { ok: false, reason: await whyUnsealFailed(runtime, session, token, unsealed.reason) };
+  }
+  const other = await sealer.unseal(session.name, rival, ctx.now());
+  const name = session.cookie.name;
+  if (unsealed.ok && other.ok) {
+    return {
+      ok: false,
+      reason: "ambiguous-cookie",
+      detail: `both ${name} and its chunks ${name}.0… were sent and both open; one was planted by another site, so neither is used`,
+    };
+  }
+  // One opens: the other is someone else's cookie, ignored and reported (never deleted).
+  const ignored = (what: string) =>
+    ctx.report({
+      reason: "foreign-cookie",
+      session: session.name,
+      detail: `ignored ${what}, which does not open, sent next to the session's own`,
+    });
+  if (unsealed.ok) {
+    ignored(`the chunks ${name}.0…`);
+    return { ok: true, token, unsealed };
+  }
+  if (other.ok) {
+    ignored(`the cookie ${name}`);
+    return { ok: true, token: rival, unsealed: other };
+  }
+  return { ok: false, reason: unsealed.reason, detail: `neither ${name} nor its chunks ${name}.0… open` };
+}
+
+/** A request that carried both forms of the session's cookie has its cookies left as they are. */
+export function deletesNothing(cookie: SessionCookieRead | null): boolean {
+  return cookie?.rival !== undefined;
 }
 
 /**
