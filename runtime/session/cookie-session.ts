@@ -14,6 +14,7 @@ import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
   deletesNothing,
   openSessionToken,
@@ -174,7 +175,7 @@ export class CookieSession extends SessionCore {
     if (this.mustWrite || due || this.changed()) {
       await this.write();
     } else if (this.clearInvalid && this.hadCookie) {
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, now, null));
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, now, null));
       this.clearInvalid = false;
       this.hadCookie = false;
     }

@@ -26,6 +26,7 @@ import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
   deletesNothing,
   openSessionToken,
@@ -418,7 +419,8 @@ export class StoreSession extends SessionCore {
     } else if (this.key !== null && this.touchDue(now)) {
       await this.touch(this.key);
     } else if (this.clearInvalid && this.hadToken) {
-      this.writeTokenValue(null);
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, now, null));
+      this.hadToken = false;
       this.clearInvalid = false;
     }
     if (this.tokenDue && this.recordVersion !== null) await this.writeToken();

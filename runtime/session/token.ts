@@ -10,7 +10,7 @@ import {
   readChunkedCookie,
   readCookieForms,
 } from "../cookies/chunking.ts";
-import type { CookieAttributes } from "../cookies/header.ts";
+import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
 import type { SealTimes, UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { InvalidReason } from "../types.ts";
@@ -79,6 +79,31 @@ export function writeSessionCookie(
   value: string | null,
   attributes: CookieAttributes,
 ): void {
+  for (const write of sessionCookieWrites(session, io, value, attributes)) io.jar.set(write);
+}
+
+/**
+ * Clears the unusable session cookie a request sent: one expiring `Set-Cookie` per cookie it came in
+ * (the plain one, or each of its chunks, under whichever name it was sent), none for a name it did
+ * not use. A deletion by `destroy()` (`writeSessionCookie` with `null`) also expires the plain name
+ * when it was not sent.
+ */
+export function clearSentSessionCookie(
+  session: ResolvedSession,
+  io: RequestIO,
+  attributes: CookieAttributes,
+): void {
+  for (const write of sessionCookieWrites(session, io, null, attributes))
+    if (io.jar.get(write.name) !== undefined) io.jar.set(write);
+}
+
+/** The cookie writes of `writeSessionCookie`. */
+function sessionCookieWrites(
+  session: ResolvedSession,
+  io: RequestIO,
+  value: string | null,
+  attributes: CookieAttributes,
+): CookieWrite[] {
   const writes = planCookieWrites({
     session: session.name,
     name: session.cookie.name,
@@ -101,7 +126,7 @@ export function writeSessionCookie(
       }),
     );
   }
-  for (const write of writes) io.jar.set(write);
+  return writes;
 }
 
 /** A session's token as read from its cookies, and what to report about those cookies. */
