@@ -5,6 +5,7 @@
 import { type MemoryCookieJar, memoryCookieJar } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
 import type { RequestSessions } from "../session/request-sessions.ts";
+import { applyTokenHeaders } from "../session/token-headers.ts";
 
 /** The sessions of a Fetch `Request`. */
 export interface FetchSessions<Types> extends RequestSessions<Types> {
@@ -53,7 +54,7 @@ export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Requ
 
 function addHeaders(headers: Headers, cookies: string[], extra: [string, string][]): void {
   for (const cookie of cookies) headers.append("set-cookie", cookie);
-  for (const [name, value] of extra) headers.set(name, value);
+  applyTokenHeaders(headers, extra);
 }
 
 /**

@@ -194,6 +194,50 @@ describe("store sessions through the Fetch adapter", () => {
   });
 });
 
+describe("tokens in response headers are never cached (issue 22 item 4)", () => {
+  /** A Fetch app over the cart that answers with the handler's own caching headers. */
+  function apiWith(
+    satchel: ReturnType<typeof setup>["satchel"],
+    own: Record<string, string>,
+    redirect = false,
+  ) {
+    return satchel.handle(async (request, sessions) => {
+      const cart = await sessions.get("cart");
+      cart.items.push({ sku: new URL(request.url).searchParams.get("add") ?? "x", qty: 1 });
+      if (redirect) return Response.redirect("http://x/done", 303); // immutable headers
+      return new Response("ok", { headers: own });
+    });
+  }
+
+  it.each([false, true])(
+    "a response carrying x-cart-session is private, no-store and varies on the header (redirect: %s)",
+    async (redirect) => {
+      const { satchel } = setup();
+      const api = apiWith(
+        satchel,
+        { "cache-control": "public, max-age=600", vary: "Accept-Encoding" },
+        redirect,
+      );
+      const response = await api(
+        new Request("http://x/?add=a", { headers: { "x-cart-session": "garbage" } }),
+      );
+      expect(response.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+      expect(response.headers.get("cache-control")).toBe("private, no-store");
+      const vary = (response.headers.get("vary") ?? "").split(",").map((v) => v.trim().toLowerCase());
+      expect(vary).toContain("x-cart-session");
+      if (!redirect) expect(vary).toContain("accept-encoding");
+    },
+  );
+
+  it("leaves the caching headers of a response without a token alone", async () => {
+    const { satchel } = setup();
+    const api = apiWith(satchel, { "cache-control": "public, max-age=600" });
+    const response = await api(new Request("http://x/?add=a"));
+    expect(response.headers.get("x-cart-session")).toBeNull();
+    expect(response.headers.get("cache-control")).toBe("public, max-age=600");
+  });
+});
+
 describe("store sessions on real servers (127.0.0.1)", () => {
   const urls = {
     redis: "redis://127.0.0.1:6379/0?prefix=satchel-core-test:",
