@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { type ResolvedToken, resolveTokens } from "./define-tokens.ts";
-import { parseDuration } from "./duration.ts";
+import { COOKIE_LIFETIME_LIMIT, parseDuration } from "./duration.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionStore } from "./stores/types.ts";
 import { closestKey } from "./suggest.ts";
@@ -72,6 +72,7 @@ const COOKIE_KEYS = [
   "hostPrefix",
   "maxChunks",
   "persistent",
+  "partitioned",
 ] as const satisfies readonly (keyof SessionCookieOptions)[];
 const OPTION_KEYS = [
   "store",
@@ -98,6 +99,8 @@ export interface ResolvedCookie {
   maxChunks: number;
   /** `false`: a browser-session cookie, written without Max-Age/Expires. */
   persistent: boolean;
+  /** CHIPS `Partitioned` (always with Secure). */
+  partitioned: boolean;
 }
 
 /** Expiry in whole seconds. */
@@ -182,6 +185,8 @@ const DEFAULT_TOUCH_AFTER = "5m";
 const DEFAULT_MAX_CHUNKS = 4;
 const SESSION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A path as `serializeCookie` accepts it (cookies/header.ts), starting with "/". */
+const COOKIE_PATH = /^\/[\x20\x21\x23-\x3a\x3d\x3f-\x7e]*$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -328,6 +333,14 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
   }
   const expiry = resolveExpiry(name, definition);
   const cookie = resolveCookie(name, definition);
+  if (cookie.persistent && expiry.absolute > COOKIE_LIFETIME_LIMIT) {
+    fail(
+      name,
+      "expiry.absolute",
+      `is ${Math.round(expiry.absolute / 86_400)} days, but browsers keep a cookie at most 400 days, so the ` +
+        `session would end early and unannounced. Use at most "400d", or cookie: { persistent: false }.`,
+    );
+  }
   const version = definition.version ?? 1;
   if (!Number.isInteger(version) || version < 1) {
     fail(name, "version", `must be a whole number of at least 1; got ${String(version)}.`);
@@ -482,11 +495,23 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   }
   const secure = hostPrefix ? true : (options.secure ?? process.env.NODE_ENV !== "development");
   if (sameSite === "none" && !secure)
-    fail(name, "cookie.sameSite", "browsers reject SameSite=None without Secure.");
+    fail(name, "cookie.sameSite", "browsers drop a SameSite=None without Secure; set secure: true.");
   if (hostPrefix && options.secure === false)
     fail(name, "cookie.secure", "the __Host- prefix requires Secure.");
   if (hostPrefix && options.domain !== undefined)
     fail(name, "cookie.domain", "the __Host- prefix forbids a Domain.");
+  if (options.path !== undefined && (typeof options.path !== "string" || !COOKIE_PATH.test(options.path))) {
+    fail(
+      name,
+      "cookie.path",
+      `${JSON.stringify(options.path)} is not a cookie path: use printable ASCII starting with "/", ` +
+        `without ";", '"', "<" or ">" (%-encode them).`,
+    );
+  }
+  const partitioned = options.partitioned ?? false;
+  if (typeof partitioned !== "boolean") fail(name, "cookie.partitioned", "must be true or false.");
+  if (partitioned && !secure)
+    fail(name, "cookie.partitioned", "browsers drop a Partitioned cookie without Secure; set secure: true.");
   if (hostPrefix && options.path !== undefined && options.path !== "/") {
     fail(name, "cookie.path", 'the __Host- prefix requires Path "/".');
   }
@@ -507,6 +532,7 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
     hostPrefix,
     maxChunks,
     persistent,
+    partitioned,
   };
 }
 

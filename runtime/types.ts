@@ -41,6 +41,11 @@ export interface SessionCookieOptions {
   /** Largest number of cookies one session may be split into. Default 4. */
   maxChunks?: number;
   /**
+   * CHIPS: `Partitioned`, so a cookie set in a third-party context (an embedded widget) is kept per
+   * top-level site. Requires Secure. Default `false`.
+   */
+  partitioned?: boolean;
+  /**
    * `false`: a browser-session cookie (Beaker's default, Tipfy's `max_age=None`): written without
    * Max-Age or Expires, so the browser drops it when it closes. The `expiry` limits are still sealed
    * inside and enforced, so a cookie kept alive by a browser that restores sessions still expires.

@@ -66,6 +66,7 @@ export function cookieAttributes(
     sameSite: c.sameSite,
   };
   if (c.domain !== undefined) attributes.domain = c.domain;
+  if (c.partitioned) attributes.partitioned = true;
   // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
   if (expiresAt !== null && c.persistent)
     attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
