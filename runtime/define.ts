@@ -86,7 +86,10 @@ export interface ResolvedCookie {
   /** The name actually sent, including the `__Host-` prefix when asked for. */
   name: string;
   sameSite: "lax" | "strict" | "none";
-  secure: boolean;
+  /** `"auto"`: Secure when the request came over HTTPS (see `secureFallback`). */
+  secure: boolean | "auto";
+  /** What `"auto"` means when the host cannot tell the request's scheme: the `secure` default. */
+  secureFallback: boolean;
   httpOnly: boolean;
   path: string;
   domain: string | undefined;
@@ -487,14 +490,24 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   if (!COOKIE_NAME.test(baseName)) fail(name, "cookie.name", `"${baseName}" is not a valid cookie name.`);
   // Host-only cookies (no Domain, Path=/, Secure) carry __Host- in production unless told not to:
   // a sibling subdomain's `Domain=` cookie can then neither plant nor shadow the session.
-  const hostOnly = options.domain === undefined && (options.path ?? "/") === "/" && options.secure !== false;
+  const hostOnly =
+    options.domain === undefined && (options.path ?? "/") === "/" && (options.secure ?? true) === true;
   const hostPrefix = options.hostPrefix ?? (process.env.NODE_ENV === "production" && hostOnly);
   const sameSite = options.sameSite ?? "lax";
   if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
     fail(name, "cookie.sameSite", `must be "lax", "strict" or "none"; got ${JSON.stringify(sameSite)}.`);
   }
-  const secure = hostPrefix ? true : (options.secure ?? process.env.NODE_ENV !== "development");
-  if (sameSite === "none" && !secure)
+  const secureFallback = process.env.NODE_ENV !== "development";
+  const secure = hostPrefix ? true : (options.secure ?? secureFallback);
+  if (secure !== true && secure !== false && secure !== "auto")
+    fail(name, "cookie.secure", `must be true, false or "auto"; got ${JSON.stringify(secure)}.`);
+  if (hostPrefix && options.secure === "auto")
+    fail(
+      name,
+      "cookie.secure",
+      'the __Host- prefix requires Secure on every request; "auto" cannot be used with it.',
+    );
+  if (sameSite === "none" && secure !== true)
     fail(name, "cookie.sameSite", "browsers drop a SameSite=None without Secure; set secure: true.");
   if (hostPrefix && options.secure === false)
     fail(name, "cookie.secure", "the __Host- prefix requires Secure.");
@@ -510,7 +523,7 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   }
   const partitioned = options.partitioned ?? false;
   if (typeof partitioned !== "boolean") fail(name, "cookie.partitioned", "must be true or false.");
-  if (partitioned && !secure)
+  if (partitioned && secure !== true)
     fail(name, "cookie.partitioned", "browsers drop a Partitioned cookie without Secure; set secure: true.");
   if (hostPrefix && options.path !== undefined && options.path !== "/") {
     fail(name, "cookie.path", 'the __Host- prefix requires Path "/".');
@@ -526,6 +539,7 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
     previousName: hostPrefix ? baseName : undefined,
     sameSite,
     secure,
+    secureFallback,
     httpOnly: options.httpOnly ?? true,
     path: options.path ?? "/",
     domain: options.domain,

@@ -8,6 +8,7 @@ import { createCodecResolver } from "./codec/keyed-format.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
+import { requestTransport } from "./cookies/transport.ts";
 import { createSealer, type Sealer } from "./crypto/seal.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createSigner, type Signer } from "./crypto/sign.ts";
@@ -55,6 +56,12 @@ export interface SatchelOptions {
    * file's `onInvalid` option, else ignore.
    */
   onInvalid?: (report: InvalidReport) => void;
+  /**
+   * Take a request's scheme and host from `X-Forwarded-Proto`/`X-Forwarded-Host` (for `secure: "auto"`
+   * cookies), as behind a TLS-terminating proxy. Set it only when that proxy overwrites those headers:
+   * a client can send them. Default `false`: the request URL's scheme.
+   */
+  trustForwardedHeaders?: boolean;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
   /**
@@ -229,11 +236,13 @@ export function createSatchel<
   };
 
   const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const cookies = createPlainCookies(jar, getSigner);
-    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
+    const transport = requestTransport(init.url, init.headers, options.trustForwardedHeaders === true);
+    const cookies = createPlainCookies(jar, getSigner, transport);
+    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers(), transport };
     return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
-  const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
+  const openForFetch: OpenForFetch<Types> = (jar, request) =>
+    openInternal(jar, { headers: request.headers, url: request.url });
 
   // Typed per token name by `Satchel<Types, Tokens>`; the runtime checks names and data itself.
   const tokens = createTokens(runtime) as Pick<Satchel<Types, Tokens>, "sealToken" | "openToken">;

@@ -25,8 +25,12 @@ export interface SessionCookieOptions {
   name?: string;
   /** Default `"lax"`. */
   sameSite?: "lax" | "strict" | "none";
-  /** Default `true`, except when `NODE_ENV` is `"development"`. */
-  secure?: boolean;
+  /**
+   * Default `true`, except when `NODE_ENV` is `"development"`. `"auto"`: Secure when the request came
+   * over HTTPS (its URL's scheme; `X-Forwarded-Proto` only with `createSatchel`'s
+   * `trustForwardedHeaders`), the default above when the host cannot tell (a Server Component).
+   */
+  secure?: boolean | "auto";
   /** Default `true`. */
   httpOnly?: boolean;
   /** Default `"/"`. */

@@ -124,3 +124,95 @@ describe("session cookie definitions", () => {
     }
   });
 });
+
+describe('secure: "auto" follows the request\'s scheme', () => {
+  function autoApp(trustForwardedHeaders?: boolean) {
+    const config = defineSessions({
+      auth: { storage: "cookie", schema, cookie: { secure: "auto" } },
+      cart: { storage: "store", schema, cookie: { secure: "auto" } },
+    });
+    const setup = testSatchel<{ auth: Handle; cart: Handle }>(
+      config,
+      trustForwardedHeaders === undefined ? {} : { trustForwardedHeaders },
+    );
+    const app = setup.satchel.handle(async (request, sessions) => {
+      const name = new URL(request.url).pathname.slice(1);
+      if (name === "plain") sessions.cookies.set("theme", "dark", { secure: "auto" });
+      else (await sessions.get(name as "auth" | "cart")).user = "u1";
+      return new Response("ok");
+    });
+    return async (url: string, headers: Record<string, string> = {}) =>
+      (await app(new Request(url, { headers }))).headers.getSetCookie();
+  }
+
+  it.each(["auth", "cart", "plain"])("%s: Secure over https, not over plain http", async (name) => {
+    const send = autoApp();
+    const secure = await send(`https://app.example.com/${name}`);
+    expect(secure).toHaveLength(1);
+    expect(secure[0]).toMatch(/; Secure/);
+    const plain = await send(`http://app.example.com/${name}`);
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).not.toMatch(/; Secure/);
+  });
+
+  it("X-Forwarded-Proto counts only with trustForwardedHeaders", async () => {
+    const forwarded = { "x-forwarded-proto": "https" };
+    expect((await autoApp()("http://app.example.com/auth", forwarded))[0]).not.toMatch(/; Secure/);
+    expect((await autoApp(true)("http://app.example.com/auth", forwarded))[0]).toMatch(/; Secure/);
+    // A proxy that says http is believed too.
+    const down = { "x-forwarded-proto": "http" };
+    expect((await autoApp(true)("https://app.example.com/auth", down))[0]).not.toMatch(/; Secure/);
+  });
+
+  it('"auto" cannot go with what needs Secure: sameSite "none", partitioned, hostPrefix', () => {
+    for (const cookie of [
+      { secure: "auto", sameSite: "none" },
+      { secure: "auto", partitioned: true },
+      { secure: "auto", hostPrefix: true },
+    ]) {
+      expect(() => defineSessions({ auth: { storage: "cookie", schema, cookie } as never })).toThrow(
+        SatchelConfigError,
+      );
+    }
+  });
+});
+
+describe("a new store session whose only cookie the browser would drop is not stored", () => {
+  function storeApp() {
+    const config = defineSessions({ cart: { storage: "store", schema, header: "x-cart-session" } });
+    const setup = testSatchel<{ cart: Handle }>(config);
+    const app = setup.satchel.handle(async (_request, sessions) => {
+      const cart = await sessions.get("cart");
+      cart.user = "u1";
+      return Response.json({ user: cart.user });
+    });
+    return { app, store: setup.store };
+  }
+
+  it("a Secure cookie over plain http to another host: no record, no cookie, the request still works", async () => {
+    const { app, store } = storeApp();
+    const writes: string[] = [];
+    const compareAndSet = store.compareAndSet.bind(store);
+    store.compareAndSet = async (key, ...rest) => {
+      writes.push(key);
+      return compareAndSet(key, ...rest);
+    };
+    const response = await app(new Request("http://app.example.com/"));
+    expect(await response.json()).toEqual({ user: "u1" });
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(writes).toEqual([]);
+
+    // Over https, over plain http to localhost (browsers keep Secure cookies there), and by header,
+    // the record is written as usual.
+    for (const [url, headers] of [
+      ["https://app.example.com/", {}],
+      ["http://localhost:3000/", {}],
+      ["http://127.0.0.1:3000/", {}],
+      ["http://app.example.com/", { "x-cart-session": "new" }],
+    ] as const) {
+      const before = writes.length;
+      await app(new Request(url, { headers }));
+      expect(writes.length, url).toBe(before + 1);
+    }
+  });
+});

@@ -19,13 +19,13 @@ export interface FetchSessions<Types> extends RequestSessions<Types> {
 /** What `satchel.ts` hands the adapter: its `open`, plus whether a commit is still owed. */
 export type OpenForFetch<Types> = (
   jar: MemoryCookieJar,
-  headers: Headers,
+  request: Request,
 ) => RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean };
 
 /** Builds the sessions of one Fetch request. */
 export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Request): FetchSessions<Types> {
   const jar = memoryCookieJar(request.headers.get("cookie"));
-  const sessions = open(jar, request.headers);
+  const sessions = open(jar, request);
   const apply = (response: Response): Response => {
     if (sessions.committing() || sessions.needsCommit()) {
       throw new SessionStateError(

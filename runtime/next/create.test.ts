@@ -32,7 +32,7 @@ function setup() {
 }
 
 const route = (path: string, init: ConstructorParameters<typeof NextRequest>[1] = {}) =>
-  new NextRequest(`http://app.test${path}`, init);
+  new NextRequest(`https://app.test${path}`, init);
 
 /**
  * The `Set-Cookie` lines the browser gets for a route handler's `response`, merged the way Next merges
@@ -244,7 +244,7 @@ describe("withRouteSessions", () => {
         {},
       );
     };
-    const good = await post({ origin: "http://app.test" }, `item=pen&_csrf=${encodeURIComponent(token)}`);
+    const good = await post({ origin: "https://app.test" }, `item=pen&_csrf=${encodeURIComponent(token)}`);
     expect(good.status).toBe(200);
     expect(await good.text()).toBe("pen"); // the handler could still read the body
     const crossSite = await post(

@@ -76,7 +76,7 @@ export function buildSessionProxy<Types>(
     // The raw Cookie header, read with satchel's parser like every other entry point (cookie-jar.ts).
     const cookieHeader = request.headers.get("cookie");
     const jar = bufferedCookieJar(cookieHeader);
-    const sessions = host.satchel.open(jar, { headers: forwarded });
+    const sessions = host.satchel.open(jar, { headers: forwarded, url: request.url });
     const scope = createScope(sessions, jar, "proxy");
 
     let answer: Response | undefined;

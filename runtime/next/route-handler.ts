@@ -41,7 +41,7 @@ export function wrapRouteHandler<Types, C>(
     // read them, so no copy is needed.
     const { headers } = request;
     const jar = bufferedCookieJar(headers.get("cookie"));
-    const scope = host.openScope(jar, headers, "route handler");
+    const scope = host.openScope(jar, headers, "route handler", undefined, request.url);
     let response: Response;
     try {
       if (options.csrf) {

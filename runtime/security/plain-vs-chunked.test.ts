@@ -41,10 +41,10 @@ function setup(cookie: Record<string, unknown>) {
     }
     return Response.json({ user: session.user });
   });
-  const client = () => new CookieClient(app, "http://app.example.com");
+  const client = () => new CookieClient(app, "https://app.example.com");
   /** One request with exactly this Cookie header: who it is signed in as, and what it sets. */
   const whoIs = async (path: string, cookie: string) => {
-    const response = await app(new Request(`http://app.example.com${path}`, { headers: { cookie } }));
+    const response = await app(new Request(`https://app.example.com${path}`, { headers: { cookie } }));
     const body = (await response.json()) as { user: string | null };
     return { user: body.user, setCookie: response.headers.getSetCookie() };
   };

@@ -128,7 +128,7 @@ export class CookieSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
+      cookieAttributes(this.def, this.io, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
     );
     this.times = times;
     this.token = token;
@@ -149,7 +149,7 @@ export class CookieSession extends SessionCore {
     this.messages.clear();
     this.destroyed = true;
     if (this.hadCookie)
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
+      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.io, this.ctx.now(), null));
     this.hadCookie = false;
   }
 
@@ -175,7 +175,7 @@ export class CookieSession extends SessionCore {
     if (this.mustWrite || due || this.changed()) {
       await this.write();
     } else if (this.clearInvalid && this.hadCookie) {
-      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, now, null));
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
       this.clearInvalid = false;
       this.hadCookie = false;
     }

@@ -7,6 +7,7 @@
 import type { SessionCodec } from "../codec/keyed-format.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
+import type { RequestTransport } from "../cookies/transport.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
@@ -38,6 +39,8 @@ export interface RequestIO {
   readonly requestHeaders: Headers | undefined;
   /** Headers to add to the response (a header-borne session's new token). */
   readonly responseHeaders: Headers;
+  /** How the request came (scheme, localhost); `undefined` when the host cannot tell. */
+  readonly transport?: RequestTransport | undefined;
 }
 
 /** The sessions of one request. */

@@ -102,7 +102,7 @@ describe("store sessions through the Fetch adapter", () => {
 
   it("update() inside its own update function is refused instead of waiting forever", async () => {
     const { satchel } = setup();
-    const cart = await satchel.fromRequest(new Request("http://x/")).get("cart");
+    const cart = await satchel.fromRequest(new Request("https://x/")).get("cart");
     await expect(
       cart.update(async () => {
         await cart.update(() => undefined);

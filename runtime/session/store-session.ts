@@ -7,6 +7,7 @@
  */
 import type { RecordInfo } from "../codec/compress.ts";
 import { codecFor } from "../codec/keyed-format.ts";
+import { dropsSecureCookie } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -43,6 +44,9 @@ interface StoreSessionEnv {
   /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
   describeDevice?: ((headers: Headers) => string | undefined) | undefined;
 }
+
+/** Sessions already warned about a record not stored (`notStored`), once each per process. */
+const warnedNotStored = new WeakSet<ResolvedSession>();
 
 /** A session whose data lives in a store. */
 export class StoreSession extends SessionCore {
@@ -205,6 +209,7 @@ export class StoreSession extends SessionCore {
 
   private async write(): Promise<void> {
     this.data = validateForSave(this.def, this.data);
+    if (this.cookieWouldBeDropped()) return this.notStored();
     if (this.key === null) await this.assignNewId();
     const store = await this.store();
     const key = this.key as string;
@@ -271,6 +276,10 @@ export class StoreSession extends SessionCore {
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
     this.assertWritable("update()");
+    if (this.cookieWouldBeDropped()) {
+      this.data = await this.applyUpdate(this.data, fn);
+      return this.notStored();
+    }
     if (this.key === null) await this.assignNewId();
     if (this.updating) {
       // It would wait for itself in the per-record queue.
@@ -323,6 +332,29 @@ export class StoreSession extends SessionCore {
       `satchel: session "${this.def.name}" update() gave up after ${attempt} attempts in ` +
         `${Math.round(performance.now() - started)} ms: other requests ` +
         `kept changing the same session. Retry the request, or make the change smaller.`,
+    );
+  }
+
+  /**
+   * A new record whose only carrier would be a Secure cookie sent over plain http to a host other than
+   * localhost: the browser drops that cookie, so the record could never be read again, and every such
+   * request (a crawler on http://) would leave one behind.
+   */
+  private cookieWouldBeDropped(): boolean {
+    if (this.viaHeader || this.recordVersion !== null) return false;
+    const { secure } = cookieAttributes(this.def, this.io, this.ctx.now(), null);
+    return dropsSecureCookie(secure, this.io.transport);
+  }
+
+  /** The new session is kept for this request only: not stored, no cookie; warned once per session. */
+  private notStored(): void {
+    this.markSaved();
+    if (warnedNotStored.has(this.def)) return;
+    warnedNotStored.add(this.def);
+    console.warn(
+      `satchel: session "${this.def.name}" was not stored: its cookie is Secure and the request came over plain ` +
+        `http, so the browser would drop it. Serve the app over https (or http://localhost), or set ` +
+        `cookie: { secure: "auto" } for plain-http development.`,
     );
   }
 
@@ -400,7 +432,12 @@ export class StoreSession extends SessionCore {
     }
     const times = this.times;
     const expiresAt = token === null || times === null ? null : times.absoluteExpiresAt;
-    writeSessionCookie(this.def, this.io, token, cookieAttributes(this.def, this.ctx.now(), expiresAt));
+    writeSessionCookie(
+      this.def,
+      this.io,
+      token,
+      cookieAttributes(this.def, this.io, this.ctx.now(), expiresAt),
+    );
     this.hadToken = token !== null;
   }
 
@@ -419,7 +456,7 @@ export class StoreSession extends SessionCore {
     } else if (this.key !== null && this.touchDue(now)) {
       await this.touch(this.key);
     } else if (this.clearInvalid && this.hadToken) {
-      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, now, null));
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
       this.hadToken = false;
       this.clearInvalid = false;
     }

@@ -11,6 +11,7 @@ import {
   readCookieForms,
 } from "../cookies/chunking.ts";
 import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
+import { resolveSecure } from "../cookies/transport.ts";
 import type { SealTimes, UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { InvalidReason } from "../types.ts";
@@ -55,6 +56,7 @@ export function touchIsDue(
  */
 export function cookieAttributes(
   session: ResolvedSession,
+  io: RequestIO,
   nowMs: number,
   expiresAt: number | null,
 ): CookieAttributes {
@@ -62,7 +64,7 @@ export function cookieAttributes(
   const attributes: CookieAttributes = {
     path: c.path,
     httpOnly: c.httpOnly,
-    secure: c.secure,
+    secure: resolveSecure(c.secure, io.transport, c.secureFallback),
     sameSite: c.sameSite,
   };
   if (c.domain !== undefined) attributes.domain = c.domain;
