@@ -8,7 +8,7 @@ import { createCodecResolver } from "./codec/keyed-format.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
-import { requestTransport } from "./cookies/transport.ts";
+import { lazyTransport } from "./cookies/transport.ts";
 import { createSealer, type Sealer } from "./crypto/seal.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createSigner, type Signer } from "./crypto/sign.ts";
@@ -235,21 +235,22 @@ export function createSatchel<
         });
   };
 
-  const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const transport = requestTransport(init.url, init.headers, options.trustForwardedHeaders === true);
+  /** `url` is read only if a cookie needs the request's scheme (see `lazyTransport`). */
+  const openInternal = (jar: CookieJar, init: OpenInit, url: () => string | undefined) => {
+    const transport = lazyTransport(url, init.headers, options.trustForwardedHeaders === true);
     const cookies = createPlainCookies(jar, getSigner, transport);
     const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers(), transport };
     return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
   const openForFetch: OpenForFetch<Types> = (jar, request) =>
-    openInternal(jar, { headers: request.headers, url: request.url });
+    openInternal(jar, { headers: request.headers }, () => request.url);
 
   // Typed per token name by `Satchel<Types, Tokens>`; the runtime checks names and data itself.
   const tokens = createTokens(runtime) as Pick<Satchel<Types, Tokens>, "sealToken" | "openToken">;
 
   const satchel: Satchel<Types, Tokens> = {
     config,
-    open: (jar, init) => openInternal(jar, init),
+    open: (jar, init = {}) => openInternal(jar, init, () => init.url),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
     ...userAdministration<Types>(config, storeOf),

@@ -144,7 +144,10 @@ export interface CookieForms {
  * caller decides which, if any, to trust.
  */
 export function readCookieForms(jar: CookieJar, name: string, problems?: ChunkProblems): CookieForms {
-  return { plain: jar.get(name), chunked: readChunks(jar, name, problems) };
+  const plain = jar.get(name);
+  // The common read: a plain cookie and no first chunk beside it; skip scanning for chunks.
+  if (plain !== undefined && jar.get(`${name}.0`) === undefined) return { plain, chunked: undefined };
+  return { plain, chunked: readChunks(jar, name, problems) };
 }
 
 /** The chunks satchel wrote under `name`, joined (see `readChunkedCookie`). */

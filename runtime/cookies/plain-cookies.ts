@@ -5,7 +5,7 @@
 
 import type { Signer } from "../crypto/sign.ts";
 import type { CookieAttributes, CookieJar } from "./header.ts";
-import { type RequestTransport, resolveSecure } from "./transport.ts";
+import { resolveSecure, type TransportOf } from "./transport.ts";
 
 /**
  * Attributes of a plain cookie; defaults: Path=/, HttpOnly, SameSite=Lax, Secure outside development.
@@ -29,7 +29,7 @@ export interface PlainCookies {
 
 function withDefaults(
   options: PlainCookieOptions | undefined,
-  transport: RequestTransport | undefined,
+  transport: TransportOf | undefined,
 ): CookieAttributes {
   const secureByDefault = globalThis.process?.env?.NODE_ENV !== "development";
   const secure = resolveSecure(options?.secure ?? secureByDefault, transport, secureByDefault);
@@ -43,7 +43,7 @@ function withDefaults(
 export function createPlainCookies(
   jar: CookieJar,
   signer: () => Signer,
-  transport?: RequestTransport,
+  transport?: TransportOf,
 ): PlainCookies {
   return {
     get: (name) => jar.get(name),

@@ -16,7 +16,7 @@ export interface RequestTransport {
  * `trustForwardedHeaders` (only behind a proxy that overwrites them: a client could send them).
  * `undefined` when nothing says (no URL and nothing trusted).
  */
-export function requestTransport(
+function requestTransport(
   url: string | undefined,
   headers: Headers | undefined,
   trustForwardedHeaders: boolean,
@@ -47,20 +47,36 @@ function isLocalhost(host: string): boolean {
   );
 }
 
+/** A request's transport, worked out on first use (most requests never ask). */
+export type TransportOf = () => RequestTransport | undefined;
+
+/** `requestTransport` computed once, when first asked for. */
+export function lazyTransport(
+  url: () => string | undefined,
+  headers: Headers | undefined,
+  trustForwardedHeaders: boolean,
+): TransportOf {
+  let known: { value: RequestTransport | undefined } | undefined;
+  return () => {
+    // The URL is read only now: a Request's `url` getter serializes it on every call.
+    known ??= { value: requestTransport(url(), headers, trustForwardedHeaders) };
+    return known.value;
+  };
+}
+
 /** `secure: "auto"` resolved for a request: Secure when it came over HTTPS; `fallback` when unknown. */
 export function resolveSecure(
   secure: boolean | "auto",
-  transport: RequestTransport | undefined,
+  transport: TransportOf | undefined,
   fallback: boolean,
 ): boolean {
   if (secure !== "auto") return secure;
-  return transport === undefined ? fallback : transport.https;
+  return transport?.()?.https ?? fallback;
 }
 
 /** True when the browser would drop a cookie with this `secure` sent over this transport. */
-export function dropsSecureCookie(
-  secure: boolean | undefined,
-  transport: RequestTransport | undefined,
-): boolean {
-  return secure === true && transport !== undefined && !transport.https && !transport.localhost;
+export function dropsSecureCookie(secure: boolean | undefined, transport: TransportOf | undefined): boolean {
+  if (secure !== true) return false;
+  const known = transport?.();
+  return known !== undefined && !known.https && !known.localhost;
 }

@@ -7,7 +7,7 @@
 import type { SessionCodec } from "../codec/keyed-format.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
-import type { RequestTransport } from "../cookies/transport.ts";
+import type { TransportOf } from "../cookies/transport.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
@@ -40,7 +40,7 @@ export interface RequestIO {
   /** Headers to add to the response (a header-borne session's new token). */
   readonly responseHeaders: Headers;
   /** How the request came (scheme, localhost); `undefined` when the host cannot tell. */
-  readonly transport?: RequestTransport | undefined;
+  readonly transport?: TransportOf | undefined;
 }
 
 /** The sessions of one request. */
