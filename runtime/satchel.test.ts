@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
 import { largeSchema, largeSession, smallSchema, smallSession } from "../bench/lib/payloads.ts";
 import { packForCookie, unpackFromCookie } from "./codec/compress.ts";
-import { schemaFingerprint } from "./codec/keyed-format.ts";
+import { schemaFingerprint } from "./codec/fingerprint.ts";
 import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
 import { createSealer } from "./crypto/seal.ts";

@@ -4,8 +4,8 @@
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
 
-import { createCodecResolver } from "./codec/keyed-format.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
+import { createCodecResolver } from "./codec/session-codec.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
 import { lazyTransport } from "./cookies/transport.ts";

@@ -5,9 +5,10 @@
  */
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { type ReadEnvelope, UnknownLayoutError } from "../codec/keyed-format.ts";
+import { type ReadEnvelope, UnknownLayoutError } from "../codec/session-codec.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
 import { cookieMetadata, noMetadata } from "./metadata.ts";
@@ -17,6 +18,8 @@ import {
   clearSentSessionCookie,
   cookieAttributes,
   deletesNothing,
+  expireTimes,
+  newBinding,
   openSessionToken,
   readSessionCookie,
   sealTimesFor,
@@ -94,7 +97,8 @@ export class CookieSession extends SessionCore {
     this.markSaved(decoded.canonical ? text : undefined);
     cookie.reportForeign();
     // Upgraded data, tokens of an old secret and a cookie under the pre-__Host- name are written
-    // back on this request's commit.
+    // back on this request's commit. (A token from before sessions had a random binding gets one on
+    // its next write, not now: reading stays free of writes.)
     this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
   }
 
@@ -120,6 +124,8 @@ export class CookieSession extends SessionCore {
     this.data = validateForSave(this.def, this.data);
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
+    // Drawn once per session (again on regenerate()): what tells two sessions apart for CSRF.
+    times.binding ??= newBinding();
     const text = this.runtime.codec(this.def).encode(this.envelope());
     const plaintext = await packForCookie(text);
     const sealer = await this.runtime.sealer();
@@ -128,7 +134,13 @@ export class CookieSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, this.io, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
+      cookieAttributes(
+        this.def,
+        this.io,
+        now,
+        times.idleExpiresAt ?? times.absoluteExpiresAt,
+        times.lifetime,
+      ),
     );
     this.times = times;
     this.token = token;
@@ -160,9 +172,16 @@ export class CookieSession extends SessionCore {
 
   async regenerate(): Promise<void> {
     this.assertWritable("regenerate()");
-    // A new createdAt gives a new token (and IV); the absolute limit restarts from now.
-    this.times = null;
+    // A new createdAt and binding give a new token; the absolute limit restarts from now, for the
+    // lifetime $expire() chose if it did.
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, true, this.times?.lifetime);
     await this.write();
+  }
+
+  async expire(options: ExpireOptions): Promise<void> {
+    this.assertWritable("$expire()");
+    this.times = expireTimes(this.def, this.ctx.now(), this.times, true, options);
+    this.mustWrite = true;
   }
 
   async commit(): Promise<void> {
@@ -171,7 +190,13 @@ export class CookieSession extends SessionCore {
     const due =
       this.times !== null &&
       this.times.idleExpiresAt !== null &&
-      touchIsDue(this.def, now, this.times.idleExpiresAt * 1000, this.times.absoluteExpiresAt * 1000);
+      touchIsDue(
+        this.def,
+        now,
+        this.times.idleExpiresAt * 1000,
+        this.times.absoluteExpiresAt * 1000,
+        this.times.lifetime,
+      );
     if (this.mustWrite || due || this.changed()) {
       await this.write();
     } else if (this.clearInvalid && this.hadCookie) {

@@ -6,9 +6,11 @@
  * (`cookie-session.ts`, `store-session.ts`) add loading and saving; `handle.ts` is what app code holds.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { encodeEnvelope, validateForRead, validateForWrite } from "../codec/compress.ts";
+import { encodeEnvelope } from "../codec/envelope.ts";
+import { validateForRead, validateForWrite } from "../codec/validate.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStateError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { FlashChannel, InvalidReason, InvalidReport, Messages, SessionMetadata } from "../types.ts";
 import { FlashState } from "./flash.ts";
 import { MessageState, type StoredMessage } from "./messages.ts";
@@ -234,6 +236,8 @@ export abstract class SessionCore {
   abstract update(fn: (data: Record<string, unknown>) => unknown): Promise<void>;
   abstract destroy(): Promise<void>;
   abstract regenerate(): Promise<void>;
+  /** `$expire()`: this session's lifetime chosen now, sealed with it and written at commit. */
+  abstract expire(options: ExpireOptions): Promise<void>;
   /** End of request: write if changed, re-sealed or due for a rolling touch. */
   abstract commit(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  */
 import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import { freshData, SessionCore } from "./core.ts";
 import { UnavailableSession } from "./unavailable.ts";
 
@@ -121,6 +122,9 @@ function methodsFor(
     },
     regenerate() {
       return this[CORE].regenerate();
+    },
+    $expire(options: ExpireOptions) {
+      return this[CORE].expire(options);
     },
     reset() {
       this[CORE].reset();

@@ -8,7 +8,7 @@
  * @internal
  */
 
-import type { SessionCodec } from "../codec/keyed-format.ts";
+import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { Signer } from "../crypto/sign.ts";

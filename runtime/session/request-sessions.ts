@@ -4,7 +4,7 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 
-import type { SessionCodec } from "../codec/keyed-format.ts";
+import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
 import type { TransportOf } from "../cookies/transport.ts";
@@ -51,6 +51,11 @@ export interface RequestSessions<Types> {
   commit(): Promise<void>;
   /** Names of sessions changed in this request but not saved yet. */
   unsavedChanges(): string[];
+  /**
+   * Saves now every session this request started and changed, so its cookie exists before the
+   * response is built: a CSRF token issued next is bound to it, and verifies when its form is posted.
+   */
+  saveNew(): Promise<void>;
   /**
    * For adapters: the response has been sent. Every later write (a setter, `save()`, `update()`,
    * flash...) throws `SessionStateError` naming `how`, instead of resolving and being lost.
@@ -156,6 +161,9 @@ export function createRequestSessions<Types>(
     },
     unsavedChanges() {
       return cores.filter((core) => core.changed()).map((core) => core.def.name);
+    },
+    async saveNew() {
+      for (const core of cores) if (core.isNew && !core.destroyed && core.changed()) await core.save();
     },
     close(how) {
       context.closed ??= how;

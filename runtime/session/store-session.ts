@@ -5,8 +5,8 @@
  * real conflict (`merge.ts`).
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/compress.ts";
-import { codecFor } from "../codec/keyed-format.ts";
+import type { RecordInfo } from "../codec/envelope.ts";
+import { codecFor } from "../codec/session-codec.ts";
 import { dropsSecureCookie } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
@@ -17,6 +17,7 @@ import {
   SessionStateError,
   SessionStoreUnavailableError,
 } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import { backoff, oneAtATime, SAVE_ATTEMPTS, updateMayTry } from "./contention.ts";
@@ -30,6 +31,7 @@ import {
   clearSentSessionCookie,
   cookieAttributes,
   deletesNothing,
+  expireTimes,
   openSessionToken,
   readSessionCookie,
   sealTimesFor,
@@ -96,6 +98,7 @@ export class StoreSession extends SessionCore {
     const info: RecordInfo = { createdAt: times.createdAt * 1000, updatedAt: now };
     const device = this.info?.device ?? deviceOf(this.env.describeDevice, this.io.requestHeaders);
     if (device !== undefined) info.device = device;
+    if (times.lifetime !== undefined) info.lifetime = times.lifetime;
     return { text: encodeRecord(envelope, info), info };
   }
 
@@ -198,7 +201,8 @@ export class StoreSession extends SessionCore {
     this.id = id;
     this.key = key;
     this.recordVersion = null;
-    this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
+    // A new id restarts the absolute limit, for the lifetime $expire() chose if it did.
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, false, this.times?.lifetime);
     this.tokenDue = true;
   }
 
@@ -415,6 +419,14 @@ export class StoreSession extends SessionCore {
     await this.writeToken();
   }
 
+  /** The record (its expiry and info) and the token (its sealed expiry, the cookie's Max-Age) are written at commit. */
+  async expire(options: ExpireOptions): Promise<void> {
+    this.assertWritable("$expire()");
+    this.times = expireTimes(this.def, this.ctx.now(), this.times, false, options);
+    this.mustWrite = true;
+    this.tokenDue = true;
+  }
+
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
   private async writeToken(): Promise<void> {
     if (!this.tokenDue) return;
@@ -436,7 +448,7 @@ export class StoreSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, this.io, this.ctx.now(), expiresAt),
+      cookieAttributes(this.def, this.io, this.ctx.now(), expiresAt, times?.lifetime),
     );
     this.hadToken = token !== null;
   }
@@ -468,7 +480,13 @@ export class StoreSession extends SessionCore {
     return (
       this.recordVersion !== null &&
       this.times !== null &&
-      touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
+      touchIsDue(
+        this.def,
+        now,
+        this.recordExpiresAt,
+        this.times.absoluteExpiresAt * 1000,
+        this.times.lifetime,
+      )
     );
   }
 

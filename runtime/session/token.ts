@@ -12,25 +12,118 @@ import {
 } from "../cookies/chunking.ts";
 import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
 import { resolveSecure } from "../cookies/transport.ts";
-import type { SealTimes, UnsealResult } from "../crypto/seal.ts";
+import { BINDING_BYTES, type SealedLifetime, type SealTimes, type UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
+import { parseDuration } from "../duration.ts";
+import { SatchelError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { InvalidReason } from "../types.ts";
 import type { SessionContext } from "./core.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 
-/** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
+/** A session's idle limit in seconds: the one `$expire()` chose, else the definition's; `null`: none. */
+export function idleLimitOf(session: ResolvedSession, lifetime: SealedLifetime | undefined): number | null {
+  return lifetime === undefined ? session.expiry.idle : lifetime.idle;
+}
+
+/**
+ * Times for a token written now: keeps createdAt/absolute of a live session (and its binding and
+ * chosen lifetime), refreshes idle.
+ * @param lifetime for a session that starts now (`previous` null: new, regenerated, a new store id):
+ *   the lifetime `$expire()` chose, kept across `regenerate()`; else the definition's.
+ */
 export function sealTimesFor(
   session: ResolvedSession,
   nowMs: number,
   previous: SealTimes | null,
   withIdle: boolean,
+  lifetime: SealedLifetime | undefined = previous?.lifetime,
 ): SealTimes {
   const now = Math.floor(nowMs / 1000);
   const createdAt = previous?.createdAt ?? now;
-  const absoluteExpiresAt = previous?.absoluteExpiresAt ?? now + session.expiry.absolute;
-  const idle = session.expiry.idle;
+  const absoluteExpiresAt =
+    previous?.absoluteExpiresAt ?? now + (lifetime?.absolute ?? session.expiry.absolute);
+  return timesFrom(session, now, createdAt, absoluteExpiresAt, withIdle, previous, lifetime);
+}
+
+/**
+ * The times after `$expire()`: the absolute end `absolute` from now (at most the definition's
+ * `expiry.absolute`, else a `satchel:` error), the idle end from now, creation and binding kept.
+ */
+export function expireTimes(
+  session: ResolvedSession,
+  nowMs: number,
+  previous: SealTimes | null,
+  withIdle: boolean,
+  options: ExpireOptions,
+): SealTimes {
+  const lifetime = chosenLifetime(session, options, previous?.lifetime);
+  const now = Math.floor(nowMs / 1000);
+  const createdAt = previous?.createdAt ?? now;
+  return timesFrom(session, now, createdAt, now + lifetime.absolute, withIdle, previous, lifetime);
+}
+
+function timesFrom(
+  session: ResolvedSession,
+  now: number,
+  createdAt: number,
+  absoluteExpiresAt: number,
+  withIdle: boolean,
+  previous: SealTimes | null,
+  lifetime: SealedLifetime | undefined,
+): SealTimes {
+  const idle = idleLimitOf(session, lifetime);
   const idleExpiresAt = withIdle && idle !== null ? Math.min(now + idle, absoluteExpiresAt) : null;
-  return { createdAt, absoluteExpiresAt, idleExpiresAt };
+  const times: SealTimes = { createdAt, absoluteExpiresAt, idleExpiresAt };
+  if (previous?.binding !== undefined) times.binding = previous.binding;
+  if (lifetime !== undefined) times.lifetime = lifetime;
+  return times;
+}
+
+/** `$expire()`'s options checked against the definition: absolute and idle seconds, persistence. */
+function chosenLifetime(
+  session: ResolvedSession,
+  options: ExpireOptions,
+  previous: SealedLifetime | undefined,
+): SealedLifetime {
+  const where = `session "${session.name}" $expire()`;
+  if (typeof options !== "object" || options === null) {
+    throw new SatchelError(
+      `satchel: ${where} takes { absolute?, idle?, persistent? }; got ${String(options)}.`,
+    );
+  }
+  const limit = session.expiry.absolute;
+  const absolute =
+    options.absolute === undefined
+      ? (previous?.absolute ?? limit)
+      : parseDuration(options.absolute, `${where} absolute`);
+  if (absolute > limit || absolute < 1) {
+    throw new SatchelError(
+      `satchel: ${where} asked for an absolute lifetime of ${absolute} s; it must be 1 s to the definition's ` +
+        `expiry.absolute (${limit} s). Choose a shorter one, or raise expiry.absolute in sessions.schema.ts.`,
+    );
+  }
+  const idle =
+    options.idle === undefined
+      ? idleLimitOf(session, previous)
+      : options.idle === null
+        ? null
+        : parseDuration(options.idle, `${where} idle`);
+  if (idle !== null && idle < 1) {
+    throw new SatchelError(`satchel: ${where} idle must be at least one second, or null for none.`);
+  }
+  const persistent = options.persistent ?? previous?.persistent ?? session.cookie.persistent;
+  if (typeof persistent !== "boolean") {
+    throw new SatchelError(`satchel: ${where} persistent must be true or false; got ${String(persistent)}.`);
+  }
+  return { absolute, idle, persistent };
+}
+
+/** A session's random binding (see `SealTimes.binding`): drawn when it starts and on `regenerate()`. */
+export function newBinding(): Uint8Array {
+  const bytes = new Uint8Array(BINDING_BYTES);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
 }
 
 /**
@@ -43,8 +136,9 @@ export function touchIsDue(
   nowMs: number,
   idleEndsAt: number,
   absoluteEndsAt: number,
+  lifetime?: SealedLifetime,
 ) {
-  const idle = session.expiry.idle;
+  const idle = idleLimitOf(session, lifetime);
   if (idle === null || idleEndsAt >= absoluteEndsAt) return false;
   const lastTouch = idleEndsAt - idle * 1000;
   return nowMs - lastTouch >= session.expiry.touchAfter * 1000;
@@ -52,13 +146,14 @@ export function touchIsDue(
 
 /**
  * The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s); none for a
- * browser-session cookie (`cookie.persistent: false`).
+ * browser-session cookie (`cookie.persistent: false`, or `$expire({ persistent: false })`: `lifetime`).
  */
 export function cookieAttributes(
   session: ResolvedSession,
   io: RequestIO,
   nowMs: number,
   expiresAt: number | null,
+  lifetime?: SealedLifetime,
 ): CookieAttributes {
   const c = session.cookie;
   const attributes: CookieAttributes = {
@@ -70,7 +165,7 @@ export function cookieAttributes(
   if (c.domain !== undefined) attributes.domain = c.domain;
   if (c.partitioned) attributes.partitioned = true;
   // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
-  if (expiresAt !== null && c.persistent)
+  if (expiresAt !== null && (lifetime?.persistent ?? c.persistent))
     attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
   return attributes;
 }

@@ -58,6 +58,10 @@ export class UnavailableSession extends SessionCore {
     this.assertWritable("regenerate()");
   }
 
+  async expire(): Promise<void> {
+    this.assertWritable("$expire()");
+  }
+
   /** Never written: the request's commit leaves the store record as it is. */
   async commit(): Promise<void> {}
 }
