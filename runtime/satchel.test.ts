@@ -172,7 +172,7 @@ describe("store selection", () => {
 
   it("reports a bad store URL when a store session is first used, not at creation", async () => {
     const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)], store: "nosuch://x" });
-    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const sessions = satchel.fromRequest(new Request("https://x/"));
     await sessions.get("auth");
     const cart = await sessions.get("cart");
     cart.note = "x";
@@ -311,7 +311,7 @@ describe("per-session stores", () => {
     const { satchel } = testSatchel<{ cart: SessionHandle<{ sku: string }> }>(config, {
       store: createMemoryStore(),
     });
-    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const sessions = satchel.fromRequest(new Request("https://x/"));
     const cart = await sessions.get("cart");
     cart.sku = "x";
     await expect(sessions.commit()).rejects.toThrow(

@@ -8,6 +8,7 @@ import type { GeneratedCodec } from "./codec/plan.ts";
 import { createCodecResolver } from "./codec/session-codec.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
+import { lazyTransport } from "./cookies/transport.ts";
 import { createSealer, type Sealer } from "./crypto/seal.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createSigner, type Signer } from "./crypto/sign.ts";
@@ -60,6 +61,12 @@ export interface SatchelOptions {
    * file's `onInvalid` option, else ignore.
    */
   onInvalid?: (report: InvalidReport) => void;
+  /**
+   * Take a request's scheme and host from `X-Forwarded-Proto`/`X-Forwarded-Host` (for `secure: "auto"`
+   * cookies), as behind a TLS-terminating proxy. Set it only when that proxy overwrites those headers:
+   * a client can send them. Default `false`: the request URL's scheme.
+   */
+  trustForwardedHeaders?: boolean;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
   /**
@@ -242,24 +249,22 @@ export function createSatchel<
         });
   };
 
-  const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const cookies = () => createPlainCookies(jar, getSigner);
-    return createRequestSessions<Types>(
-      runtime,
-      requestIO(jar, init.headers),
-      cookies,
-      makeCore,
-      init.readOnly,
-    );
+  /** `url` is read only if a cookie needs the request's scheme (see `lazyTransport`). */
+  const openInternal = (jar: CookieJar, init: OpenInit, url: () => string | undefined) => {
+    const transport = lazyTransport(url, init.headers, options.trustForwardedHeaders === true);
+    const cookies = () => createPlainCookies(jar, getSigner, transport);
+    const io = requestIO(jar, init.headers, transport);
+    return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
-  const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
+  const openForFetch: OpenForFetch<Types> = (jar, request) =>
+    openInternal(jar, { headers: request.headers }, () => request.url);
 
   // Typed per token name by `Satchel<Types, Tokens>`; the runtime checks names and data itself.
   const tokens = createTokens(runtime) as Pick<Satchel<Types, Tokens>, "sealToken" | "openToken">;
 
   const satchel: Satchel<Types, Tokens> = {
     config,
-    open: (jar, init) => openInternal(jar, init),
+    open: (jar, init = {}) => openInternal(jar, init, () => init.url),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
     ...userAdministration<Types>(config, storeOf),

@@ -26,8 +26,12 @@ export interface SessionCookieOptions {
   name?: string;
   /** Default `"lax"`. */
   sameSite?: "lax" | "strict" | "none";
-  /** Default `true`, except when `NODE_ENV` is `"development"`. */
-  secure?: boolean;
+  /**
+   * Default `true`, except when `NODE_ENV` is `"development"`. `"auto"`: Secure when the request came
+   * over HTTPS (its URL's scheme; `X-Forwarded-Proto` only with `createSatchel`'s
+   * `trustForwardedHeaders`), the default above when the host cannot tell (a Server Component).
+   */
+  secure?: boolean | "auto";
   /** Default `true`. */
   httpOnly?: boolean;
   /** Default `"/"`. */
@@ -41,6 +45,11 @@ export interface SessionCookieOptions {
   hostPrefix?: boolean;
   /** Largest number of cookies one session may be split into. Default 4. */
   maxChunks?: number;
+  /**
+   * CHIPS: `Partitioned`, so a cookie set in a third-party context (an embedded widget) is kept per
+   * top-level site. Requires Secure. Default `false`.
+   */
+  partitioned?: boolean;
   /**
    * `false`: a browser-session cookie (Beaker's default, Tipfy's `max_age=None`): written without
    * Max-Age or Expires, so the browser drops it when it closes. The `expiry` limits are still sealed
@@ -189,6 +198,12 @@ export type InvalidReason =
    * deleted (another application may own them). The session itself is unaffected.
    */
   | "foreign-cookie"
+  /**
+   * The request sent the session both as one cookie (`auth`) and as chunks (`auth.0`…), and both
+   * opened: another site planted one of them (cookie tossing, possible without the `__Host-`
+   * prefix). Neither is used and neither is deleted: the session is fresh for this request.
+   */
+  | "ambiguous-cookie"
   | "ended"
   /**
    * The session's `importFrom` found an old cookie (iron-session, express-session) that gave no data:

@@ -154,8 +154,31 @@ export function readChunkedCookie(
   name: string,
   problems?: ChunkProblems,
 ): string | undefined {
+  return jar.get(name) ?? readChunks(jar, name, problems);
+}
+
+/** A cookie's value in each of its two forms, as a request sent them. */
+export interface CookieForms {
+  /** The plain `name` cookie. */
+  plain: string | undefined;
+  /** The chunks satchel wrote, joined; `undefined` when absent or incomplete. */
+  chunked: string | undefined;
+}
+
+/**
+ * Both forms of the cookie `name`, read apart. Satchel never leaves both in a browser (writing one
+ * form expires the other), so a request carrying both carries one that another site planted; the
+ * caller decides which, if any, to trust.
+ */
+export function readCookieForms(jar: CookieJar, name: string, problems?: ChunkProblems): CookieForms {
   const plain = jar.get(name);
-  if (plain !== undefined) return plain;
+  // The common read: a plain cookie and no first chunk beside it; skip scanning for chunks.
+  if (plain !== undefined && jar.get(`${name}.0`) === undefined) return { plain, chunked: undefined };
+  return { plain, chunked: readChunks(jar, name, problems) };
+}
+
+/** The chunks satchel wrote under `name`, joined (see `readChunkedCookie`). */
+function readChunks(jar: CookieJar, name: string, problems?: ChunkProblems): string | undefined {
   const count = writtenCount(jar, name);
   if (problems !== undefined) {
     for (const index of chunkIndices(jar, name))

@@ -2,6 +2,7 @@
  * Cookies per RFC 6265: a tolerant, bounded parser; a strict serializer with every attribute;
  * and the `CookieJar` seam through which a request's cookies come in and go out.
  */
+import { COOKIE_LIFETIME_LIMIT } from "../duration.ts";
 import { SatchelError } from "../errors.ts";
 
 /** Attributes of a `Set-Cookie`. Absent (or `undefined`) means "not sent". */
@@ -99,7 +100,12 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** cookie-octet (RFC 6265 §4.1.1) minus `%`, which we reserve for escapes. */
 const SAFE_VALUE = /^[\x21\x23\x24\x26-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const PATH_VALUE = /^[\x20-\x3a\x3c-\x7e]*$/;
+/**
+ * path-value (RFC 6265 §4.1.1: no CTLs, no ";") minus `"`, `<` and `>`: jshttp/cookie refuses `<`
+ * (a path like `/x"><script>` is markup, not a path), and a URL path always %-encodes all three, so a
+ * cookie path holding one raw would never match a request.
+ */
+const PATH_VALUE = /^[\x20\x21\x23-\x3a\x3d\x3f-\x7e]*$/;
 
 /**
  * Trims spaces and tabs only (RFC 6265's OWS). `String.trim()` would also strip U+00A0 and other
@@ -182,6 +188,19 @@ export function serializeCookie(
     throw option("sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
   const priority = priorityOf(a.priority);
   if (priority === null) throw option("priority", 'must be "low", "medium" or "high" (any case).');
+  // Browsers drop both without Secure: refuse them here, where the mistake is made.
+  if (sameSite === "None" && a.secure !== true) {
+    throw option(
+      "sameSite",
+      'is "none", but browsers drop a SameSite=None without Secure; set secure: true.',
+    );
+  }
+  if (a.partitioned === true && a.secure !== true) {
+    throw option(
+      "partitioned",
+      "is true, but browsers drop a Partitioned cookie without Secure; set secure: true.",
+    );
+  }
   const prefix = name.slice(0, 9).toLowerCase();
   if (prefix.startsWith("__host-") && (a.secure !== true || a.path !== "/" || a.domain !== undefined)) {
     throw new SatchelError(
@@ -193,9 +212,10 @@ export function serializeCookie(
   }
   let out = `${name}=${valueIsSafe ? value : encodeCookieValue(value)}`;
   if (a.maxAge !== undefined) {
-    if (typeof a.maxAge !== "number" || !Number.isFinite(a.maxAge))
-      throw option("maxAge", "must be a finite number of seconds.");
-    out += `; Max-Age=${Math.floor(a.maxAge)}`;
+    if (typeof a.maxAge !== "number" || !Number.isInteger(a.maxAge))
+      throw option("maxAge", `must be a whole number of seconds; got ${String(a.maxAge)}.`);
+    // Browsers cap Max-Age at 400 days: send what they will keep, so the header says the truth.
+    out += `; Max-Age=${Math.min(a.maxAge, COOKIE_LIFETIME_LIMIT)}`;
   }
   if (a.expires !== undefined) {
     if (!(a.expires instanceof Date) || Number.isNaN(a.expires.getTime())) {
@@ -214,7 +234,7 @@ export function serializeCookie(
   }
   if (a.path !== undefined) {
     if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
-      throw option("path", 'must be printable ASCII without ";" (%-encode other characters).');
+      throw option("path", 'must be printable ASCII without ";", \'"\', "<" or ">" (%-encode them).');
     }
     out += `; Path=${a.path}`;
   }

@@ -5,6 +5,7 @@
 import { type MemoryCookieJar, memoryCookieJar } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
 import type { HostRequestSessions, RequestSessions } from "../session/request-sessions.ts";
+import { applyTokenHeaders } from "../session/token-headers.ts";
 
 /** The sessions of a Fetch `Request`. */
 export interface FetchSessions<Types> extends RequestSessions<Types> {
@@ -16,12 +17,12 @@ export interface FetchSessions<Types> extends RequestSessions<Types> {
 }
 
 /** What `satchel.ts` hands the adapter: its `open`, plus whether a commit is still owed. */
-export type OpenForFetch<Types> = (jar: MemoryCookieJar, headers: Headers) => HostRequestSessions<Types>;
+export type OpenForFetch<Types> = (jar: MemoryCookieJar, request: Request) => HostRequestSessions<Types>;
 
 /** Builds the sessions of one Fetch request. */
 export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Request): FetchSessions<Types> {
   const jar = memoryCookieJar(request.headers.get("cookie"));
-  const sessions = open(jar, request.headers);
+  const sessions = open(jar, request);
   const apply = (response: Response): Response => {
     if (sessions.committing() || sessions.needsCommit()) {
       throw new SessionStateError(
@@ -51,9 +52,7 @@ export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Requ
 
 function addHeaders(headers: Headers, cookies: string[], extra: Headers | undefined): void {
   for (const cookie of cookies) headers.append("set-cookie", cookie);
-  extra?.forEach((value, name) => {
-    headers.set(name, value);
-  });
+  if (extra !== undefined) applyTokenHeaders(headers, [...extra]);
 }
 
 /**

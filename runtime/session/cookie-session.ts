@@ -15,13 +15,15 @@ import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
+  deletesNothing,
   expireTimes,
   newBinding,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -37,6 +39,8 @@ export class CookieSession extends SessionCore {
   private clearInvalid = false;
   /** The session's codec (format 3 through its generated codec, else format 2). */
   private readonly codec: SessionCodec;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
 
   constructor(
     def: ResolvedSession,
@@ -60,10 +64,11 @@ export class CookieSession extends SessionCore {
       return;
     }
     this.hadCookie = true;
-    const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     let text: string;
     let decoded: ReadEnvelope;
     try {
@@ -91,7 +96,7 @@ export class CookieSession extends SessionCore {
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
-    this.token = token;
+    this.token = opened.token;
     this.isNew = false;
     // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
     this.markSaved(decoded.canonical ? text : undefined);
@@ -112,7 +117,7 @@ export class CookieSession extends SessionCore {
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear;
+    this.clearInvalid = clear && !this.keepUnusable;
   }
 
   async save(): Promise<void> {
@@ -144,7 +149,13 @@ export class CookieSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, now, times.idleExpiresAt ?? times.absoluteExpiresAt, times.lifetime),
+      cookieAttributes(
+        this.def,
+        this.io,
+        now,
+        times.idleExpiresAt ?? times.absoluteExpiresAt,
+        times.lifetime,
+      ),
     );
     this.times = times;
     this.token = token;
@@ -166,7 +177,7 @@ export class CookieSession extends SessionCore {
     this.messages.clear();
     this.destroyed = true;
     if (this.hadCookie)
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
+      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.io, this.ctx.now(), null));
     this.hadCookie = false;
   }
 
@@ -252,7 +263,7 @@ export class CookieSession extends SessionCore {
     if (text !== null) {
       await this.write(text);
     } else if (this.clearInvalid && this.hadCookie) {
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, now, null));
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
       this.clearInvalid = false;
       this.hadCookie = false;
     }

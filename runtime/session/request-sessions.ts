@@ -7,6 +7,7 @@
 import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
+import type { TransportOf } from "../cookies/transport.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
@@ -38,6 +39,8 @@ export interface RequestIO {
   readonly requestHeaders: Headers | undefined;
   /** Headers to add to the response (a header-borne session's new token); made on first use. */
   readonly responseHeaders: Headers;
+  /** How the request came (scheme, localhost); `undefined` when the host cannot tell. */
+  readonly transport?: TransportOf | undefined;
   /** The response headers when something made them, without making them. */
   responseHeadersIfAny(): Headers | undefined;
 }
@@ -52,6 +55,7 @@ class LazyRequestIO implements RequestIO {
   constructor(
     readonly jar: CookieJar,
     readonly requestHeaders: Headers | undefined,
+    readonly transport?: TransportOf,
   ) {}
   get responseHeaders(): Headers {
     this.headers ??= new Headers();
@@ -62,9 +66,13 @@ class LazyRequestIO implements RequestIO {
   }
 }
 
-/** A request's `RequestIO` over its cookie jar and request headers. */
-export function requestIO(jar: CookieJar, requestHeaders: Headers | undefined): RequestIO {
-  return new LazyRequestIO(jar, requestHeaders);
+/** A request's `RequestIO` over its cookie jar, request headers and how the request came. */
+export function requestIO(
+  jar: CookieJar,
+  requestHeaders: Headers | undefined,
+  transport?: TransportOf,
+): RequestIO {
+  return new LazyRequestIO(jar, requestHeaders, transport);
 }
 
 /** The sessions of one request. */

@@ -7,6 +7,7 @@
  */
 import type { RecordInfo } from "../codec/envelope.ts";
 import { codecFor } from "../codec/session-codec.ts";
+import { dropsSecureCookie } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -27,12 +28,14 @@ import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
+  deletesNothing,
   expireTimes,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -43,6 +46,9 @@ interface StoreSessionEnv {
   /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
   describeDevice?: ((headers: Headers) => string | undefined) | undefined;
 }
+
+/** Sessions already warned about a record not stored (`notStored`), once each per process. */
+const warnedNotStored = new WeakSet<ResolvedSession>();
 
 /** A session whose data lives in a store. */
 export class StoreSession extends SessionCore {
@@ -58,6 +64,8 @@ export class StoreSession extends SessionCore {
   /** The token must be (re)written: new id, regenerate, or sealed by an old secret. */
   private tokenDue = false;
   private clearInvalid = false;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
   /** An `update()` of this handle is running. */
   private updating = false;
   /** What the record says about itself (created, last written, device), as loaded or last written. */
@@ -118,10 +126,12 @@ export class StoreSession extends SessionCore {
       return this.startFresh(null);
     }
     this.hadToken = true;
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
     const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
@@ -160,7 +170,7 @@ export class StoreSession extends SessionCore {
 
   private invalid(reason: InvalidReason, detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear && !this.viaHeader;
+    this.clearInvalid = clear && !this.viaHeader && !this.keepUnusable;
   }
 
   /** Makes `envelope` the current and the saved state. */
@@ -205,6 +215,7 @@ export class StoreSession extends SessionCore {
 
   private async write(): Promise<void> {
     this.data = validateForSave(this.def, this.data);
+    if (this.cookieWouldBeDropped()) return this.notStored();
     if (this.key === null) await this.assignNewId();
     const store = await this.store();
     const key = this.key as string;
@@ -283,6 +294,10 @@ export class StoreSession extends SessionCore {
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
     this.assertWritable("update()");
+    if (this.cookieWouldBeDropped()) {
+      this.data = await this.applyUpdate(this.data, fn);
+      return this.notStored();
+    }
     if (this.key === null) await this.assignNewId();
     if (this.updating) {
       // It would wait for itself in the per-record queue.
@@ -335,6 +350,29 @@ export class StoreSession extends SessionCore {
       `satchel: session "${this.def.name}" update() gave up after ${attempt} attempts in ` +
         `${Math.round(performance.now() - started)} ms: other requests ` +
         `kept changing the same session. Retry the request, or make the change smaller.`,
+    );
+  }
+
+  /**
+   * A new record whose only carrier would be a Secure cookie sent over plain http to a host other than
+   * localhost: the browser drops that cookie, so the record could never be read again, and every such
+   * request (a crawler on http://) would leave one behind.
+   */
+  private cookieWouldBeDropped(): boolean {
+    if (this.viaHeader || this.recordVersion !== null) return false;
+    const { secure } = cookieAttributes(this.def, this.io, this.ctx.now(), null);
+    return dropsSecureCookie(secure, this.io.transport);
+  }
+
+  /** The new session is kept for this request only: not stored, no cookie; warned once per session. */
+  private notStored(): void {
+    this.markSaved();
+    if (warnedNotStored.has(this.def)) return;
+    warnedNotStored.add(this.def);
+    console.warn(
+      `satchel: session "${this.def.name}" was not stored: its cookie is Secure and the request came over plain ` +
+        `http, so the browser would drop it. Serve the app over https (or http://localhost), or set ` +
+        `cookie: { secure: "auto" } for plain-http development.`,
     );
   }
 
@@ -443,7 +481,7 @@ export class StoreSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, this.ctx.now(), expiresAt, times?.lifetime),
+      cookieAttributes(this.def, this.io, this.ctx.now(), expiresAt, times?.lifetime),
     );
     this.hadToken = token !== null;
   }
@@ -466,7 +504,8 @@ export class StoreSession extends SessionCore {
     ) {
       await this.touchRecord(this.key);
     } else if (this.clearInvalid && this.hadToken) {
-      this.writeTokenValue(null);
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
+      this.hadToken = false;
       this.clearInvalid = false;
     }
     if (this.tokenDue && this.recordVersion !== null) await this.writeToken();

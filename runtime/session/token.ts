@@ -4,9 +4,15 @@
  * and reading the (possibly chunked) cookie, and why a token did not unseal.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "../cookies/chunking.ts";
-import type { CookieAttributes } from "../cookies/header.ts";
-import { BINDING_BYTES, type SealedLifetime, type SealTimes } from "../crypto/seal.ts";
+import {
+  type ChunkProblems,
+  planCookieWrites,
+  readChunkedCookie,
+  readCookieForms,
+} from "../cookies/chunking.ts";
+import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
+import { resolveSecure } from "../cookies/transport.ts";
+import { BINDING_BYTES, type SealedLifetime, type SealTimes, type UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import { parseDuration } from "../duration.ts";
 import { SatchelError } from "../errors.ts";
@@ -144,6 +150,7 @@ export function touchIsDue(
  */
 export function cookieAttributes(
   session: ResolvedSession,
+  io: RequestIO,
   nowMs: number,
   expiresAt: number | null,
   lifetime?: SealedLifetime,
@@ -152,10 +159,11 @@ export function cookieAttributes(
   const attributes: CookieAttributes = {
     path: c.path,
     httpOnly: c.httpOnly,
-    secure: c.secure,
+    secure: resolveSecure(c.secure, io.transport, c.secureFallback),
     sameSite: c.sameSite,
   };
   if (c.domain !== undefined) attributes.domain = c.domain;
+  if (c.partitioned) attributes.partitioned = true;
   // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
   if (expiresAt !== null && (lifetime?.persistent ?? c.persistent))
     attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
@@ -175,6 +183,31 @@ export function writeSessionCookie(
   value: string | null,
   attributes: CookieAttributes,
 ): void {
+  for (const write of sessionCookieWrites(session, io, value, attributes)) io.jar.set(write);
+}
+
+/**
+ * Clears the unusable session cookie a request sent: one expiring `Set-Cookie` per cookie it came in
+ * (the plain one, or each of its chunks, under whichever name it was sent), none for a name it did
+ * not use. A deletion by `destroy()` (`writeSessionCookie` with `null`) also expires the plain name
+ * when it was not sent.
+ */
+export function clearSentSessionCookie(
+  session: ResolvedSession,
+  io: RequestIO,
+  attributes: CookieAttributes,
+): void {
+  for (const write of sessionCookieWrites(session, io, null, attributes))
+    if (io.jar.get(write.name) !== undefined) io.jar.set(write);
+}
+
+/** The cookie writes of `writeSessionCookie`. */
+function sessionCookieWrites(
+  session: ResolvedSession,
+  io: RequestIO,
+  value: string | null,
+  attributes: CookieAttributes,
+): CookieWrite[] {
   const writes = planCookieWrites({
     session: session.name,
     name: session.cookie.name,
@@ -199,12 +232,17 @@ export function writeSessionCookie(
       }),
     );
   }
-  for (const write of writes) io.jar.set(write);
+  return writes;
 }
 
 /** A session's token as read from its cookies, and what to report about those cookies. */
-interface SessionCookieRead {
+export interface SessionCookieRead {
   token: string | undefined;
+  /**
+   * The session's cookie in the other form, sent next to `token` (the plain cookie next to chunks):
+   * one of the two was planted by another site. `openSessionToken` decides which, if any, is used.
+   */
+  rival: string | undefined;
   /** The token came from the name before the __Host- prefix: write it back under the new name. */
   moved: boolean;
   /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
@@ -223,7 +261,14 @@ export function readSessionCookie(
   ctx: SessionContext,
 ): SessionCookieRead {
   const problems: ChunkProblems = { foreign: [] };
-  let token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  const forms = readCookieForms(io.jar, session.cookie.name, problems);
+  let token = forms.plain ?? forms.chunked;
+  const rival = forms.plain === undefined ? undefined : forms.chunked;
+  // Next to a plain cookie, incomplete chunks are someone else's, not a session cut short.
+  if (forms.plain !== undefined && problems.missing !== undefined) {
+    problems.foreign.push(problems.missing);
+    delete problems.missing;
+  }
   // The plain name is read only while no prefixed cookie is sent, so a cookie a sibling subdomain
   // plants under it never wins over the real one.
   const previous = session.cookie.previousName;
@@ -235,6 +280,7 @@ export function readSessionCookie(
       : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
   return {
     token,
+    rival,
     moved: moved && token !== undefined,
     failure,
     reportForeign() {
@@ -246,6 +292,63 @@ export function readSessionCookie(
       });
     },
   };
+}
+
+/** The outcome of `openSessionToken`. */
+type OpenedToken =
+  | { ok: true; token: string; unsealed: Extract<UnsealResult, { ok: true }> }
+  | { ok: false; reason: InvalidReason; detail?: string | undefined };
+
+/**
+ * Unseals the token a request sent for `session`. When the request carried the session in both forms
+ * (`cookie.rival`), one rule whatever their order: the form that opens is used and the other reported
+ * as `foreign-cookie`; when both open, neither is used (`ambiguous-cookie`: one was planted, and
+ * nothing tells which). The caller deletes neither form on that request (see `deletesNothing`).
+ */
+export async function openSessionToken(
+  runtime: SatchelRuntime,
+  session: ResolvedSession,
+  ctx: SessionContext,
+  token: string,
+  cookie: SessionCookieRead | null,
+): Promise<OpenedToken> {
+  const sealer = await runtime.sealer();
+  const unsealed = await sealer.unseal(session.name, token, ctx.now());
+  const rival = cookie?.rival;
+  if (rival === undefined) {
+    if (unsealed.ok) return { ok: true, token, unsealed };
+    return { ok: false, reason: await whyUnsealFailed(runtime, session, token, unsealed.reason) };
+  }
+  const other = await sealer.unseal(session.name, rival, ctx.now());
+  const name = session.cookie.name;
+  if (unsealed.ok && other.ok) {
+    return {
+      ok: false,
+      reason: "ambiguous-cookie",
+      detail: `both ${name} and its chunks ${name}.0… were sent and both open; one was planted by another site, so neither is used`,
+    };
+  }
+  // One opens: the other is someone else's cookie, ignored and reported (never deleted).
+  const ignored = (what: string) =>
+    ctx.report({
+      reason: "foreign-cookie",
+      session: session.name,
+      detail: `ignored ${what}, which does not open, sent next to the session's own`,
+    });
+  if (unsealed.ok) {
+    ignored(`the chunks ${name}.0…`);
+    return { ok: true, token, unsealed };
+  }
+  if (other.ok) {
+    ignored(`the cookie ${name}`);
+    return { ok: true, token: rival, unsealed: other };
+  }
+  return { ok: false, reason: unsealed.reason, detail: `neither ${name} nor its chunks ${name}.0… open` };
+}
+
+/** A request that carried both forms of the session's cookie has its cookies left as they are. */
+export function deletesNothing(cookie: SessionCookieRead | null): boolean {
+  return cookie?.rival !== undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { NoKeys, SessionHandle } from "../../types.ts";
 import { createInspector, type InspectorOptions } from "./handler.ts";
 
 const SECRET = "inspector-test-secret-0123456789abcdefghijklmn";
-const ORIGIN = "http://app.test";
+const ORIGIN = "https://app.test";
 
 const config = defineSessions({
   prefs: {
