@@ -32,7 +32,7 @@ export function endpointOf(url: string, defaultPort: number): string | undefined
  */
 export function configurationProblem(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   const host = (error as { hostname?: unknown }).hostname;
   if (code === "3D000") return "the database does not exist";
   if (code === "28P01" || code === "28000") return "authentication failed";
@@ -40,4 +40,9 @@ export function configurationProblem(error: unknown): string | undefined {
   if (code === "ENOTFOUND") return `the host ${typeof host === "string" ? `"${host}" ` : ""}is unknown`;
   if (/^(WRONGPASS|NOAUTH)\b/.test(error.message)) return "authentication failed";
   return undefined;
+}
+
+/** The `code` of a driver or Node system error: a Postgres SQLSTATE, `ENOENT`, `ECONNREFUSED`, … */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 }

@@ -13,7 +13,7 @@ export interface StoreTarget {
 }
 
 /** Default per-operation budget for network stores (ms). */
-export const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_TIMEOUT_MS = 2000;
 
 /**
  * Run `work` with a deadline. Resolves with its result; rejects with `SessionStoreUnavailableError`

@@ -2,20 +2,18 @@
  * memcached store (memjs). A record is one item holding JSON `{ v, ver, exp, uid? }`, with a
  * memcached TTL from `expiresAt`.
  *
- * Atomicity uses memcached's own CAS: memjs 1.3 speaks the binary protocol but exposes no CAS
- * calls, so this file builds GET / SET-with-CAS / ADD / DELETE requests itself and sends them with
- * memjs's `perform` (connection handling, timeouts and server selection stay memjs's). A SET that
- * carries the CAS token from the GET fails with "exists" if anyone wrote the item in between, which
- * is what makes compareAndSet atomic. memcached cannot list keys, so there is no `keysForUser`.
+ * Atomicity uses memcached's own CAS, over binary protocol requests of our own (`items.ts`).
+ * memcached cannot list keys, so there is no `keysForUser`.
  */
 import type memjs from "memjs";
-import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
-import { loadDriver } from "./driver.ts";
-import { redactUrl } from "./redact.ts";
-import { guard, resolveTimeout, type StoreTarget } from "./timeout.ts";
-import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+import { SatchelConfigError, SessionStoreUnavailableError } from "../../errors.ts";
+import { loadDriver } from "../driver.ts";
+import { redactUrl } from "../redact.ts";
+import { guard, resolveTimeout, type StoreTarget } from "../timeout.ts";
+import type { SessionStore, StoredRecord, WriteOptions } from "../types.ts";
+import { createItems, type Item } from "./items.ts";
 
-// Loaded out of bundlers' sight (./driver.ts): an app that does not use this store builds without its driver.
+// Loaded out of bundlers' sight (../driver.ts): an app that does not use this store builds without its driver.
 const { Client } = await loadDriver(
   "memjs",
   "memcached",
@@ -45,61 +43,10 @@ export interface MemcachedStore extends SessionStore {
   close(): Promise<void>;
 }
 
-/** Binary protocol opcodes and statuses used here. */
-const OP = { get: 0x00, set: 0x01, add: 0x02, delete: 0x04 } as const;
-const STATUS = { ok: 0, notFound: 1, exists: 2, tooLarge: 3, notStored: 5 } as const;
-/** memcached reads an expiry above 30 days as an absolute unix time. */
-const RELATIVE_LIMIT_S = 60 * 60 * 24 * 30;
 /** Attempts of an unconditional set racing other writers before giving up. */
 const SET_ATTEMPTS = 50;
 /** Longest memcached key. */
 const MAX_KEY_BYTES = 250;
-
-interface Item {
-  v: string;
-  ver: number;
-  exp: number;
-  uid?: string;
-}
-
-interface Response {
-  header: { status: number; cas: Buffer };
-  val: Buffer;
-}
-
-function request(
-  opcode: number,
-  key: Buffer,
-  extras: Buffer,
-  value: Buffer,
-  seq: number,
-  cas?: Buffer,
-): Buffer {
-  const buf = Buffer.alloc(24 + extras.length + key.length + value.length);
-  buf.writeUInt8(0x80, 0); // request magic
-  buf.writeUInt8(opcode, 1);
-  buf.writeUInt16BE(key.length, 2);
-  buf.writeUInt8(extras.length, 4);
-  buf.writeUInt32BE(extras.length + key.length + value.length, 8);
-  buf.writeUInt32BE(seq, 12);
-  cas?.copy(buf, 16);
-  extras.copy(buf, 24);
-  key.copy(buf, 24 + extras.length);
-  value.copy(buf, 24 + extras.length + key.length);
-  return buf;
-}
-
-function parseItem(val: Buffer | null | undefined): Item | null {
-  if (!val) return null;
-  try {
-    const data = JSON.parse(val.toString("utf8")) as Partial<Item>;
-    if (typeof data.v !== "string" || typeof data.ver !== "number" || typeof data.exp !== "number")
-      return null;
-    return data as Item;
-  } catch {
-    return null;
-  }
-}
 
 function serversFromUrl(url: string): string {
   if (!url.startsWith("memcached://")) {
@@ -113,31 +60,35 @@ function serversFromUrl(url: string): string {
   return hosts;
 }
 
+/** The memjs client to use, from `client` or `url`; `owned` when the store created it (and closes it). */
+function connect(
+  options: MemcachedStoreOptions,
+  timeoutMs: number,
+): { client: memjs.Client; owned: boolean } {
+  if (options.client) return { client: options.client, owned: false };
+  if (!options.url) {
+    throw new SatchelConfigError(
+      "satchel: createMemcachedStore needs a client or a url (memcached://127.0.0.1:11211); pass one of them.",
+    );
+  }
+  const client = Client.create(serversFromUrl(options.url), {
+    timeout: timeoutMs / 1000,
+    conntimeout: timeoutMs / 1000,
+    // No client-side retries: the store reports the outage at once and the caller decides.
+    retries: 1,
+    keepAlive: true,
+    logger: { log: () => undefined },
+  });
+  return { client, owned: true };
+}
+
 /** Create the memcached store from a memjs client or a URL. Connects on first use. */
 export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedStore {
   const timeoutMs = resolveTimeout("memcached", options.timeoutMs);
   const prefix = options.prefix ?? "satchel:";
   const now = options.now ?? Date.now;
-  const maxItemBytes = options.maxItemBytes ?? 1_000_000;
-  const owned = options.client === undefined;
-  let client: memjs.Client;
-  if (options.client) {
-    client = options.client;
-  } else if (options.url) {
-    client = Client.create(serversFromUrl(options.url), {
-      timeout: timeoutMs / 1000,
-      conntimeout: timeoutMs / 1000,
-      // No client-side retries: the store reports the outage at once and the caller decides.
-      retries: 1,
-      keepAlive: true,
-      logger: { log: () => undefined },
-    });
-  } else {
-    throw new SatchelConfigError(
-      "satchel: createMemcachedStore needs a client or a url (memcached://127.0.0.1:11211); pass one of them.",
-    );
-  }
-
+  const { client, owned } = connect(options, timeoutMs);
+  const { read, store, remove } = createItems(client, options.maxItemBytes ?? 1_000_000, now);
   const target: StoreTarget = {
     kind: "memcached",
     endpoint: options.url === undefined ? undefined : serversFromUrl(options.url),
@@ -153,61 +104,6 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
     }
     return full;
   }
-
-  function send(opcode: number, key: Buffer, extras: Buffer, value: Buffer, cas?: Buffer): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      client.incrSeq();
-      const seq = client.seq;
-      client.perform(
-        key.toString("utf8"),
-        request(opcode, key, extras, value, seq, cas),
-        seq,
-        (error, response) => {
-          if (error) reject(error);
-          else resolve(response as Response);
-        },
-      );
-    });
-  }
-
-  /** memcached expiry for an epoch-ms deadline: relative seconds, or a unix time past 30 days. Never 0 (= forever). */
-  function expiry(expiresAt: number): number {
-    const seconds = Math.ceil((expiresAt - now()) / 1000);
-    if (seconds <= 0) return -1; // negative: already expired (and the record is filtered by `exp` anyway)
-    return seconds > RELATIVE_LIMIT_S ? Math.ceil(expiresAt / 1000) : seconds;
-  }
-
-  /** The item and its CAS token; `item` null when the stored bytes are not ours (overwritten like a missing one). */
-  async function read(key: Buffer): Promise<{ item: Item | null; cas: Buffer } | null> {
-    const response = await send(OP.get, key, Buffer.alloc(0), Buffer.alloc(0));
-    if (response.header.status === STATUS.notFound) return null;
-    if (response.header.status !== STATUS.ok)
-      throw new Error(`memcached GET status ${response.header.status}`);
-    return { item: parseItem(response.val), cas: Buffer.from(response.header.cas) };
-  }
-
-  /** SET (with `cas`: only if unchanged) or ADD (`cas` "add": only if absent). Returns false on a lost race. */
-  async function store(key: Buffer, item: Item, cas: Buffer | "add" | null): Promise<boolean> {
-    const extras = Buffer.alloc(8);
-    extras.writeInt32BE(expiry(item.exp), 4);
-    const body = Buffer.from(JSON.stringify(item), "utf8");
-    if (body.length > maxItemBytes) throw tooLarge(body.length);
-    const response =
-      cas === "add"
-        ? await send(OP.add, key, extras, body)
-        : await send(OP.set, key, extras, body, cas ?? undefined);
-    const status = response.header.status;
-    if (status === STATUS.ok) return true;
-    if (status === STATUS.tooLarge) throw tooLarge(body.length);
-    if (status === STATUS.exists || status === STATUS.notFound || status === STATUS.notStored) return false;
-    throw new Error(`memcached ${cas === "add" ? "ADD" : "SET"} status ${status}`);
-  }
-
-  const tooLarge = (bytes: number) =>
-    new SatchelError(
-      `satchel: a session record of ${bytes} bytes is over the memcached store's item size limit (${maxItemBytes} bytes); ` +
-        "store less in the session, raise memcached's -I limit and maxItemBytes, or use the Redis or Postgres store.",
-    );
 
   const live = (item: Item | null): item is Item => item !== null && item.exp > now();
 
@@ -255,10 +151,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
     },
     delete(key) {
       return guard(target, "delete", timeoutMs, async () => {
-        const response = await send(OP.delete, itemKey(key), Buffer.alloc(0), Buffer.alloc(0));
-        const status = response.header.status;
-        if (status !== STATUS.ok && status !== STATUS.notFound)
-          throw new Error(`memcached DELETE status ${status}`);
+        await remove(itemKey(key));
       });
     },
     touch(key, expiresAt) {

@@ -23,7 +23,9 @@
  * the entry it held may be served until `cacheTtlMs` runs out (or a conflict drops it). Stale data
  * is never written back: writes compare-and-set against the durable version.
  */
-import type { DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+import type { SessionStore, StoredRecord, WriteOptions } from "../types.ts";
+import { createDeleteTrust } from "./delete-trust.ts";
+import { type CacheEntry, decode, encode, type FilledEntry, fillAfterWrite } from "./entries.ts";
 
 export interface TieredStoreOptions {
   /** The fast store reads are served from (memory, Redis). Give a network cache a short `timeoutMs`. */
@@ -46,38 +48,19 @@ export interface TieredStoreOptions {
   now?: () => number;
 }
 
-/**
- * What the cache holds: a record with its durable version and when it was filled (wall-clock ms,
- * compared with when delete notices were last heard), or a tombstone for a deleted key.
- */
-type CacheEntry = { v: string; ver: number; exp: number; at: number } | { deleted: true };
+type Report = (error: unknown, operation: string) => void;
 
-function encode(entry: CacheEntry): string {
-  return JSON.stringify(entry);
-}
-
-function decode(text: string | undefined): CacheEntry | null {
-  if (text === undefined) return null;
-  try {
-    const data = JSON.parse(text) as Partial<{
-      v: string;
-      ver: number;
-      exp: number;
-      at: number;
-      deleted: true;
-    }>;
-    if (data.deleted === true) return { deleted: true };
-    if (typeof data.v === "string" && typeof data.ver === "number" && typeof data.exp === "number") {
-      return { v: data.v, ver: data.ver, exp: data.exp, at: typeof data.at === "number" ? data.at : 0 };
+/** Runs cache operations: a failure is reported and answered with `fallback` (the cache is never the truth). */
+function reportingTo(report: Report) {
+  return async <T>(operation: string, run: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      report(error, operation);
+      return fallback;
     }
-  } catch {
-    // Not ours: treated as a miss.
-  }
-  return null;
+  };
 }
-
-/** Attempts at replacing a cache entry before dropping it instead. */
-const FILL_ATTEMPTS = 3;
 
 /** Create a tiered store: `cache` in front of `durable`. */
 export function createTieredStore(options: TieredStoreOptions): SessionStore {
@@ -85,25 +68,10 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
   const cacheTtlMs = options.cacheTtlMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   const report = options.onCacheError ?? (() => undefined);
-
-  /** Run a cache operation; on failure report it and return `fallback`. */
-  async function quietly<T>(operation: string, run: () => Promise<T>, fallback: T): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      report(error, operation);
-      return fallback;
-    }
-  }
+  const quietly = reportingTo(report);
 
   const cacheExpiry = (expiresAt: number) => Math.min(expiresAt, now() + cacheTtlMs);
 
-  /**
-   * Since when (wall-clock ms) deletes are heard: cache entries filled before it are not trusted;
-   * `null` while the delete channel is down (the cache is bypassed). 0: no channel (single process).
-   */
-  let trustedSince: number | null = 0;
-  let watching: Promise<DeleteWatch | null> | null = null;
   const tombstone = encode({ deleted: true });
   const markDeleted = (key: string) =>
     quietly(
@@ -111,80 +79,51 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
       () => cache.set(key, tombstone, { expiresAt: now() + cacheTtlMs }).then(() => true),
       false,
     );
-
-  /** Starts hearing deletes on first use (so creating the store opens nothing). */
-  function watch(): Promise<DeleteWatch | null> {
-    if (watching !== null) return watching;
-    const durableWatch = durable.watchDeletes?.bind(durable);
-    if (options.watchDeletes === false || durableWatch === undefined) {
-      watching = Promise.resolve(null);
-      return watching;
-    }
-    trustedSince = null;
-    watching = durableWatch({
-      deleted: (key) => {
-        void markDeleted(key).then((marked) => {
-          if (!marked) void quietly("invalidate", () => cache.delete(key), undefined);
-        });
-      },
-      up: () => {
-        trustedSince = Date.now();
-      },
-      down: () => {
-        trustedSince = null;
-      },
-    }).catch((error: unknown) => {
-      report(error, "watchDeletes");
-      return null; // stays bypassed: trustedSince is null
-    });
-    return watching;
-  }
+  const invalidate = (key: string) => quietly("invalidate", () => cache.delete(key), undefined);
+  const deletes = createDeleteTrust(
+    durable,
+    options.watchDeletes !== false,
+    (key) => {
+      void markDeleted(key).then((marked) => {
+        if (!marked) void invalidate(key);
+      });
+    },
+    report,
+  );
 
   /** A cache entry that may be served: live, and filled while deletes were being heard. */
-  const trusted = (entry: CacheEntry | null): entry is Exclude<CacheEntry, { deleted: true }> =>
-    entry !== null &&
-    !("deleted" in entry) &&
-    entry.exp > now() &&
-    trustedSince !== null &&
-    entry.at >= trustedSince;
-
-  /** Put `record` in the cache unless it already holds this version or a newer one. */
-  async function fillAfterWrite(
-    key: string,
-    value: string,
-    version: number,
-    expiresAt: number,
-  ): Promise<void> {
-    const entry = encode({ v: value, ver: version, exp: expiresAt, at: Date.now() });
-    for (let attempt = 0; attempt < FILL_ATTEMPTS; attempt++) {
-      const current = await cache.get(key);
-      const held = decode(current?.value);
-      if (held && !("deleted" in held) && held.ver >= version && trusted(held)) return;
-      const written = await cache.compareAndSet(key, entry, current?.version ?? null, {
-        expiresAt: cacheExpiry(expiresAt),
-      });
-      if (written !== null) return;
-    }
-    await cache.delete(key);
-  }
+  const trusted = (entry: CacheEntry | null): entry is FilledEntry => {
+    const since = deletes.since();
+    return (
+      entry !== null && !("deleted" in entry) && entry.exp > now() && since !== null && entry.at >= since
+    );
+  };
 
   async function afterWrite(key: string, value: string, version: number, expiresAt: number): Promise<void> {
     // While deletes are not heard nothing new is cached; the old entry must still go.
     const filled =
-      trustedSince !== null &&
-      (await quietly("fill", () => fillAfterWrite(key, value, version, expiresAt).then(() => true), false));
+      deletes.since() !== null &&
+      (await quietly(
+        "fill",
+        async () => {
+          const entry = { v: value, ver: version, exp: expiresAt, at: Date.now() };
+          await fillAfterWrite(cache, key, entry, cacheExpiry(expiresAt), trusted);
+          return true;
+        },
+        false,
+      ));
     // Could not update it: at least do not leave the old record there.
-    if (!filled) await quietly("invalidate", () => cache.delete(key), undefined);
+    if (!filled) await invalidate(key);
   }
 
   const store: SessionStore = {
     name: "tiered",
     async get(key): Promise<StoredRecord | null> {
-      await watch();
+      await deletes.start();
       const cached = await quietly("get", () => cache.get(key), null);
       const entry = decode(cached?.value);
       if (trusted(entry)) return { value: entry.v, version: entry.ver, expiresAt: entry.exp };
-      const since = trustedSince;
+      const since = deletes.since();
       const record = await durable.get(key);
       // Fill an empty slot, or replace an entry from before the delete channel (re)connected; never
       // over a tombstone (a racing delete) or a newer write's entry (the cache's compare-and-set).
@@ -211,7 +150,7 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
       const version = await durable.compareAndSet(key, value, expectedVersion, write);
       if (version === null) {
         // The caller read something stale — possibly from the cache: make its reload hit the durable store.
-        await quietly("invalidate", () => cache.delete(key), undefined);
+        await invalidate(key);
         return null;
       }
       await afterWrite(key, value, version, write.expiresAt);
@@ -219,16 +158,14 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
     },
     async delete(key) {
       await durable.delete(key);
-      if (!(await markDeleted(key))) await quietly("invalidate", () => cache.delete(key), undefined);
+      if (!(await markDeleted(key))) await invalidate(key);
     },
     async touch(key, expiresAt) {
       await durable.touch(key, expiresAt);
-      await quietly("invalidate", () => cache.delete(key), undefined);
+      await invalidate(key);
     },
     async close() {
-      const running = await watching;
-      watching = null;
-      await running?.stop();
+      await deletes.stop();
       if (options.closeInner === false) return;
       await Promise.all([cache.close?.(), durable.close?.()]);
     },
