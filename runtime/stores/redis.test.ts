@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
@@ -135,6 +136,39 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     await server.start();
     expect((await eventually(() => early.get("cart:kept")))?.value).toBe("kept");
     await early.close();
+  });
+
+  it("stopped: the error reads 'connection refused at host:port', not ioredis's MaxRetriesPerRequestError", {
+    timeout: 60_000,
+  }, async () => {
+    const port = server.port;
+    const told = (error: unknown) => `${String(error)} ${inspect(error, { depth: 5 })}`;
+    await eventually(() => store.set("cart:refused", "v", { expiresAt: Date.now() + 60_000 }));
+    await server.stop();
+    try {
+      // A client that was connected (reconnecting now) and one created while the server is down.
+      const fresh = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+      for (const [label, attempt] of [
+        ["get", () => store.get("cart:refused")],
+        [
+          "compareAndSet",
+          () => store.compareAndSet("cart:refused", "w", 1, { expiresAt: Date.now() + 60_000 }),
+        ],
+        ["delete", () => store.delete("cart:refused")],
+        ["get (store created while down)", () => fresh.get("cart:refused")],
+      ] as const) {
+        const error = await attempt().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error, label).toBeInstanceOf(SessionStoreUnavailableError);
+        expect(String(error), label).toContain(`connection refused at 127.0.0.1:${port}`);
+        expect(told(error), label).not.toMatch(/MaxRetriesPerRequest|max retries per request/);
+      }
+      await fresh.close();
+    } finally {
+      await server.start();
+    }
   });
 
   it("delete notices: down while the server is stopped, up again after it returns — also when watching began during the outage", {

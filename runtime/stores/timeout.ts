@@ -4,12 +4,17 @@
  * a request and a driver's rejection can never escape as an unhandled rejection.
  */
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
-import { configurationProblem } from "./redact.ts";
+import { configurationProblem, outageReason } from "./redact.ts";
 
 /** The store an error is about: its kind (`"redis"`) and, when known, where it lives (no password). */
 export interface StoreTarget {
   readonly kind: string;
   readonly endpoint?: string | undefined;
+  /**
+   * The error that explains a driver's failure, when the driver reports a consequence instead (ioredis
+   * rejects queued commands with "max retries per request" when the real news is "connection refused").
+   */
+  readonly explain?: ((error: unknown) => unknown) | undefined;
 }
 
 /** Default per-operation budget for network stores (ms). */
@@ -35,6 +40,7 @@ export function guard<T>(
         new SessionStoreUnavailableError(target.kind, operation, {
           cause: new Error(`no answer from the ${target.kind} store within ${timeoutMs} ms`),
           endpoint: target.endpoint,
+          reason: `no answer within ${timeoutMs} ms`,
         }),
       );
     }, timeoutMs);
@@ -63,10 +69,12 @@ export function guard<T>(
 
 /**
  * Keep satchel's own errors as they are; a driver error that no retry can fix (wrong database,
- * password or host) is a `SatchelConfigError`; anything else is an outage. The driver's error is the `cause`.
+ * password or host) is a `SatchelConfigError`; anything else is an outage, its message naming the
+ * reason when known. The driver's error (or what `target.explain` finds behind it) is the `cause`.
  */
-export function asUnavailable(target: StoreTarget, operation: string, error: unknown): Error {
-  if (error instanceof SatchelError) return error;
+export function asUnavailable(target: StoreTarget, operation: string, failure: unknown): Error {
+  if (failure instanceof SatchelError) return failure;
+  const error = target.explain === undefined ? failure : target.explain(failure);
   const problem = configurationProblem(error);
   const where = target.endpoint === undefined ? "" : ` at ${target.endpoint}`;
   if (problem) {
@@ -78,6 +86,7 @@ export function asUnavailable(target: StoreTarget, operation: string, error: unk
   return new SessionStoreUnavailableError(target.kind, operation, {
     cause: error,
     endpoint: target.endpoint,
+    reason: outageReason(error, target.endpoint),
   });
 }
 

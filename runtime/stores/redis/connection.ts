@@ -125,13 +125,34 @@ function createClient(options: ConnectionOptions, timeoutMs: number): RedisClien
 
 /** The client to use, from `client`, `clusterNodes` or `url`. Connecting starts at once, in the background. */
 export function connect(options: ConnectionOptions, timeoutMs: number): Connection {
-  const target: StoreTarget = { kind: "redis", endpoint: redisEndpoint(options) };
-  if (options.client) return { client: options.client, owned: false, target, selfTimed: false };
+  const endpoint = redisEndpoint(options);
+  if (options.client)
+    return { client: options.client, owned: false, target: { kind: "redis", endpoint }, selfTimed: false };
   const client = createClient(options, timeoutMs);
   // Connection errors surface per operation as SessionStoreUnavailableError; without a listener
-  // ioredis would print every reconnect failure.
-  client.on("error", () => undefined);
+  // ioredis would print every reconnect failure. The last one is what a failed command is about.
+  let connectionError: unknown = null;
+  client.on("error", (error: unknown) => {
+    connectionError = error;
+  });
+  client.on("ready", () => {
+    connectionError = null;
+  });
+  const target: StoreTarget = {
+    kind: "redis",
+    endpoint,
+    // A command rejected while reconnecting failed because the last connection attempt did.
+    explain: (error) => (isRetriesExhausted(error) && connectionError !== null ? connectionError : error),
+  };
   const commandTimeout = client instanceof Cluster ? undefined : client.options.commandTimeout;
   const selfTimed = typeof commandTimeout === "number" && commandTimeout <= timeoutMs;
   return { client, owned: true, target, selfTimed };
+}
+
+/**
+ * ioredis's rejection of a command queued while disconnected (`maxRetriesPerRequest` 0): it says
+ * "Reached the max retries per request limit", which is true but not the news.
+ */
+function isRetriesExhausted(error: unknown): boolean {
+  return error instanceof Error && error.name === "MaxRetriesPerRequestError";
 }
