@@ -7,9 +7,7 @@
 import type pg from "pg";
 import { SatchelError } from "../../errors.ts";
 import type { StoredRecord, WriteOptions } from "../types.ts";
-
-/** Runs one statement (after the table exists). */
-export type Query = (sql: string, params: unknown[]) => Promise<pg.QueryResult>;
+import type { Query } from "./connection.ts";
 
 /** The store's operations as statements, without the deadline and error mapping the store adds. */
 export interface RecordStatements {
@@ -44,7 +42,7 @@ function firstVersion(result: pg.QueryResult): number | null {
   return row === undefined ? null : Number(row.version);
 }
 
-/** The statements over the quoted table `t`, run by `query`; `now` decides expiry. */
+/** The statements over the quoted table `t`, run by `query` (once the table exists); `now` decides expiry. */
 export function recordStatements(t: string, query: Query, now: () => number): RecordStatements {
   const upsert = `INSERT INTO ${t} AS r (key, value, version, expires_at, user_id) VALUES ($1, $2, 1, $3, $4)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, version = r.version + 1,

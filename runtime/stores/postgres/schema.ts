@@ -5,9 +5,9 @@
  *
  * with indexes on expires_at (for `sweep()`) and user_id (for "log out everywhere").
  */
-import type pg from "pg";
 import { SatchelConfigError } from "../../errors.ts";
 import { errorCode } from "../redact.ts";
+import type { Query } from "./connection.ts";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
@@ -38,7 +38,7 @@ export function tableName(table: string): TableName {
  */
 const CREATE_RACE = new Set(["23505", "42P07", "42710"]);
 
-async function createSchema(pool: pg.Pool, { quoted: t, indexPrefix }: TableName): Promise<void> {
+async function createSchema(query: Query, { quoted: t, indexPrefix }: TableName): Promise<void> {
   const statements = [
     `CREATE TABLE IF NOT EXISTS ${t} (
       key text PRIMARY KEY,
@@ -52,7 +52,7 @@ async function createSchema(pool: pg.Pool, { quoted: t, indexPrefix }: TableName
   ];
   for (const sql of statements) {
     try {
-      await pool.query(sql);
+      await query(sql);
     } catch (error) {
       // Another process created it between our IF NOT EXISTS check and the insert into the catalog.
       if (!CREATE_RACE.has(errorCode(error) ?? "")) throw error;
@@ -61,10 +61,10 @@ async function createSchema(pool: pg.Pool, { quoted: t, indexPrefix }: TableName
 }
 
 /** Creates the table once; a failure (server down) is retried by the next call. */
-export function schemaOnce(pool: pg.Pool, table: TableName): () => Promise<void> {
+export function schemaOnce(query: Query, table: TableName): () => Promise<void> {
   let ready: Promise<void> | null = null;
   return () => {
-    ready ??= createSchema(pool, table).catch((error: unknown) => {
+    ready ??= createSchema(query, table).catch((error: unknown) => {
       ready = null;
       throw error;
     });

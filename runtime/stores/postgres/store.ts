@@ -9,7 +9,7 @@ import { createDeleteWatches } from "../delete-watches.ts";
 import { createSweeper } from "../sweeper.ts";
 import { guard, resolveTimeout } from "../timeout.ts";
 import type { DeleteListener, DeleteWatch, SessionStore } from "../types.ts";
-import { connect } from "./connection.ts";
+import { connect, queryOnLiveConnections } from "./connection.ts";
 import { listenForDeletes } from "./delete-watch.ts";
 import { recordStatements } from "./records.ts";
 import { schemaOnce, tableName } from "./schema.ts";
@@ -48,12 +48,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const timeoutMs = resolveTimeout("postgres", options.timeoutMs);
   const table = tableName(options.table ?? "satchel_sessions");
   const { pool, owned, target } = connect(options, timeoutMs);
-  const ensureSchema = schemaOnce(pool, table);
+  const query = queryOnLiveConnections(pool);
+  const ensureSchema = schemaOnce(query, table);
   const records = recordStatements(
     table.quoted,
     async (sql, params) => {
       await ensureSchema();
-      return pool.query(sql, params);
+      return query(sql, params);
     },
     options.now ?? Date.now,
   );
