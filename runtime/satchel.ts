@@ -239,7 +239,12 @@ export function createSatchel<
 
   const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
     const cookies = createPlainCookies(jar, getSigner);
-    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
+    const io = {
+      jar,
+      requestHeaders: init.headers,
+      responseHeaders: new Headers(),
+      storeBudget: { spentMs: 0 },
+    };
     return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
   const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });

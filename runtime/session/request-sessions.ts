@@ -10,7 +10,7 @@ import type { PlainCookies } from "../cookies/plain-cookies.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
-import type { SessionStore } from "../stores/types.ts";
+import type { SessionStore, StoreBudget } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
 import type { SessionContext, SessionCore } from "./core.ts";
 import { createHandle } from "./handle.ts";
@@ -38,6 +38,11 @@ export interface RequestIO {
   readonly requestHeaders: Headers | undefined;
   /** Headers to add to the response (a header-borne session's new token). */
   readonly responseHeaders: Headers;
+  /**
+   * What the request's store calls share: one store timeout for all of them, so a request that
+   * already waited that long fails its next call at once instead of waiting again (see `StoreBudget`).
+   */
+  readonly storeBudget?: StoreBudget;
 }
 
 /** The sessions of one request. */

@@ -115,53 +115,83 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
 
   return {
     name: "memcached",
-    get(key) {
-      return guard(target, "get", timeoutMs, async () => {
-        const item = (await read(itemKey(key)))?.item ?? null;
-        if (!live(item)) return null;
-        return { value: item.v, version: item.ver, expiresAt: item.exp } satisfies StoredRecord;
-      });
+    get(key, budget) {
+      return guard(
+        target,
+        "get",
+        timeoutMs,
+        async () => {
+          const item = (await read(itemKey(key)))?.item ?? null;
+          if (!live(item)) return null;
+          return { value: item.v, version: item.ver, expiresAt: item.exp } satisfies StoredRecord;
+        },
+        budget,
+      );
     },
-    set(key, value, write) {
-      return guard(target, "set", timeoutMs, async () => {
-        const k = itemKey(key);
-        for (let attempt = 0; attempt < SET_ATTEMPTS; attempt++) {
+    set(key, value, write, budget) {
+      return guard(
+        target,
+        "set",
+        timeoutMs,
+        async () => {
+          const k = itemKey(key);
+          for (let attempt = 0; attempt < SET_ATTEMPTS; attempt++) {
+            const found = await read(k);
+            const version = (found?.item?.ver ?? 0) + 1;
+            if (await store(k, newItem(value, version, write), found ? found.cas : "add")) return version;
+          }
+          throw new SessionStoreUnavailableError("memcached", "set", {
+            endpoint: target.endpoint,
+            cause: new Error(`lost ${SET_ATTEMPTS} CAS races in a row on one key`),
+          });
+        },
+        budget,
+      );
+    },
+    compareAndSet(key, value, expectedVersion, write, budget) {
+      return guard(
+        target,
+        "compareAndSet",
+        timeoutMs,
+        async () => {
+          const k = itemKey(key);
+          if (expectedVersion === null && (await store(k, newItem(value, 1, write), "add"))) return 1;
+          // ADD lost: an item exists — maybe expired by our clock but not yet dropped by memcached.
           const found = await read(k);
-          const version = (found?.item?.ver ?? 0) + 1;
-          if (await store(k, newItem(value, version, write), found ? found.cas : "add")) return version;
-        }
-        throw new SessionStoreUnavailableError("memcached", "set", {
-          endpoint: target.endpoint,
-          cause: new Error(`lost ${SET_ATTEMPTS} CAS races in a row on one key`),
-        });
-      });
+          if (!found) return null; // missing (a version was expected), or deleted meanwhile: the caller reloads
+          const isLive = live(found.item);
+          if (expectedVersion === null ? isLive : !isLive || found.item?.ver !== expectedVersion) return null;
+          const version = (found.item?.ver ?? 0) + 1;
+          return (await store(k, newItem(value, version, write), found.cas)) ? version : null;
+        },
+        budget,
+      );
     },
-    compareAndSet(key, value, expectedVersion, write) {
-      return guard(target, "compareAndSet", timeoutMs, async () => {
-        const k = itemKey(key);
-        if (expectedVersion === null && (await store(k, newItem(value, 1, write), "add"))) return 1;
-        // ADD lost: an item exists — maybe expired by our clock but not yet dropped by memcached.
-        const found = await read(k);
-        if (!found) return null; // missing (a version was expected), or deleted meanwhile: the caller reloads
-        const isLive = live(found.item);
-        if (expectedVersion === null ? isLive : !isLive || found.item?.ver !== expectedVersion) return null;
-        const version = (found.item?.ver ?? 0) + 1;
-        return (await store(k, newItem(value, version, write), found.cas)) ? version : null;
-      });
+    delete(key, budget) {
+      return guard(
+        target,
+        "delete",
+        timeoutMs,
+        async () => {
+          await remove(itemKey(key));
+        },
+        budget,
+      );
     },
-    delete(key) {
-      return guard(target, "delete", timeoutMs, async () => {
-        await remove(itemKey(key));
-      });
-    },
-    touch(key, expiresAt) {
-      return guard(target, "touch", timeoutMs, async () => {
-        const k = itemKey(key);
-        const found = await read(k);
-        if (!found || !live(found.item)) return;
-        // A lost race means a newer write landed, with its own fresh expiry: nothing left to do.
-        await store(k, { ...found.item, exp: expiresAt }, found.cas);
-      });
+    touch(key, expiresAt, budget) {
+      return guard(
+        target,
+        "touch",
+        timeoutMs,
+        async () => {
+          const k = itemKey(key);
+          const found = await read(k);
+          if (!found || !live(found.item)) return;
+          // A lost race means a newer write landed, with its own fresh expiry: nothing left to do.
+          await store(k, { ...found.item, exp: expiresAt }, found.cas);
+        },
+        budget,
+      );
     },
     async close() {
       if (owned) client.close();

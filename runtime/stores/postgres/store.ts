@@ -8,7 +8,7 @@ import type pg from "pg";
 import { createDeleteWatches } from "../delete-watches.ts";
 import { createSweeper } from "../sweeper.ts";
 import { guard, resolveTimeout } from "../timeout.ts";
-import type { DeleteListener, DeleteWatch, SessionStore } from "../types.ts";
+import type { DeleteListener, DeleteWatch, SessionStore, StoreBudget } from "../types.ts";
 import { connect, queryOnLiveConnections } from "./connection.ts";
 import { listenForDeletes } from "./delete-watch.ts";
 import { recordStatements } from "./records.ts";
@@ -59,7 +59,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     options.now ?? Date.now,
   );
   /** Every operation, bounded by the store's deadline; failures become `SessionStoreUnavailableError`. */
-  const bounded = <T>(operation: string, work: () => Promise<T>) => guard(target, operation, timeoutMs, work);
+  const bounded = <T>(operation: string, work: () => Promise<T>, budget?: StoreBudget) =>
+    guard(target, operation, timeoutMs, work, budget);
   const sweep = () => bounded("sweep", () => records.sweep());
   const sweeper = createSweeper(options.sweepIntervalMs ?? 10 * 60_000, sweep);
   /** NOTIFY channel of deletes; every delete notifies it in the same statement. */
@@ -70,17 +71,21 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     name: "postgres",
     pool,
-    get: (key) => bounded("get", () => records.get(key)),
-    set(key, value, write) {
+    get: (key, budget) => bounded("get", () => records.get(key), budget),
+    set(key, value, write, budget) {
       sweeper.start();
-      return bounded("set", () => records.set(key, value, write));
+      return bounded("set", () => records.set(key, value, write), budget);
     },
-    compareAndSet(key, value, expectedVersion, write) {
+    compareAndSet(key, value, expectedVersion, write, budget) {
       sweeper.start();
-      return bounded("compareAndSet", () => records.compareAndSet(key, value, expectedVersion, write));
+      return bounded(
+        "compareAndSet",
+        () => records.compareAndSet(key, value, expectedVersion, write),
+        budget,
+      );
     },
-    delete: (key) => bounded("delete", () => records.delete(key, deletedChannel)),
-    touch: (key, expiresAt) => bounded("touch", () => records.touch(key, expiresAt)),
+    delete: (key, budget) => bounded("delete", () => records.delete(key, deletedChannel), budget),
+    touch: (key, expiresAt, budget) => bounded("touch", () => records.touch(key, expiresAt), budget),
     watchDeletes: (listener) =>
       watches.watch((heard) => listenForDeletes(pool, deletedChannel, heard), listener),
     keysForUser: (userId) => bounded("keysForUser", () => records.keysForUser(userId)),

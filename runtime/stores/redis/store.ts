@@ -11,8 +11,15 @@
  * on other processes drop an ended session at once. The client and its fail-fast options: `connection.ts`.
  */
 import { createDeleteWatches } from "../delete-watches.ts";
-import { asUnavailable, guard, resolveTimeout } from "../timeout.ts";
-import type { DeleteListener, DeleteWatch, SessionStore, StoredRecord, WriteOptions } from "../types.ts";
+import { clientBounded, guard, resolveTimeout, withinBudget } from "../timeout.ts";
+import type {
+  DeleteListener,
+  DeleteWatch,
+  SessionStore,
+  StoreBudget,
+  StoredRecord,
+  WriteOptions,
+} from "../types.ts";
 import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
 import { subscribeToDeletes } from "./delete-watch.ts";
 import { DELETE, evalScript, INDEX_ADD, TOUCH, WRITE } from "./scripts.ts";
@@ -68,20 +75,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const watches = createDeleteWatches();
 
   /** An operation of several commands: `guard` bounds them together. */
-  const bounded = <T>(operation: string, work: () => Promise<T>) => guard(target, operation, timeoutMs, work);
-  /** An operation of a single command (a NOSCRIPT retry aside): the client's own command timer bounds it when it has one. */
-  function oneCommand<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (!selfTimed) return bounded(operation, work);
-    let running: Promise<T>;
-    try {
-      running = work();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    return running.catch((error: unknown) => {
-      throw asUnavailable(target, operation, error);
-    });
-  }
+  const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
+    guard(target, operation, timeoutMs, work, budget);
+  /**
+   * An operation of a single command (a NOSCRIPT retry aside): the client's own command timer bounds
+   * it when it has one and the request's budget is still (nearly) whole; else `guard` does.
+   */
+  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
+    selfTimed && withinBudget(timeoutMs, budget)
+      ? clientBounded(target, operation, work, budget)
+      : bounded(operation, work, budget);
 
   async function write(
     mode: "set" | "cas",
@@ -114,45 +117,55 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     name: "redis",
     client,
-    get(key) {
-      return oneCommand("get", () =>
-        client.hmget(recordKey(key), "val", "ver", "exp").then((fields) => toRecord(fields, now())),
+    get(key, budget) {
+      return oneCommand(
+        "get",
+        () => client.hmget(recordKey(key), "val", "ver", "exp").then((fields) => toRecord(fields, now())),
+        budget,
       );
     },
-    set: (key, value, write_) => bounded("set", () => write("set", key, value, null, write_)),
-    compareAndSet(key, value, expectedVersion, write_) {
+    set: (key, value, write_, budget) => bounded("set", () => write("set", key, value, null, write_), budget),
+    compareAndSet(key, value, expectedVersion, write_, budget) {
       const work = async () => {
         const version = await write("cas", key, value, expectedVersion, write_);
         return version === 0 ? null : version;
       };
       // With a user id the write is two commands (index, record): the guard bounds both together.
       return write_.userId === undefined || write_.userId === ""
-        ? oneCommand("compareAndSet", work)
-        : bounded("compareAndSet", work);
+        ? oneCommand("compareAndSet", work, budget)
+        : bounded("compareAndSet", work, budget);
     },
-    delete(key) {
-      return bounded("delete", async () => {
-        const userId = await evalScript(client, DELETE, recordKey(key), []);
-        await client.publish(deletedChannel, key);
-        if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
-      });
+    delete(key, budget) {
+      return bounded(
+        "delete",
+        async () => {
+          const userId = await evalScript(client, DELETE, recordKey(key), []);
+          await client.publish(deletedChannel, key);
+          if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
+        },
+        budget,
+      );
     },
-    touch(key, expiresAt) {
-      return bounded("touch", async () => {
-        const userId = await evalScript(client, TOUCH, recordKey(key), [expiresAt, now()]);
-        if (typeof userId === "string" && userId !== "") {
-          await evalScript(client, INDEX_ADD, indexKey(userId), [key, expiresAt]);
-        }
-      });
+    touch(key, expiresAt, budget) {
+      return bounded(
+        "touch",
+        async () => {
+          const userId = await evalScript(client, TOUCH, recordKey(key), [expiresAt, now()]);
+          if (typeof userId === "string" && userId !== "") {
+            await evalScript(client, INDEX_ADD, indexKey(userId), [key, expiresAt]);
+          }
+        },
+        budget,
+      );
     },
     watchDeletes: (listener) =>
       watches.watch((heard) => subscribeToDeletes(client, deletedChannel, heard), listener),
-    keysForUser: (userId) => bounded("keysForUser", () => liveMembers(userId)),
+    keysForUser: (userId) => bounded("keysForUser", () => liveMembers(userId), undefined),
     async close() {
       await watches.stopAll();
       if (!owned) return;
       try {
-        await bounded("close", () => client.quit());
+        await bounded("close", () => client.quit(), undefined);
       } catch {
         // The server is unreachable: drop the connection instead of waiting for QUIT.
         client.disconnect();

@@ -19,6 +19,9 @@
  *   came back are not trusted (deletes may have been missed meanwhile). A durable store that cannot
  *   announce deletes (file, memcached) makes the cache single-process: use it with one instance only.
  *
+ * A request's store budget (`StoreBudget`) goes to the durable store only: the cache's failures
+ * are reported and passed over, so its waits must not use up the request's time for the durable one.
+ *
  * Staleness bound for writes (not deletes): if the cache is unreachable exactly when a write lands,
  * the entry it held may be served until `cacheTtlMs` runs out (or a conflict drops it). Stale data
  * is never written back: writes compare-and-set against the durable version.
@@ -118,13 +121,13 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
 
   const store: SessionStore = {
     name: "tiered",
-    async get(key): Promise<StoredRecord | null> {
+    async get(key, budget): Promise<StoredRecord | null> {
       await deletes.start();
       const cached = await quietly("get", () => cache.get(key), null);
       const entry = decode(cached?.value);
       if (trusted(entry)) return { value: entry.v, version: entry.ver, expiresAt: entry.exp };
       const since = deletes.since();
-      const record = await durable.get(key);
+      const record = await durable.get(key, budget);
       // Fill an empty slot, or replace an entry from before the delete channel (re)connected; never
       // over a tombstone (a racing delete) or a newer write's entry (the cache's compare-and-set).
       const replaceable = entry === null || (!("deleted" in entry) && !trusted(entry));
@@ -141,13 +144,13 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
       }
       return record;
     },
-    async set(key: string, value: string, write: WriteOptions): Promise<number> {
-      const version = await durable.set(key, value, write);
+    async set(key: string, value: string, write: WriteOptions, budget): Promise<number> {
+      const version = await durable.set(key, value, write, budget);
       await afterWrite(key, value, version, write.expiresAt);
       return version;
     },
-    async compareAndSet(key, value, expectedVersion, write) {
-      const version = await durable.compareAndSet(key, value, expectedVersion, write);
+    async compareAndSet(key, value, expectedVersion, write, budget) {
+      const version = await durable.compareAndSet(key, value, expectedVersion, write, budget);
       if (version === null) {
         // The caller read something stale — possibly from the cache: make its reload hit the durable store.
         await invalidate(key);
@@ -156,12 +159,12 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
       await afterWrite(key, value, version, write.expiresAt);
       return version;
     },
-    async delete(key) {
-      await durable.delete(key);
+    async delete(key, budget) {
+      await durable.delete(key, budget);
       if (!(await markDeleted(key))) await invalidate(key);
     },
-    async touch(key, expiresAt) {
-      await durable.touch(key, expiresAt);
+    async touch(key, expiresAt, budget) {
+      await durable.touch(key, expiresAt, budget);
       await invalidate(key);
     },
     async close() {
