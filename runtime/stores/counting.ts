@@ -2,7 +2,7 @@
  * A store wrapper that counts calls per operation. Tests and benchmarks use it to assert the lazy
  * rules ("a request that does not touch the session makes no store round trip").
  */
-import type { SessionStore, StoreBudget, StoredRecord, WriteOptions } from "./types.ts";
+import type { SessionStore } from "./types.ts";
 
 /** Store operations that are counted. */
 export type StoreOperation = "get" | "set" | "compareAndSet" | "delete" | "touch" | "keysForUser";
@@ -44,29 +44,23 @@ export function createCountingStore(inner: SessionStore): CountingStore {
   const store: CountingStore = {
     name: inner.name,
     inner,
-    get(key: string, budget?: StoreBudget): Promise<StoredRecord | null> {
+    get(key, budget) {
       note("get", key);
       return inner.get(key, budget);
     },
-    set(key: string, value: string, options: WriteOptions, budget?: StoreBudget): Promise<number> {
+    set(key, value, options, budget) {
       note("set", key);
       return inner.set(key, value, options, budget);
     },
-    compareAndSet(
-      key: string,
-      value: string,
-      expectedVersion: number | null,
-      options: WriteOptions,
-      budget?: StoreBudget,
-    ) {
+    compareAndSet(key, value, expectedVersion, options, budget) {
       note("compareAndSet", key);
       return inner.compareAndSet(key, value, expectedVersion, options, budget);
     },
-    delete(key: string, budget?: StoreBudget): Promise<void> {
+    delete(key, budget) {
       note("delete", key);
       return inner.delete(key, budget);
     },
-    touch(key: string, expiresAt: number, budget?: StoreBudget): Promise<void> {
+    touch(key, expiresAt, budget) {
       note("touch", key);
       return inner.touch(key, expiresAt, budget);
     },
