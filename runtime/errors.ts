@@ -50,11 +50,13 @@ export class SessionStoreUnavailableError extends SatchelError {
   constructor(
     readonly store: string,
     readonly operation: string,
-    options?: { cause?: unknown; endpoint?: string | undefined },
+    /** `reason`: what went wrong in a few words ("connection refused at 127.0.0.1:6379"), when known. */
+    options?: { cause?: unknown; endpoint?: string | undefined; reason?: string | undefined },
   ) {
     const where = options?.endpoint === undefined ? "" : ` at ${options.endpoint}`;
+    const why = options?.reason === undefined ? "" : ` (${options.reason})`;
     super(
-      `satchel: session store "${store}"${where} is unavailable during ${operation}; retry later (HTTP 503).`,
+      `satchel: session store "${store}"${where} is unavailable during ${operation}${why}; retry later (HTTP 503).`,
       options,
     );
     this.endpoint = options?.endpoint;

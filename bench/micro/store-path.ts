@@ -11,17 +11,20 @@
  * time (user + system) per op, steady state.
  *
  * Variants: `satchel-read` / `satchel-write` (a satchel Redis store session opened over the request's
- * Cookie header, `get` → [visits += 1] → `commit`, what bench/lib/node-satchel.ts does per request)
- * and `bare-read` / `bare-write` (the bare route of bench/servers/store-server.ts: a random id in a
- * cookie, GET [+ SET] of a JSON value). Each op is one request of one seeded session, run one after
- * another. Needs Redis on 127.0.0.1:6379 (BENCH_REDIS_URL); the keys get a unique prefix and are
+ * Cookie header, `get` → [visits += 1] → `commit`, what bench/lib/node-satchel.ts does per request);
+ * `tiered-read` / `tiered-write` (the same over a tiered store, this process's memory cache in front
+ * of that Redis store, so a read is served without a round trip); `bare-read` / `bare-write` (the
+ * bare route of bench/servers/store-server.ts: a random id in a cookie, GET [+ SET] of a JSON value).
+ * Each op is one request of one seeded session, run one after another. Needs Redis on 127.0.0.1:6379 (BENCH_REDIS_URL); the keys get a unique prefix and are
  * removed at the end.
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { memoryCookieJar, parseCookies } from "../../runtime/cookies/header.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
+import { createMemoryStore } from "../../runtime/stores/memory.ts";
 import { createRedisStore } from "../../runtime/stores/redis.ts";
+import { createTieredStore } from "../../runtime/stores/tiered.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { deleteRedisPrefix } from "../lib/redis-cleanup.ts";
 import { steadySection, warmupOps } from "../lib/steady-section.ts";
@@ -53,9 +56,11 @@ async function satchelRequest(
   return jar.setCookieHeaders();
 }
 
-async function runSatchel(write: boolean): Promise<void> {
+async function runSatchel(write: boolean, tiered = false): Promise<void> {
   // A long budget: under valgrind the first connection and commands take seconds.
-  const store = createRedisStore({ url: redisUrl, prefix: `${prefix}satchel:`, timeoutMs: 120_000 });
+  const redis = createRedisStore({ url: redisUrl, prefix: `${prefix}satchel:`, timeoutMs: 120_000 });
+  // The tiered variants put this process's memory cache in front: a read that hits it makes no round trip.
+  const store = tiered ? createTieredStore({ cache: createMemoryStore(), durable: redis }) : redis;
   const satchel = createSatchel<BenchTypes>(benchSessions, { secrets: [BENCH_SECRET], store });
   try {
     // Seed: a fresh session, written once; its cookie is what every request then sends.
@@ -94,6 +99,10 @@ try {
     case "satchel-read":
     case "satchel-write":
       await runSatchel(variant === "satchel-write");
+      break;
+    case "tiered-read":
+    case "tiered-write":
+      await runSatchel(variant === "tiered-write", true);
       break;
     case "bare-read":
     case "bare-write":

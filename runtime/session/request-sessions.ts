@@ -11,7 +11,7 @@ import type { TransportOf } from "../cookies/transport.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
-import type { SessionStore } from "../stores/types.ts";
+import type { SessionStore, StoreBudget } from "../stores/types.ts";
 import type { InvalidReport } from "../types.ts";
 import type { SessionContext, SessionCore } from "./core.ts";
 import { createHandle } from "./handle.ts";
@@ -39,6 +39,11 @@ export interface RequestIO {
   readonly requestHeaders: Headers | undefined;
   /** Headers to add to the response (a header-borne session's new token); made on first use. */
   readonly responseHeaders: Headers;
+  /**
+   * What the request's store calls share: one store timeout for all of them, so a request that
+   * already waited that long fails its next call at once instead of waiting again (see `StoreBudget`).
+   */
+  readonly storeBudget?: StoreBudget;
   /** How the request came (scheme, localhost); `undefined` when the host cannot tell. */
   readonly transport?: TransportOf | undefined;
   /** The response headers when something made them, without making them. */
@@ -52,6 +57,7 @@ export interface RequestIO {
  */
 class LazyRequestIO implements RequestIO {
   private headers: Headers | undefined;
+  readonly storeBudget: StoreBudget = { spentMs: 0 };
   constructor(
     readonly jar: CookieJar,
     readonly requestHeaders: Headers | undefined,

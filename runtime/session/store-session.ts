@@ -136,7 +136,7 @@ export class StoreSession extends SessionCore {
       return this.invalid("malformed", "the sealed id has the wrong length");
     const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
     const key = typeof computed === "string" ? computed : await computed;
-    const record = await (await this.store()).get(key);
+    const record = await (await this.store()).get(key, this.io.storeBudget);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
     const decoded = decodeRecord(this.def, record.value);
     const loaded = decoded instanceof Promise ? await decoded : decoded;
@@ -243,7 +243,7 @@ export class StoreSession extends SessionCore {
   ): Promise<boolean> {
     const options = this.writeOptions(envelope.data);
     const { text, info } = this.recordText(envelope);
-    const version = await store.compareAndSet(key, text, expected, options);
+    const version = await store.compareAndSet(key, text, expected, options, this.io.storeBudget);
     if (version === null) return false;
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
@@ -273,7 +273,7 @@ export class StoreSession extends SessionCore {
     info: RecordInfo | undefined;
     migrated: boolean;
   }> {
-    const record = await store.get(key);
+    const record = await store.get(key, this.io.storeBudget);
     // Deleted meanwhile (destroy, revokeUser, regenerate) or expired: never written again.
     if (record === null) return this.ended();
     const loaded = await decodeRecord(this.def, record.value);
@@ -396,7 +396,7 @@ export class StoreSession extends SessionCore {
 
   async destroy(): Promise<void> {
     this.assertWritable("destroy()");
-    if (this.key !== null) await (await this.store()).delete(this.key);
+    if (this.key !== null) await (await this.store()).delete(this.key, this.io.storeBudget);
     this.flash.clear();
     this.messages.clear();
     this.destroyed = true;
@@ -416,19 +416,20 @@ export class StoreSession extends SessionCore {
     // An ended session is not carried over to a new id. Checked before and after the new record is
     // created: a revokeUser() that listed the user's keys before the new record existed deleted the
     // old one before the second check (and re-lists until nothing is left).
-    const oldIsGone = async () => oldKey !== null && (await store.get(oldKey)) === null;
+    const budget = this.io.storeBudget;
+    const oldIsGone = async () => oldKey !== null && (await store.get(oldKey, budget)) === null;
     if (await oldIsGone()) return this.ended();
     const options = this.writeOptions(envelope.data);
     const newKey = this.key as string;
     const { text, info } = this.recordText(envelope);
-    const version = await store.compareAndSet(newKey, text, null, options);
+    const version = await store.compareAndSet(newKey, text, null, options, budget);
     if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
     if (await oldIsGone()) {
-      await store.delete(newKey);
+      await store.delete(newKey, budget);
       return this.ended();
     }
     // The new record exists before the old one goes, so a failure in between loses nothing.
-    if (oldKey !== null) await store.delete(oldKey);
+    if (oldKey !== null) await store.delete(oldKey, budget);
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
   }
@@ -530,7 +531,7 @@ export class StoreSession extends SessionCore {
   private async touchRecord(key: string): Promise<void> {
     const options = this.writeOptions(this.data);
     try {
-      await (await this.store()).touch(key, options.expiresAt);
+      await (await this.store()).touch(key, options.expiresAt, this.io.storeBudget);
       this.recordExpiresAt = options.expiresAt;
       this.touchRequested = false;
     } catch (error) {

@@ -41,7 +41,11 @@ export async function appendWithRetry(
   throw new Error(`append of ${item} still conflicting after ${maxAttempts} attempts`);
 }
 
-/** Register the conformance tests for one store. `factory` runs once, in `beforeAll`. */
+/**
+ * Register the conformance tests for one store. `factory` runs once, in `beforeAll`. Long on purpose:
+ * it is one `describe` block listing the contract's cases, each `it` a few lines that share the store
+ * and the key helpers above them; splitting it would only scatter the list.
+ */
 export function describeStoreConformance(
   name: string,
   factory: () => SessionStore | Promise<SessionStore>,

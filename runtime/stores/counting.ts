@@ -2,7 +2,7 @@
  * A store wrapper that counts calls per operation. Tests and benchmarks use it to assert the lazy
  * rules ("a request that does not touch the session makes no store round trip").
  */
-import type { SessionStore, StoredRecord, WriteOptions } from "./types.ts";
+import type { SessionStore } from "./types.ts";
 
 /** Store operations that are counted. */
 export type StoreOperation = "get" | "set" | "compareAndSet" | "delete" | "touch" | "keysForUser";
@@ -44,25 +44,25 @@ export function createCountingStore(inner: SessionStore): CountingStore {
   const store: CountingStore = {
     name: inner.name,
     inner,
-    get(key: string): Promise<StoredRecord | null> {
+    get(key, budget) {
       note("get", key);
-      return inner.get(key);
+      return inner.get(key, budget);
     },
-    set(key: string, value: string, options: WriteOptions): Promise<number> {
+    set(key, value, options, budget) {
       note("set", key);
-      return inner.set(key, value, options);
+      return inner.set(key, value, options, budget);
     },
-    compareAndSet(key: string, value: string, expectedVersion: number | null, options: WriteOptions) {
+    compareAndSet(key, value, expectedVersion, options, budget) {
       note("compareAndSet", key);
-      return inner.compareAndSet(key, value, expectedVersion, options);
+      return inner.compareAndSet(key, value, expectedVersion, options, budget);
     },
-    delete(key: string): Promise<void> {
+    delete(key, budget) {
       note("delete", key);
-      return inner.delete(key);
+      return inner.delete(key, budget);
     },
-    touch(key: string, expiresAt: number): Promise<void> {
+    touch(key, expiresAt, budget) {
       note("touch", key);
-      return inner.touch(key, expiresAt);
+      return inner.touch(key, expiresAt, budget);
     },
     counts: () => ({ ...calls }),
     total: () => Object.values(calls).reduce((sum, n) => sum + n, 0),

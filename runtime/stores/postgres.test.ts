@@ -126,4 +126,56 @@ describe("postgres outages (private server on a spare port)", () => {
     const notes = await runOutageScenario(store, pgServer.server, "cart");
     for (const note of notes) report(note);
   });
+
+  /** The pids of the server's connections named `application_name`. */
+  const backends = async (admin: pg.Client, applicationName: string) =>
+    (
+      await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+        applicationName,
+      ])
+    ).rows.map((row) => row.pid);
+
+  it("connections the server drops (pg_terminate_backend) cost a retry on a fresh connection, not a 503 each", {
+    timeout: 60_000,
+  }, async () => {
+    const later = Date.now() + 60_000;
+    const keys = Array.from({ length: 8 }, (_, i) => `cart:dropped-${i}`);
+    // Concurrent writes leave several connections in the pool.
+    await Promise.all(keys.map((key) => store.set(key, `v-${key}`, { expiresAt: later })));
+    const admin = new pg.Client({ connectionString: pgServer.url, application_name: "satchel-test-admin" });
+    await admin.connect();
+    try {
+      const before = await backends(admin, "satchel");
+      expect(before.length).toBeGreaterThan(1);
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'satchel'",
+      );
+      // Every operation after it succeeds: none is handed a dropped connection without a retry.
+      for (const key of keys) expect((await store.get(key))?.value).toBe(`v-${key}`);
+      expect(await store.compareAndSet(keys[0] as string, "again", 1, { expiresAt: later })).toBe(2);
+      const after = await backends(admin, "satchel");
+      expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('names its connections: application_name "satchel" by default, or the one given', async () => {
+    const admin = new pg.Client({ connectionString: pgServer.url, application_name: "satchel-test-admin" });
+    await admin.connect();
+    const named = createPostgresStore({
+      url: pgServer.url,
+      sweepIntervalMs: 0,
+      poolOptions: { application_name: "shop-sessions" },
+    });
+    try {
+      await store.get("cart:any");
+      await named.get("cart:any");
+      expect((await backends(admin, "satchel")).length).toBeGreaterThan(0);
+      expect((await backends(admin, "shop-sessions")).length).toBe(1);
+    } finally {
+      await named.close();
+      await admin.end();
+    }
+  });
 });

@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineSessions } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import { testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import type { SessionHandle } from "../types.ts";
 import { describeStoreConformance } from "./conformance.ts";
+import { createCountingStore } from "./counting.ts";
 import { createRedisStore, type RedisStore } from "./redis.ts";
 import { eventually, expectUnavailable, runOutageScenario } from "./test-support/outage.ts";
 import { type ManagedServer, startRedis, startRedisCluster } from "./test-support/servers.ts";
@@ -135,6 +142,110 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     await server.start();
     expect((await eventually(() => early.get("cart:kept")))?.value).toBe("kept");
     await early.close();
+  });
+
+  it("stopped: the error reads 'connection refused at host:port', not ioredis's MaxRetriesPerRequestError", {
+    timeout: 60_000,
+  }, async () => {
+    const port = server.port;
+    const told = (error: unknown) => `${String(error)} ${inspect(error, { depth: 5 })}`;
+    await eventually(() => store.set("cart:refused", "v", { expiresAt: Date.now() + 60_000 }));
+    await server.stop();
+    try {
+      // A client that was connected (reconnecting now) and one created while the server is down.
+      const fresh = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+      for (const [label, attempt] of [
+        ["get", () => store.get("cart:refused")],
+        [
+          "compareAndSet",
+          () => store.compareAndSet("cart:refused", "w", 1, { expiresAt: Date.now() + 60_000 }),
+        ],
+        ["delete", () => store.delete("cart:refused")],
+        ["get (store created while down)", () => fresh.get("cart:refused")],
+      ] as const) {
+        const error = await attempt().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error, label).toBeInstanceOf(SessionStoreUnavailableError);
+        expect(String(error), label).toContain(`connection refused at 127.0.0.1:${port}`);
+        expect(told(error), label).not.toMatch(/MaxRetriesPerRequest|max retries per request/);
+      }
+      await fresh.close();
+    } finally {
+      await server.start();
+    }
+  });
+
+  it("one request's store calls share one deadline: after a load timed out, its save fails at once and is never sent", {
+    timeout: 60_000,
+  }, async () => {
+    const session = {
+      storage: "store",
+      schema: z.object({ items: z.array(z.string()).default([]) }),
+      expiry: { absolute: "1d" },
+    } as const;
+    const config = defineSessions({ cart: session, wishlist: session });
+    type Handle = SessionHandle<{ items: string[] }>;
+    const budgetStore = createRedisStore({ url: redis.url, timeoutMs, prefix: "budget:" });
+    const counted = createCountingStore(budgetStore);
+    const { satchel } = testSatchel<{ cart: Handle; wishlist: Handle }>(config, { store: counted });
+    const first = satchel.fromRequest(new Request("http://localhost/"));
+    (await first.get("cart")).items.push("kept");
+    await first.commit();
+    const cookie = first.apply(new Response()).headers.getSetCookie()[0]?.split(";")[0] ?? "";
+
+    await server.pause();
+    const errors: unknown[] = [];
+    try {
+      counted.reset();
+      const request = satchel.fromRequest(new Request("http://localhost/", { headers: { cookie } }));
+      // The load waits for the paused server until the timeout (a page asking { unavailable: "empty" }
+      // goes on, as this request does)...
+      errors.push(
+        await request.get("cart").then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      );
+      // ...and a save in the same request does not wait another timeout.
+      const wishlist = await request.get("wishlist");
+      wishlist.items.push("never sent");
+      errors.push(
+        await wishlist.save().then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      );
+    } finally {
+      await server.resume();
+    }
+    expect(counted.log().map((entry) => entry.split(" ")[0])).toEqual(["get", "compareAndSet"]);
+    const [load, save] = errors;
+    expect(load).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(save).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(String(save)).toContain(`the request's ${timeoutMs} ms for store calls is used up`);
+    // Once the server answers again it has run what it was sent: the load, not the save.
+    await eventually(() => budgetStore.get("cart:after"));
+    expect(await budgetStore.client.keys("budget:s:wishlist:*")).toEqual([]);
+    await budgetStore.close();
+  });
+
+  it("the shared deadline counts time spent waiting for the store, not the request's own work", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig, {
+      store: createRedisStore({ url: redis.url, timeoutMs, prefix: "budget-work:" }),
+    });
+    const first = satchel.fromRequest(new Request("http://localhost/"));
+    (await first.get("cart")).note = "first";
+    await first.commit();
+    const cookie = first.apply(new Response()).headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    const request = satchel.fromRequest(new Request("http://localhost/", { headers: { cookie } }));
+    const cart = await request.get("cart");
+    // Longer than the store's timeout, spent outside the store (a slow API call, rendering).
+    await new Promise((done) => setTimeout(done, timeoutMs + 100));
+    cart.note = "second";
+    await cart.save();
+    expect(cart.note).toBe("second");
   });
 
   it("delete notices: down while the server is stopped, up again after it returns — also when watching began during the outage", {

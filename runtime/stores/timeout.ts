@@ -4,40 +4,57 @@
  * a request and a driver's rejection can never escape as an unhandled rejection.
  */
 import { SatchelConfigError, SatchelError, SessionStoreUnavailableError } from "../errors.ts";
-import { configurationProblem } from "./redact.ts";
+import { configurationProblem, outageReason } from "./redact.ts";
+import type { StoreBudget } from "./types.ts";
 
 /** The store an error is about: its kind (`"redis"`) and, when known, where it lives (no password). */
 export interface StoreTarget {
   readonly kind: string;
   readonly endpoint?: string | undefined;
+  /**
+   * The error that explains a driver's failure, when the driver reports a consequence instead (ioredis
+   * rejects queued commands with "max retries per request" when the real news is "connection refused").
+   */
+  readonly explain?: ((error: unknown) => unknown) | undefined;
 }
 
 /** Default per-operation budget for network stores (ms). */
-export const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_TIMEOUT_MS = 2000;
 
 /**
  * Run `work` with a deadline. Resolves with its result; rejects with `SessionStoreUnavailableError`
- * when it fails or takes longer than `timeoutMs`. A late result or rejection of the abandoned work
- * is swallowed on purpose: the caller has already been told the store was unavailable.
+ * when it fails or takes longer than `timeoutMs` — or, with a request's `budget`, than what is left
+ * of `timeoutMs` after the request's earlier calls (none left: rejects at once, `work` never runs).
+ * A late result or rejection of the abandoned work is swallowed on purpose: the caller has already
+ * been told the store was unavailable.
  */
 export function guard<T>(
   target: StoreTarget,
   operation: string,
   timeoutMs: number,
   work: () => Promise<T>,
+  budget?: StoreBudget,
 ): Promise<T> {
+  const allowed = budget === undefined ? timeoutMs : timeoutMs - budget.spentMs;
+  if (allowed <= 0) return Promise.reject(budgetSpent(target, operation, timeoutMs));
+  const started = budget === undefined ? 0 : performance.now();
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    const settle = () => {
+      settled = true;
+      if (budget !== undefined) budget.spentMs += performance.now() - started;
+    };
     const timer = setTimeout(() => {
       if (settled) return;
-      settled = true;
+      settle();
       reject(
         new SessionStoreUnavailableError(target.kind, operation, {
-          cause: new Error(`no answer from the ${target.kind} store within ${timeoutMs} ms`),
+          cause: new Error(`no answer from the ${target.kind} store within ${Math.round(allowed)} ms`),
           endpoint: target.endpoint,
+          reason: `no answer within ${Math.round(allowed)} ms`,
         }),
       );
-    }, timeoutMs);
+    }, allowed);
     let running: Promise<T>;
     try {
       running = work();
@@ -47,13 +64,13 @@ export function guard<T>(
     running.then(
       (value) => {
         if (settled) return;
-        settled = true;
+        settle();
         clearTimeout(timer);
         resolve(value);
       },
       (error: unknown) => {
         if (settled) return;
-        settled = true;
+        settle();
         clearTimeout(timer);
         reject(asUnavailable(target, operation, error));
       },
@@ -62,11 +79,72 @@ export function guard<T>(
 }
 
 /**
- * Keep satchel's own errors as they are; a driver error that no retry can fix (wrong database,
- * password or host) is a `SatchelConfigError`; anything else is an outage. The driver's error is the `cause`.
+ * Run a call that bounds itself (a client's own command timeout of at most `timeoutMs`): only its
+ * error is mapped, and its time added to `budget`. The caller checks that the budget has room for a
+ * whole `timeoutMs` (`withinBudget`), or uses `guard`.
  */
-export function asUnavailable(target: StoreTarget, operation: string, error: unknown): Error {
-  if (error instanceof SatchelError) return error;
+export function clientBounded<T>(
+  target: StoreTarget,
+  operation: string,
+  work: () => Promise<T>,
+  budget?: StoreBudget,
+): Promise<T> {
+  let running: Promise<T>;
+  try {
+    running = work();
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  if (budget === undefined) {
+    return running.catch((error: unknown) => {
+      throw asUnavailable(target, operation, error);
+    });
+  }
+  const started = performance.now();
+  return running.then(
+    (value) => {
+      budget.spentMs += performance.now() - started;
+      return value;
+    },
+    (error: unknown) => {
+      budget.spentMs += performance.now() - started;
+      throw asUnavailable(target, operation, error);
+    },
+  );
+}
+
+/**
+ * Whether a call bounded by its own `timeoutMs` timer keeps within `budget`: the request has spent
+ * at most 1% of it so far. The usual request (a load, then a save) stays on this path and needs no
+ * second timer; the most it overshoots the request's `timeoutMs` by is that 1%.
+ */
+export function withinBudget(timeoutMs: number, budget: StoreBudget | undefined): boolean {
+  return budget === undefined || budget.spentMs * 100 <= timeoutMs;
+}
+
+/** The error of a call made after the request's store calls have used up `timeoutMs`: nothing was sent. */
+function budgetSpent(
+  target: StoreTarget,
+  operation: string,
+  timeoutMs: number,
+): SessionStoreUnavailableError {
+  return new SessionStoreUnavailableError(target.kind, operation, {
+    cause: new Error(
+      `this request's store calls already took the ${target.kind} store's ${timeoutMs} ms; not sent`,
+    ),
+    endpoint: target.endpoint,
+    reason: `the request's ${timeoutMs} ms for store calls is used up`,
+  });
+}
+
+/**
+ * Keep satchel's own errors as they are; a driver error that no retry can fix (wrong database,
+ * password or host) is a `SatchelConfigError`; anything else is an outage, its message naming the
+ * reason when known. The driver's error (or what `target.explain` finds behind it) is the `cause`.
+ */
+export function asUnavailable(target: StoreTarget, operation: string, failure: unknown): Error {
+  if (failure instanceof SatchelError) return failure;
+  const error = target.explain === undefined ? failure : target.explain(failure);
   const problem = configurationProblem(error);
   const where = target.endpoint === undefined ? "" : ` at ${target.endpoint}`;
   if (problem) {
@@ -78,6 +156,7 @@ export function asUnavailable(target: StoreTarget, operation: string, error: unk
   return new SessionStoreUnavailableError(target.kind, operation, {
     cause: error,
     endpoint: target.endpoint,
+    reason: outageReason(error, target.endpoint),
   });
 }
 

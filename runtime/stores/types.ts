@@ -20,13 +20,25 @@ export interface WriteOptions {
   userId?: string | undefined;
 }
 
+/**
+ * What one request's store calls share, passed as the last argument of each call: a store with a
+ * per-operation timeout ends every call of the request within what is left of that timeout after
+ * the request's earlier calls, so a request waits for its store at most `timeoutMs` in all, and a
+ * call made after that fails at once without reaching the server. Stores without a timeout (memory,
+ * file, your own) may ignore it.
+ */
+export interface StoreBudget {
+  /** Milliseconds the request's store calls have taken so far (the stores add to it). */
+  spentMs: number;
+}
+
 export interface SessionStore {
   /** Name used in errors and reports, e.g. `"redis"`. */
   readonly name: string;
   /** The live record, or null when missing or expired. */
-  get(key: string): Promise<StoredRecord | null>;
+  get(key: string, budget?: StoreBudget): Promise<StoredRecord | null>;
   /** Unconditional write. Returns the new record version. */
-  set(key: string, value: string, options: WriteOptions): Promise<number>;
+  set(key: string, value: string, options: WriteOptions, budget?: StoreBudget): Promise<number>;
   /**
    * Write only if the current version is `expectedVersion` (`null`: only if no live record exists).
    * Returns the new version, or `null` on conflict. Atomic in the backend.
@@ -36,10 +48,11 @@ export interface SessionStore {
     value: string,
     expectedVersion: number | null,
     options: WriteOptions,
+    budget?: StoreBudget,
   ): Promise<number | null>;
-  delete(key: string): Promise<void>;
+  delete(key: string, budget?: StoreBudget): Promise<void>;
   /** Extend expiry without changing value or version. No-op when missing. */
-  touch(key: string, expiresAt: number): Promise<void>;
+  touch(key: string, expiresAt: number, budget?: StoreBudget): Promise<void>;
   /** Keys of live records written with this `userId` (optional capability). */
   keysForUser?(userId: string): Promise<string[]>;
   /**

@@ -18,7 +18,7 @@ import { SatchelConfigError } from "../errors.ts";
 import type { SessionStore } from "./types.ts";
 
 /** The schemes `resolveStore` understands, as shown in errors. */
-export const SUPPORTED_STORE_URLS = [
+const SUPPORTED_STORE_URLS = [
   "memory:",
   "file:",
   "redis://",

@@ -1,0 +1,91 @@
+/**
+ * The Redis store's Lua scripts. Each touches exactly one key, which is what lets the store run
+ * unchanged on a Redis Cluster (no CROSSSLOT), and makes its check-then-write one atomic step.
+ */
+import { createHash } from "node:crypto";
+import type { RedisClient } from "./connection.ts";
+
+export interface Script {
+  lua: string;
+  sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/**
+ * KEYS[1] record; ARGV: mode ("set" | "cas"), expected version ("" = no live record), value,
+ * expiresAt, userId ("" = none), now. Returns the new version, or 0 on conflict.
+ */
+export const WRITE = script(`
+local cur = redis.call('HMGET', KEYS[1], 'ver', 'exp')
+local ver = tonumber(cur[1])
+local exp = tonumber(cur[2])
+local live = ver ~= nil and exp ~= nil and exp > tonumber(ARGV[6])
+if ARGV[1] == 'cas' then
+  if ARGV[2] == '' then
+    if live then return 0 end
+  elseif (not live) or ver ~= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+local nextver = (ver or 0) + 1
+redis.call('DEL', KEYS[1])
+if ARGV[5] == '' then
+  redis.call('HSET', KEYS[1], 'val', ARGV[3], 'ver', nextver, 'exp', ARGV[4])
+else
+  redis.call('HSET', KEYS[1], 'val', ARGV[3], 'ver', nextver, 'exp', ARGV[4], 'uid', ARGV[5])
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return nextver
+`);
+
+/** KEYS[1] record; ARGV: expiresAt, now. Extends a live record; returns its uid ("" none), or false when missing. */
+export const TOUCH = script(`
+local exp = tonumber(redis.call('HGET', KEYS[1], 'exp'))
+if exp == nil or exp <= tonumber(ARGV[2]) then return false end
+redis.call('HSET', KEYS[1], 'exp', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return redis.call('HGET', KEYS[1], 'uid') or ''
+`);
+
+/** KEYS[1] record. Deletes it; returns its uid ("" none) so the caller can drop it from the user index. */
+export const DELETE = script(`
+local uid = redis.call('HGET', KEYS[1], 'uid')
+redis.call('DEL', KEYS[1])
+return uid or ''
+`);
+
+/**
+ * KEYS[1] user index; ARGV: member, expiresAt. Adds the member; the set lives as long as its longest
+ * record. The set's current expiry is compared in server time (TIME + PTTL), the clock PEXPIREAT
+ * uses; calling TIME before a write is fine since Redis 5 replicates script effects, not scripts.
+ */
+export const INDEX_ADD = script(`
+redis.call('SADD', KEYS[1], ARGV[1])
+local t = redis.call('TIME')
+local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl < 0 or nowms + pttl < tonumber(ARGV[2]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+end
+return 1
+`);
+
+/** Run a script by its SHA, sending the body once when the server does not know it yet. */
+export async function evalScript(
+  client: RedisClient,
+  s: Script,
+  key: string,
+  args: Array<string | number>,
+): Promise<unknown> {
+  try {
+    return await client.evalsha(s.sha, 1, key, ...args);
+  } catch (error) {
+    // First use on this server (or after a restart / SCRIPT FLUSH): send the body once.
+    if (error instanceof Error && error.message.startsWith("NOSCRIPT"))
+      return client.eval(s.lua, 1, key, ...args);
+    throw error;
+  }
+}

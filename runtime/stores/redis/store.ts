@@ -1,0 +1,175 @@
+/**
+ * Redis store (ioredis 6), standalone or Redis Cluster.
+ *
+ * A record is one hash `<prefix>s:<key>` with fields val/ver/exp/uid and a Redis TTL set with
+ * PEXPIREAT from `expiresAt`. `set` and `compareAndSet` are Lua scripts (`scripts.ts`), so the
+ * version check and the write are one atomic step. A user's sessions are listed from a set
+ * `<prefix>u:<userId>` of keys; it is advisory (written before the record, filtered on read by the
+ * record's own `uid`), expires with the user's last record, and never needs to be in the record's slot.
+ *
+ * Deletes are published on `<prefix>deleted` (`delete-watch.ts`), so caches in front of this store
+ * on other processes drop an ended session at once. The client and its fail-fast options: `connection.ts`.
+ */
+import { createDeleteWatches } from "../delete-watches.ts";
+import { clientBounded, guard, resolveTimeout, withinBudget } from "../timeout.ts";
+import type {
+  DeleteListener,
+  DeleteWatch,
+  SessionStore,
+  StoreBudget,
+  StoredRecord,
+  WriteOptions,
+} from "../types.ts";
+import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
+import { subscribeToDeletes } from "./delete-watch.ts";
+import { DELETE, evalScript, INDEX_ADD, TOUCH, WRITE } from "./scripts.ts";
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client (`Redis` or `Cluster`) you created and own: the store never closes it. Give it
+   * `maxRetriesPerRequest` and `commandTimeout` yourself if you want fail-fast commands; the store's
+   * `timeoutMs` still bounds every operation.
+   */
+  client?: RedisClient;
+  /** `redis://` or `rediss://` URL for a client the store creates (and closes in `close()`). */
+  url?: string;
+  /** Seed nodes of a Redis Cluster (`"host:port"` or `{ host, port }`) for a cluster client the store creates. */
+  clusterNodes?: ReadonlyArray<string | { host: string; port: number }>;
+  /** Extra ioredis options for a client the store creates (merged over the fail-fast defaults). Replies use the default "legacy" mapping. */
+  redisOptions?: ClientOptions;
+  /** Prefix of every Redis key this store writes. Default `"satchel:"`. */
+  prefix?: string;
+  /** Per-operation budget in ms; past it the operation fails with `SessionStoreUnavailableError`. Default 2000. */
+  timeoutMs?: number;
+  /** Clock in epoch ms used to decide expiry, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The Redis store, with the optional user listing and access to its client. */
+export interface RedisStore extends SessionStore {
+  keysForUser(userId: string): Promise<string[]>;
+  watchDeletes(listener: DeleteListener): Promise<DeleteWatch>;
+  close(): Promise<void>;
+  /** The ioredis client in use. */
+  readonly client: RedisClient;
+}
+
+/** HMGET val ver exp → the live record, or null when missing or expired at `at`. */
+function toRecord([val, ver, exp]: Array<string | null>, at: number): StoredRecord | null {
+  if (val == null || ver == null || exp == null) return null;
+  const expiresAt = Number(exp);
+  if (!(expiresAt > at)) return null;
+  return { value: val, version: Number(ver), expiresAt };
+}
+
+/** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const timeoutMs = resolveTimeout("redis", options.timeoutMs);
+  const prefix = options.prefix ?? "satchel:";
+  const now = options.now ?? Date.now;
+  const { client, owned, target, selfTimed } = connect(options, timeoutMs);
+  const recordKey = (key: string) => `${prefix}s:${key}`;
+  const indexKey = (userId: string) => `${prefix}u:${userId}`;
+  const deletedChannel = `${prefix}deleted`;
+  /** Watches still running, stopped by `close()`. */
+  const watches = createDeleteWatches();
+
+  /** An operation of several commands: `guard` bounds them together. */
+  const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
+    guard(target, operation, timeoutMs, work, budget);
+  /**
+   * An operation of a single command (a NOSCRIPT retry aside): the client's own command timer bounds
+   * it when it has one and the request's budget is still (nearly) whole; else `guard` does.
+   */
+  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
+    selfTimed && withinBudget(timeoutMs, budget)
+      ? clientBounded(target, operation, work, budget)
+      : bounded(operation, work, budget);
+
+  async function write(
+    mode: "set" | "cas",
+    key: string,
+    value: string,
+    expected: number | null,
+    write: WriteOptions,
+  ): Promise<number> {
+    const userId = write.userId ?? "";
+    // Index first: an entry without a record is harmless (filtered on listing); a record missing
+    // from its user's index would survive "log out everywhere".
+    if (userId !== "") await evalScript(client, INDEX_ADD, indexKey(userId), [key, write.expiresAt]);
+    const args = [mode, expected === null ? "" : String(expected), value, write.expiresAt, userId, now()];
+    return Number(await evalScript(client, WRITE, recordKey(key), args));
+  }
+
+  /** The live keys of a user's index: one HMGET per member (each may live on a different cluster node; ioredis pipelines them). */
+  async function liveMembers(userId: string): Promise<string[]> {
+    const members = await client.smembers(indexKey(userId));
+    const owners = await Promise.all(members.map((member) => client.hmget(recordKey(member), "uid", "exp")));
+    const at = now();
+    return members
+      .filter((_, i) => {
+        const [uid, exp] = owners[i] ?? [];
+        return uid === userId && exp != null && Number(exp) > at;
+      })
+      .sort();
+  }
+
+  return {
+    name: "redis",
+    client,
+    get(key, budget) {
+      return oneCommand(
+        "get",
+        () => client.hmget(recordKey(key), "val", "ver", "exp").then((fields) => toRecord(fields, now())),
+        budget,
+      );
+    },
+    set: (key, value, write_, budget) => bounded("set", () => write("set", key, value, null, write_), budget),
+    compareAndSet(key, value, expectedVersion, write_, budget) {
+      const work = async () => {
+        const version = await write("cas", key, value, expectedVersion, write_);
+        return version === 0 ? null : version;
+      };
+      // With a user id the write is two commands (index, record): the guard bounds both together.
+      return write_.userId === undefined || write_.userId === ""
+        ? oneCommand("compareAndSet", work, budget)
+        : bounded("compareAndSet", work, budget);
+    },
+    delete(key, budget) {
+      return bounded(
+        "delete",
+        async () => {
+          const userId = await evalScript(client, DELETE, recordKey(key), []);
+          await client.publish(deletedChannel, key);
+          if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
+        },
+        budget,
+      );
+    },
+    touch(key, expiresAt, budget) {
+      return bounded(
+        "touch",
+        async () => {
+          const userId = await evalScript(client, TOUCH, recordKey(key), [expiresAt, now()]);
+          if (typeof userId === "string" && userId !== "") {
+            await evalScript(client, INDEX_ADD, indexKey(userId), [key, expiresAt]);
+          }
+        },
+        budget,
+      );
+    },
+    watchDeletes: (listener) =>
+      watches.watch((heard) => subscribeToDeletes(client, deletedChannel, heard), listener),
+    keysForUser: (userId) => bounded("keysForUser", () => liveMembers(userId), undefined),
+    async close() {
+      await watches.stopAll();
+      if (!owned) return;
+      try {
+        await bounded("close", () => client.quit(), undefined);
+      } catch {
+        // The server is unreachable: drop the connection instead of waiting for QUIT.
+        client.disconnect();
+      }
+    },
+  };
+}
