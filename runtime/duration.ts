@@ -2,7 +2,9 @@
  * Durations in schema files: a number of seconds, or a short string like `"90s"` or `"7d"`.
  */
 import { SatchelConfigError } from "./errors.ts";
-import type { Duration } from "./types.ts";
+
+/** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
+export type Duration = number | `${number}${"s" | "m" | "h" | "d" | "w"}`;
 
 /**
  * The longest cookie lifetime browsers keep (RFC 6265bis §5.6.2: Max-Age and Expires are capped at 400

@@ -6,7 +6,7 @@
  * compile time (a variable, a fraction like `"1.5d"`) are left to the runtime check, which throws a
  * `satchel:` error naming the limit.
  */
-import type { Duration } from "./types.ts";
+import type { Duration } from "./duration.ts";
 
 /** A session's `expiry.absolute` as the generated module states it: its text, and how many whole units it holds. */
 export interface ExpiryLimit {

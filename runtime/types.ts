@@ -4,11 +4,12 @@
  */
 import type { z } from "zod";
 import type { CryptoBackend } from "./crypto/backend.ts";
+import type { Duration } from "./duration.ts";
 import type { ExpireOptions, ExpiryLimit, WithinExpiryLimit } from "./expiry-limit.ts";
 import type { SessionStore } from "./stores/types.ts";
 
-/** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
-export type Duration = number | `${number}${"s" | "m" | "h" | "d" | "w"}`;
+// Declared beside parseDuration (so expiry-limit.ts needs nothing from this file); public from here.
+export type { Duration } from "./duration.ts";
 
 /** Expiry of a session. Both limits are sealed with the data, so a replayed old cookie is worthless. */
 export interface ExpiryOptions {

@@ -112,6 +112,13 @@ export abstract class SessionCore {
   isNew = true;
   destroyed = false;
   /**
+   * The read-only empty session of a store that could not be reached (`UnavailableSession`): the
+   * handle's `$unavailable`. A property, so the handle needs no import of that class.
+   */
+  get unavailable(): boolean {
+    return false;
+  }
+  /**
    * Serialized persisted state as loaded or last saved. `undefined` until something needs it: taken
    * before the first change or hand-out of a nested object (see `markChanged`, `handOut`), so a
    * request that only reads never encodes.

@@ -9,7 +9,6 @@ import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";
 import type { ExpireOptions } from "../expiry-limit.ts";
 import { freshData, SessionCore } from "./core.ts";
-import { UnavailableSession } from "./unavailable.ts";
 
 const CORE = Symbol("satchel.session");
 /** What a handle proxies: an object holding its core, whose prototype carries the methods. */
@@ -182,7 +181,7 @@ function prototypeFor(def: ResolvedSession, isField: IsField): object {
   define("$name", { value: def.name });
   getter("$isNew", (core) => core.isNew);
   getter("$destroyed", (core) => core.destroyed);
-  getter("$unavailable", (core) => core instanceof UnavailableSession);
+  getter("$unavailable", (core) => core.unavailable);
   for (const [name, value] of Object.entries(methodsFor(def, isField))) define(name, { value });
   getter("flash", (core) => core.flashChannels());
   if (def.messages) getter("messages", (core) => core.messagesApi());

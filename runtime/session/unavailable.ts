@@ -26,6 +26,10 @@ export class UnavailableSession extends SessionCore {
     this.markSaved();
   }
 
+  override get unavailable(): boolean {
+    return true;
+  }
+
   override assertWritable(action: string): never {
     throw new SessionStoreUnavailableError(
       this.outage.store,
