@@ -1,0 +1,162 @@
+/**
+ * Skipping zod must never change what is accepted (issue 22, item 1). Two builds of one app share a
+ * secret; the second narrows what it accepts without changing the layout. Whatever build 1 sealed,
+ * build 2 reads it exactly as zod under build 2's schema would: formats 2 and 3, with an up-to-date
+ * generated codec and with one `npm run gen` did not refresh.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { schemaFingerprint as generatedChecks } from "./codec/fingerprint.ts";
+import { type GeneratedCodec, layoutHash, planOf } from "./codec/plan.ts";
+import { planCodec } from "./codec/plan-interpreter.ts";
+import { defineSessions } from "./define.ts";
+import { CookieClient, testClock, testSatchel } from "./test-support/harness.ts";
+import type { SessionHandle } from "./types.ts";
+
+type Types = { auth: SessionHandle<{ role: string; note: string }> };
+
+/** What `npm run gen` emits for a schema, built on the plan interpreter (the generated codecs' reference). */
+function generatedFor(schema: z.ZodType): GeneratedCodec {
+  const plan = planOf(schema);
+  const codec = planCodec(plan);
+  return {
+    layout: layoutHash(plan),
+    checks: generatedChecks(schema),
+    version: 1,
+    encode: codec.encode,
+    decode: codec.decode,
+    history: {},
+  };
+}
+
+/** A build: its schema closes over `allowed` (read from config or `process.env` in a real app). */
+function build(allowed: ReadonlySet<string>, maxNote: number) {
+  return z.object({
+    role: z.string().refine((r) => allowed.has(r), "role not allowed"),
+    note: z.string().max(maxNote).default(""),
+  });
+}
+
+/** One deploy: a satchel over `schema`, with `codec` as its generated module (none: format 2). */
+function deploy(schema: z.ZodType, codec: GeneratedCodec | undefined, clock = testClock()) {
+  const config = defineSessions({ auth: { storage: "cookie", schema } });
+  const setup = testSatchel<Types>(config, { clock, ...(codec ? { codecs: { auth: codec } } : {}) });
+  const app = setup.satchel.handle(async (req, sessions) => {
+    const auth = await sessions.get("auth");
+    const params = new URL(req.url).searchParams;
+    const role = params.get("role");
+    if (role !== null) auth.role = role;
+    const note = params.get("note");
+    if (note !== null) auth.note = note;
+    return Response.json({ ...auth.toJSON(), isNew: auth.$isNew });
+  });
+  return { ...setup, app };
+}
+
+/** Build 1 signs a visitor in as `role`; the visitor then brings that cookie to build 2. */
+async function carry(
+  from: ReturnType<typeof deploy>,
+  to: ReturnType<typeof deploy>,
+  query: string,
+): Promise<{ body: Record<string, unknown>; client: CookieClient }> {
+  const client = new CookieClient(from.app);
+  await client.fetch(`/?${query}`);
+  expect(client.cookies.has("auth")).toBe(true);
+  const next = new CookieClient(to.app);
+  for (const [name, value] of client.cookies) next.cookies.set(name, value);
+  const body = (await (await next.fetch("/")).json()) as Record<string, unknown>;
+  return { body, client: next };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("a refinement that closes over configuration", () => {
+  const v1 = build(new Set(["admin", "member"]), 100);
+  const v2 = build(new Set(["member"]), 100);
+
+  it("both builds fingerprint the same: only the function's source is hashed", () => {
+    expect(generatedFor(v1).checks).toBe(generatedFor(v2).checks);
+  });
+
+  it.each([
+    ["format 2 (no generated codec)", undefined, undefined],
+    ["format 3 (the same generated module in both builds)", generatedFor(v1), generatedFor(v2)],
+  ])("build 2 refuses build 1's admin cookie: %s", async (_name, codec1, codec2) => {
+    const clock = testClock();
+    const one = deploy(v1, codec1, clock);
+    const two = deploy(v2, codec2, clock);
+    const { body } = await carry(one, two, "role=admin");
+    expect(body).toMatchObject({ isNew: true });
+    expect(body.role).toBeUndefined();
+    expect(two.reports).toEqual([
+      { reason: "schema-mismatch", session: "auth", detail: expect.stringContaining("role not allowed") },
+    ]);
+    // Its own members still read back.
+    const member = await carry(one, two, "role=member");
+    expect(member.body).toMatchObject({ role: "member", isNew: false });
+  });
+
+  it("runs the refinement on every read, also of the build's own cookies", async () => {
+    const allowed = new Set(["admin", "member"]);
+    const schema = build(allowed, 100);
+    const app = deploy(schema, generatedFor(schema));
+    const client = new CookieClient(app.app);
+    await client.fetch("/?role=admin");
+    expect(await (await client.fetch("/")).json()).toMatchObject({ role: "admin", isNew: false });
+    allowed.delete("admin"); // configuration changed under a running process
+    expect(await (await client.fetch("/")).json()).toMatchObject({ isNew: true });
+    expect(app.reports).toEqual([expect.objectContaining({ reason: "schema-mismatch" })]);
+  });
+});
+
+describe("a plain check tightened without running gen", () => {
+  const plain = (max: number) => z.object({ role: z.string(), note: z.string().max(max).default("") });
+  const old = plain(100);
+  const tightened = plain(10);
+  const long = "x".repeat(50);
+
+  it("keeps the layout: the stale generated codec is still in use", () => {
+    expect(generatedFor(tightened).layout).toBe(generatedFor(old).layout);
+  });
+
+  it.each([
+    ["format 2", undefined],
+    ["format 3", generatedFor(old)],
+  ])("build 2 refuses an old value the new max(10) does not allow: %s", async (_name, codec) => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const clock = testClock();
+    const one = deploy(old, codec, clock);
+    // Build 2 runs the tightened schema with the module gen wrote for the old one.
+    const two = deploy(tightened, codec, clock);
+    const { body } = await carry(one, two, `role=member&note=${long}`);
+    expect(body).toMatchObject({ isNew: true });
+    expect(two.reports).toEqual([
+      { reason: "schema-mismatch", session: "auth", detail: expect.stringMatching(/^note: /) },
+    ]);
+    // A short note from build 1 still reads back.
+    expect((await carry(one, two, "role=member&note=hi")).body).toMatchObject({ note: "hi", isNew: false });
+    if (codec !== undefined) {
+      // Said once (development): the generated codec's checks are not the schema's.
+      const said = warn.mock.calls.filter(([m]) => String(m).includes('"auth"'));
+      expect(said).toEqual([[expect.stringMatching(/checks .*npm run gen.*zod/)]]);
+    }
+  });
+
+  it("build 2 refuses to write the old value through the stale codec", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const two = deploy(tightened, generatedFor(old));
+    const client = new CookieClient(two.app);
+    await expect(client.fetch(`/?role=member&note=${long}`)).rejects.toThrow(/field "note" is invalid/);
+    expect(client.cookies.has("auth")).toBe(false);
+  });
+
+  it("cookies build 2 writes itself are trusted again (no zod on read)", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const two = deploy(tightened, generatedFor(old));
+    const client = new CookieClient(two.app);
+    await client.fetch("/?role=member&note=short");
+    const parse = vi.spyOn(tightened, "safeParse");
+    expect(await (await client.fetch("/")).json()).toMatchObject({ note: "short", isNew: false });
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
