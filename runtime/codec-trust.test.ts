@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { schemaFingerprint as generatedChecks } from "./codec/fingerprint.ts";
+import { checksHash as generatedChecks } from "./codec/fingerprint.ts";
 import { type GeneratedCodec, layoutHash, planOf } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
 import { defineSessions } from "./define.ts";
@@ -38,7 +38,7 @@ function build(allowed: ReadonlySet<string>, maxNote: number) {
 }
 
 /** One deploy: a satchel over `schema`, with `codec` as its generated module (none: format 2). */
-function deploy(schema: z.ZodType, codec: GeneratedCodec | undefined, clock = testClock()) {
+function deploy(schema: z.ZodObject, codec: GeneratedCodec | undefined, clock = testClock()) {
   const config = defineSessions({ auth: { storage: "cookie", schema } });
   const setup = testSatchel<Types>(config, { clock, ...(codec ? { codecs: { auth: codec } } : {}) });
   const app = setup.satchel.handle(async (req, sessions) => {

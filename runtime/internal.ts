@@ -12,7 +12,7 @@ export { packForCookie } from "./codec/compress.ts";
 /** @internal */
 export { encodeEnvelope } from "./codec/envelope.ts";
 /** @internal */
-export { describeSchema, schemaFingerprint } from "./codec/fingerprint.ts";
+export { checksHash, describeSchema, schemaFingerprint } from "./codec/fingerprint.ts";
 /** @internal */
 export {
   acceptsUndefined,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
 import { largeSchema, largeSession, smallSchema, smallSession } from "../bench/lib/payloads.ts";
 import { packForCookie, unpackFromCookie } from "./codec/compress.ts";
-import { schemaFingerprint } from "./codec/fingerprint.ts";
+import { checksHash } from "./codec/fingerprint.ts";
 import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
 import { createSealer } from "./crypto/seal.ts";
@@ -328,7 +328,7 @@ function referenceCodec(
   schema: z.ZodType,
   version = 1,
   history: Record<string, Plan> = {},
-  checks = schemaFingerprint(schema),
+  checks = checksHash(schema),
 ): GeneratedCodec {
   const plan = planOf(schema);
   const codec = planCodec(plan);
@@ -364,7 +364,7 @@ describe("generated codecs (format 3)", () => {
     other: SessionHandle<{ n: number }>;
   };
   const layout = layoutHash(planOf(prefsSchema));
-  const checks = schemaFingerprint(prefsSchema);
+  const checks = checksHash(prefsSchema);
 
   /** A client over a satchel of `cfg`; GET reads `prefs`, POST /?name=… writes it. */
   function prefsApp(cfg: SessionsConfig, codecs?: Record<string, GeneratedCodec>, clock = testClock()) {
@@ -392,18 +392,25 @@ describe("generated codecs (format 3)", () => {
     expect(client.lastSetCookie).toEqual([]); // read, unchanged: nothing written
   });
 
-  it("trusts (skips zod for) data sealed under this version and checks only; other checks run zod", async () => {
+  it("runs the schema's refinement on every read, whatever checks the token carries", async () => {
     const { client, clock, reports } = prefsApp(config, { prefs: referenceCodec(prefsSchema) });
-    // "bad" fails the refinement: only a token that skips zod can read it back.
-    const forged = (tokenChecks: string, version = 1) =>
+    // "bad" fails the refinement: a token that skipped zod would read it back.
+    const forged = (tokenChecks: string, name = "bad") =>
       sealText(
         "prefs",
-        `[3,${version},${JSON.stringify(layout)},${JSON.stringify(tokenChecks)},[0,"bad",[]]]`,
+        `[3,1,${JSON.stringify(layout)},${JSON.stringify(tokenChecks)},[0,${JSON.stringify(name)},[]]]`,
         clock.now(),
       );
-    client.cookies.set("prefs", await forged(checks));
-    expect(await (await client.fetch("/")).json()).toMatchObject({ name: "bad", isNew: false });
+    client.cookies.set("prefs", await forged(checks, "good"));
+    expect(await (await client.fetch("/")).json()).toMatchObject({ name: "good", isNew: false });
     expect(reports).toEqual([]);
+
+    client.cookies.set("prefs", await forged(checks));
+    expect(await (await client.fetch("/")).json()).toMatchObject({ isNew: true });
+    expect(reports).toEqual([
+      { reason: "schema-mismatch", session: "prefs", detail: expect.stringMatching(/no bad names/) },
+    ]);
+    reports.length = 0;
 
     client.cookies.set("prefs", await forged("other-checks"));
     expect(await (await client.fetch("/")).json()).toMatchObject({ isNew: true });

@@ -33,7 +33,7 @@ interface CodecInput {
   plan: Plan;
   /** Layout hash of `plan`. */
   layout: string;
-  /** Schema fingerprint (`schemaFingerprint`) at generation time. */
+  /** `checksHash(schema)` at generation time (the runtime compares it with the live schema's). */
   checks: string;
   /** The constant holding the session's data version (`AUTH_VERSION`). */
   versionConstant: string;

@@ -38,7 +38,7 @@ interface SessionCodecPlan {
   plan: Plan;
   /** `layoutHash(plan)`. */
   layout: string;
-  /** `schemaFingerprint(schema)`. */
+  /** `checksHash(schema)`: compared with the live schema's at run time. */
   checks: string;
   /** Earlier layouts by hash, from the snapshot (the current one excluded). */
   history: Record<string, Plan>;

@@ -1,4 +1,4 @@
-import { layoutHash, planOf, schemaFingerprint } from "satchel/internal";
+import { checksHash, layoutHash, planOf } from "satchel/internal";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { generatedEnvelope, minimalValue, smallestCookie } from "./cookie-size.ts";
@@ -32,7 +32,7 @@ describe("smallest sealed cookie", () => {
     const text = generatedEnvelope(schema, data, 4);
     expect(text).toMatch(/^\[3,4,"\w+","\w+",\["x",1\]\]$/);
     expect(text).toBe(
-      `[3,4,${JSON.stringify(layoutHash(planOf(schema)))},${JSON.stringify(schemaFingerprint(schema))},["x",1]]`,
+      `[3,4,${JSON.stringify(layoutHash(planOf(schema)))},${JSON.stringify(checksHash(schema))},["x",1]]`,
     );
   });
 

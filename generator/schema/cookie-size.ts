@@ -1,18 +1,18 @@
 /**
  * Build-time check that a cookie session can fit at all: seal the smallest data its schema accepts
  * the way the runtime seals it with the session's generated codec (format 3: positional data after
- * version, layout and schema fingerprint; deflate when smaller; time header, AES-GCM, base64url) and
+ * version, layout and checks hash; deflate when smaller; time header, AES-GCM, base64url) and
  * compare the resulting `Set-Cookie` bytes with the cookie cap.
  */
 
 import {
+  checksHash,
   createSealer,
   layoutHash,
   packForCookie,
   planCodec,
   planOf,
   type Sealer,
-  schemaFingerprint,
 } from "satchel/internal";
 import superjson from "superjson";
 import type { z } from "zod";
@@ -98,7 +98,7 @@ const GENERATED_FORMAT = 3;
 export function generatedEnvelope(schema: z.ZodType, data: unknown, version: number): string {
   const plan = planOf(schema);
   const wire = JSON.stringify(planCodec(plan).encode(data));
-  return `[${GENERATED_FORMAT},${version},${JSON.stringify(layoutHash(plan))},${JSON.stringify(schemaFingerprint(schema))},${wire}]`;
+  return `[${GENERATED_FORMAT},${version},${JSON.stringify(layoutHash(plan))},${JSON.stringify(checksHash(schema))},${wire}]`;
 }
 
 /** Characters of the sealed cookie value for envelope `text`, sealed exactly as the runtime seals it. */

@@ -18,12 +18,13 @@ export function shortHash(text: string): string {
 
 /**
  * A stable description of a schema: its defs, with child schemas described in place, functions
- * (refinements, default factories, transforms) by their source and regexes by their text.
+ * (refinements, default factories, transforms) by their source (or, `sources` false, a bare marker)
+ * and regexes by their text.
  */
-export function describeSchema(schema: unknown): string {
+export function describeSchema(schema: unknown, sources = true): string {
   const seen = new Set<unknown>();
   const describe = (node: unknown): unknown => {
-    if (typeof node === "function") return `fn:${String(node)}`;
+    if (typeof node === "function") return sources ? `fn:${String(node)}` : "fn";
     if (node instanceof RegExp) return `re:${String(node)}`;
     if (typeof node === "bigint") return `bigint:${node}`;
     if (typeof node !== "object" || node === null) return node;
@@ -48,4 +49,13 @@ export function describeSchema(schema: unknown): string {
 /** A short hash of the schema's description: short enough to ride in every token. */
 export function schemaFingerprint(schema: unknown): string {
   return shortHash(describeSchema(schema));
+}
+
+/**
+ * The checks hash (see checks.ts): the description with functions as bare markers, so minifying
+ * cannot change it. `npm run gen` writes it into each generated codec, the runtime recomputes it
+ * from the live schema and compares, and format-3 tokens carry it.
+ */
+export function checksHash(schema: unknown): string {
+  return shortHash(describeSchema(schema, false));
 }

@@ -214,7 +214,7 @@ export function layoutHash(plan: Plan): string {
 export interface GeneratedCodec {
   /** Layout hash of the plan it was generated from. */
   readonly layout: string;
-  /** Schema fingerprint (checks, defaults, refinement sources) when it was generated. */
+  /** `checksHash` of the schema it was generated from (checks, defaults; functions as markers). */
   readonly checks: string;
   /** The session's data version when it was generated. */
   readonly version: number;

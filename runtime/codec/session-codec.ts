@@ -5,8 +5,8 @@
  * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts):
  * `[3, version, layout, checks, data]`, or with pending flash / messages
  * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
- * session's plan lays it out; `layout` is the plan's hash and `checks` the schema fingerprint the
- * generator computed (a constant in the generated module, so minifying cannot change it). A token of
+ * session's plan lays it out; `layout` is the plan's hash and `checks` the live schema's `checksHash`
+ * (functions as bare markers, so minifying cannot change it; fingerprint.ts). A token of
  * the current layout is read by the generated decode (or the plan interpreter, when the generated
  * codec is stale or missing); one of an earlier layout by the interpreter over the plan kept in the
  * generated codec's history; one of a layout neither knows is malformed (`UnknownLayoutError`).
@@ -17,7 +17,8 @@
  *
  * Trust, formats 2 and 3: when the token was authenticated (sealed by this app), its version is the
  * session's and its fingerprint / checks are the ones this build writes, the data was validated
- * under this very schema, so decoding only checks its structure instead of running zod. Any other
+ * under this very schema, so decoding only checks its structure instead of running zod, unless the
+ * schema runs the app's functions (checks.ts: then zod runs on every read). Any other
  * token (older version, other checks, older layout, format 1, store records) is decoded, then runs
  * through migrations and full zod. Migrations get format-3 data typed (Dates as Dates).
  */
@@ -25,6 +26,7 @@ import type { z } from "zod";
 import type { ResolvedSession } from "../define.ts";
 import { SatchelError } from "../errors.ts";
 import type { Message } from "../types.ts";
+import { runsUserCode } from "./checks.ts";
 import {
   decodeEnvelope,
   decodeSuperjsonPart,
@@ -33,7 +35,7 @@ import {
   encodeSuperjsonPart,
   isFlashRecord,
 } from "./envelope.ts";
-import { schemaFingerprint } from "./fingerprint.ts";
+import { checksHash, schemaFingerprint } from "./fingerprint.ts";
 import { KEYED_FORMAT, type KeyedFormat, keyedFormat } from "./keyed-format.ts";
 import { type GeneratedCodec, hasSuperjsonPart, layoutHash, type Plan, planOf } from "./plan.ts";
 import { type PlanCodec, planCodec } from "./plan-interpreter.ts";
@@ -105,6 +107,10 @@ export class UnknownLayoutError extends SatchelError {
 interface CompiledSchema {
   readonly keyed: KeyedFormat;
   readonly fingerprint: string;
+  /** `checksHash(schema)`: what format-3 tokens carry and generated codecs are compared by. */
+  readonly checks: string;
+  /** The schema runs the app's functions: zod runs on every read (see checks.ts). */
+  readonly userCode: boolean;
   readonly plan: Plan;
   readonly layout: string;
   /** The plan has no superjson parts. */
@@ -123,6 +129,8 @@ function compileSchema(schema: z.ZodType): CompiledSchema {
   compiled = {
     keyed: keyedFormat(schema),
     fingerprint: schemaFingerprint(schema),
+    checks: checksHash(schema),
+    userCode: runsUserCode(schema),
     plan,
     layout: layoutHash(plan),
     planExact: !hasSuperjsonPart(plan),
@@ -166,11 +174,23 @@ export function createCodecResolver(
     if (codec === undefined) {
       const own = generated !== undefined && Object.hasOwn(generated, session.name);
       codec = own
-        ? compileSessionCodec(session.schema, session.version, generated[session.name], () =>
-            warn(
-              `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
-                "(run npm run gen); using the slower runtime codec until then.",
-            ),
+        ? compileSessionCodec(
+            session.schema,
+            session.version,
+            generated[session.name],
+            () =>
+              warn(
+                `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
+                  "(run npm run gen); using the slower runtime codec until then.",
+              ),
+            () => {
+              if (globalThis.process?.env?.NODE_ENV === "production") return;
+              warn(
+                `satchel: the generated codec of session "${session.name}" was generated for other checks ` +
+                  "than sessions.schema.ts declares (run npm run gen); until then zod validates its writes " +
+                  "and every cookie this build did not write.",
+              );
+            },
           )
         : codecFor(session);
       resolved.set(session, codec);
@@ -182,22 +202,30 @@ export function createCodecResolver(
 /**
  * Compiles the codec of a session schema at a data version. With a `generated` codec of the same
  * layout and version, it writes format 3 through it; with a stale one it writes format 2, calls
- * `onStale`, and still reads the stale codec's layout and history.
+ * `onStale`, and still reads the stale codec's layout and history. A generated codec of the same
+ * layout whose checks hash is not the live schema's stays in use for the wire (tokens carry the live
+ * hash), and `onChecksStale` is called.
  */
 export function compileSessionCodec(
   schema: z.ZodType,
   version: number,
   generated?: GeneratedCodec,
   onStale?: () => void,
+  onChecksStale?: () => void,
 ): SessionCodec {
   const compiled = compileSchema(schema);
   const { keyed, fingerprint, layout } = compiled;
   const fresh = generated !== undefined && generated.layout === layout && generated.version === version;
   if (generated !== undefined && !fresh) onStale?.();
+  const checksCurrent = fresh && generated.checks === compiled.checks;
+  if (fresh && !checksCurrent) onChecksStale?.();
   const format = fresh ? POSITIONAL_FORMAT : KEYED_FORMAT;
   const history = generated?.history ?? {};
-  /** Checks a trusted format-3 token carries: the generator's constant (minifying cannot change it). */
-  const checks = fresh ? generated.checks : fingerprint;
+  /**
+   * Checks a trusted format-3 token carries: the live schema's hash, recomputed here, never the
+   * generated constant (a stale module must not vouch for a tightened schema).
+   */
+  const checks = compiled.checks;
   const head = fresh
     ? `[${POSITIONAL_FORMAT},${version},${JSON.stringify(layout)},${JSON.stringify(checks)},`
     : `[${KEYED_FORMAT},${version},${JSON.stringify(fingerprint)},`;
@@ -289,8 +317,13 @@ export function compileSessionCodec(
             });
           }
           envelope = { version: storedVersion, data: value };
+          // The app's functions run on every read: a schema with any is never trusted (checks.ts).
           trusted =
-            authenticated && tokenLayout === layout && storedVersion === version && tokenChecks === checks;
+            authenticated &&
+            tokenLayout === layout &&
+            storedVersion === version &&
+            tokenChecks === checks &&
+            !compiled.userCode;
         }
         tail = 5;
       } else if (parsed[0] === KEYED_FORMAT && (parsed.length === 4 || parsed.length === 6)) {
@@ -301,7 +334,7 @@ export function compileSessionCodec(
         envelope = { version: storedVersion, data: wire };
         // Another version's data is its migrations' business, in its stored form.
         if (storedVersion === version) {
-          trusted = authenticated && parsed[2] === fingerprint;
+          trusted = authenticated && parsed[2] === fingerprint && !compiled.userCode;
           envelope.data = trusted ? decodeTrustedKeyed(keyed, wire) : keyed.decodeUntrusted(wire);
         }
         tail = 4;
