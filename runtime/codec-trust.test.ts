@@ -4,8 +4,10 @@
  * build 2 reads it exactly as zod under build 2's schema would: formats 2 and 3, with an up-to-date
  * generated codec and with one `npm run gen` did not refresh.
  */
+import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { constraintsOf } from "./codec/checks.ts";
 import { checksHash as generatedChecks } from "./codec/fingerprint.ts";
 import { type GeneratedCodec, layoutHash, planOf } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
@@ -15,10 +17,20 @@ import type { SessionHandle } from "./types.ts";
 
 type Types = { auth: SessionHandle<{ role: string; note: string }> };
 
-/** What `npm run gen` emits for a schema, built on the plan interpreter (the generated codecs' reference). */
+/**
+ * What `npm run gen` emits for a schema, built on the plan interpreter (the generated codecs'
+ * reference); its `check` keeps the generated check's contract (true: zod accepts the data and
+ * returns it unchanged), and like gen it has none when the schema runs the app's functions.
+ */
 function generatedFor(schema: z.ZodType): GeneratedCodec {
   const plan = planOf(schema);
   const codec = planCodec(plan);
+  // A twin, so that a spy on the session's schema sees only the runtime's own zod calls.
+  const twin = schema.clone();
+  const check = (data: unknown) => {
+    const parsed = twin.safeParse(data);
+    return parsed.success && isDeepStrictEqual(parsed.data, data);
+  };
   return {
     layout: layoutHash(plan),
     checks: generatedChecks(schema),
@@ -26,6 +38,7 @@ function generatedFor(schema: z.ZodType): GeneratedCodec {
     encode: codec.encode,
     decode: codec.decode,
     history: {},
+    ...(constraintsOf(schema) === undefined ? {} : { check }),
   };
 }
 
@@ -142,7 +155,7 @@ describe("a plain check tightened without running gen", () => {
     }
   });
 
-  it("build 2 refuses to write the old value through the stale codec", async () => {
+  it("build 2 refuses to write the old value: the stale codec's check (max 100) is not used", async () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const two = deploy(tightened, generatedFor(old));
     const client = new CookieClient(two.app);
@@ -158,5 +171,33 @@ describe("a plain check tightened without running gen", () => {
     const parse = vi.spyOn(tightened, "safeParse");
     expect(await (await client.fetch("/")).json()).toMatchObject({ note: "short", isNew: false });
     expect(parse).not.toHaveBeenCalled();
+  });
+});
+
+describe("the generated check on write (issue 23, item 3)", () => {
+  const schema = z.object({ role: z.string().min(1), note: z.string().max(10).default("") });
+
+  it("replaces zod when the data passes it; zod still words the refusal of data that does not", async () => {
+    const app = deploy(schema, generatedFor(schema));
+    const client = new CookieClient(app.app);
+    const parse = vi.spyOn(schema, "safeParse");
+    await client.fetch("/?role=member&note=hi");
+    expect(client.cookies.has("auth")).toBe(true);
+    const writes = parse.mock.calls.length;
+    await client.fetch("/?note=again");
+    expect(parse.mock.calls.length).toBe(writes);
+    await expect(client.fetch("/?note=far-too-long-for-ten")).rejects.toThrow(
+      /session "auth" field "note" is invalid: Too big/,
+    );
+    expect(await (await client.fetch("/")).json()).toMatchObject({ role: "member", note: "again" });
+  });
+
+  it("keeps zod on write for a schema that runs the app's functions", async () => {
+    const allowed = new Set(["member"]);
+    const refined = build(allowed, 10);
+    expect(generatedFor(refined).check).toBeUndefined();
+    const app = deploy(refined, generatedFor(refined));
+    const client = new CookieClient(app.app);
+    await expect(client.fetch("/?role=admin")).rejects.toThrow(/role not allowed/);
   });
 });

@@ -227,4 +227,12 @@ export interface GeneratedCodec {
   decode(wire: unknown): unknown;
   /** Earlier layouts of the session by layout hash (from the snapshot), to read older tokens. */
   readonly history: Readonly<Record<string, Plan>>;
+  /**
+   * The constraints the schema declares with literals (types, `int`, bounds, lengths, patterns,
+   * enums), checked without zod; absent when the schema runs the app's functions or has a part only
+   * zod can decide. True means the data is valid and zod would return it unchanged; false means
+   * "ask zod" (which gives the message, or fills a default, or strips an unknown key). Used on write
+   * only while `checks` equals the live schema's hash.
+   */
+  check?(data: unknown): boolean;
 }

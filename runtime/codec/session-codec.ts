@@ -87,6 +87,12 @@ export interface SessionCodec {
    *   when it is format 3 of a layout this build does not know.
    */
   decode(text: string, authenticated?: boolean): ReadEnvelope;
+  /**
+   * The generated codec's constraint check, when it may replace zod on write: the codec is up to
+   * date (layout, version and checks hash equal the live schema's) and the schema runs none of the
+   * app's functions. True: the data is valid and already what zod would return. False: ask zod.
+   */
+  readonly accepts?: (data: unknown) => boolean;
 }
 
 /** A format-3 token written under a layout this build has no plan for (not current, not history). */
@@ -203,8 +209,8 @@ export function createCodecResolver(
  * Compiles the codec of a session schema at a data version. With a `generated` codec of the same
  * layout and version, it writes format 3 through it; with a stale one it writes format 2, calls
  * `onStale`, and still reads the stale codec's layout and history. A generated codec of the same
- * layout whose checks hash is not the live schema's stays in use for the wire (tokens carry the live
- * hash), and `onChecksStale` is called.
+ * layout whose checks hash is not the live schema's stays in use for the wire, but its constraint
+ * check is not: zod validates writes, and `onChecksStale` is called.
  */
 export function compileSessionCodec(
   schema: z.ZodType,
@@ -226,6 +232,8 @@ export function compileSessionCodec(
    * generated constant (a stale module must not vouch for a tightened schema).
    */
   const checks = compiled.checks;
+  const accepts =
+    checksCurrent && !compiled.userCode && generated.check !== undefined ? generated.check : undefined;
   const head = fresh
     ? `[${POSITIONAL_FORMAT},${version},${JSON.stringify(layout)},${JSON.stringify(checks)},`
     : `[${KEYED_FORMAT},${version},${JSON.stringify(fingerprint)},`;
@@ -264,6 +272,7 @@ export function compileSessionCodec(
   return {
     fingerprint,
     format,
+    ...(accepts === undefined ? {} : { accepts }),
     encode,
     snapshot(envelope) {
       const record = envelope.data as Record<string, unknown> | null;

@@ -127,7 +127,7 @@ export class CookieSession extends SessionCore {
 
   /** Validates the data and encodes the envelope: the text a write seals. */
   private encodeValidated(): string {
-    this.data = validateForSave(this.def, this.data);
+    this.data = validateForSave(this.def, this.data, this.codec.accepts);
     return this.codec.encode(this.envelope());
   }
 

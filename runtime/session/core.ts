@@ -86,8 +86,17 @@ export function freshData(session: ResolvedSession): Record<string, unknown> {
   return data;
 }
 
-/** Zod on write: the parsed data, or a `SessionValidationError` naming the first bad field. */
-export function validateForSave(session: ResolvedSession, data: unknown): Record<string, unknown> {
+/**
+ * Zod on write: the parsed data, or a `SessionValidationError` naming the first bad field.
+ * @param accepts the session's generated constraint check (`SessionCodec.accepts`), when it may
+ *   stand in for zod: data it accepts is valid and already zod's output, so zod is skipped.
+ */
+export function validateForSave(
+  session: ResolvedSession,
+  data: unknown,
+  accepts?: (data: unknown) => boolean,
+): Record<string, unknown> {
+  if (accepts?.(data) === true) return data as Record<string, unknown>;
   return validateForWrite(session.name, session.schema, data) as Record<string, unknown>;
 }
 

@@ -214,7 +214,7 @@ export class StoreSession extends SessionCore {
   }
 
   private async write(): Promise<void> {
-    this.data = validateForSave(this.def, this.data);
+    this.data = validateForSave(this.def, this.data, this.runtime.codec(this.def).accepts);
     if (this.cookieWouldBeDropped()) return this.notStored();
     if (this.key === null) await this.assignNewId();
     const store = await this.store();
