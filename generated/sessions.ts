@@ -40,6 +40,34 @@ function isAuthRoles(wire: unknown): boolean {
   return true;
 }
 
+function validAuthRoles(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!(item === "admin" || item === "member")) return false;
+  }
+  return true;
+}
+
+const keysAuth = new Set<string>(["userId", "name", "roles", "signedInAt"]);
+
+function validAuth(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["userId"];
+  if (!(field0 === null || typeof field0 === "string")) return false;
+  const field1 = record["name"];
+  if (!(field1 === null || typeof field1 === "string")) return false;
+  const field2 = record["roles"];
+  if (!validAuthRoles(field2)) return false;
+  const field3 = record["signedInAt"];
+  if (field3 !== undefined) {
+    if (!(field3 instanceof Date && !Number.isNaN(field3.getTime()))) return false;
+  }
+  for (const key in record) if (!keysAuth.has(key)) return false;
+  return true;
+}
+
 function encodeAuth(data: AuthData): unknown {
   const wire: unknown[] = [0, data.userId, data.name, data.roles];
   let mask = 0;
@@ -78,6 +106,7 @@ export const AUTH_CODEC = {
   version: AUTH_VERSION,
   encode: encodeAuth,
   decode: decodeAuth,
+  check: validAuth,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -138,6 +167,37 @@ function decodeCartItems(wire: unknown): unknown {
   return value;
 }
 
+function validCartItemsItem(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["sku"];
+  if (typeof field0 !== "string") return false;
+  const field1 = record["qty"];
+  if (!(typeof field1 === "number" && Number.isSafeInteger(field1) && field1 >= 1)) return false;
+  for (const key in record) if (key !== "sku" && key !== "qty") return false;
+  return true;
+}
+
+function validCartItems(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!validCartItemsItem(item)) return false;
+  }
+  return true;
+}
+
+function validCart(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["items"];
+  if (!validCartItems(field0)) return false;
+  const field1 = record["foo"];
+  if (!(field1 === undefined || typeof field1 === "string")) return false;
+  for (const key in record) if (key !== "items" && key !== "foo") return false;
+  return true;
+}
+
 function encodeCart(data: CartData): unknown {
   const wire: unknown[] = [0, encodeCartItems(data.items)];
   let mask = 0;
@@ -172,6 +232,7 @@ export const CART_CODEC = {
   version: CART_VERSION,
   encode: encodeCart,
   decode: decodeCart,
+  check: validCart,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -207,6 +268,28 @@ function isSessionProducts(wire: unknown): boolean {
     const item = items[i];
     if (typeof item !== "string") return false;
   }
+  return true;
+}
+
+function validSessionProducts(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== "string") return false;
+  }
+  return true;
+}
+
+function validSession(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["foo"];
+  if (!(field0 === undefined || typeof field0 === "string")) return false;
+  const field1 = record["baz"];
+  if (!(field1 === undefined || typeof field1 === "string")) return false;
+  const field2 = record["products"];
+  if (!(field2 === undefined || validSessionProducts(field2))) return false;
+  for (const key in record) if (key !== "foo" && key !== "baz" && key !== "products") return false;
   return true;
 }
 
@@ -262,6 +345,7 @@ export const SESSION_CODEC = {
   version: SESSION_VERSION,
   encode: encodeSession,
   decode: decodeSession,
+  check: validSession,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -286,6 +370,17 @@ export type MyCookieNameSession = SessionHandle<
 
 /** Data version of `my_cookie_name`, stored with every cookie or record; bump it with a migration. */
 export const MY_COOKIE_NAME_VERSION = 1;
+
+function validMyCookieName(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["message"];
+  if (!(field0 === undefined || typeof field0 === "string")) return false;
+  const field1 = record["foo"];
+  if (!(field1 === undefined || typeof field1 === "string")) return false;
+  for (const key in record) if (key !== "message" && key !== "foo") return false;
+  return true;
+}
 
 function encodeMyCookieName(data: MyCookieNameData): unknown {
   const wire: unknown[] = [0];
@@ -330,6 +425,7 @@ export const MY_COOKIE_NAME_CODEC = {
   version: MY_COOKIE_NAME_VERSION,
   encode: encodeMyCookieName,
   decode: decodeMyCookieName,
+  check: validMyCookieName,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -353,6 +449,15 @@ export type MemcacheSession = SessionHandle<
 
 /** Data version of `memcache`, stored with every cookie or record; bump it with a migration. */
 export const MEMCACHE_VERSION = 1;
+
+function validMemcache(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["test"];
+  if (!(field0 === undefined || typeof field0 === "string")) return false;
+  for (const key in record) if (key !== "test") return false;
+  return true;
+}
 
 function encodeMemcache(data: MemcacheData): unknown {
   const wire: unknown[] = [0];
@@ -388,6 +493,7 @@ export const MEMCACHE_CODEC = {
   version: MEMCACHE_VERSION,
   encode: encodeMemcache,
   decode: decodeMemcache,
+  check: validMemcache,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -411,6 +517,15 @@ export type TgSession = SessionHandle<
 
 /** Data version of `tg`, stored with every cookie or record; bump it with a migration. */
 export const TG_VERSION = 1;
+
+function validTg(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["mysuperkey"];
+  if (!(field0 === undefined || typeof field0 === "string")) return false;
+  for (const key in record) if (key !== "mysuperkey") return false;
+  return true;
+}
 
 function encodeTg(data: TgData): unknown {
   const wire: unknown[] = [0];
@@ -446,6 +561,7 @@ export const TG_CODEC = {
   version: TG_VERSION,
   encode: encodeTg,
   decode: decodeTg,
+  check: validTg,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -469,6 +585,17 @@ export type BeakerSession = SessionHandle<
 
 /** Data version of `beaker`, stored with every cookie or record; bump it with a migration. */
 export const BEAKER_VERSION = 1;
+
+function validBeaker(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["fred"];
+  if (field0 !== undefined) {
+    if (!(typeof field0 === "number" && Number.isFinite(field0))) return false;
+  }
+  for (const key in record) if (key !== "fred") return false;
+  return true;
+}
 
 function encodeBeaker(data: BeakerData): unknown {
   const wire: unknown[] = [0];
@@ -504,6 +631,7 @@ export const BEAKER_CODEC = {
   version: BEAKER_VERSION,
   encode: encodeBeaker,
   decode: decodeBeaker,
+  check: validBeaker,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -530,6 +658,17 @@ export type PrefsSession = SessionHandle<
 
 /** Data version of `prefs`, stored with every cookie or record; bump it with a migration. */
 export const PREFS_VERSION = 1;
+
+function validPrefs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["language"];
+  if (!(field0 === "en" || field0 === "de" || field0 === "fr")) return false;
+  const field1 = record["testKey"];
+  if (!(field1 === undefined || typeof field1 === "string")) return false;
+  for (const key in record) if (key !== "language" && key !== "testKey") return false;
+  return true;
+}
 
 function encodePrefs(data: PrefsData): unknown {
   const wire: unknown[] = [0, data.language];
@@ -567,6 +706,7 @@ export const PREFS_CODEC = {
   version: PREFS_VERSION,
   encode: encodePrefs,
   decode: decodePrefs,
+  check: validPrefs,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -590,6 +730,11 @@ function maskBits(mask: number): number {
   let bits = mask - ((mask >>> 1) & 0x55555555);
   bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
   return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** A plain object: what zod returns for an object or a record (anything else comes out of zod changed). */
+function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 // Token "passwordReset" (valid 15m, single use).

@@ -1,5 +1,5 @@
 /** The committed generated module for the root schema works against the real runtime. */
-import { beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it, vi } from "vitest";
 
 beforeAll(() => {
   process.env.SESSION_SECRET ??= "generator-test-secret-that-is-long-enough-0123456789";
@@ -26,6 +26,27 @@ it("round-trips a typed cookie session through the Fetch adapter", async () => {
   expect(cookie).toMatch(/^auth=/);
   const me = await app(new Request("http://localhost/me", { headers: { cookie } }));
   expect(await me.json()).toEqual({ userId: "u1", roles: ["admin"], notices: ["Welcome"] });
+});
+
+it("writes without zod when the generated check passes, and with zod when it does not", async () => {
+  const { handle } = await import("../generated/sessions.ts");
+  const config = (await import("../sessions.schema.ts")).default;
+  const parse = vi.spyOn(config.sessions.auth.schema, "safeParse");
+  const app = handle(async (request, sessions) => {
+    const auth = await sessions.get("auth");
+    auth.roles = [new URL(request.url).searchParams.get("role") as "admin"];
+    return new Response("ok");
+  });
+  const first = await app(new Request("http://localhost/?role=member"));
+  const cookie = (first.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+  // A fresh session builds its defaults with zod; reading the cookie and writing it back needs none.
+  const before = parse.mock.calls.length;
+  await app(new Request("http://localhost/?role=admin", { headers: { cookie } }));
+  expect(parse.mock.calls.length).toBe(before);
+  await expect(app(new Request("http://localhost/?role=root", { headers: { cookie } }))).rejects.toThrow(
+    /session "auth" field "roles\[0\]" is invalid/,
+  );
+  parse.mockRestore();
 });
 
 it("seals and opens the root schema's passwordReset token: typed, single use, refused as another kind", async () => {

@@ -8,6 +8,14 @@
  */
 
 /** @internal */
+export {
+  type ConstraintPlan,
+  constraintsOf,
+  type NumberCheck,
+  type SizeCheck,
+  type StringCheck,
+} from "./codec/checks.ts";
+/** @internal */
 export { packForCookie } from "./codec/compress.ts";
 /** @internal */
 export { encodeEnvelope } from "./codec/envelope.ts";

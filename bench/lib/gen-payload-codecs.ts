@@ -2,7 +2,7 @@
  * Writes `bench/lib/payload-codecs.ts`: the generated codecs of the two sessions figures 1 and 2 seal,
  * of figure 7's token session (bench/lib/payloads.ts) and of the HTTP benchmarks' sessions
  * (bench/lib/bench-schema.ts) for the in-process and node:http figures, emitted by the generator's own
- * emitter from the same plan and fingerprint `npm run gen` uses, so the benchmark runs exactly the code
+ * emitter from the same plan, checks hash and constraints `npm run gen` uses, so the benchmark runs exactly the code
  * users get. A test keeps the file current. (Figure 3's Next app gets its module from `satchel gen`
  * itself, bench/figures/next-routes.ts.)
  *
@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CodecModule } from "../../generator/emit/emit-codec.ts";
-import { layoutHash, planOf, schemaFingerprint } from "../../runtime/internal.ts";
+import { checksHash, constraintsOf, layoutHash, planOf } from "../../runtime/internal.ts";
 import { benchSessions } from "./bench-schema.ts";
 import { largeSchema, smallSchema, tokenSchema } from "./payloads.ts";
 
@@ -39,7 +39,8 @@ export function payloadCodecsSource(): string {
       typeStem: stem,
       plan,
       layout: layoutHash(plan),
-      checks: schemaFingerprint(schema),
+      checks: checksHash(schema),
+      constraints: constraintsOf(schema),
       versionConstant: "VERSION",
       constant: `${stem.toUpperCase()}_CODEC`,
       history: {},

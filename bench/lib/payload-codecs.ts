@@ -21,6 +21,49 @@ function isSmallRoles(wire: unknown): boolean {
   return true;
 }
 
+function validSmallRoles(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!(item === "admin" || item === "member")) return false;
+  }
+  return true;
+}
+
+const keysSmall = new Set<string>([
+  "userId",
+  "name",
+  "email",
+  "roles",
+  "locale",
+  "signedInAt",
+  "csrfToken",
+  "theme",
+]);
+
+function validSmall(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["userId"];
+  if (typeof field0 !== "string") return false;
+  const field1 = record["name"];
+  if (typeof field1 !== "string") return false;
+  const field2 = record["email"];
+  if (typeof field2 !== "string") return false;
+  const field3 = record["roles"];
+  if (!validSmallRoles(field3)) return false;
+  const field4 = record["locale"];
+  if (typeof field4 !== "string") return false;
+  const field5 = record["signedInAt"];
+  if (!(field5 instanceof Date && !Number.isNaN(field5.getTime()))) return false;
+  const field6 = record["csrfToken"];
+  if (typeof field6 !== "string") return false;
+  const field7 = record["theme"];
+  if (!(field7 === "light" || field7 === "dark")) return false;
+  for (const key in record) if (!keysSmall.has(key)) return false;
+  return true;
+}
+
 function encodeSmall(data: SmallData): unknown {
   return [
     data.userId,
@@ -70,6 +113,7 @@ export const SMALL_CODEC = {
   version: VERSION,
   encode: encodeSmall,
   decode: decodeSmall,
+  check: validSmall,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -110,6 +154,45 @@ function decodeLargeItems(wire: unknown): unknown {
   return value;
 }
 
+function validLargeItemsItem(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["sku"];
+  if (typeof field0 !== "string") return false;
+  const field1 = record["qty"];
+  if (!(typeof field1 === "number" && Number.isSafeInteger(field1) && field1 >= 1)) return false;
+  const field2 = record["title"];
+  if (typeof field2 !== "string") return false;
+  for (const key in record) if (key !== "sku" && key !== "qty" && key !== "title") return false;
+  return true;
+}
+
+function validLargeItems(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!validLargeItemsItem(item)) return false;
+  }
+  return true;
+}
+
+const keysLarge = new Set<string>(["userId", "items", "coupon", "updatedAt"]);
+
+function validLarge(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["userId"];
+  if (typeof field0 !== "string") return false;
+  const field1 = record["items"];
+  if (!validLargeItems(field1)) return false;
+  const field2 = record["coupon"];
+  if (!(field2 === null || typeof field2 === "string")) return false;
+  const field3 = record["updatedAt"];
+  if (!(field3 instanceof Date && !Number.isNaN(field3.getTime()))) return false;
+  for (const key in record) if (!keysLarge.has(key)) return false;
+  return true;
+}
+
 function encodeLarge(data: LargeData): unknown {
   return [data.userId, encodeLargeItems(data.items), data.coupon, (data.updatedAt as Date).getTime()];
 }
@@ -136,6 +219,7 @@ export const LARGE_CODEC = {
   version: VERSION,
   encode: encodeLarge,
   decode: decodeLarge,
+  check: validLarge,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -146,6 +230,55 @@ function isTokenRoles(wire: unknown): boolean {
     const item = items[i];
     if (!(item === "admin" || item === "member")) return false;
   }
+  return true;
+}
+
+function validTokenRoles(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!(item === "admin" || item === "member")) return false;
+  }
+  return true;
+}
+
+const keysToken = new Set<string>([
+  "userId",
+  "name",
+  "email",
+  "roles",
+  "locale",
+  "signedInAt",
+  "csrfToken",
+  "theme",
+  "accessToken",
+  "idToken",
+]);
+
+function validToken(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["userId"];
+  if (typeof field0 !== "string") return false;
+  const field1 = record["name"];
+  if (typeof field1 !== "string") return false;
+  const field2 = record["email"];
+  if (typeof field2 !== "string") return false;
+  const field3 = record["roles"];
+  if (!validTokenRoles(field3)) return false;
+  const field4 = record["locale"];
+  if (typeof field4 !== "string") return false;
+  const field5 = record["signedInAt"];
+  if (!(field5 instanceof Date && !Number.isNaN(field5.getTime()))) return false;
+  const field6 = record["csrfToken"];
+  if (typeof field6 !== "string") return false;
+  const field7 = record["theme"];
+  if (!(field7 === "light" || field7 === "dark")) return false;
+  const field8 = record["accessToken"];
+  if (typeof field8 !== "string") return false;
+  const field9 = record["idToken"];
+  if (typeof field9 !== "string") return false;
+  for (const key in record) if (!keysToken.has(key)) return false;
   return true;
 }
 
@@ -206,6 +339,7 @@ export const TOKEN_CODEC = {
   version: VERSION,
   encode: encodeToken,
   decode: decodeToken,
+  check: validToken,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -216,6 +350,26 @@ function isCounterItems(wire: unknown): boolean {
     const item = items[i];
     if (typeof item !== "string") return false;
   }
+  return true;
+}
+
+function validCounterItems(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== "string") return false;
+  }
+  return true;
+}
+
+function validCounter(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["visits"];
+  if (!(typeof field0 === "number" && Number.isSafeInteger(field0))) return false;
+  const field1 = record["items"];
+  if (!validCounterItems(field1)) return false;
+  for (const key in record) if (key !== "visits" && key !== "items") return false;
   return true;
 }
 
@@ -240,6 +394,7 @@ export const COUNTER_CODEC = {
   version: VERSION,
   encode: encodeCounter,
   decode: decodeCounter,
+  check: validCounter,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -250,6 +405,52 @@ function isPrefsRoles(wire: unknown): boolean {
     const item = items[i];
     if (!(item === "admin" || item === "member")) return false;
   }
+  return true;
+}
+
+function validPrefsRoles(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!(item === "admin" || item === "member")) return false;
+  }
+  return true;
+}
+
+const keysPrefs = new Set<string>([
+  "visits",
+  "userId",
+  "name",
+  "email",
+  "roles",
+  "locale",
+  "signedInAt",
+  "csrfToken",
+  "theme",
+]);
+
+function validPrefs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const record = value;
+  const field0 = record["visits"];
+  if (!(typeof field0 === "number" && Number.isSafeInteger(field0))) return false;
+  const field1 = record["userId"];
+  if (typeof field1 !== "string") return false;
+  const field2 = record["name"];
+  if (typeof field2 !== "string") return false;
+  const field3 = record["email"];
+  if (typeof field3 !== "string") return false;
+  const field4 = record["roles"];
+  if (!validPrefsRoles(field4)) return false;
+  const field5 = record["locale"];
+  if (typeof field5 !== "string") return false;
+  const field6 = record["signedInAt"];
+  if (!(field6 instanceof Date && !Number.isNaN(field6.getTime()))) return false;
+  const field7 = record["csrfToken"];
+  if (typeof field7 !== "string") return false;
+  const field8 = record["theme"];
+  if (!(field8 === "light" || field8 === "dark")) return false;
+  for (const key in record) if (!keysPrefs.has(key)) return false;
   return true;
 }
 
@@ -306,6 +507,7 @@ export const PREFS_CODEC = {
   version: VERSION,
   encode: encodePrefs,
   decode: decodePrefs,
+  check: validPrefs,
   history: {},
 } satisfies GeneratedCodec;
 
@@ -323,4 +525,9 @@ function codecMismatch(session: string, at: string): Error {
 function dateFromWire(wire: unknown, session: string, at: string): Date {
   if (typeof wire !== "number" || !Number.isFinite(wire)) throw codecMismatch(session, at);
   return new Date(wire);
+}
+
+/** A plain object: what zod returns for an object or a record (anything else comes out of zod changed). */
+function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -6,7 +6,7 @@
  * with the result.
  */
 import path from "node:path";
-import { checksHash, layoutHash, type Plan, planOf } from "satchel/internal";
+import { checksHash, constraintsOf, layoutHash, type Plan, planOf } from "satchel/internal";
 import { type EmitSession, emitModule, type PreviousVersionType } from "../emit/emit.ts";
 import type { EmitToken } from "../emit/emit-tokens.ts";
 import { type BaselineCache, type Baselines, readBaselines } from "../evolution/baseline.ts";
@@ -189,7 +189,7 @@ function layOut(
       messages: loaded.messages,
       absoluteLimit: loaded.absoluteLimit,
       docs: sessionDocs(loaded),
-      codec: { plan, layout, checks: checksHash(schema), history },
+      codec: { plan, layout, checks: checksHash(schema), constraints: constraintsOf(schema), history },
       previous: previousVersions(next),
     };
   });

@@ -16,7 +16,8 @@
  *
  * Pure text in, text out: no TypeScript compiler, no zod (cold `gen` stays cheap).
  */
-import type { Plan } from "satchel/internal";
+import type { ConstraintPlan, Plan } from "satchel/internal";
+import { ConstraintChecks } from "./codec/constraints.ts";
 import { CodecDecoder } from "./codec/decode.ts";
 import { CodecEncoder } from "./codec/encode.ts";
 import { type CodecScope, SessionHelpers } from "./codec/session-helpers.ts";
@@ -41,6 +42,8 @@ interface CodecInput {
   constant: string;
   /** Earlier layouts of the session by layout hash (the snapshot's, minus the current one). */
   history: Readonly<Record<string, Plan>>;
+  /** The constraints its `check` tests (codec/constraints.ts); none: no `check`, zod on write. */
+  constraints?: ConstraintPlan | undefined;
 }
 
 /**
@@ -81,11 +84,13 @@ export class CodecModule implements CodecScope {
         ? encoder.positionalEncode(input.plan[1], "data", true)
         : [`return ${encoder.encodeValue(input.plan, "data", "data")};`];
     const decodeBody = decoder.decodeBody(input.plan, "wire", "data");
+    const check =
+      input.constraints === undefined ? undefined : new ConstraintChecks(helpers).root(input.constraints);
     return [
       ...helpers.sources,
       functionSource(encode, `(data: ${input.typeStem}Data): unknown`, encodeBody),
       functionSource(decode, "(wire: unknown): unknown", decodeBody),
-      codecConstant(input, encode, decode),
+      codecConstant(input, encode, decode, check),
     ].join("\n\n");
   }
 
@@ -98,7 +103,7 @@ export class CodecModule implements CodecScope {
 }
 
 /** The exported constant the runtime reads the session's codec from. */
-function codecConstant(input: CodecInput, encode: string, decode: string): string {
+function codecConstant(input: CodecInput, encode: string, decode: string, check: string | undefined): string {
   const history = Object.entries(input.history);
   return `/** Codec of "${input.session}", layout ${input.layout}: ${describeLayout(input.plan)}. */
 export const ${input.constant} = {
@@ -106,7 +111,7 @@ export const ${input.constant} = {
   checks: ${JSON.stringify(input.checks)},
   version: ${input.versionConstant},
   encode: ${encode},
-  decode: ${decode},
+  decode: ${decode},${check === undefined ? "" : `\n  check: ${check},`}
   history: ${
     history.length === 0
       ? "{}"

@@ -2,7 +2,7 @@
  * Renders the generated module from `templates/`: per session its data interface, flash type, handle
  * type and version constant, then the typed runtime entry points. Pure text in, text out.
  */
-import type { Plan } from "satchel/internal";
+import type { ConstraintPlan, Plan } from "satchel/internal";
 import type { AnalysedSession } from "../schema/analyse.ts";
 import { memberDoc, type SessionDocs } from "../schema/docs.ts";
 import { propertyKey } from "../schema/print-type.ts";
@@ -42,6 +42,8 @@ interface SessionCodecPlan {
   checks: string;
   /** Earlier layouts by hash, from the snapshot (the current one excluded). */
   history: Record<string, Plan>;
+  /** `constraintsOf(schema)`: what its `check` tests; none when only zod can decide. */
+  constraints: ConstraintPlan | undefined;
 }
 
 /** Inputs of the module that are not per session. */
@@ -101,6 +103,7 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
       versionConstant: `${NAME}_VERSION`,
       constant: `${NAME}_CODEC`,
       history: session.codec.history,
+      constraints: session.codec.constraints,
     }),
   });
 }

@@ -35,8 +35,16 @@ export class SessionHelpers {
     this.sessionText = JSON.stringify(session);
   }
 
-  /** The name of the `kind` helper for `plan`; `build` writes its source the first time. */
-  helper(kind: string, plan: Plan, path: string, build: (name: string) => string): string {
+  /**
+   * The name of the `kind` helper for `plan` (a layout plan, a constraint plan or any JSON naming
+   * what the helper handles); `build` writes its source the first time.
+   */
+  helper(
+    kind: string,
+    plan: Plan | readonly unknown[],
+    path: string,
+    build: (name: string) => string,
+  ): string {
     const key = `${kind}:${JSON.stringify(plan)}`;
     let name = this.#names.get(key);
     if (name === undefined) {

@@ -5,7 +5,7 @@
  */
 
 /** Module-level helpers a codec may need; each is emitted once per module. */
-export type Shared = "mismatch" | "date" | "bigint" | "maskBits";
+export type Shared = "mismatch" | "date" | "bigint" | "maskBits" | "plainObject";
 
 export const SHARED_SOURCE: Record<Shared, string> = {
   mismatch: `/** A generated decode met a wire its layout does not write (the runtime treats the token as malformed). */
@@ -26,6 +26,10 @@ function bigintFromWire(wire: unknown, session: string, at: string): bigint {
   if (typeof wire !== "string" || !BIGINT_TEXT.test(wire)) throw codecMismatch(session, at);
   return BigInt(wire);
 }`,
+  plainObject: `/** A plain object: what zod returns for an object or a record (anything else comes out of zod changed). */
+function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}`,
   maskBits: `/** How many optional fields a mask flags (population count of a 30-bit integer). */
 function maskBits(mask: number): number {
   let bits = mask - ((mask >>> 1) & 0x55555555);
@@ -35,4 +39,4 @@ function maskBits(mask: number): number {
 };
 
 /** The order the shared helpers appear in at the end of the module. */
-export const SHARED_ORDER: readonly Shared[] = ["mismatch", "date", "bigint", "maskBits"];
+export const SHARED_ORDER: readonly Shared[] = ["mismatch", "date", "bigint", "maskBits", "plainObject"];
