@@ -10,6 +10,7 @@ import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
+import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
@@ -32,6 +33,8 @@ export class CookieSession extends SessionCore {
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
   private clearInvalid = false;
+  /** Data imported from the old library's cookie (`importFrom`): its cleanup runs after a write. */
+  private imported: ImportedSession | null = null;
 
   constructor(
     def: ResolvedSession,
@@ -47,7 +50,10 @@ export class CookieSession extends SessionCore {
     const token = cookie.token;
     if (token === undefined || token === "") {
       if (cookie.failure !== null) return this.invalid(...cookie.failure);
-      this.startFresh(null);
+      const imported = await importOldSession(this.def, this.io, this.ctx);
+      if (imported === null) this.startFresh(null);
+      else this.startImported(imported.data);
+      this.imported = imported;
       cookie.reportForeign();
       return;
     }
@@ -130,6 +136,7 @@ export class CookieSession extends SessionCore {
     this.hadCookie = true;
     this.clearInvalid = false;
     this.markSaved(text);
+    await this.imported?.finish();
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
@@ -146,6 +153,8 @@ export class CookieSession extends SessionCore {
     if (this.hadCookie)
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
     this.hadCookie = false;
+    // Signing out ends the imported old session too, or the next request would import it again.
+    await this.imported?.finish();
   }
 
   async metadata(): Promise<SessionMetadata> {

@@ -20,6 +20,7 @@ import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import { backoff, oneAtATime, SAVE_ATTEMPTS, updateMayTry } from "./contention.ts";
 import { type PersistedEnvelope, type SessionContext, SessionCore, validateForSave } from "./core.ts";
+import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { mergeSave, withOwnFlashAndMessages } from "./merge.ts";
 import { deviceOf, noMetadata, storeMetadata } from "./metadata.ts";
 import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
@@ -60,6 +61,8 @@ export class StoreSession extends SessionCore {
   private updating = false;
   /** What the record says about itself (created, last written, device), as loaded or last written. */
   private info: RecordInfo | undefined;
+  /** Data imported from the old library's session (`importFrom`): its cleanup runs after a write. */
+  private imported: ImportedSession | null = null;
 
   constructor(
     def: ResolvedSession,
@@ -110,7 +113,8 @@ export class StoreSession extends SessionCore {
     if (token === undefined || token === "") {
       if (cookie?.failure) return this.invalid(...cookie.failure);
       cookie?.reportForeign();
-      return this.startFresh(null);
+      this.imported = await importOldSession(this.def, this.io, this.ctx);
+      return this.imported === null ? this.startFresh(null) : this.startImported(this.imported.data);
     }
     this.hadToken = true;
     const sealer = await this.runtime.sealer();
@@ -230,6 +234,7 @@ export class StoreSession extends SessionCore {
     if (version === null) return false;
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
+    await this.imported?.finish();
     return true;
   }
 
@@ -348,6 +353,8 @@ export class StoreSession extends SessionCore {
     this.id = null;
     if (this.hadToken || this.tokenDue) this.writeTokenValue(null);
     this.tokenDue = false;
+    // Signing out ends the imported old session too, or the next request would import it again.
+    await this.imported?.finish();
   }
 
   async regenerate(): Promise<void> {
@@ -375,6 +382,7 @@ export class StoreSession extends SessionCore {
     if (oldKey !== null) await store.delete(oldKey);
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
+    await this.imported?.finish();
   }
 
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
