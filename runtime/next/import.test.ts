@@ -1,8 +1,9 @@
 /**
  * `importFrom` through the Next.js adapter, with Next's own cookie classes: a visitor carrying a
  * cookie the real iron-session sealed is imported in a route handler and in a server action (the
- * satchel cookie written, the old one expired on the same response); a Server Component shows the
- * imported data but writes nothing, so the old cookie stays until a request that can write.
+ * satchel cookie written, the old one expired on the same response) and by `sessionProxy` on a page
+ * request; a Server Component alone shows the imported data but writes nothing, so the old cookie
+ * stays until a request that can write.
  */
 import { sealData } from "iron-session";
 import { NextRequest } from "next/server";
@@ -69,6 +70,20 @@ describe("importFrom in Next.js", () => {
     expect(userId).toBe("u1");
     expect(request.setCookies().some((line) => line.startsWith("auth="))).toBe(true);
     expect(oldCookieExpired(request.setCookies())).toBe(true);
+  });
+
+  it("sessionProxy imports on the page request: the render sees the satchel cookie, the old one expires", async () => {
+    const { app, cookie } = await visitorOfTheOldApp();
+    const next = app(fakeRequest({ cookie }));
+    const response = await next.sessionProxy()(new NextRequest("http://app.test/", { headers: { cookie } }));
+    const lines = response.headers.getSetCookie();
+    expect(lines.some((line) => line.startsWith("auth="))).toBe(true);
+    expect(oldCookieExpired(lines)).toBe(true);
+    // Next renders the page with the cookies the proxy forwards: the satchel session, signed in.
+    const forwarded = response.headers.get("x-middleware-request-cookie") ?? "";
+    expect(forwarded).toMatch(/(^|; )auth=/);
+    const render = app(fakeRequest({ cookie: forwarded, readOnly: true }));
+    expect((await render.getSession("auth")).userId).toBe("u1");
   });
 
   it("a Server Component shows the imported data, writes nothing and warns of nothing", async () => {
