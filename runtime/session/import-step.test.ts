@@ -3,7 +3,6 @@
  * by the real express-session + connect-redis (Redis 127.0.0.1:6379, a prefix of this run) arrive at
  * the satchel app and leave with a satchel session (cookie or store) and the old cookie expired.
  */
-import type { AddressInfo } from "node:net";
 import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
@@ -17,6 +16,7 @@ import { memoryCookieJar } from "../cookies/header.ts";
 import { defineSessions } from "../define.ts";
 import { expressSession } from "../import/express-session.ts";
 import { ironSession } from "../import/iron-session.ts";
+import { listenOnLoopback } from "../import/test-support/listen.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { CookieClient, testClock, testSatchel } from "../test-support/harness.ts";
@@ -117,15 +117,7 @@ function startOldExpressApp(): Promise<typeof oldExpressApp> {
     (req.session as unknown as OldSession).user = { id: req.params.id, name: `User ${req.params.id}` };
     res.send("signed in");
   });
-  return new Promise((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
+  return listenOnLoopback(app);
 }
 
 /** Signs a visitor into the express app; returns its `connect.sid` value as the browser stores it. */
@@ -184,36 +176,25 @@ describe("importFrom: iron-session cookies become satchel sessions", () => {
     expect(reports).toEqual([]);
   });
 
-  it("leaves a cookie that does not open alone: a fresh session and one import-failed report", async () => {
+  it.each([
+    [
+      "a cookie that does not open",
+      () => sealData(ada, { password: "a-different-password-of-32-chars!!" }),
+      expect.stringContaining('iron-session cookie "myapp_session"'),
+    ],
+    [
+      "data the schema refuses",
+      () => sealData({ user: { id: "u1", name: "" } }, { password: PASSWORD }),
+      expect.stringMatching(/^iron-session data that map returned does not fit the schema: .*name/),
+    ],
+  ])("leaves %s alone: a fresh session and one import-failed report", async (_label, seal, detail) => {
     const { client, reports } = setup();
-    const seal = await sealData(ada, { password: "a-different-password-of-32-chars!!" });
-    client.cookies.set("myapp_session", seal);
+    const old = await seal();
+    client.cookies.set("myapp_session", old);
     expect(await (await client.fetch("/auth")).json()).toEqual({ userId: null, name: null, isNew: true });
     expect(client.lastSetCookie).toEqual([]);
-    expect(client.cookies.get("myapp_session")).toBe(seal);
-    expect(reports).toEqual([
-      {
-        reason: "import-failed",
-        session: "auth",
-        detail: expect.stringContaining('iron-session cookie "myapp_session"'),
-      },
-    ]);
-  });
-
-  it("refuses data the schema refuses, leaving the old cookie alone", async () => {
-    const { client, reports } = setup();
-    const seal = await sealData({ user: { id: "u1", name: "" } }, { password: PASSWORD });
-    client.cookies.set("myapp_session", seal);
-    expect(await (await client.fetch("/auth")).json()).toEqual({ userId: null, name: null, isNew: true });
-    expect(client.lastSetCookie).toEqual([]);
-    expect(client.cookies.get("myapp_session")).toBe(seal);
-    expect(reports).toEqual([
-      {
-        reason: "import-failed",
-        session: "auth",
-        detail: expect.stringMatching(/^iron-session data that map returned does not fit the schema: .*name/),
-      },
-    ]);
+    expect(client.cookies.get("myapp_session")).toBe(old);
+    expect(reports).toEqual([{ reason: "import-failed", session: "auth", detail }]);
   });
 
   it("never consults the old cookie while the satchel cookie is there", async () => {
