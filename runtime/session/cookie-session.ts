@@ -50,7 +50,9 @@ export class CookieSession extends SessionCore {
     const token = cookie.token;
     if (token === undefined || token === "") {
       if (cookie.failure !== null) return this.invalid(...cookie.failure);
-      const imported = await importOldSession(this.def, this.io, this.ctx);
+      // Sessions without importFrom skip the step without an await: fresh sessions are the hot path.
+      const imported =
+        this.def.importFrom === undefined ? null : await importOldSession(this.def, this.io, this.ctx);
       if (imported === null) this.startFresh(null);
       else this.startImported(imported.data);
       this.imported = imported;

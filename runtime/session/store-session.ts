@@ -113,7 +113,9 @@ export class StoreSession extends SessionCore {
     if (token === undefined || token === "") {
       if (cookie?.failure) return this.invalid(...cookie.failure);
       cookie?.reportForeign();
-      this.imported = await importOldSession(this.def, this.io, this.ctx);
+      // Sessions without importFrom skip the step without an await: fresh sessions are the hot path.
+      if (this.def.importFrom !== undefined)
+        this.imported = await importOldSession(this.def, this.io, this.ctx);
       return this.imported === null ? this.startFresh(null) : this.startImported(this.imported.data);
     }
     this.hadToken = true;
