@@ -138,7 +138,7 @@ export class CookieSession extends SessionCore {
     this.hadCookie = true;
     this.clearInvalid = false;
     this.markSaved(text);
-    await this.imported?.finish();
+    if (this.imported !== null) await this.imported.finish();
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
@@ -156,7 +156,7 @@ export class CookieSession extends SessionCore {
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
     this.hadCookie = false;
     // Signing out ends the imported old session too, or the next request would import it again.
-    await this.imported?.finish();
+    if (this.imported !== null) await this.imported.finish();
   }
 
   async metadata(): Promise<SessionMetadata> {

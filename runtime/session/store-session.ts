@@ -236,7 +236,7 @@ export class StoreSession extends SessionCore {
     if (version === null) return false;
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
-    await this.imported?.finish();
+    if (this.imported !== null) await this.imported.finish();
     return true;
   }
 
@@ -356,7 +356,7 @@ export class StoreSession extends SessionCore {
     if (this.hadToken || this.tokenDue) this.writeTokenValue(null);
     this.tokenDue = false;
     // Signing out ends the imported old session too, or the next request would import it again.
-    await this.imported?.finish();
+    if (this.imported !== null) await this.imported.finish();
   }
 
   async regenerate(): Promise<void> {
@@ -384,7 +384,7 @@ export class StoreSession extends SessionCore {
     if (oldKey !== null) await store.delete(oldKey);
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
-    await this.imported?.finish();
+    if (this.imported !== null) await this.imported.finish();
   }
 
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
