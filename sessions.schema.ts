@@ -19,7 +19,8 @@ export default defineSessions(
         notice: z.string(),
         error: z.object({ message: z.string(), field: z.string().optional() }),
       },
-      expiry: { absolute: "7d", idle: "2h", touchAfter: "5m" },
+      // 30 days at most: the longest "remember me" the demo's sign-in may choose with $expire().
+      expiry: { absolute: "30d", idle: "2h", touchAfter: "5m" },
       cookie: { name: "auth", sameSite: "lax" },
     },
     cart: {

@@ -20,7 +20,12 @@ export type AuthFlash = {
 };
 
 /** The typed handle `getSession("auth")` returns: fields, methods, flash. */
-export type AuthSession = SessionHandle<AuthData, AuthFlash, false>;
+export type AuthSession = SessionHandle<
+  AuthData,
+  AuthFlash,
+  false,
+  { text: "30d"; s: 2592000; m: 43200; h: 720; d: 30; w: 4 }
+>;
 
 /** Data version of `auth`, stored with every cookie or record; bump it with a migration. */
 export const AUTH_VERSION = 1;
@@ -88,7 +93,12 @@ export interface CartData {
 export type CartFlash = Record<never, never>;
 
 /** The typed handle `getSession("cart")` returns: fields, methods, flash, messages. */
-export type CartSession = SessionHandle<CartData, CartFlash, true>;
+export type CartSession = SessionHandle<
+  CartData,
+  CartFlash,
+  true,
+  { text: "30d"; s: 2592000; m: 43200; h: 720; d: 30; w: 4 }
+>;
 
 /** Data version of `cart`, stored with every cookie or record; bump it with a migration. */
 export const CART_VERSION = 2;
@@ -180,7 +190,12 @@ export type SessionFlash = {
 };
 
 /** The typed handle `getSession("session")` returns: fields, methods, flash, messages. */
-export type SessionSession = SessionHandle<SessionData, SessionFlash, true>;
+export type SessionSession = SessionHandle<
+  SessionData,
+  SessionFlash,
+  true,
+  { text: 1209600; s: 1209600; m: 20160; h: 336; d: 14; w: 2 }
+>;
 
 /** Data version of `session`, stored with every cookie or record; bump it with a migration. */
 export const SESSION_VERSION = 1;
@@ -262,7 +277,12 @@ export interface MyCookieNameData {
 export type MyCookieNameFlash = Record<never, never>;
 
 /** The typed handle `getSession("my_cookie_name")` returns: fields, methods, flash. */
-export type MyCookieNameSession = SessionHandle<MyCookieNameData, MyCookieNameFlash, false>;
+export type MyCookieNameSession = SessionHandle<
+  MyCookieNameData,
+  MyCookieNameFlash,
+  false,
+  { text: 1209600; s: 1209600; m: 20160; h: 336; d: 14; w: 2 }
+>;
 
 /** Data version of `my_cookie_name`, stored with every cookie or record; bump it with a migration. */
 export const MY_COOKIE_NAME_VERSION = 1;
@@ -324,7 +344,12 @@ export interface MemcacheData {
 export type MemcacheFlash = Record<never, never>;
 
 /** The typed handle `getSession("memcache")` returns: fields, methods, flash. */
-export type MemcacheSession = SessionHandle<MemcacheData, MemcacheFlash, false>;
+export type MemcacheSession = SessionHandle<
+  MemcacheData,
+  MemcacheFlash,
+  false,
+  { text: 1209600; s: 1209600; m: 20160; h: 336; d: 14; w: 2 }
+>;
 
 /** Data version of `memcache`, stored with every cookie or record; bump it with a migration. */
 export const MEMCACHE_VERSION = 1;
@@ -377,7 +402,12 @@ export interface TgData {
 export type TgFlash = Record<never, never>;
 
 /** The typed handle `getSession("tg")` returns: fields, methods, flash. */
-export type TgSession = SessionHandle<TgData, TgFlash, false>;
+export type TgSession = SessionHandle<
+  TgData,
+  TgFlash,
+  false,
+  { text: 1209600; s: 1209600; m: 20160; h: 336; d: 14; w: 2 }
+>;
 
 /** Data version of `tg`, stored with every cookie or record; bump it with a migration. */
 export const TG_VERSION = 1;
@@ -430,7 +460,12 @@ export interface BeakerData {
 export type BeakerFlash = Record<never, never>;
 
 /** The typed handle `getSession("beaker")` returns: fields, methods, flash. */
-export type BeakerSession = SessionHandle<BeakerData, BeakerFlash, false>;
+export type BeakerSession = SessionHandle<
+  BeakerData,
+  BeakerFlash,
+  false,
+  { text: 1209600; s: 1209600; m: 20160; h: 336; d: 14; w: 2 }
+>;
 
 /** Data version of `beaker`, stored with every cookie or record; bump it with a migration. */
 export const BEAKER_VERSION = 1;
@@ -486,7 +521,12 @@ export type PrefsFlash = {
 };
 
 /** The typed handle `getSession("prefs")` returns: fields, methods, flash. */
-export type PrefsSession = SessionHandle<PrefsData, PrefsFlash, false>;
+export type PrefsSession = SessionHandle<
+  PrefsData,
+  PrefsFlash,
+  false,
+  { text: "365d"; s: 31536000; m: 525600; h: 8760; d: 365; w: 52 }
+>;
 
 /** Data version of `prefs`, stored with every cookie or record; bump it with a migration. */
 export const PREFS_VERSION = 1;

@@ -164,6 +164,7 @@ describe("the built packages", () => {
     const kitFiles = (tarballs.get(kit.name)?.files ?? []).map((file) => file.path);
     expect(kitFiles).toContain("templates/sessions.ts.tpl");
     expect(kitFiles).toContain("templates/init/proxy.ts.tpl");
+    expect(kitFiles).toContain("templates/init/instrumentation.ts.tpl");
 
     // 2. A fresh app: both tarballs unpacked into node_modules, plus what they depend on.
     const app = path.join(root, "app");

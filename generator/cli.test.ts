@@ -182,10 +182,21 @@ describe("satchel init", () => {
     expect(proxy).toContain('{ type: "header", key: "next-router-prefetch" }');
     expect(proxy).toContain('{ type: "header", key: "purpose", value: "prefetch" }');
     expect(proxy.indexOf("missing: [")).toBeGreaterThan(proxy.indexOf("source:"));
+    // The secrets are checked when the server starts, through the generated module.
+    const instrumentation = p.read("instrumentation.ts");
+    expect(instrumentation).toContain("export async function register() {");
+    expect(instrumentation).toContain('const { satchel } = await import("./generated/sessions");');
+    expect(instrumentation).toContain("satchel.checkConfig();");
+    // Next only logs a failed register() and answers 500: in production the process ends instead.
+    expect(instrumentation).toContain('if (process.env.NODE_ENV === "production") process.exit(1);');
     expect(first.stdout).toMatch(/SESSION_SECRET=[A-Za-z0-9_-]{43}/);
     // The file store's records stay out of git; `npm run gen` works.
     expect(p.read(".gitignore").split("\n")).toContain(".data/");
-    expect(JSON.parse(p.read("package.json")).scripts).toEqual({ gen: "satchel gen" });
+    expect(JSON.parse(p.read("package.json")).scripts).toEqual({
+      gen: "satchel gen",
+      predev: "satchel gen",
+      prebuild: "satchel gen",
+    });
     expect(first.stdout).toContain("satchel: created .gitignore with .data/");
 
     writeFileSync(p.schemaPath, "// mine\n");
@@ -198,7 +209,50 @@ describe("satchel init", () => {
 
     const forced = await satchel(["init", "--force"], p.dir);
     expect(forced.code).toBe(0);
+    expect(p.read("instrumentation.ts")).toBe(instrumentation);
+    expect(forced.stdout).not.toContain("instrumentation.ts exists");
     expect(p.read("sessions.schema.ts")).toContain("defineSessions({");
+  });
+});
+
+describe("satchel init in an app with scripts", () => {
+  it("leaves an app whose `gen --check` passes, with predev/prebuild running gen before its own", async () => {
+    const p = project();
+    rmSync(p.schemaPath);
+    p.write("app/page.tsx", "export default function Page() { return null; }\n");
+    p.write(
+      "package.json",
+      `${JSON.stringify({ type: "module", scripts: { dev: "next dev", build: "next build", prebuild: "node check.js" } }, null, 2)}\n`,
+    );
+    const otel =
+      'import { registerOTel } from "@vercel/otel";\n\nexport function register() {\n  registerOTel("shop");\n}\n';
+    p.write("instrumentation.ts", otel);
+    const init = await satchel(["init"], p.dir);
+    expect(init.code).toBe(0);
+    // The app's own instrumentation.ts is kept; init says what to add to it.
+    expect(p.read("instrumentation.ts")).toBe(otel);
+    expect(init.stdout).toContain("satchel: instrumentation.ts exists, so init left it alone.");
+    expect(init.stdout).toContain(
+      '      const { satchel } = await import("./generated/sessions");\n      try {\n        satchel.checkConfig();',
+    );
+    // The header names `npm run gen`, the script init added: nothing is stale right after init.
+    const check = await satchel(["gen", "--check"], p.dir);
+    expect(check.stderr).toBe("");
+    expect(check.code).toBe(0);
+    expect(p.read("generated/sessions.ts")).toContain("npm run gen");
+    // A forgotten `gen` (or a deleted generated/) cannot break `next dev` or `next build`: both run
+    // it first, and an app's own prebuild still runs after it.
+    expect(JSON.parse(p.read("package.json")).scripts).toEqual({
+      dev: "next dev",
+      build: "next build",
+      prebuild: "satchel gen && node check.js",
+      predev: "satchel gen",
+      gen: "satchel gen",
+    });
+    expect(init.stdout).toContain('satchel: added "predev": "satchel gen" to package.json scripts');
+    expect(init.stdout).toContain(
+      'satchel: prebuild now runs satchel gen first: "satchel gen && node check.js"',
+    );
   });
 });
 

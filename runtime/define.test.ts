@@ -89,6 +89,16 @@ describe("defineSessions", () => {
       /session "a" key "schema.save": "save" is a session handle method/,
     ],
     [
+      "field colliding with the handle's reload()",
+      { a: { storage: "cookie", schema: z.object({ reload: z.boolean() }) } },
+      /session "a" key "schema.reload": "reload" is a session handle method/,
+    ],
+    [
+      "field colliding with the handle's touch()",
+      { a: { storage: "store", schema: z.object({ touch: z.string() }) } },
+      /session "a" key "schema.touch": "touch" is a session handle method/,
+    ],
+    [
       "field colliding with the handle's $unavailable",
       { a: { storage: "store", schema: z.object({ $unavailable: z.boolean() }) } },
       /session "a" key "schema.\$unavailable": "\$unavailable" is a session handle method/,

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { type ResolvedToken, resolveTokens } from "./define-tokens.ts";
-import { parseDuration } from "./duration.ts";
+import { COOKIE_LIFETIME_LIMIT, parseDuration } from "./duration.ts";
 import { SatchelConfigError } from "./errors.ts";
 import type { SessionStore } from "./stores/types.ts";
 import { closestKey } from "./suggest.ts";
@@ -30,6 +30,8 @@ const RESERVED_FIELDS: readonly string[] = [
   "update",
   "destroy",
   "regenerate",
+  "reload",
+  "touch",
   "reset",
   "flash",
   "messages",
@@ -72,6 +74,7 @@ const COOKIE_KEYS = [
   "hostPrefix",
   "maxChunks",
   "persistent",
+  "partitioned",
 ] as const satisfies readonly (keyof SessionCookieOptions)[];
 const OPTION_KEYS = [
   "store",
@@ -85,7 +88,10 @@ export interface ResolvedCookie {
   /** The name actually sent, including the `__Host-` prefix when asked for. */
   name: string;
   sameSite: "lax" | "strict" | "none";
-  secure: boolean;
+  /** `"auto"`: Secure when the request came over HTTPS (see `secureFallback`). */
+  secure: boolean | "auto";
+  /** What `"auto"` means when the host cannot tell the request's scheme: the `secure` default. */
+  secureFallback: boolean;
   httpOnly: boolean;
   path: string;
   domain: string | undefined;
@@ -98,6 +104,8 @@ export interface ResolvedCookie {
   maxChunks: number;
   /** `false`: a browser-session cookie, written without Max-Age/Expires. */
   persistent: boolean;
+  /** CHIPS `Partitioned` (always with Secure). */
+  partitioned: boolean;
 }
 
 /** Expiry in whole seconds. */
@@ -182,6 +190,8 @@ const DEFAULT_TOUCH_AFTER = "5m";
 const DEFAULT_MAX_CHUNKS = 4;
 const SESSION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A path as `serializeCookie` accepts it (cookies/header.ts), starting with "/". */
+const COOKIE_PATH = /^\/[\x20\x21\x23-\x3a\x3d\x3f-\x7e]*$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -195,12 +205,33 @@ export type ImportsFitSchemas<Defs> = {
 };
 
 /**
+ * The keys of `T` that `Shape` does not declare, each typed `never`. A `T` with an index signature
+ * (options built as a `Record<string, …>`) names no key to misspell: `defineSessions()` checks it.
+ */
+type NoExtraKeys<T, Shape> = string extends keyof T
+  ? unknown
+  : { [K in Exclude<keyof T, keyof Shape>]: never };
+
+/**
+ * A definition's keys, and those of its `expiry` and `cookie`, exactly as `SessionDefinition`
+ * declares them. `Defs` is inferred from the argument, and an inferred type escapes TypeScript's
+ * excess-property check, so without this `expiry: { absolut: "7d", idle: "2h" }` would compile and
+ * only fail `satchel gen`; with it, tsc reports the misspelled key at its own line. Flash channels
+ * and migrations are the app's own names, so they are not checked.
+ */
+export type ExactDefinitions<Defs> = {
+  [N in keyof Defs]: NoExtraKeys<Defs[N], SessionDefinition> &
+    (Defs[N] extends { expiry: infer E } ? { expiry?: NoExtraKeys<E, ExpiryOptions> } : unknown) &
+    (Defs[N] extends { cookie: infer C } ? { cookie?: NoExtraKeys<C, SessionCookieOptions> } : unknown);
+};
+
+/**
  * Declares the sessions of an app. Use it as the default export of `sessions.schema.ts`.
  * @param options runtime options (store, `onInvalid`, secrets) and one-off `tokens` the generated module uses.
  * @throws SatchelConfigError naming the session and key when a definition is wrong.
  */
 export function defineSessions<const Defs extends Record<string, SessionDefinition>>(
-  definitions: Defs & ImportsFitSchemas<Defs>,
+  definitions: Defs & ImportsFitSchemas<Defs> & ExactDefinitions<Defs>,
   options?: SessionsOptions,
 ): SessionsConfig<Defs> {
   if (definitions === null || typeof definitions !== "object") {
@@ -328,6 +359,14 @@ function resolveSession(name: string, definition: SessionDefinition): ResolvedSe
   }
   const expiry = resolveExpiry(name, definition);
   const cookie = resolveCookie(name, definition);
+  if (cookie.persistent && expiry.absolute > COOKIE_LIFETIME_LIMIT) {
+    fail(
+      name,
+      "expiry.absolute",
+      `is ${Math.round(expiry.absolute / 86_400)} days, but browsers keep a cookie at most 400 days, so the ` +
+        `session would end early and unannounced. Use at most "400d", or cookie: { persistent: false }.`,
+    );
+  }
   const version = definition.version ?? 1;
   if (!Number.isInteger(version) || version < 1) {
     fail(name, "version", `must be a whole number of at least 1; got ${String(version)}.`);
@@ -474,19 +513,41 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
   if (!COOKIE_NAME.test(baseName)) fail(name, "cookie.name", `"${baseName}" is not a valid cookie name.`);
   // Host-only cookies (no Domain, Path=/, Secure) carry __Host- in production unless told not to:
   // a sibling subdomain's `Domain=` cookie can then neither plant nor shadow the session.
-  const hostOnly = options.domain === undefined && (options.path ?? "/") === "/" && options.secure !== false;
+  const hostOnly =
+    options.domain === undefined && (options.path ?? "/") === "/" && (options.secure ?? true) === true;
   const hostPrefix = options.hostPrefix ?? (process.env.NODE_ENV === "production" && hostOnly);
   const sameSite = options.sameSite ?? "lax";
   if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
     fail(name, "cookie.sameSite", `must be "lax", "strict" or "none"; got ${JSON.stringify(sameSite)}.`);
   }
-  const secure = hostPrefix ? true : (options.secure ?? process.env.NODE_ENV !== "development");
-  if (sameSite === "none" && !secure)
-    fail(name, "cookie.sameSite", "browsers reject SameSite=None without Secure.");
+  const secureFallback = process.env.NODE_ENV !== "development";
+  const secure = hostPrefix ? true : (options.secure ?? secureFallback);
+  if (secure !== true && secure !== false && secure !== "auto")
+    fail(name, "cookie.secure", `must be true, false or "auto"; got ${JSON.stringify(secure)}.`);
+  if (hostPrefix && options.secure === "auto")
+    fail(
+      name,
+      "cookie.secure",
+      'the __Host- prefix requires Secure on every request; "auto" cannot be used with it.',
+    );
+  if (sameSite === "none" && secure !== true)
+    fail(name, "cookie.sameSite", "browsers drop a SameSite=None without Secure; set secure: true.");
   if (hostPrefix && options.secure === false)
     fail(name, "cookie.secure", "the __Host- prefix requires Secure.");
   if (hostPrefix && options.domain !== undefined)
     fail(name, "cookie.domain", "the __Host- prefix forbids a Domain.");
+  if (options.path !== undefined && (typeof options.path !== "string" || !COOKIE_PATH.test(options.path))) {
+    fail(
+      name,
+      "cookie.path",
+      `${JSON.stringify(options.path)} is not a cookie path: use printable ASCII starting with "/", ` +
+        `without ";", '"', "<" or ">" (%-encode them).`,
+    );
+  }
+  const partitioned = options.partitioned ?? false;
+  if (typeof partitioned !== "boolean") fail(name, "cookie.partitioned", "must be true or false.");
+  if (partitioned && secure !== true)
+    fail(name, "cookie.partitioned", "browsers drop a Partitioned cookie without Secure; set secure: true.");
   if (hostPrefix && options.path !== undefined && options.path !== "/") {
     fail(name, "cookie.path", 'the __Host- prefix requires Path "/".');
   }
@@ -501,12 +562,14 @@ function resolveCookie(name: string, definition: SessionDefinition): ResolvedCoo
     previousName: hostPrefix ? baseName : undefined,
     sameSite,
     secure,
+    secureFallback,
     httpOnly: options.httpOnly ?? true,
     path: options.path ?? "/",
     domain: options.domain,
     hostPrefix,
     maxChunks,
     persistent,
+    partitioned,
   };
 }
 

@@ -4,6 +4,12 @@
 import { SatchelConfigError } from "./errors.ts";
 import type { Duration } from "./types.ts";
 
+/**
+ * The longest cookie lifetime browsers keep (RFC 6265bis §5.6.2: Max-Age and Expires are capped at 400
+ * days). Session definitions refuse a longer persistent lifetime; plain cookies are capped to it.
+ */
+export const COOKIE_LIFETIME_LIMIT = 400 * 86_400;
+
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
 const PATTERN = /^(\d+(?:\.\d+)?)(s|m|h|d|w)$/;
 

@@ -3,8 +3,8 @@
  * generated modules import. The Next.js adapter is `satchel/next`; stores are `satchel/stores/*`.
  */
 
+export { decodeSuperjsonPart, encodeSuperjsonPart } from "./codec/envelope.ts";
 export type { GeneratedCodec, Plan, PlanField, PlanLiteral } from "./codec/plan.ts";
-export { decodeSuperjsonPart, encodeSuperjsonPart } from "./codec/plan-interpreter.ts";
 export type { CookieAttributes, CookieJar, CookieWrite } from "./cookies/header.ts";
 export type { PlainCookieOptions, PlainCookies } from "./cookies/plain-cookies.ts";
 export { generateSecret } from "./crypto/secrets.ts";
@@ -28,6 +28,7 @@ export {
   SessionTooLargeError,
   SessionValidationError,
 } from "./errors.ts";
+export type { ExpireOptions, ExpiryLimit, WithinExpiryLimit } from "./expiry-limit.ts";
 export type { FetchSessions } from "./fetch/adapter.ts";
 export { fetchCsrfToken, verifyFetchCsrf } from "./fetch/csrf.ts";
 export {
@@ -62,6 +63,8 @@ export type {
   SessionDefinition,
   SessionHandle,
   SessionInvalidReport,
+  SessionLifetime,
+  SessionMetadata,
   SessionMethods,
   SessionSchema,
   TokenDefinition,

@@ -8,9 +8,11 @@
  */
 
 /** @internal */
-export { encodeEnvelope, packForCookie } from "./codec/compress.ts";
+export { packForCookie } from "./codec/compress.ts";
 /** @internal */
-export { describeSchema, schemaFingerprint } from "./codec/keyed-format.ts";
+export { encodeEnvelope } from "./codec/envelope.ts";
+/** @internal */
+export { describeSchema, schemaFingerprint } from "./codec/fingerprint.ts";
 /** @internal */
 export {
   acceptsUndefined,

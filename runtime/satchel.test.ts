@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
 import { largeSchema, largeSession, smallSchema, smallSession } from "../bench/lib/payloads.ts";
 import { packForCookie, unpackFromCookie } from "./codec/compress.ts";
-import { schemaFingerprint } from "./codec/keyed-format.ts";
+import { schemaFingerprint } from "./codec/fingerprint.ts";
 import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
 import { createSealer } from "./crypto/seal.ts";
@@ -130,6 +130,30 @@ describe("createSatchel", () => {
   });
 });
 
+describe("checkConfig (instrumentation.ts: the secrets checked when the server starts)", () => {
+  it("throws the satchel: message naming SESSION_SECRET for a missing, short or (production) weak secret", () => {
+    vi.stubEnv("NODE_ENV", "production");
+    const check = () => createSatchel<TestTypes>(testConfig, { store: createMemoryStore() }).checkConfig();
+    vi.stubEnv("SESSION_SECRET", "");
+    expect(check).toThrow(SatchelConfigError);
+    expect(check).toThrow(/^satchel: no session secret\. Set SESSION_SECRET .*npx satchel secret/s);
+    vi.stubEnv("SESSION_SECRET", "short");
+    expect(check).toThrow(/^satchel: SESSION_SECRET entry #1 is 5 characters long/);
+    vi.stubEnv("SESSION_SECRET", "ab".repeat(20));
+    expect(check).toThrow(/^satchel: SESSION_SECRET entry #1 is too predictable/);
+    vi.stubEnv("SESSION_SECRET", SECRET_A);
+    expect(check).not.toThrow();
+  });
+
+  it("checks the secrets given in code instead of SESSION_SECRET when there are some", () => {
+    vi.stubEnv("SESSION_SECRET", "");
+    expect(() => createSatchel<TestTypes>(testConfig, { secrets: SECRET_A }).checkConfig()).not.toThrow();
+    expect(() => createSatchel<TestTypes>(testConfig, { secrets: "x" }).checkConfig()).toThrow(
+      /^satchel: secret #1 is 1 characters long/,
+    );
+  });
+});
+
 describe("store selection", () => {
   it("reads SESSION_STORE_URL on first use of a store session", async () => {
     vi.stubEnv("SESSION_STORE_URL", "memory:");
@@ -148,7 +172,7 @@ describe("store selection", () => {
 
   it("reports a bad store URL when a store session is first used, not at creation", async () => {
     const satchel = createSatchel<TestTypes>(testConfig, { secrets: ["s".repeat(40)], store: "nosuch://x" });
-    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const sessions = satchel.fromRequest(new Request("https://x/"));
     await sessions.get("auth");
     const cart = await sessions.get("cart");
     cart.note = "x";
@@ -287,7 +311,7 @@ describe("per-session stores", () => {
     const { satchel } = testSatchel<{ cart: SessionHandle<{ sku: string }> }>(config, {
       store: createMemoryStore(),
     });
-    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const sessions = satchel.fromRequest(new Request("https://x/"));
     const cart = await sessions.get("cart");
     cart.sku = "x";
     await expect(sessions.commit()).rejects.toThrow(

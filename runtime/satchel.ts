@@ -4,10 +4,11 @@
  * `SESSION_SECRET` is fine; a request that needs a session then gets a clear error.
  */
 
-import { createCodecResolver } from "./codec/keyed-format.ts";
 import type { GeneratedCodec } from "./codec/plan.ts";
+import { createCodecResolver } from "./codec/session-codec.ts";
 import type { CookieJar } from "./cookies/header.ts";
 import { createPlainCookies } from "./cookies/plain-cookies.ts";
+import { lazyTransport } from "./cookies/transport.ts";
 import { createSealer, type Sealer } from "./crypto/seal.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createSigner, type Signer } from "./crypto/sign.ts";
@@ -18,7 +19,12 @@ import { CookieSession } from "./session/cookie-session.ts";
 import type { SessionCore } from "./session/core.ts";
 import { type HostSatchel, type OpenInit, registerHostRuntime } from "./session/host-runtime.ts";
 import { recordInvalidReport } from "./session/invalid-log.ts";
-import { type CoreFactory, createRequestSessions, type SatchelRuntime } from "./session/request-sessions.ts";
+import {
+  type CoreFactory,
+  createRequestSessions,
+  requestIO,
+  type SatchelRuntime,
+} from "./session/request-sessions.ts";
 import { createStoreResolver } from "./session/store-resolver.ts";
 import { StoreSession } from "./session/store-session.ts";
 import { listUserSessions, revokeUserSessions, type UserSessionInfo } from "./session/user-sessions.ts";
@@ -55,6 +61,12 @@ export interface SatchelOptions {
    * file's `onInvalid` option, else ignore.
    */
   onInvalid?: (report: InvalidReport) => void;
+  /**
+   * Take a request's scheme and host from `X-Forwarded-Proto`/`X-Forwarded-Host` (for `secure: "auto"`
+   * cookies), as behind a TLS-terminating proxy. Set it only when that proxy overwrites those headers:
+   * a client can send them. Default `false`: the request URL's scheme.
+   */
+  trustForwardedHeaders?: boolean;
   /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
   /**
@@ -121,6 +133,15 @@ export interface Satchel<Types, Tokens extends TokenTypesShape<Tokens> = Untyped
   ): Promise<TokenData<Tokens[N]> | null>;
   /** Closes every store opened so far, the runtime's and the sessions' own (connections, timers, watches). */
   close(): Promise<void>;
+  /**
+   * Checks now what is otherwise checked on first use: the secrets (given in code, else
+   * `SESSION_SECRET`). Call it when the server starts — the `register()` of the `instrumentation.ts`
+   * that `satchel init` writes — so a missing or weak secret stops `next start` before it serves a
+   * request instead of failing the first sign-in. Never call it at import time: `next build` runs without secrets.
+   * @throws SatchelConfigError naming `SESSION_SECRET` (or the `secrets` option) and saying what to
+   *   do: no secret, one shorter than 32 characters, or (in production) an obviously made-up one.
+   */
+  checkConfig(): void;
 }
 
 /**
@@ -228,25 +249,31 @@ export function createSatchel<
         });
   };
 
-  const openInternal = (jar: CookieJar, init: OpenInit = {}) => {
-    const cookies = createPlainCookies(jar, getSigner);
-    const io = { jar, requestHeaders: init.headers, responseHeaders: new Headers() };
+  /** `url` is read only if a cookie needs the request's scheme (see `lazyTransport`). */
+  const openInternal = (jar: CookieJar, init: OpenInit, url: () => string | undefined) => {
+    const transport = lazyTransport(url, init.headers, options.trustForwardedHeaders === true);
+    const cookies = () => createPlainCookies(jar, getSigner, transport);
+    const io = requestIO(jar, init.headers, transport);
     return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
   };
-  const openForFetch: OpenForFetch<Types> = (jar, headers) => openInternal(jar, { headers });
+  const openForFetch: OpenForFetch<Types> = (jar, request) =>
+    openInternal(jar, { headers: request.headers }, () => request.url);
 
   // Typed per token name by `Satchel<Types, Tokens>`; the runtime checks names and data itself.
   const tokens = createTokens(runtime) as Pick<Satchel<Types, Tokens>, "sealToken" | "openToken">;
 
   const satchel: Satchel<Types, Tokens> = {
     config,
-    open: (jar, init) => openInternal(jar, init),
+    open: (jar, init = {}) => openInternal(jar, init, () => init.url),
     fromRequest: (request) => fromFetchRequest(openForFetch, request),
     handle: (fn) => handleFetch(openForFetch, fn),
     ...userAdministration<Types>(config, storeOf),
     sealToken: tokens.sealToken,
     openToken: tokens.openToken,
     close: () => stores.closeAll(),
+    checkConfig: () => {
+      getSecrets();
+    },
   };
   registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
   return satchel;

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { CryptoBackend } from "./crypto/backend.ts";
+import type { ExpireOptions, ExpiryLimit, WithinExpiryLimit } from "./expiry-limit.ts";
 import type { SessionStore } from "./stores/types.ts";
 
 /** A duration: seconds as a number, or a string like `"90s"`, `"5m"`, `"2h"`, `"7d"`, `"2w"`. */
@@ -25,8 +26,12 @@ export interface SessionCookieOptions {
   name?: string;
   /** Default `"lax"`. */
   sameSite?: "lax" | "strict" | "none";
-  /** Default `true`, except when `NODE_ENV` is `"development"`. */
-  secure?: boolean;
+  /**
+   * Default `true`, except when `NODE_ENV` is `"development"`. `"auto"`: Secure when the request came
+   * over HTTPS (its URL's scheme; `X-Forwarded-Proto` only with `createSatchel`'s
+   * `trustForwardedHeaders`), the default above when the host cannot tell (a Server Component).
+   */
+  secure?: boolean | "auto";
   /** Default `true`. */
   httpOnly?: boolean;
   /** Default `"/"`. */
@@ -40,6 +45,11 @@ export interface SessionCookieOptions {
   hostPrefix?: boolean;
   /** Largest number of cookies one session may be split into. Default 4. */
   maxChunks?: number;
+  /**
+   * CHIPS: `Partitioned`, so a cookie set in a third-party context (an embedded widget) is kept per
+   * top-level site. Requires Secure. Default `false`.
+   */
+  partitioned?: boolean;
   /**
    * `false`: a browser-session cookie (Beaker's default, Tipfy's `max_age=None`): written without
    * Max-Age or Expires, so the browser drops it when it closes. The `expiry` limits are still sealed
@@ -188,6 +198,12 @@ export type InvalidReason =
    * deleted (another application may own them). The session itself is unaffected.
    */
   | "foreign-cookie"
+  /**
+   * The request sent the session both as one cookie (`auth`) and as chunks (`auth.0`…), and both
+   * opened: another site planted one of them (cookie tossing, possible without the `__Host-`
+   * prefix). Neither is used and neither is deleted: the session is fresh for this request.
+   */
+  | "ambiguous-cookie"
   | "ended"
   /**
    * The session's `importFrom` found an old cookie (iron-session, express-session) that gave no data:
@@ -345,10 +361,28 @@ export interface SessionMetadata {
   lastAccessedAt: Date | null;
   /** When the session ends unless refreshed: the idle expiry, capped by the absolute one. */
   expiresAt: Date | null;
+  /** How long the session lives and whether its cookie outlives the browser: `$expire()`'s choice or the definition's. */
+  lifetime: SessionLifetime | null;
 }
 
-/** The methods every session handle has, besides its typed fields. */
-export interface SessionMethods<D extends object, F extends Record<string, unknown>> {
+/** A session's lifetime, as `$metadata()` shows it. */
+export interface SessionLifetime {
+  /** Seconds from the session's start (or its `$expire()` call) to its absolute end. */
+  absolute: number;
+  /** Its idle limit in seconds; `null`: none. */
+  idle: number | null;
+  /** `false`: a browser-session cookie (no Max-Age). */
+  persistent: boolean;
+  /** `true` when `$expire()` chose it; `false`: the definition's `expiry.absolute` and `cookie.persistent`. */
+  chosen: boolean;
+}
+
+/** The methods every session handle has, besides its typed fields. `L`: the definition's `expiry.absolute`. */
+export interface SessionMethods<
+  D extends object,
+  F extends Record<string, unknown>,
+  L extends ExpiryLimit = ExpiryLimit,
+> {
   /** The session name, e.g. `"cart"`. */
   readonly $name: string;
   /** True when no valid cookie/record was found and this session started fresh in this request. */
@@ -394,6 +428,29 @@ export interface SessionMethods<D extends object, F extends Record<string, unkno
   destroy(): Promise<void>;
   /** Issue a new id (store) / new token (cookie), keeping the data: protection against fixation. */
   regenerate(): Promise<void>;
+  /**
+   * Chooses this session's lifetime now ("remember me"): `absolute` from now, at most the
+   * definition's `expiry.absolute` (more is a type error naming the limit, and a `satchel:` error at
+   * run time); `persistent: false` makes this one session a browser-session cookie. Sealed with the
+   * session (a store session's cookie and record), kept across `regenerate()`, written at commit,
+   * shown by `$metadata()`. The idle limit of the definition still applies.
+   */
+  $expire<const O extends ExpireOptions>(options: WithinExpiryLimit<O, L>): Promise<void>;
+  /**
+   * Drop unsaved changes and read the session as stored: a store session reads its record again
+   * (other requests' writes since show up); a cookie session goes back to the cookie the request
+   * sent, or the one this request last wrote. A session not stored yet goes back to the schema
+   * defaults. It only reads, so it works in Server Components too; not after `destroy()`.
+   * @throws SessionEndedError when another request ended the store session meanwhile.
+   */
+  reload(): Promise<void>;
+  /**
+   * Push the idle expiry forward from now, without waiting for `expiry.touchAfter`; written at the
+   * end of the request (cookie sessions are re-sealed, store sessions get a store touch). Does
+   * nothing for a session without `expiry.idle` or one not stored yet; never past `expiry.absolute`.
+   * A write: it throws where writes are impossible (Server Components), as setters do.
+   */
+  touch(): void;
   /** Back to the schema defaults (flash and messages included). */
   reset(): void;
   /** Same as `reset()`, by its dictionary name. */
@@ -418,9 +475,13 @@ export interface GetSessionOptions {
 /** No keys at all: the flash map of a session without flash, the extra of a session without messages. */
 export type NoKeys = Record<never, never>;
 
-/** A typed session handle: data fields as properties, plus methods. `M` adds `messages`. */
+/**
+ * A typed session handle: data fields as properties, plus methods. `M` adds `messages`; `L` (the
+ * generated module states it) lets `$expire()` refuse a lifetime over the definition's at compile time.
+ */
 export type SessionHandle<
   D extends object,
   F extends Record<string, unknown> = NoKeys,
   M extends boolean = false,
-> = D & SessionMethods<D, F> & (M extends true ? { readonly messages: Messages } : NoKeys);
+  L extends ExpiryLimit = ExpiryLimit,
+> = D & SessionMethods<D, F, L> & (M extends true ? { readonly messages: Messages } : NoKeys);

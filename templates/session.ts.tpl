@@ -8,7 +8,12 @@
 {{flash}}
 
 {{handleDoc}}
-export type {{Name}}Session = SessionHandle<{{Name}}Data, {{Name}}Flash, {{messages}}>;
+export type {{Name}}Session = SessionHandle<
+  {{Name}}Data,
+  {{Name}}Flash,
+  {{messages}},
+  {{expiryLimit}}
+>;
 
 /** Data version of `{{name}}`, stored with every cookie or record; bump it with a migration. */
 export const {{NAME}}_VERSION = {{version}};

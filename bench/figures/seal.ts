@@ -18,13 +18,9 @@
  */
 import { sealData, unsealData } from "iron-session";
 import type { z } from "zod";
-import {
-  packForCookie,
-  unpackFromCookie,
-  validateForRead,
-  validateForWrite,
-} from "../../runtime/codec/compress.ts";
-import { compileSessionCodec } from "../../runtime/codec/keyed-format.ts";
+import { packForCookie, unpackFromCookie } from "../../runtime/codec/compress.ts";
+import { compileSessionCodec } from "../../runtime/codec/session-codec.ts";
+import { validateForRead, validateForWrite } from "../../runtime/codec/validate.ts";
 import { createSealer, type Sealer } from "../../runtime/crypto/seal.ts";
 import { jsonBytes, largeSchema, largeSession, smallSchema, smallSession } from "../lib/payloads.ts";
 import {

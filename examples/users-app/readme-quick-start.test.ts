@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { inspectorBlocks, ironSessionBlocks, quickStartBlocks } from "./readme-quick-start.ts";
 
@@ -46,8 +47,18 @@ describe("quickStartBlocks", () => {
         "app/page.tsx",
         "app/login/page.tsx",
         "proxy.ts",
+        "instrumentation.ts",
       ]),
     );
+  });
+
+  it("shows instrumentation.ts exactly as `satchel init` writes it at the app's root", () => {
+    const template = readFileSync(
+      new URL("../../templates/init/instrumentation.ts.tpl", import.meta.url),
+      "utf8",
+    );
+    const block = quickStartBlocks().find((b) => b.path === "instrumentation.ts");
+    expect(block?.code).toBe(template.replace("{{generatedImport}}", "./generated/sessions"));
   });
 
   it("finds the inspector's route file, importing the module `satchel gen` writes", () => {

@@ -3,7 +3,9 @@
  * pack the tarballs (`npm pack --workspaces`), create a fresh app with create-next-app (pinned, its
  * default config: Cache Components and partial prefetching on), install the tarballs with no store
  * driver, `satchel init`, `satchel secret`, `satchel gen`, paste the README's quick-start files as they
- * are, type-check them, `next build`, `next start`, and sign in and fill a cart in Chromium. Then a
+ * are, type-check them, `npm run build` (its prebuild regenerates a deleted generated/), `next start`
+ * refusing a missing or made-up secret at start (instrumentation.ts), and sign in and fill a cart in
+ * Chromium. Then a
  * webpack build of the same app, and the same browser run again on Redis with ioredis installed.
  * Last, the switch from iron-session: a visitor signed in by the real iron-session installed in the
  * app stays signed in once the schema of README's "Coming from iron-session" is pasted.
@@ -119,13 +121,16 @@ afterAll(async () => {
   if (process.env.SATCHEL_KEEP_USERS_APP !== "1") rmSync(root, { recursive: true, force: true });
 });
 
+/** Files of the quick start that `satchel init` writes: the README shows them, nobody pastes them. */
+const WRITTEN_BY_INIT = ["sessions.schema.ts", "instrumentation.ts"];
+
 /** Writes the README quick-start blocks the way a user pastes them; returns the blocks left over. */
 function pasteQuickStart(): { file: string; code: string }[] {
   const pasted = new Set<string>();
   const extra: { file: string; code: string }[] = [];
   for (const [index, block] of quickStartBlocks().entries()) {
-    if (block.path === "sessions.schema.ts" && !pasted.has(block.path)) {
-      // init wrote this one; the README must show exactly what it wrote.
+    if (block.path !== null && WRITTEN_BY_INIT.includes(block.path) && !pasted.has(block.path)) {
+      // init wrote these; the README must show exactly what it wrote.
       expect(readFileSync(path.join(app, block.path), "utf8")).toContain(block.code);
       pasted.add(block.path);
     } else if (block.path !== null && !pasted.has(block.path)) {
@@ -142,6 +147,7 @@ function pasteQuickStart(): { file: string; code: string }[] {
     "app/cart/route.ts",
     "app/login/page.tsx",
     "app/page.tsx",
+    "instrumentation.ts",
     "proxy.ts",
     "sessions.schema.ts",
   ]);
@@ -201,9 +207,14 @@ describe("a new user's app, from the packed packages", () => {
     }
   });
 
-  it("init kept .data/ out of git and added the gen script", () => {
+  it("init kept .data/ out of git and added the gen, predev and prebuild scripts", () => {
     expect(readFileSync(path.join(app, ".gitignore"), "utf8")).toMatch(/^\/?\.data\/?$/m);
-    expect(readPackageJson(app).scripts?.gen).toBe("satchel gen");
+    expect(readPackageJson(app).scripts).toMatchObject({
+      gen: "satchel gen",
+      predev: "satchel gen",
+      prebuild: "satchel gen",
+      build: "next build",
+    });
   });
 
   it("`next dev`: signing in and reading the session under <Suspense> raises no Cache Components issue", {
@@ -243,13 +254,38 @@ describe("a new user's app, from the packed packages", () => {
     }
   });
 
-  it("`next build` (Turbopack) with Cache Components on and no store driver installed", {
+  it("`npm run build` (Turbopack, Cache Components on, no store driver) regenerates a deleted generated/ first", {
     timeout: SLOW_STEP_MS,
   }, async () => {
     const config = readFileSync(path.join(app, "next.config.ts"), "utf8");
     expect(config).toContain("cacheComponents: true");
     expect(config).toContain("partialPrefetching: true");
-    await npx(["next", "build"]);
+    // A forgotten `gen` at its worst: without prebuild this fails on "Module not found".
+    const generated = readFileSync(path.join(app, "generated", "sessions.ts"), "utf8");
+    rmSync(path.join(app, "generated"), { recursive: true });
+    expect(await run("npm", ["run", "build"], app)).toMatch(/satchel: wrote generated\/sessions\.ts/);
+    expect(readFileSync(path.join(app, "generated", "sessions.ts"), "utf8")).toBe(generated);
+  });
+
+  it("`next start` without SESSION_SECRET, or with a made-up one, stops at start naming it (instrumentation.ts)", {
+    timeout: BROWSER_STEP_MS,
+  }, async () => {
+    // startNext rejects when the server exits before it answers a request.
+    await expect(startNext(app, userEnv({ SESSION_SECRET: "secret".repeat(6) }))).rejects.toThrow(
+      /satchel: SESSION_SECRET entry #1 is too predictable/,
+    );
+    const envFile = path.join(app, ".env.local");
+    const saved = readFileSync(envFile, "utf8");
+    rmSync(envFile);
+    const withoutSecret = userEnv();
+    delete withoutSecret.SESSION_SECRET;
+    try {
+      await expect(startNext(app, withoutSecret)).rejects.toThrow(
+        /satchel: no session secret\. Set SESSION_SECRET to a random string/,
+      );
+    } finally {
+      writeFileSync(envFile, saved);
+    }
   });
 
   it("in Chromium on the file store: sign-in error flash, sign in, notice shown once, a cart", {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { addGenScript, ignoreDataDir } from "./app-files.ts";
+import { addScripts, ignoreDataDir } from "./app-files.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -39,25 +39,45 @@ describe("ignoreDataDir", () => {
   });
 });
 
-describe("addGenScript", () => {
-  it("adds the gen script next to the others, keeping the file's indentation", () => {
+describe("addScripts", () => {
+  it("adds gen, predev and prebuild next to the others, keeping the file's indentation", () => {
     const a = app({ "package.json": '{\n    "name": "shop",\n    "scripts": { "dev": "next dev" }\n}\n' });
-    expect(addGenScript(a.dir)).toBe('added "gen": "satchel gen" to package.json scripts');
+    expect(addScripts(a.dir)).toEqual([
+      'added "gen": "satchel gen" to package.json scripts',
+      'added "predev": "satchel gen" to package.json scripts',
+      'added "prebuild": "satchel gen" to package.json scripts',
+    ]);
     const pkg = JSON.parse(a.read("package.json")) as { name: string; scripts: Record<string, string> };
-    expect(pkg).toEqual({ name: "shop", scripts: { dev: "next dev", gen: "satchel gen" } });
+    expect(pkg).toEqual({
+      name: "shop",
+      scripts: { dev: "next dev", gen: "satchel gen", predev: "satchel gen", prebuild: "satchel gen" },
+    });
     expect(a.read("package.json")).toContain('\n    "name": "shop"');
+    expect(addScripts(a.dir)).toEqual([]);
   });
 
-  it("keeps an existing gen script and does nothing without package.json", () => {
-    const a = app({ "package.json": '{ "scripts": { "gen": "prisma generate" } }\n' });
-    expect(addGenScript(a.dir)).toBeUndefined();
-    expect(a.read("package.json")).toBe('{ "scripts": { "gen": "prisma generate" } }\n');
-    expect(addGenScript(app().dir)).toBeUndefined();
+  it("keeps an existing gen script, chains an app's own predev/prebuild after gen, once", () => {
+    const scripts = { gen: "prisma generate", predev: "prisma generate", prebuild: "npm run gen --check" };
+    const a = app({ "package.json": JSON.stringify({ scripts }) });
+    expect(addScripts(a.dir)).toEqual([
+      'predev now runs satchel gen first: "satchel gen && prisma generate"',
+      'prebuild now runs satchel gen first: "satchel gen && npm run gen --check"',
+    ]);
+    expect(JSON.parse(a.read("package.json")).scripts).toEqual({
+      gen: "prisma generate",
+      predev: "satchel gen && prisma generate",
+      prebuild: "satchel gen && npm run gen --check",
+    });
+    expect(addScripts(a.dir)).toEqual([]);
+    expect(addScripts(app().dir)).toEqual([]);
   });
 
   it("creates the scripts block when package.json has none", () => {
     const a = app({ "package.json": '{ "type": "module" }\n' });
-    addGenScript(a.dir);
-    expect(JSON.parse(a.read("package.json"))).toEqual({ type: "module", scripts: { gen: "satchel gen" } });
+    addScripts(a.dir);
+    expect(JSON.parse(a.read("package.json"))).toEqual({
+      type: "module",
+      scripts: { gen: "satchel gen", predev: "satchel gen", prebuild: "satchel gen" },
+    });
   });
 });

@@ -187,6 +187,7 @@ function layOut(
       storage: loaded.storage,
       version: loaded.version,
       messages: loaded.messages,
+      absoluteLimit: loaded.absoluteLimit,
       docs: sessionDocs(loaded),
       codec: { plan, layout, checks: schemaFingerprint(schema), history },
       previous: previousVersions(next),

@@ -8,7 +8,7 @@ import path from "node:path";
 import { findUp } from "../schema/find-up.ts";
 
 /** A script that runs the generator: `satchel gen ...`, or the CLI by path as this repository does. */
-const RUNS_GEN = /\bsatchel(?:\.js)?\s+gen\b|\bcli\.[cm]?[jt]s\s+gen\b/;
+export const RUNS_GEN = /\bsatchel(?:\.js)?\s+gen\b|\bcli\.[cm]?[jt]s\s+gen\b/;
 /** Scripts that only check or watch do not regenerate once and exit. */
 const NOT_A_REGENERATION = /\s--(?:check|watch)\b/;
 

@@ -24,6 +24,8 @@ export interface EmitSession {
   storage: "cookie" | "store";
   version: number;
   messages: boolean;
+  /** `expiry.absolute` as written and in seconds: the limit `$expire()` is typed against. */
+  absoluteLimit: { text: string | number; seconds: number };
   previous: PreviousVersionType[];
   /** Descriptions and deprecations from the schema, for JSDoc. */
   docs: SessionDocs;
@@ -88,6 +90,7 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
       `The typed handle \`getSession("${types.name}")\` returns: fields, methods, flash${session.messages ? ", messages" : ""}.`,
     ),
     messages: String(session.messages),
+    expiryLimit: expiryLimitType(session.absoluteLimit),
     previous,
     codec: codecs.emit({
       session: types.name,
@@ -100,6 +103,19 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
       history: session.codec.history,
     }),
   });
+}
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
+
+/**
+ * The `ExpiryLimit` type of a session: the limit as written, and how many whole units of each kind it
+ * holds, so `$expire()` compares a literal with it without type-level arithmetic.
+ */
+function expiryLimitType(limit: EmitSession["absoluteLimit"]): string {
+  const units = Object.entries(UNIT_SECONDS).map(
+    ([unit, seconds]) => `${unit}: ${Math.floor(limit.seconds / seconds)}`,
+  );
+  return `{ text: ${JSON.stringify(limit.text)}; ${units.join("; ")} }`;
 }
 
 /** The whole generated module. */

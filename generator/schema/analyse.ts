@@ -35,6 +35,11 @@ export interface AnalysedSession {
   flash: { name: string; type: string }[];
   /** Line of each top-level field of the schema, where the schema is an object literal we can see. */
   fieldLines: Record<string, number>;
+  /**
+   * Line of each key of the definition and of its object-literal values, by path (`expiry`,
+   * `expiry.absolut`), where the definition is an object literal: a misspelled key is reported there.
+   */
+  keyLines: Record<string, number>;
 }
 
 /** Analysis of a whole schema file. */
@@ -154,6 +159,7 @@ export class SchemaAnalyser {
           at: locate(property),
           ...typed,
           fieldLines: fieldLines(schema),
+          keyLines: keyLines(initializer),
         });
       }
       this.#cache = cache;
@@ -167,6 +173,7 @@ export class SchemaAnalyser {
           fieldLines: fieldLines(
             symbol.getTypeAtLocation(definitions).getProperty("schema")?.getDeclarations()[0],
           ),
+          keyLines: {},
         });
       }
     }
@@ -296,6 +303,20 @@ function analyseInline(initializer: Expression): TypedSession {
       result.flash.push(printFlash(channel.getName(), channel.getTypeAtLocation(flash), flash));
   }
   return result;
+}
+
+/** Lines of a definition's keys and of its object values' keys (`cookie`, `cookie.sameSite`), by path. */
+function keyLines(definition: Node, prefix = "", lines: Record<string, number> = {}): Record<string, number> {
+  if (!Node.isObjectLiteralExpression(definition)) return lines;
+  for (const property of definition.getProperties()) {
+    if (!Node.isPropertyAssignment(property) && !Node.isShorthandPropertyAssignment(property)) continue;
+    const key = Node.isPropertyAssignment(property) ? propertyName(property) : property.getName();
+    lines[`${prefix}${key}`] = property.getStartLineNumber();
+    const value = Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
+    // Two levels hold every key a definition has (`expiry.idle`); deeper objects are the app's data.
+    if (value !== undefined && prefix === "") keyLines(value, `${key}.`, lines);
+  }
+  return lines;
 }
 
 /** Lines of `z.object({ a: ..., b: ... })` properties, when the schema is written inline. */

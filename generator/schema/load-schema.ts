@@ -22,6 +22,8 @@ export interface LoadedSession {
   /** The cookie name as sent (prefix included). */
   cookieName: string;
   maxChunks: number;
+  /** `expiry.absolute` as written (a duration string or seconds) and in seconds: `$expire()`'s limit. */
+  absoluteLimit: { text: string | number; seconds: number };
 }
 
 /** What the generator needs from one token kind of the `tokens` option. */
@@ -62,12 +64,29 @@ type Definition = {
   version?: unknown;
   migrations?: unknown;
   cookie?: { name?: unknown; hostPrefix?: unknown; maxChunks?: unknown };
+  expiry?: { absolute?: unknown };
 };
 type Resolved = {
   definition?: Definition;
   cookie?: { name?: unknown; maxChunks?: unknown };
+  expiry?: { absolute?: unknown };
   version?: unknown;
 };
+
+/** Seconds of the default `expiry.absolute` (`define.ts`), for a bare definitions object. */
+const DEFAULT_ABSOLUTE_SECONDS = 14 * 86_400;
+
+/** `expiry.absolute` as the schema file wrote it (its seconds when it wrote none) and in seconds. */
+function absoluteLimitOf(
+  definition: Definition,
+  entry: Resolved | undefined,
+): LoadedSession["absoluteLimit"] {
+  const resolved = entry?.expiry?.absolute;
+  const seconds = typeof resolved === "number" ? resolved : DEFAULT_ABSOLUTE_SECONDS;
+  const written = isObject(definition.expiry) ? definition.expiry.absolute : undefined;
+  const text = typeof written === "string" || typeof written === "number" ? written : seconds;
+  return { text, seconds };
+}
 
 /** Loads started by `preloadSchema`, each taken by the next `loadSchema` of its file. */
 const preloaded = new Map<string, Promise<LoadedSchema>>();
@@ -147,6 +166,7 @@ function readSessions(exported: unknown): LoadedSession[] {
     const resolvedName = entry?.cookie?.name;
     return {
       name,
+      absoluteLimit: absoluteLimitOf(definition, entry),
       storage: definition.storage === "store" ? "store" : "cookie",
       schema: isObject(definition.schema) ? (definition.schema as unknown as z.ZodType) : undefined,
       flash: isObject(definition.flash) ? (definition.flash as Record<string, z.ZodType>) : {},

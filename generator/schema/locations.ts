@@ -45,6 +45,17 @@ export class SchemaLocations {
     return token ? this.at(token.at.file, token.at.line) : this.schemaFile();
   }
 
+  /**
+   * Where a key of a session's definition is written (`expiry.absolut`, `cookie`): its own line, else
+   * that of the key holding it, else the session's. `schema.<field>` is the field's line.
+   */
+  key(name: string, key: string): string {
+    if (key.startsWith("schema.")) return this.field(name, key.slice("schema.".length));
+    const session = this.#sessions.get(name);
+    const line = session?.keyLines[key] ?? session?.keyLines[key.split(".")[0] ?? ""];
+    return session && line ? this.at(session.at.file, line) : this.session(name);
+  }
+
   /** Where the top-level field of `field` (a path such as `items[].sku`) is declared; else its session. */
   field(name: string, field: string): string {
     const session = this.#sessions.get(name);

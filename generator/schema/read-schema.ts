@@ -75,9 +75,13 @@ function loadFailure(
   if (session !== undefined && types.get(session)?.hasSchema === false) return undefined;
   const at = error instanceof SchemaLoadError ? error.location : undefined;
   const token = reason.match(/option "tokens\.([^".]+)/)?.[1];
+  // `unknown key "expiry.absolut"`, `key "cookie.sameSite": ...`: at the key's own line.
+  const key = reason.match(/\bkey "([^"]+)"/)?.[1];
   const where =
     session && types.has(session)
-      ? locations.session(session)
+      ? key === undefined
+        ? locations.session(session)
+        : locations.key(session, key)
       : token && tokens.has(token)
         ? locations.token(token)
         : at

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SatchelError } from "../errors.ts";
+import { decodeSuperjsonPart, encodeSuperjsonPart } from "./envelope.ts";
 import { type Plan, planOf } from "./plan.ts";
-import { decodeSuperjsonPart, encodeSuperjsonPart, planCodec } from "./plan-interpreter.ts";
+import { planCodec } from "./plan-interpreter.ts";
 
 /** Encodes, goes through JSON text as a token does, decodes. */
 function roundTrip(plan: Plan, value: unknown): { wire: unknown; back: unknown } {

@@ -27,8 +27,8 @@
  * (as in format 2). Decoded positional objects have their keys in schema order, absent fields not
  * set; a keyed object of plain fields is the (checked) wire object itself.
  */
-import superjson from "superjson";
 import { SatchelError } from "../errors.ts";
+import { decodeSuperjsonPart, encodeSuperjsonPart } from "./envelope.ts";
 import type { Plan, PlanField, PlanLiteral } from "./plan.ts";
 
 /** A plan's encoder and decoder. */
@@ -37,37 +37,6 @@ export interface PlanCodec {
   encode(value: unknown): unknown;
   /** Wire value → data. @throws SatchelError when the wire is not what `encode` writes for the plan. */
   decode(wire: unknown): unknown;
-}
-
-// ---- superjson parts (exported from "satchel" for generated codecs) ---------------------------
-
-/**
- * A value the schema cannot type → its superjson wire, `[json]` or `[json, meta]`. Generated codecs
- * call it for `"superjson"` plan nodes (the app itself need not depend on superjson).
- * @throws SatchelError when superjson refuses the value (e.g. a key named `constructor`).
- */
-export function encodeSuperjsonPart(value: unknown): unknown[] {
-  let out: { json: unknown; meta?: unknown };
-  try {
-    out = superjson.serialize(value) as { json: unknown; meta?: unknown };
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new SatchelError(
-      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
-      { cause },
-    );
-  }
-  return out.meta === undefined ? [out.json] : [out.json, out.meta];
-}
-
-/**
- * The superjson wire `[json]` / `[json, meta]` → the value.
- * @throws SatchelError when the wire is not one.
- */
-export function decodeSuperjsonPart(wire: unknown): unknown {
-  const value = superjsonPart(wire);
-  if (value === FAIL) throw new SatchelError("satchel: session data has a malformed superjson part.");
-  return value;
 }
 
 // ---- the interpreter --------------------------------------------------------------------------
@@ -97,9 +66,19 @@ interface Node {
   decode(wire: unknown): Decoded | typeof FAIL;
 }
 
+/** Options of `planCodec`. */
+interface PlanCodecOptions {
+  /**
+   * Keyed objects may lack required keys and keep keys the plan does not name (for zod to strip or
+   * refuse): how a format-2 reader takes data it does not trust, which migrations and zod check
+   * after. Default `false`: the strict decode every trusted token and generated codec gets.
+   */
+  lenient?: boolean;
+}
+
 /** The codec of a plan. Build it once per plan: it compiles the plan into closures. */
-export function planCodec(plan: Plan): PlanCodec {
-  const root = node(plan);
+export function planCodec(plan: Plan, options: PlanCodecOptions = {}): PlanCodec {
+  const root = node(plan, options.lenient === true);
   return {
     encode: root.plain ? (value) => value : (value) => root.encode(value),
     decode(wire) {
@@ -142,27 +121,19 @@ const BIGINT: Node = {
     typeof wire === "string" && BIGINT_TEXT.test(wire) ? BigInt(wire) : fail("a bigint as decimal text"),
 };
 
-function superjsonPart(wire: unknown): Decoded | typeof FAIL {
-  if (!Array.isArray(wire) || wire.length < 1 || wire.length > 2) return FAIL;
-  try {
-    return superjson.deserialize(
-      (wire.length === 1 ? { json: wire[0] } : { json: wire[0], meta: wire[1] }) as never,
-    );
-  } catch {
-    return FAIL;
-  }
-}
-
 const SUPERJSON: Node = {
   plain: false,
   encode: encodeSuperjsonPart,
   decode: (wire) => {
-    const value = superjsonPart(wire);
-    return value === FAIL ? fail("a superjson part [json] or [json, meta]") : value;
+    try {
+      return decodeSuperjsonPart(wire);
+    } catch {
+      return fail("a superjson part [json] or [json, meta]");
+    }
   },
 };
 
-function node(plan: Plan): Node {
+function node(plan: Plan, lenient: boolean): Node {
   if (typeof plan === "string") {
     switch (plan) {
       case "string":
@@ -185,23 +156,23 @@ function node(plan: Plan): Node {
     case "enum":
       return enumNode(plan[1]);
     case "nullable":
-      return nullable(node(plan[1]));
+      return nullable(node(plan[1], lenient));
     case "array":
-      return array(node(plan[1]));
+      return array(node(plan[1], lenient));
     case "set":
-      return set(node(plan[1]));
+      return set(node(plan[1], lenient));
     case "tuple":
-      return tuple(plan[1].map(node));
+      return tuple(plan[1].map((item) => node(item, lenient)));
     case "record":
-      return record(node(plan[1]), node(plan[2]));
+      return record(node(plan[1], lenient), node(plan[2], lenient));
     case "map":
-      return map(node(plan[1]), node(plan[2]));
+      return map(node(plan[1], lenient), node(plan[2], lenient));
     case "union":
-      return union(plan[1].map(node));
+      return union(plan[1].map((option) => node(option, lenient)));
     case "object":
-      return positional(plan[1]);
+      return positional(plan[1], lenient);
     case "keyed":
-      return keyed(plan[1]);
+      return keyed(plan[1], lenient);
   }
   throw new SatchelError(`satchel: unknown codec plan node ${JSON.stringify(plan)}; run npm run gen.`);
 }
@@ -357,10 +328,10 @@ interface CompiledField {
   readonly segment: string;
 }
 
-function compileFields(fields: readonly PlanField[]): CompiledField[] {
+function compileFields(fields: readonly PlanField[], lenient: boolean): CompiledField[] {
   return fields.map(([key, plan, optional]) => ({
     key,
-    node: node(plan),
+    node: node(plan, lenient),
     optional,
     keepsUndefined: plan === "superjson",
     inherited: key in Object.prototype,
@@ -376,8 +347,8 @@ const fieldValue = (field: CompiledField, record: Record<string, unknown>) =>
   field.inherited && !Object.hasOwn(record, field.key) ? undefined : record[field.key];
 
 /** `["object", fields]`: the values in schema order, after a mask of the optional ones present. */
-function positional(fields: readonly PlanField[]): Node {
-  const compiled = compileFields(fields);
+function positional(fields: readonly PlanField[], lenient: boolean): Node {
+  const compiled = compileFields(fields, lenient);
   const optionalCount = compiled.filter((f) => f.optional).length;
   const requiredCount = compiled.length - optionalCount;
   const masked = optionalCount > 0;
@@ -441,9 +412,9 @@ function positional(fields: readonly PlanField[]): Node {
   };
 }
 
-/** `["keyed", fields]`: an object with the schema's keys. */
-function keyed(fields: readonly PlanField[]): Node {
-  const compiled = compileFields(fields);
+/** `["keyed", fields]`: an object with the schema's keys (lenient: see `PlanCodecOptions`). */
+function keyed(fields: readonly PlanField[], lenient: boolean): Node {
+  const compiled = compileFields(fields, lenient);
   const plain = compiled.every((f) => f.node.plain);
   return {
     plain,
@@ -464,9 +435,9 @@ function keyed(fields: readonly PlanField[]): Node {
       const out: Record<string, unknown> = plain ? wire : {};
       let present = 0;
       for (const field of compiled) {
-        const w = Object.hasOwn(wire, field.key) ? wire[field.key] : undefined;
+        const w = fieldValue(field, wire);
         if (w === undefined) {
-          if (!field.optional) {
+          if (!field.optional && !lenient) {
             fail("a value (a required field)");
             return at(field.segment);
           }
@@ -476,6 +447,11 @@ function keyed(fields: readonly PlanField[]): Node {
         const v = field.node.decode(w);
         if (v === FAIL) return at(field.segment);
         if (!plain) out[field.key] = v;
+      }
+      if (lenient) {
+        // Keys this plan does not name go on to zod, which strips or refuses them.
+        if (!plain) for (const key in wire) if (!(key in out)) out[key] = wire[key];
+        return out;
       }
       let keys = 0;
       for (const _ in wire) keys++;

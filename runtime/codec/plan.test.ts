@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { layoutHash, MAX_MASKED_FIELDS, planOf } from "./plan.ts";
+import { hasSuperjsonPart, keyedPlanOf, layoutHash, MAX_MASKED_FIELDS, planOf } from "./plan.ts";
 
 describe("planOf", () => {
   it("lays out an object positionally, in schema order, flagging fields that may be absent", () => {
@@ -95,5 +95,39 @@ describe("layoutHash", () => {
     expect(layoutHash(planOf(z.object({ s: z.string(), n: z.number() })))).not.toBe(base);
     expect(layoutHash(planOf(z.object({ n: z.number(), s: z.string().optional() })))).not.toBe(base);
     expect(layoutHash(planOf(z.object({ n: z.number(), t: z.string() })))).not.toBe(base);
+  });
+});
+
+describe("keyedPlanOf (format 2)", () => {
+  it("keys every object, so a union of nested objects stays plain JSON instead of a superjson part", () => {
+    const schema = z.object({
+      either: z.union([z.string(), z.object({ id: z.string() }).nullable()]),
+      many: z.union([z.number(), z.array(z.object({ sku: z.string() }))]),
+      at: z.date().optional(),
+    });
+    // Positionally such unions cannot be told apart by their wire value: superjson carries them.
+    expect(planOf(schema)).toEqual([
+      "object",
+      [
+        ["either", "superjson", false],
+        ["many", "superjson", false],
+        ["at", "date", true],
+      ],
+    ]);
+    expect(keyedPlanOf(schema)).toEqual([
+      "keyed",
+      [
+        ["either", ["union", ["string", ["nullable", ["keyed", [["id", "string", false]]]]]], false],
+        ["many", ["union", ["number", ["array", ["keyed", [["sku", "string", false]]]]]], false],
+        ["at", "date", true],
+      ],
+    ]);
+    expect(hasSuperjsonPart(planOf(schema))).toBe(true);
+    expect(hasSuperjsonPart(keyedPlanOf(schema))).toBe(false);
+  });
+
+  it("finds a superjson part by node, not by a key that happens to be named so", () => {
+    expect(hasSuperjsonPart(keyedPlanOf(z.object({ superjson: z.string() })))).toBe(false);
+    expect(hasSuperjsonPart(keyedPlanOf(z.object({ a: z.map(z.string(), z.unknown()) })))).toBe(true);
   });
 });

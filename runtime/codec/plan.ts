@@ -1,7 +1,8 @@
 /**
  * A session's data layout ("plan"), derived from its zod 4 schema: what the generator emits a codec
  * for (format 3, positional: no key names on the wire) and what the runtime keeps, as plain JSON, to
- * read tokens an earlier layout of the same session wrote.
+ * read tokens an earlier layout of the same session wrote. The walk here is the only one over the
+ * schema's structure: format 2 (keyed-format.ts) is the same walk with every object keyed.
  *
  * A plan describes only the wire shape: types, object keys in schema order, which keys may be absent.
  * Checks, defaults and refinements are not part of it, so two schemas with the same layout share a
@@ -18,9 +19,11 @@
  *   absent, the array starts with a bit mask of the optional fields present (bit j = the j-th optional
  *   field) and holds only present values.
  * - `["keyed", fields]` → an object with the same keys: union options (told apart by their wire
- *   value) and objects with more optional fields than a mask holds.
+ *   value), objects with more optional fields than a mask holds, and every object of the keyed
+ *   layout (`keyedPlanOf`, format 2).
  */
 import type { z } from "zod";
+import { shortHash } from "./fingerprint.ts";
 
 /** One field of an object plan: key, plan, whether it may be absent. */
 export type PlanField = readonly [key: string, plan: Plan, optional: boolean];
@@ -82,17 +85,48 @@ export function isPlainPlan(plan: Plan): boolean {
   }
 }
 
-/** The plan of a session schema. */
+/** The plan of a session schema: its positional layout (format 3). */
 export function planOf(schema: unknown): Plan {
-  return plan(schema);
+  return plan(schema, false);
+}
+
+/**
+ * The keyed layout of a session schema (format 2): the same walk with every object keyed, so an
+ * object is written with its key names and a field added later is simply absent. Unions decide
+ * whether they are plain on these keyed options, as format 2 always has.
+ */
+export function keyedPlanOf(schema: unknown): Plan {
+  return plan(schema, true);
+}
+
+/** True when the plan writes a superjson part somewhere (decoded data may then not re-encode to the same text). */
+export function hasSuperjsonPart(plan: Plan): boolean {
+  if (typeof plan === "string") return plan === "superjson";
+  switch (plan[0]) {
+    case "enum":
+      return false;
+    case "nullable":
+    case "array":
+    case "set":
+      return hasSuperjsonPart(plan[1]);
+    case "record":
+    case "map":
+      return hasSuperjsonPart(plan[1]) || hasSuperjsonPart(plan[2]);
+    case "tuple":
+    case "union":
+      return plan[1].some(hasSuperjsonPart);
+    default:
+      return plan[1].some(([, field]) => hasSuperjsonPart(field));
+  }
 }
 
 /** A node that must never be `undefined` (array items, map entries, union options). */
-function planValue(schema: unknown): Plan {
-  return acceptsUndefined(schema) ? "superjson" : plan(schema);
+function planValue(schema: unknown, keyed: boolean): Plan {
+  return acceptsUndefined(schema) ? "superjson" : plan(schema, keyed);
 }
 
-function plan(schema: unknown): Plan {
+/** One schema node's plan; `keyed`: every object keeps its keys (format 2). */
+function plan(schema: unknown, keyed: boolean): Plan {
   const def = defOf(schema);
   switch (def.type) {
     case "string":
@@ -112,7 +146,7 @@ function plan(schema: unknown): Plan {
       return json ? ["enum", values as PlanLiteral[]] : "superjson";
     }
     case "nullable":
-      return ["nullable", plan(def.innerType)];
+      return ["nullable", plan(def.innerType, keyed)];
     case "optional":
     case "default":
     case "prefault":
@@ -120,30 +154,30 @@ function plan(schema: unknown): Plan {
     case "readonly":
     case "catch":
       // Same output type as the inner schema; whether a key may be absent is the field's business.
-      return plan(def.innerType);
+      return plan(def.innerType, keyed);
     case "object":
-      return planObject(def);
+      return planObject(def, keyed);
     case "array":
-      return ["array", planValue(def.element)];
+      return ["array", planValue(def.element, keyed)];
     case "tuple":
       return def.rest === null || def.rest === undefined
-        ? ["tuple", (def.items as unknown[]).map(planValue)]
+        ? ["tuple", (def.items as unknown[]).map((item) => planValue(item, keyed))]
         : "superjson";
     case "record": {
-      const key = plan(def.keyType);
+      const key = plan(def.keyType, keyed);
       // Keys zod coerces (numbers) or transforms are left to superjson.
-      return isPlainPlan(key) ? ["record", key, planValue(def.valueType)] : "superjson";
+      return isPlainPlan(key) ? ["record", key, planValue(def.valueType, keyed)] : "superjson";
     }
     case "map":
-      return ["map", planValue(def.keyType), planValue(def.valueType)];
+      return ["map", planValue(def.keyType, keyed), planValue(def.valueType, keyed)];
     case "set":
-      return ["set", planValue(def.valueType)];
+      return ["set", planValue(def.valueType, keyed)];
     case "union": {
       // Objects in a union keep their keys, so options are told apart by their wire value alone.
       const options = (def.options as unknown[]).map((option) =>
         defOf(option).type === "object" && !acceptsUndefined(option)
           ? planObject(defOf(option), true)
-          : planValue(option),
+          : planValue(option, keyed),
       );
       return options.every(isPlainPlan) ? ["union", options] : "superjson";
     }
@@ -153,28 +187,18 @@ function plan(schema: unknown): Plan {
   }
 }
 
-function planObject(def: Record<string, unknown>, keyed = false): Plan {
+function planObject(def: Record<string, unknown>, keyed: boolean): Plan {
   const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
   // A loose object or a catchall keeps keys the schema does not name: superjson keeps them.
   if (catchall !== undefined && catchall !== "never") return "superjson";
   const shape = def.shape as Record<string, unknown>;
   const fields: PlanField[] = Object.keys(shape).map((key) => [
     key,
-    plan(shape[key]),
+    plan(shape[key], keyed),
     acceptsUndefined(shape[key]),
   ]);
   const optional = fields.filter(([, , isOptional]) => isOptional).length;
   return [keyed || optional > MAX_MASKED_FIELDS ? "keyed" : "object", fields];
-}
-
-/** FNV-1a 32-bit of a text, base 36: short enough to ride in every token. */
-export function shortHash(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(36);
 }
 
 /** The layout hash written into every format-3 token: equal plans, equal hashes. */

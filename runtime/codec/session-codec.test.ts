@@ -1,10 +1,11 @@
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { encodeEnvelope } from "./compress.ts";
-import { compileSessionCodec, schemaFingerprint, UnknownLayoutError } from "./keyed-format.ts";
+import { encodeEnvelope } from "./envelope.ts";
+import { schemaFingerprint } from "./fingerprint.ts";
 import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./plan.ts";
 import { planCodec } from "./plan-interpreter.ts";
+import { compileSessionCodec, UnknownLayoutError } from "./session-codec.ts";
 
 const signIn = z.object({
   userId: z.string(),

@@ -96,6 +96,33 @@ describe("planCookieWrites", () => {
     expect(() => plan("abc", attributes, "bad name")).toThrow(SatchelError);
   });
 
+  it("checked (a token satchel sealed): plans exactly as unchecked at every size around the limit, with every attribute", () => {
+    const widest: CookieAttributes = {
+      ...attributes,
+      maxAge: Number.MAX_VALUE,
+      expires: new Date(0),
+      domain: "sub.example.com",
+      path: "/a/long/path/for/the/session",
+      sameSite: "strict",
+      partitioned: true,
+      priority: "medium",
+    };
+    for (const attrs of [attributes, widest]) {
+      const overhead = serializeCookie("auth", "", attrs).length;
+      for (let length = 3600; length <= COOKIE_BYTE_LIMIT - overhead + 3; length++) {
+        const jar = memoryCookieJar(`auth.0=2~x; auth.1=y`);
+        const options = { session: "auth", name: "auth", value: token(length), attributes: attrs, jar };
+        const plain = planCookieWrites(options);
+        const checked = planCookieWrites({ ...options, checked: true });
+        expect(checked.map(({ safe: _, ...write }) => write)).toEqual(plain);
+        // What the checked plan writes carries `safe`: the jar does not check the token again.
+        for (const write of checked) if (write.value !== "") expect(write.safe).toBe(true);
+        for (const write of checked) jar.set(write);
+        expect(readChunkedCookie(jar, "auth")).toBe(token(length));
+      }
+    }
+  });
+
   it("splits into name.0..n-1, each within the limit, and reads back the same value", () => {
     const jar = memoryCookieJar();
     const value = token(10_000);

@@ -47,7 +47,21 @@ interface PlanCookieWritesOptions {
   maxChunks?: number;
   /** Byte cap per `Set-Cookie` value. Default 4096. */
   byteLimit?: number;
+  /**
+   * The value is a token satchel sealed (base64url, cookie-safe by construction), and `name` with
+   * these attributes was written before (so they were validated): the value's characters are not
+   * checked again, and a value well under the limit is written whole without measuring the
+   * `Set-Cookie`. The writes carry `safe`, so the jar does not check them either.
+   */
+  checked?: boolean;
 }
+
+/**
+ * More than the name's `=` and every attribute can add to a `Set-Cookie` besides the path and
+ * domain texts: Max-Age (at most 23 digits), Expires (29 characters), Secure, HttpOnly,
+ * SameSite=Strict, Partitioned, Priority=Medium and their `; ` separators come to 154 bytes.
+ */
+const ATTRIBUTES_ROOM = 160;
 
 /**
  * The cookie writes that store `value` under `name` (whole or chunked) and expire every cookie of
@@ -71,7 +85,18 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
     for (const index of present) expire(`${name}.${index}`);
     return writes;
   }
-  if (!isSafeCookieValue(value)) {
+  const safe = options.checked === true;
+  if (safe) {
+    // Most session cookies are far from the limit: no chunk planning, no measuring. The attributes
+    // were validated (and so are ASCII) when this cookie was first written.
+    const room =
+      name.length + ATTRIBUTES_ROOM + (attributes.path?.length ?? 0) + (attributes.domain?.length ?? 0);
+    if (value.length + room <= limit) {
+      writes.push({ name, value, attributes, safe });
+      for (const index of present) expire(`${name}.${index}`);
+      return writes;
+    }
+  } else if (!isSafeCookieValue(value)) {
     throw new SatchelError(
       `satchel: the cookie value of session "${session}" has characters that need escaping; only cookie-safe text can be chunked.`,
     );
@@ -82,7 +107,7 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   // scanning the whole Set-Cookie string.
   const whole = byteLength(serializeCookie(name, "", attributes)) + value.length;
   if (whole <= limit) {
-    writes.push({ name, value, attributes });
+    writes.push(safe ? { name, value, attributes, safe } : { name, value, attributes });
     for (const index of present) expire(`${name}.${index}`);
     return writes;
   }
@@ -98,11 +123,13 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   }
   const marked = `${count}${COUNT_MARK}${value}`;
   for (let index = 0; index < count; index++) {
-    writes.push({
+    const chunk: CookieWrite = {
       name: `${name}.${index}`,
       value: marked.slice(index * room, (index + 1) * room),
       attributes,
-    });
+    };
+    if (safe) chunk.safe = true;
+    writes.push(chunk);
   }
   if (jar.get(name) !== undefined) expire(name);
   for (const index of present) if (index >= count) expire(`${name}.${index}`);
@@ -127,8 +154,31 @@ export function readChunkedCookie(
   name: string,
   problems?: ChunkProblems,
 ): string | undefined {
+  return jar.get(name) ?? readChunks(jar, name, problems);
+}
+
+/** A cookie's value in each of its two forms, as a request sent them. */
+export interface CookieForms {
+  /** The plain `name` cookie. */
+  plain: string | undefined;
+  /** The chunks satchel wrote, joined; `undefined` when absent or incomplete. */
+  chunked: string | undefined;
+}
+
+/**
+ * Both forms of the cookie `name`, read apart. Satchel never leaves both in a browser (writing one
+ * form expires the other), so a request carrying both carries one that another site planted; the
+ * caller decides which, if any, to trust.
+ */
+export function readCookieForms(jar: CookieJar, name: string, problems?: ChunkProblems): CookieForms {
   const plain = jar.get(name);
-  if (plain !== undefined) return plain;
+  // The common read: a plain cookie and no first chunk beside it; skip scanning for chunks.
+  if (plain !== undefined && jar.get(`${name}.0`) === undefined) return { plain, chunked: undefined };
+  return { plain, chunked: readChunks(jar, name, problems) };
+}
+
+/** The chunks satchel wrote under `name`, joined (see `readChunkedCookie`). */
+function readChunks(jar: CookieJar, name: string, problems?: ChunkProblems): string | undefined {
   const count = writtenCount(jar, name);
   if (problems !== undefined) {
     for (const index of chunkIndices(jar, name))

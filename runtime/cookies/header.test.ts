@@ -95,7 +95,7 @@ describe("serializeCookie", () => {
   it("writes every attribute", () => {
     expect(
       serializeCookie("auth", "v", {
-        maxAge: 3600.7,
+        maxAge: 3600,
         expires: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)),
         domain: "example.com",
         path: "/app",

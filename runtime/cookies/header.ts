@@ -2,6 +2,7 @@
  * Cookies per RFC 6265: a tolerant, bounded parser; a strict serializer with every attribute;
  * and the `CookieJar` seam through which a request's cookies come in and go out.
  */
+import { COOKIE_LIFETIME_LIMIT } from "../duration.ts";
 import { SatchelError } from "../errors.ts";
 
 /** Attributes of a `Set-Cookie`. Absent (or `undefined`) means "not sent". */
@@ -31,6 +32,11 @@ export interface CookieWrite {
   name: string;
   value: string;
   attributes: CookieAttributes;
+  /**
+   * The value is known to be cookie-safe: a base64url token satchel itself sealed (or a chunk of
+   * one), so serializing does not check its characters again.
+   */
+  safe?: boolean;
 }
 
 /** Where a request's cookies come from and go to (Fetch, Next, tests). */
@@ -94,7 +100,12 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** cookie-octet (RFC 6265 §4.1.1) minus `%`, which we reserve for escapes. */
 const SAFE_VALUE = /^[\x21\x23\x24\x26-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const PATH_VALUE = /^[\x20-\x3a\x3c-\x7e]*$/;
+/**
+ * path-value (RFC 6265 §4.1.1: no CTLs, no ";") minus `"`, `<` and `>`: jshttp/cookie refuses `<`
+ * (a path like `/x"><script>` is markup, not a path), and a URL path always %-encodes all three, so a
+ * cookie path holding one raw would never match a request.
+ */
+const PATH_VALUE = /^[\x20\x21\x23-\x3a\x3d\x3f-\x7e]*$/;
 
 /**
  * Trims spaces and tabs only (RFC 6265's OWS). `String.trim()` would also strip U+00A0 and other
@@ -151,10 +162,16 @@ function encodeCookieValue(value: string): string {
  * often come from untyped config: a wrong one is an error naming the cookie and the option, never a
  * `SameSite=undefined` that browsers silently ignore. jshttp/cookie's spellings are accepted
  * (`sameSite: true` is Strict, `false` is absent; SameSite and Priority in any case).
+ * @param valueIsSafe the value is a token satchel produced (`CookieWrite.safe`): not checked again.
  * @throws SatchelError for an invalid name, value, attribute, or a `__Host-`/`__Secure-` name
  *   (matched in any case, as browsers do) whose attributes break the prefix rules.
  */
-export function serializeCookie(name: string, value: string, attributes: CookieAttributes = {}): string {
+export function serializeCookie(
+  name: string,
+  value: string,
+  attributes: CookieAttributes = {},
+  valueIsSafe = false,
+): string {
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SatchelError(
       `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
@@ -171,6 +188,19 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
     throw option("sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
   const priority = priorityOf(a.priority);
   if (priority === null) throw option("priority", 'must be "low", "medium" or "high" (any case).');
+  // Browsers drop both without Secure: refuse them here, where the mistake is made.
+  if (sameSite === "None" && a.secure !== true) {
+    throw option(
+      "sameSite",
+      'is "none", but browsers drop a SameSite=None without Secure; set secure: true.',
+    );
+  }
+  if (a.partitioned === true && a.secure !== true) {
+    throw option(
+      "partitioned",
+      "is true, but browsers drop a Partitioned cookie without Secure; set secure: true.",
+    );
+  }
   const prefix = name.slice(0, 9).toLowerCase();
   if (prefix.startsWith("__host-") && (a.secure !== true || a.path !== "/" || a.domain !== undefined)) {
     throw new SatchelError(
@@ -180,11 +210,12 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   if (prefix === "__secure-" && a.secure !== true) {
     throw new SatchelError(`satchel: cookie "${name}" has the __Secure- prefix, which needs Secure.`);
   }
-  let out = `${name}=${encodeCookieValue(value)}`;
+  let out = `${name}=${valueIsSafe ? value : encodeCookieValue(value)}`;
   if (a.maxAge !== undefined) {
-    if (typeof a.maxAge !== "number" || !Number.isFinite(a.maxAge))
-      throw option("maxAge", "must be a finite number of seconds.");
-    out += `; Max-Age=${Math.floor(a.maxAge)}`;
+    if (typeof a.maxAge !== "number" || !Number.isInteger(a.maxAge))
+      throw option("maxAge", `must be a whole number of seconds; got ${String(a.maxAge)}.`);
+    // Browsers cap Max-Age at 400 days: send what they will keep, so the header says the truth.
+    out += `; Max-Age=${Math.min(a.maxAge, COOKIE_LIFETIME_LIMIT)}`;
   }
   if (a.expires !== undefined) {
     if (!(a.expires instanceof Date) || Number.isNaN(a.expires.getTime())) {
@@ -203,7 +234,7 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   }
   if (a.path !== undefined) {
     if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
-      throw option("path", 'must be printable ASCII without ";" (%-encode other characters).');
+      throw option("path", 'must be printable ASCII without ";", \'"\', "<" or ">" (%-encode them).');
     }
     out += `; Path=${a.path}`;
   }
@@ -260,27 +291,31 @@ export interface MemoryCookieJar extends CookieJar {
  */
 export function memoryCookieJar(initial?: string | ReadonlyMap<string, string> | null): MemoryCookieJar {
   const values = typeof initial === "string" || initial == null ? parseCookies(initial) : new Map(initial);
-  const log: CookieWrite[] = [];
+  /** Every write, with its `Set-Cookie` line made (and so validated) when it was recorded. */
+  const log: { write: CookieWrite; line: string }[] = [];
   return {
     get: (name) => values.get(name),
     names: () => [...values.keys()],
     set(write) {
       // Validate now, so a bad write fails where it is made rather than when headers are sent.
-      serializeCookie(write.name, write.value, write.attributes);
+      const line = serializeCookie(write.name, write.value, write.attributes, write.safe === true);
       const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
-      log.push(copy);
+      log.push({ write: copy, line });
       if (isDeletion(copy)) values.delete(copy.name);
       else values.set(copy.name, copy.value);
     },
-    writes: () => log.map((w) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
+    writes: () =>
+      log.map(({ write: w }) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
     setCookieHeaders() {
-      const last = new Map<string, CookieWrite>();
-      for (const write of log) {
+      // One write (a session saved once) is the common response: nothing to de-duplicate.
+      if (log.length <= 1) return log.map(({ line }) => line);
+      const last = new Map<string, string>();
+      for (const { write, line } of log) {
         const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
         last.delete(key); // re-insert so the order is that of the last writes
-        last.set(key, write);
+        last.set(key, line);
       }
-      return [...last.values()].map((w) => serializeCookie(w.name, w.value, w.attributes));
+      return [...last.values()];
     },
   };
 }

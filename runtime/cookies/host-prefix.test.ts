@@ -88,4 +88,23 @@ describe("__Host- session cookies in production", () => {
     expect(await planted.json()).toEqual({ user: "u1" });
     expect(victim.lastSetCookie.some((line) => line.startsWith("auth="))).toBe(false);
   });
+
+  // Issue 22 item 17: clearing an unusable cookie expired the prefixed name it did not come in too.
+  it.each([
+    ["auth", "auth=garbage", ["auth"]],
+    ["auth", "__Host-auth=garbage", ["__Host-auth"]],
+    ["cart", "cart=garbage", ["cart"]],
+    ["cart", "__Host-cart=garbage", ["__Host-cart"]],
+    ["auth", "__Host-auth.0=2~x; __Host-auth.1=y", ["__Host-auth.0", "__Host-auth.1"]],
+  ])(
+    "%s: an unusable %s gets exactly one clearing Set-Cookie per cookie sent",
+    async (name, cookie, cleared) => {
+      const { handler, reports } = appOver(sessions());
+      const response = await handler(new Request(`https://app.test/${name}`, { headers: { cookie } }));
+      const lines = response.headers.getSetCookie();
+      expect(lines.map((line) => line.slice(0, line.indexOf("=")))).toEqual(cleared);
+      for (const line of lines) expect(line).toMatch(/Max-Age=0/);
+      expect(reports).toHaveLength(1);
+    },
+  );
 });

@@ -5,9 +5,13 @@
 
 import type { Signer } from "../crypto/sign.ts";
 import type { CookieAttributes, CookieJar } from "./header.ts";
+import { resolveSecure, type TransportOf } from "./transport.ts";
 
-/** Attributes of a plain cookie; defaults: Path=/, HttpOnly, SameSite=Lax, Secure outside development. */
-export type PlainCookieOptions = CookieAttributes;
+/**
+ * Attributes of a plain cookie; defaults: Path=/, HttpOnly, SameSite=Lax, Secure outside development.
+ * `secure: "auto"`: Secure when the request came over HTTPS.
+ */
+export type PlainCookieOptions = Omit<CookieAttributes, "secure"> & { secure?: boolean | "auto" | undefined };
 
 /** Plain and signed cookies of one request. */
 export interface PlainCookies {
@@ -23,25 +27,35 @@ export interface PlainCookies {
   setSigned(name: string, value: string, options?: PlainCookieOptions): Promise<void>;
 }
 
-function withDefaults(options: PlainCookieOptions | undefined): CookieAttributes {
-  return {
-    path: "/",
-    httpOnly: true,
-    sameSite: "lax",
-    secure: globalThis.process?.env?.NODE_ENV !== "development",
-    ...options,
-  };
+function withDefaults(
+  options: PlainCookieOptions | undefined,
+  transport: TransportOf | undefined,
+): CookieAttributes {
+  const secureByDefault = globalThis.process?.env?.NODE_ENV !== "development";
+  const secure = resolveSecure(options?.secure ?? secureByDefault, transport, secureByDefault);
+  return { path: "/", httpOnly: true, sameSite: "lax", ...options, secure };
 }
 
-/** Plain cookie helpers over a request's jar. `signer` is resolved on first signed use (secrets are lazy). */
-export function createPlainCookies(jar: CookieJar, signer: () => Signer): PlainCookies {
+/**
+ * Plain cookie helpers over a request's jar. `signer` is resolved on first signed use (secrets are
+ * lazy); `transport` (how the request came, when known) decides `secure: "auto"`.
+ */
+export function createPlainCookies(
+  jar: CookieJar,
+  signer: () => Signer,
+  transport?: TransportOf,
+): PlainCookies {
   return {
     get: (name) => jar.get(name),
     set(name, value, options) {
-      jar.set({ name, value, attributes: withDefaults(options) });
+      jar.set({ name, value, attributes: withDefaults(options, transport) });
     },
     delete(name, options) {
-      jar.set({ name, value: "", attributes: { ...withDefaults(options), maxAge: 0, expires: new Date(0) } });
+      jar.set({
+        name,
+        value: "",
+        attributes: { ...withDefaults(options, transport), maxAge: 0, expires: new Date(0) },
+      });
     },
     async getSigned(name) {
       const raw = jar.get(name);
@@ -50,7 +64,11 @@ export function createPlainCookies(jar: CookieJar, signer: () => Signer): PlainC
       return (await signer().verify(raw, name)) ?? undefined;
     },
     async setSigned(name, value, options) {
-      jar.set({ name, value: await signer().sign(value, name), attributes: withDefaults(options) });
+      jar.set({
+        name,
+        value: await signer().sign(value, name),
+        attributes: withDefaults(options, transport),
+      });
     },
   };
 }

@@ -36,6 +36,28 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     expect(result).toEqual({ ok: true, plaintext: payload, times, staleKey: false });
   });
 
+  it("round-trips a session's binding and chosen lifetime (idle none, browser-session cookie)", async () => {
+    const binding = new Uint8Array(16).map((_, i) => i * 7);
+    const full: SealTimes = {
+      ...times,
+      binding,
+      lifetime: { absolute: 30 * 86_400, idle: null, persistent: false },
+    };
+    const token = await sealer.seal("auth", payload, full);
+    expect(await sealer.unseal("auth", token, NOW)).toEqual({
+      ok: true,
+      plaintext: payload,
+      times: full,
+      staleKey: false,
+    });
+    const chosen: SealTimes = { ...times, lifetime: { absolute: 3600, idle: 600, persistent: true } };
+    const second = await sealer.unseal("auth", await sealer.seal("auth", payload, chosen), NOW);
+    expect(second.ok && second.times).toEqual(chosen);
+    await expect(sealer.seal("auth", payload, { ...times, binding: new Uint8Array(15) })).rejects.toThrow(
+      /^satchel: seal\(\) got a binding of 15 bytes/,
+    );
+  });
+
   it("keeps a missing idle expiry absent", async () => {
     const noIdle = { ...times, idleExpiresAt: null };
     const token = await sealer.seal("auth", payload, noIdle);

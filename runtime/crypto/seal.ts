@@ -10,7 +10,9 @@
  * - The associated data binds format version, session name and keyId, so a `cart` token is
  *   worthless as `auth`, and no part of the token is trusted before the tag verifies.
  * - The header carries createdAt, absoluteExpiresAt and optionally idleExpiresAt (epoch seconds),
- *   so a replayed old cookie is rejected by its own sealed expiry.
+ *   so a replayed old cookie is rejected by its own sealed expiry; optionally a random binding (what
+ *   CSRF tokens are bound to) and the lifetime chosen at run time (`$expire()`), so both travel with
+ *   the session and nobody but the app can set them.
  */
 
 import { SatchelConfigError, SatchelError } from "../errors.ts";
@@ -34,6 +36,23 @@ export interface SealTimes {
   absoluteExpiresAt: number;
   /** Rolling end since the last touch; `null` when the session has no idle limit. */
   idleExpiresAt: number | null;
+  /**
+   * 16 random bytes drawn when the session starts and again on `regenerate()`: what CSRF tokens are
+   * bound to. Absent in tokens sealed before satchel wrote it.
+   */
+  binding?: Uint8Array;
+  /** The lifetime `$expire()` chose: absolute seconds, and whether the cookie outlives the browser. */
+  lifetime?: SealedLifetime;
+}
+
+/** A session's lifetime chosen at run time (`$expire()`), sealed with it. */
+export interface SealedLifetime {
+  /** Seconds from the session's (re)start to its absolute end. */
+  absolute: number;
+  /** Its idle limit in seconds; `null`: none. */
+  idle: number | null;
+  /** `false`: a browser-session cookie (no Max-Age). */
+  persistent: boolean;
 }
 
 /** Result of `unseal`: never an exception for bad input. */
@@ -71,11 +90,23 @@ const KEY_ID_SALT = utf8(`${FORMAT} key id`);
 const KEY_ID_INFO = utf8(`${FORMAT}/key-id`);
 const KEY_ID_LENGTH = 4;
 const PREFIX_LENGTH = KEY_ID_LENGTH + IV_LENGTH;
-/** flags[1] ‖ createdAt[4] ‖ absoluteExpiresAt[4] ‖ (idleExpiresAt[4] when flags & 1) */
+/**
+ * flags[1] ‖ createdAt[4] ‖ absoluteExpiresAt[4] ‖ (idleExpiresAt[4] when flags & 1)
+ * ‖ (binding[16] when flags & 2) ‖ (lifetime[4] ‖ lifetimeIdle[4] when flags & 4, 2^32-1: no idle
+ * limit; flags & 8: not persistent)
+ */
 const HEADER_BASE = 9;
 const FLAG_IDLE = 1;
-const MIN_TOKEN_BYTES = PREFIX_LENGTH + HEADER_BASE + TAG_LENGTH;
+const FLAG_BINDING = 2;
+const FLAG_LIFETIME = 4;
+const FLAG_TRANSIENT = 8;
+const KNOWN_FLAGS = FLAG_IDLE | FLAG_BINDING | FLAG_LIFETIME | FLAG_TRANSIENT;
 const MAX_UINT32 = 0xffff_ffff;
+/** A chosen lifetime's idle limit of "none". */
+const NO_IDLE = MAX_UINT32;
+/** Bytes of a session's random binding. */
+export const BINDING_BYTES = 16;
+const MIN_TOKEN_BYTES = PREFIX_LENGTH + HEADER_BASE + TAG_LENGTH;
 
 interface KeyEntry {
   /** keyId as an unsigned 32-bit number, for a quick match. */
@@ -170,16 +201,10 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     async seal(session, plaintext, times) {
       const entries = await keysFor(session);
       const entry = entries[0] as KeyEntry;
-      const created = toUint32(times.createdAt, "createdAt");
-      const absolute = toUint32(times.absoluteExpiresAt, "absoluteExpiresAt");
-      const idle = times.idleExpiresAt === null ? null : toUint32(times.idleExpiresAt, "idleExpiresAt");
-      const headerLength = idle === null ? HEADER_BASE : HEADER_BASE + 4;
-      const body = new Uint8Array(headerLength + plaintext.length);
-      body[0] = idle === null ? 0 : FLAG_IDLE;
-      writeUint32(body, 1, created);
-      writeUint32(body, 5, absolute);
-      if (idle !== null) writeUint32(body, 9, idle);
-      body.set(plaintext, headerLength);
+      const header = encodeHeader(times);
+      const body = new Uint8Array(header.length + plaintext.length);
+      body.set(header, 0);
+      body.set(plaintext, header.length);
       const iv = nextIv();
       const sealed = await backend.encrypt(entry.key, iv, body, entry.aad);
       const token = new Uint8Array(PREFIX_LENGTH + sealed.length);
@@ -212,19 +237,97 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       }
       if (!known) return UNKNOWN_KEY;
       if (body === null || match === undefined) return TAMPERED;
-      const flags = body[0] as number;
-      const headerLength = flags === FLAG_IDLE ? HEADER_BASE + 4 : HEADER_BASE;
-      if ((flags & ~FLAG_IDLE) !== 0 || body.length < headerLength) return MALFORMED;
-      const times: SealTimes = {
-        createdAt: readUint32(body, 1),
-        absoluteExpiresAt: readUint32(body, 5),
-        idleExpiresAt: flags === FLAG_IDLE ? readUint32(body, 9) : null,
-      };
+      const decoded = decodeHeader(body);
+      if (decoded === null) return MALFORMED;
+      const { times, length } = decoded;
       if (nowMs >= times.absoluteExpiresAt * 1000) return EXPIRED;
       if (times.idleExpiresAt !== null && nowMs >= times.idleExpiresAt * 1000) return EXPIRED;
-      return { ok: true, plaintext: body.subarray(headerLength), times, staleKey: match.index !== 0 };
+      return { ok: true, plaintext: body.subarray(length), times, staleKey: match.index !== 0 };
     },
   };
+}
+
+/** The header of `times`; only the parts a token carries take room. */
+function encodeHeader(times: SealTimes): Uint8Array {
+  const idle = times.idleExpiresAt === null ? null : toUint32(times.idleExpiresAt, "idleExpiresAt");
+  const { binding, lifetime } = times;
+  if (binding !== undefined && binding.length !== BINDING_BYTES) {
+    throw new SatchelError(
+      `satchel: seal() got a binding of ${binding.length} bytes; it must be ${BINDING_BYTES}.`,
+    );
+  }
+  let flags = 0;
+  let length = HEADER_BASE;
+  if (idle !== null) {
+    flags |= FLAG_IDLE;
+    length += 4;
+  }
+  if (binding !== undefined) {
+    flags |= FLAG_BINDING;
+    length += BINDING_BYTES;
+  }
+  if (lifetime !== undefined) {
+    flags |= FLAG_LIFETIME | (lifetime.persistent ? 0 : FLAG_TRANSIENT);
+    length += 8;
+  }
+  const header = new Uint8Array(length);
+  header[0] = flags;
+  writeUint32(header, 1, toUint32(times.createdAt, "createdAt"));
+  writeUint32(header, 5, toUint32(times.absoluteExpiresAt, "absoluteExpiresAt"));
+  let at = HEADER_BASE;
+  if (idle !== null) {
+    writeUint32(header, at, idle);
+    at += 4;
+  }
+  if (binding !== undefined) {
+    header.set(binding, at);
+    at += BINDING_BYTES;
+  }
+  if (lifetime !== undefined) {
+    writeUint32(header, at, toUint32(lifetime.absolute, "lifetime"));
+    const idleLimit =
+      lifetime.idle === null ? NO_IDLE : Math.min(toUint32(lifetime.idle, "lifetime idle"), NO_IDLE - 1);
+    writeUint32(header, at + 4, idleLimit);
+  }
+  return header;
+}
+
+/** The times a decrypted body starts with, and where its payload begins; `null` when malformed. */
+function decodeHeader(body: Uint8Array): { times: SealTimes; length: number } | null {
+  const flags = body[0] as number;
+  // A transient flag without a lifetime is no header satchel writes.
+  if ((flags & ~KNOWN_FLAGS) !== 0 || (flags & (FLAG_LIFETIME | FLAG_TRANSIENT)) === FLAG_TRANSIENT)
+    return null;
+  const length =
+    HEADER_BASE +
+    (flags & FLAG_IDLE ? 4 : 0) +
+    (flags & FLAG_BINDING ? BINDING_BYTES : 0) +
+    (flags & FLAG_LIFETIME ? 8 : 0);
+  if (body.length < length) return null;
+  const times: SealTimes = {
+    createdAt: readUint32(body, 1),
+    absoluteExpiresAt: readUint32(body, 5),
+    idleExpiresAt: null,
+  };
+  let at = HEADER_BASE;
+  if (flags & FLAG_IDLE) {
+    times.idleExpiresAt = readUint32(body, at);
+    at += 4;
+  }
+  // A copy: the binding outlives the decrypted buffer it was read from.
+  if (flags & FLAG_BINDING) {
+    times.binding = body.slice(at, at + BINDING_BYTES);
+    at += BINDING_BYTES;
+  }
+  if (flags & FLAG_LIFETIME) {
+    const idle = readUint32(body, at + 4);
+    times.lifetime = {
+      absolute: readUint32(body, at),
+      idle: idle === NO_IDLE ? null : idle,
+      persistent: (flags & FLAG_TRANSIENT) === 0,
+    };
+  }
+  return { times, length };
 }
 
 function toUint32(value: number, field: string): number {

@@ -46,6 +46,26 @@ describe("the Fetch adapter", () => {
     expect(res.headers.getSetCookie()).toHaveLength(1);
   });
 
+  it("apply() adds the writes to the response it is given, and leaves a read-only one as it is", async () => {
+    const { satchel } = testSatchel<TestTypes>(testConfig);
+    const writer = satchel.fromRequest(new Request("http://localhost/"));
+    (await writer.get("auth")).userId = "u1";
+    await writer.commit();
+    const response = new Response("ok", { headers: { "x-app": "1" } });
+    const applied = writer.apply(response);
+    expect(applied).toBe(response);
+    expect(applied.headers.getSetCookie()).toHaveLength(1);
+    expect(applied.headers.get("x-app")).toBe("1");
+
+    const cookie = (applied.headers.getSetCookie()[0] as string).split(";")[0] as string;
+    const reader = satchel.fromRequest(new Request("http://localhost/", { headers: { cookie } }));
+    expect((await reader.get("auth")).userId).toBe("u1");
+    await reader.commit();
+    const untouched = new Response("ok");
+    expect(reader.apply(untouched)).toBe(untouched);
+    expect([...untouched.headers]).toEqual([["content-type", "text/plain;charset=UTF-8"]]);
+  });
+
   it("keeps only the last write per cookie when a session is saved twice", async () => {
     const { satchel } = testSatchel<TestTypes>(testConfig);
     const app = satchel.handle(async (_req, sessions) => {

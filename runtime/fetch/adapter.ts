@@ -4,7 +4,8 @@
  */
 import { type MemoryCookieJar, memoryCookieJar } from "../cookies/header.ts";
 import { SessionStateError } from "../errors.ts";
-import type { RequestSessions } from "../session/request-sessions.ts";
+import type { HostRequestSessions, RequestSessions } from "../session/request-sessions.ts";
+import { applyTokenHeaders } from "../session/token-headers.ts";
 
 /** The sessions of a Fetch `Request`. */
 export interface FetchSessions<Types> extends RequestSessions<Types> {
@@ -16,15 +17,12 @@ export interface FetchSessions<Types> extends RequestSessions<Types> {
 }
 
 /** What `satchel.ts` hands the adapter: its `open`, plus whether a commit is still owed. */
-export type OpenForFetch<Types> = (
-  jar: MemoryCookieJar,
-  headers: Headers,
-) => RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean };
+export type OpenForFetch<Types> = (jar: MemoryCookieJar, request: Request) => HostRequestSessions<Types>;
 
 /** Builds the sessions of one Fetch request. */
 export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Request): FetchSessions<Types> {
   const jar = memoryCookieJar(request.headers.get("cookie"));
-  const sessions = open(jar, request.headers);
+  const sessions = open(jar, request);
   const apply = (response: Response): Response => {
     if (sessions.committing() || sessions.needsCommit()) {
       throw new SessionStateError(
@@ -35,25 +33,26 @@ export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Requ
     // What is copied now is all the client will get: later writes must fail, not vanish.
     sessions.close("apply(response) was called");
     const cookies = jar.setCookieHeaders();
-    const extra = [...sessions.responseHeaders];
-    if (cookies.length === 0 && extra.length === 0) return response;
-    let target = response;
+    // A request that only read made no response headers at all: nothing to copy or add.
+    const extra = sessions.addedHeaders();
+    if (cookies.length === 0 && extra === undefined) return response;
     try {
-      addHeaders(target.headers, cookies, extra);
+      addHeaders(response.headers, cookies, extra);
+      return response;
     } catch {
       // Headers of Response.redirect() and fetch() results are immutable: copy the response.
-      target = new Response(response.body, response);
-      addHeaders(target.headers, cookies, extra);
+      const copy = new Response(response.body, response);
+      addHeaders(copy.headers, cookies, extra);
+      return copy;
     }
-    return target;
   };
   // Spread would drop getters; keep the same object and add apply.
   return Object.assign(sessions, { apply });
 }
 
-function addHeaders(headers: Headers, cookies: string[], extra: [string, string][]): void {
+function addHeaders(headers: Headers, cookies: string[], extra: Headers | undefined): void {
   for (const cookie of cookies) headers.append("set-cookie", cookie);
-  for (const [name, value] of extra) headers.set(name, value);
+  if (extra !== undefined) applyTokenHeaders(headers, [...extra]);
 }
 
 /**

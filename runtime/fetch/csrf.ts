@@ -21,7 +21,7 @@ function fetchCsrfContext<Types>(
       throw new SessionStateError("satchel: the CSRF view of a request does not write cookies.");
     },
   };
-  return { jar, cookies: sessions.cookies, runtime: hostRuntimeOf(satchel) };
+  return { jar, cookies: sessions.cookies, runtime: hostRuntimeOf(satchel), sessions };
 }
 
 /**

@@ -32,6 +32,20 @@ describe("nextCookieJar", () => {
     expect(line).toMatch(/SameSite=lax/i);
   });
 
+  // Issue 22 item 6: writes through cookies() (server actions) get the checks of satchel's serializer.
+  it("refuses what browsers drop and caps Max-Age at 400 days, as the Fetch adapter's jar does", () => {
+    const request = fakeRequest();
+    const jar = nextCookieJar(request.store, null);
+    expect(() => jar.set({ name: "t", value: "v", attributes: { sameSite: "none" } })).toThrow(
+      /SameSite=None without Secure/,
+    );
+    expect(() => jar.set({ name: "t", value: "v", attributes: { maxAge: 1.5 } })).toThrow(/whole number/);
+    expect(() => jar.set({ name: "t", value: "v", attributes: { path: "/a<b" } })).toThrow(/option path/);
+    jar.set({ name: "t", value: "v", attributes: { maxAge: 10 * 365 * 86_400 } });
+    expect(request.setCookies()).toHaveLength(1);
+    expect(request.setCookies()[0]).toMatch(/Max-Age=34560000/);
+  });
+
   it("deletes with Max-Age=0 and then reports the cookie absent", () => {
     const request = fakeRequest({ cookie: "a=1" });
     const jar = nextCookieJar(request.store, "a=1");

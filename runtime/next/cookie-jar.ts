@@ -18,6 +18,7 @@ import {
   parseCookies,
   serializeCookie,
 } from "../cookies/header.ts";
+import { COOKIE_LIFETIME_LIMIT } from "../duration.ts";
 
 /** The subset of Next's `RequestCookies`/`ResponseCookies` the jars use. */
 export interface NextCookieStore {
@@ -53,7 +54,8 @@ export function isReadOnlyCookieStore(store: NextCookieStore): boolean {
 /** Next's options object for one write; attributes left out stay out. */
 function toNextOptions(attributes: CookieAttributes): NextCookieOptions {
   const options: NextCookieOptions = {};
-  if (attributes.maxAge !== undefined) options.maxAge = Math.floor(attributes.maxAge);
+  // serializeCookie checked it is whole; Next would send more than the 400 days browsers keep.
+  if (attributes.maxAge !== undefined) options.maxAge = Math.min(attributes.maxAge, COOKIE_LIFETIME_LIMIT);
   if (attributes.expires !== undefined) options.expires = attributes.expires;
   if (attributes.domain !== undefined) options.domain = attributes.domain;
   if (attributes.path !== undefined) options.path = attributes.path;
@@ -114,6 +116,8 @@ export function nextCookieJar(store: NextCookieStore, header: string | null): Co
       return [...names].filter((name) => this.get(name) !== undefined);
     },
     set(write: CookieWrite) {
+      // Next serializes the cookie itself: check it with satchel's serializer first, as the other jars do.
+      serializeCookie(write.name, write.value, write.attributes);
       store.set(write.name, write.value, toNextOptions(write.attributes));
     },
   };
@@ -167,7 +171,7 @@ export function bufferedCookieJar(header: string | null): BufferedCookieJar {
     },
     set(write) {
       const copy = { name: write.name, value: write.value, attributes: { ...write.attributes } };
-      const line = serializeCookie(copy.name, copy.value, copy.attributes);
+      const line = serializeCookie(copy.name, copy.value, copy.attributes, write.safe === true);
       written.delete(write.name); // keep the order of last writes
       written.set(write.name, { write: copy, line });
     },

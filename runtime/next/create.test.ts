@@ -32,7 +32,7 @@ function setup() {
 }
 
 const route = (path: string, init: ConstructorParameters<typeof NextRequest>[1] = {}) =>
-  new NextRequest(`http://app.test${path}`, init);
+  new NextRequest(`https://app.test${path}`, init);
 
 /**
  * The `Set-Cookie` lines the browser gets for a route handler's `response`, merged the way Next merges
@@ -139,6 +139,32 @@ describe("withRouteSessions", () => {
     expect(fresh.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
+  it("a route handler's response carrying a session token in a header is private, no-store and varies on it", async () => {
+    const app = setup();
+    const GET = app.withRouteSessions(async () => {
+      (await app.getSession("cart")).items.push({ sku: "a", qty: 1 });
+      return new Response("ok", { headers: { "cache-control": "public, max-age=600" } });
+    });
+    app.serve(fakeRequest({ headers: { "x-cart-session": "garbage" } }));
+    const response = await GET(route("/", { headers: { "x-cart-session": "garbage" } }), {});
+    expect(response.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(response.headers.get("vary")).toMatch(/x-cart-session/i);
+  });
+
+  it("the proxy's response carrying a session token in a header is private, no-store and varies on it", async () => {
+    const app = setup();
+    const proxy = app.sessionProxy({
+      proxy: async () => {
+        (await app.getSession("cart")).items.push({ sku: "a", qty: 1 });
+      },
+    });
+    const response = await proxy(route("/", { headers: { "x-cart-session": "garbage" } }));
+    expect(response.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(response.headers.get("vary")).toMatch(/x-cart-session/i);
+  });
+
   it("puts its cookies on the handler's response: a copy of an immutable one, never over the handler's own", async () => {
     const app = setup();
     const request = app.serve(fakeRequest());
@@ -218,7 +244,7 @@ describe("withRouteSessions", () => {
         {},
       );
     };
-    const good = await post({ origin: "http://app.test" }, `item=pen&_csrf=${encodeURIComponent(token)}`);
+    const good = await post({ origin: "https://app.test" }, `item=pen&_csrf=${encodeURIComponent(token)}`);
     expect(good.status).toBe(200);
     expect(await good.text()).toBe("pen"); // the handler could still read the body
     const crossSite = await post(

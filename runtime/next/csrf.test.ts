@@ -58,6 +58,17 @@ describe("CSRF token bound to the session", () => {
     expect((await app.post(cookie, token)).status).toBe(200);
   });
 
+  it("made in the server action that creates the session, verifies when its form is posted", async () => {
+    const app = setup();
+    let token = "";
+    const cookie = await app.action("", async () => {
+      (await app.getSession("auth")).userId = "alice";
+      (await app.getSession("cart")).items = [{ sku: "tea", qty: 1 }];
+      token = await app.csrfToken();
+    });
+    expect((await app.post(cookie, token)).status).toBe(200);
+  });
+
   it("is masked: every render gives a different token, all valid", async () => {
     const app = setup();
     const first = await app.render("");

@@ -21,5 +21,5 @@ export {
 
 /** The CSRF view of one Next request: its jar (raw Cookie header plus this request's writes) and sessions. */
 export function nextCsrfContext<Types>(runtime: HostRuntime, scope: Scope<Types>): CsrfContext {
-  return { jar: scope.jar, cookies: scope.sessions.cookies, runtime };
+  return { jar: scope.jar, cookies: scope.sessions.cookies, runtime, sessions: scope.sessions };
 }

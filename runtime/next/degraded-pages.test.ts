@@ -92,6 +92,7 @@ describe("pages with the store down", () => {
       createdAt: null,
       lastAccessedAt: null,
       expiresAt: null,
+      lifetime: null,
     });
     // The same handle for every call of this render, without asking the store again.
     expect(await app.getSession("cart", { unavailable: "empty" })).toBe(cart);

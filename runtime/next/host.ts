@@ -7,7 +7,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CookieJar } from "../cookies/header.ts";
-import { type HostRuntime, type HostSatchel, hostRuntimeOf } from "../session/host-runtime.ts";
+import { type HostRuntime, type HostSatchel, hostRuntimeOf, type OpenInit } from "../session/host-runtime.ts";
 import { type HandoffSealer, handoffSealer, readHandoff } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
 import type { NextRequestApi } from "./request-api.ts";
@@ -21,9 +21,10 @@ export interface NextHost<Types> {
   readonly handoff: HandoffSealer;
   /**
    * Opens the scope of one request: its sessions over `jar`, with the hand-off its headers carry.
-   * `readOnly` refuses every write, saying why.
+   * `readOnly` refuses every write, saying why; `url` (when the entry point has the request's) gives
+   * the scheme `secure: "auto"` cookies follow.
    */
-  openScope(jar: CookieJar, headers: Headers, where: string, readOnly?: string): Scope<Types>;
+  openScope(jar: CookieJar, headers: Headers, where: string, readOnly?: string, url?: string): Scope<Types>;
   /** The scope of the wrapper (or proxy) this call runs inside, if any. */
   wrappedScope(): Scope<Types> | undefined;
   /** Runs `fn` with `scope` as the wrapped scope; nothing is committed. */
@@ -49,8 +50,11 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
     runtime,
     api,
     handoff,
-    openScope(jar, headers, where, readOnly) {
-      const sessions = satchel.open(jar, readOnly === undefined ? { headers } : { headers, readOnly });
+    openScope(jar, headers, where, readOnly, url) {
+      const init: OpenInit = { headers };
+      if (readOnly !== undefined) init.readOnly = readOnly;
+      if (url !== undefined) init.url = url;
+      const sessions = satchel.open(jar, init);
       return createScope(sessions, jar, where, readHandoff(headers, handoff));
     },
     wrappedScope: () => storage.getStore(),

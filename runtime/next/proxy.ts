@@ -21,6 +21,7 @@ import { NextResponse } from "next/server.js";
 import { type CookieJar, type CookieWrite, parseCookies } from "../cookies/header.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import { applyTokenHeaders } from "../session/token-headers.ts";
 import { bufferedCookieJar } from "./cookie-jar.ts";
 import { browserSecret, nextCsrfContext } from "./csrf.ts";
 import {
@@ -80,7 +81,7 @@ export function buildSessionProxy<Types>(
     // The raw Cookie header, read with satchel's parser like every other entry point (cookie-jar.ts).
     const cookieHeader = request.headers.get("cookie");
     const jar = bufferedCookieJar(cookieHeader);
-    const sessions = host.satchel.open(jar, { headers: forwarded });
+    const sessions = host.satchel.open(jar, { headers: forwarded, url: request.url });
     const scope = createScope(sessions, jar, "proxy");
 
     let answer: Response | undefined;
@@ -119,7 +120,7 @@ export function buildSessionProxy<Types>(
       answer === undefined ? NextResponse.next({ request: { headers: forwarded } }) : toNextResponse(answer);
     if (answer !== undefined) withoutClientHandoff(response, request);
     jar.flushTo(response.cookies);
-    for (const [name, value] of sessions.responseHeaders) response.headers.set(name, value);
+    applyTokenHeaders(response.headers, [...sessions.responseHeaders]);
     return response;
   };
 }

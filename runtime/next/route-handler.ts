@@ -5,6 +5,7 @@
  */
 import type { NextRequest } from "next/server.js";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import { applyTokenHeaders } from "../session/token-headers.ts";
 import { type BufferedCookieJar, bufferedCookieJar } from "./cookie-jar.ts";
 import { CsrfError, type CsrfOptions, nextCsrfContext, verifyCsrf } from "./csrf.ts";
 import type { NextHost } from "./host.ts";
@@ -40,7 +41,7 @@ export function wrapRouteHandler<Types, C>(
     // read them, so no copy is needed.
     const { headers } = request;
     const jar = bufferedCookieJar(headers.get("cookie"));
-    const scope = host.openScope(jar, headers, "route handler");
+    const scope = host.openScope(jar, headers, "route handler", undefined, request.url);
     let response: Response;
     try {
       if (options.csrf) {
@@ -88,7 +89,7 @@ function withWrites(response: Response, jar: BufferedCookieJar, extra: Headers |
   }
   const apply = (target: Headers) => {
     for (const line of lines) target.append("set-cookie", line);
-    for (const [name, value] of entries) target.set(name, value);
+    applyTokenHeaders(target, entries);
   };
   try {
     apply(response.headers);

@@ -10,7 +10,7 @@ import { runInNewContext } from "node:vm";
 import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeEnvelope } from "../codec/compress.ts";
+import { encodeEnvelope } from "../codec/envelope.ts";
 import { memoryCookieJar } from "../cookies/header.ts";
 import { base64urlDecode, base64urlEncode } from "../crypto/backend.ts";
 import { createSealer } from "../crypto/seal.ts";

@@ -5,13 +5,8 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  decodeEnvelope,
-  type Envelope,
-  encodeEnvelope,
-  packForCookie,
-  unpackFromCookie,
-} from "../codec/compress.ts";
+import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope } from "../codec/envelope.ts";
 import { base64urlDecode, base64urlEncode } from "../crypto/backend.ts";
 import { createSealer, type SealTimes } from "../crypto/seal.ts";
 import { CookieClient, SECRET_A, SECRET_B, testSatchel } from "../test-support/harness.ts";

@@ -2,11 +2,9 @@ import { readFileSync } from "node:fs";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { schemaFingerprint } from "../codec/keyed-format.ts";
-import { type GeneratedCodec, layoutHash, planOf } from "../codec/plan.ts";
-import { planCodec } from "../codec/plan-interpreter.ts";
 import { createSealer } from "../crypto/seal.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "../test-support/harness.ts";
+import { interpretedCodec } from "../test-support/interpreted-codec.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 
 function setup(options: Parameters<typeof testSatchel>[1] = {}) {
@@ -291,19 +289,7 @@ describe("cookie sessions through the Fetch adapter", () => {
 });
 
 /** The auth session's generated codec, as the reference (the plan interpreter) would emit it. */
-function authCodec(): GeneratedCodec {
-  const schema = testConfig.sessions.auth.schema;
-  const plan = planOf(schema);
-  const codec = planCodec(plan);
-  return {
-    layout: layoutHash(plan),
-    checks: schemaFingerprint(schema),
-    version: 1,
-    encode: codec.encode,
-    decode: codec.decode,
-    history: {},
-  };
-}
+const authCodec = () => interpretedCodec(testConfig.sessions.auth.schema);
 
 describe("cookie tokens of every format", () => {
   const fixture: { time: number; cookies: { auth: string } } = JSON.parse(
@@ -338,28 +324,33 @@ describe("cookie tokens of every format", () => {
     return unpackFromCookie(unsealed.plaintext);
   };
 
-  for (const codecs of [false, true]) {
-    it(`opens a format-2 token (fixture) ${codecs ? "with" : "without"} a generated codec`, async () => {
-      const { client, reports, clock } = app(codecs);
-      client.cookies.set("auth", fixture.cookies.auth);
-      const expected = {
-        userId: "u-format2",
-        roles: ["admin", "member"],
-        at: "2026-12-01T08:30:00.000Z",
-        notice: ["welcome back"],
-        isNew: false,
-      };
-      expect(await (await client.fetch("/")).json()).toEqual(expected);
-      expect(client.lastSetCookie).toEqual([]); // only read: not rewritten
-      await client.fetch("/", { method: "POST" });
-      const text = await opened(client.cookies.get("auth") as string, clock.now());
-      expect(text.slice(0, 3)).toBe(codecs ? "[3," : "[2,");
-      expect(await (await client.fetch("/")).json()).toEqual({
-        ...expected,
-        roles: [...expected.roles, "editor"],
+  for (const format of [2, 3]) {
+    const fixture: { time: number; cookies: { auth: string } } = JSON.parse(
+      readFileSync(new URL(`../fixtures/format${format}-sessions.json`, import.meta.url), "utf8"),
+    );
+    for (const codecs of [false, true]) {
+      it(`opens a format-${format} token (fixture) ${codecs ? "with" : "without"} a generated codec`, async () => {
+        const { client, reports, clock } = app(codecs, fixture.time + 60_000);
+        client.cookies.set("auth", fixture.cookies.auth);
+        const expected = {
+          userId: `u-format${format}`,
+          roles: ["admin", "member"],
+          at: "2026-12-01T08:30:00.000Z",
+          notice: ["welcome back"],
+          isNew: false,
+        };
+        expect(await (await client.fetch("/")).json()).toEqual(expected);
+        expect(client.lastSetCookie).toEqual([]); // only read: not rewritten
+        await client.fetch("/", { method: "POST" });
+        const text = await opened(client.cookies.get("auth") as string, clock.now());
+        expect(text.slice(0, 3)).toBe(codecs ? "[3," : "[2,");
+        expect(await (await client.fetch("/")).json()).toEqual({
+          ...expected,
+          roles: [...expected.roles, "editor"],
+        });
+        expect(reports).toEqual([]);
       });
-      expect(reports).toEqual([]);
-    });
+    }
   }
 
   it("opens a format-1 (superjson) token with a generated codec, through zod", async () => {

@@ -5,9 +5,10 @@
  */
 
 import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
-import { type ReadEnvelope, UnknownLayoutError } from "../codec/keyed-format.ts";
+import { type ReadEnvelope, type SessionCodec, UnknownLayoutError } from "../codec/session-codec.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
 import { type ImportedSession, importOldSession } from "./import-step.ts";
@@ -15,11 +16,15 @@ import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
+  deletesNothing,
+  expireTimes,
+  newBinding,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -33,6 +38,10 @@ export class CookieSession extends SessionCore {
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
   private clearInvalid = false;
+  /** The session's codec (format 3 through its generated codec, else format 2). */
+  private readonly codec: SessionCodec;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
   /** Data imported from the old library's cookie (`importFrom`): its cleanup runs after a write. */
   private imported: ImportedSession | null = null;
 
@@ -43,6 +52,9 @@ export class CookieSession extends SessionCore {
     private readonly io: RequestIO,
   ) {
     super(def, ctx);
+    // Resolved on the session's first use in the request (a stale generated codec warns then),
+    // even when nothing is decoded or encoded.
+    this.codec = runtime.codec(def);
   }
 
   async load(): Promise<void> {
@@ -60,15 +72,16 @@ export class CookieSession extends SessionCore {
       return;
     }
     this.hadCookie = true;
-    const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     let text: string;
     let decoded: ReadEnvelope;
     try {
       text = await unpackFromCookie(unsealed.plaintext);
-      decoded = this.runtime.codec(this.def).decode(text, true);
+      decoded = this.codec.decode(text, true);
     } catch (error) {
       return this.invalid(
         "malformed",
@@ -91,13 +104,14 @@ export class CookieSession extends SessionCore {
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
-    this.token = token;
+    this.token = opened.token;
     this.isNew = false;
     // The text just unsealed is the snapshot when it is what encoding this state gives: no second encode.
     this.markSaved(decoded.canonical ? text : undefined);
     cookie.reportForeign();
     // Upgraded data, tokens of an old secret and a cookie under the pre-__Host- name are written
-    // back on this request's commit.
+    // back on this request's commit. (A token from before sessions had a random binding gets one on
+    // its next write, not now: reading stays free of writes.)
     this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
   }
 
@@ -106,12 +120,12 @@ export class CookieSession extends SessionCore {
    * change detection compares its snapshot text, which any state of the data has.
    */
   protected override serialized(): string {
-    return this.runtime.codec(this.def).snapshot(this.envelope());
+    return this.codec.snapshot(this.envelope());
   }
 
   private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear;
+    this.clearInvalid = clear && !this.keepUnusable;
   }
 
   async save(): Promise<void> {
@@ -119,11 +133,23 @@ export class CookieSession extends SessionCore {
     await this.write();
   }
 
-  private async write(): Promise<void> {
+  /** Validates the data and encodes the envelope: the text a write seals. */
+  private encodeValidated(): string {
     this.data = validateForSave(this.def, this.data);
+    return this.codec.encode(this.envelope());
+  }
+
+  /**
+   * Seals and writes the session.
+   * @param encoded the validated state's text when commit already made it to see whether it changed:
+   *   encoded once, compared, and sealed.
+   */
+  private async write(encoded?: string): Promise<void> {
+    const text = encoded ?? this.encodeValidated();
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
-    const text = this.runtime.codec(this.def).encode(this.envelope());
+    // Drawn once per session (again on regenerate()): what tells two sessions apart for CSRF.
+    times.binding ??= newBinding();
     const plaintext = await packForCookie(text);
     const sealer = await this.runtime.sealer();
     const token = await sealer.seal(this.def.name, plaintext, times);
@@ -131,12 +157,19 @@ export class CookieSession extends SessionCore {
       this.def,
       this.io,
       token,
-      cookieAttributes(this.def, now, times.idleExpiresAt ?? times.absoluteExpiresAt),
+      cookieAttributes(
+        this.def,
+        this.io,
+        now,
+        times.idleExpiresAt ?? times.absoluteExpiresAt,
+        times.lifetime,
+      ),
     );
     this.times = times;
     this.token = token;
     this.hadCookie = true;
     this.clearInvalid = false;
+    this.touchRequested = false;
     this.markSaved(text);
     if (this.imported !== null) await this.imported.finish();
   }
@@ -153,10 +186,52 @@ export class CookieSession extends SessionCore {
     this.messages.clear();
     this.destroyed = true;
     if (this.hadCookie)
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.ctx.now(), null));
+      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.io, this.ctx.now(), null));
     this.hadCookie = false;
     // Signing out ends the imported old session too, or the next request would import it again.
     if (this.imported !== null) await this.imported.finish();
+  }
+
+  /**
+   * The text to seal when the state changed since it was loaded or saved, else `null`; nothing is
+   * encoded when nothing was changed or handed out. A change made only through handed-out objects is
+   * found by comparing snapshot texts first (no zod for a request that only looked at them); a
+   * setter's change is validated and encoded once, and that text is both compared and sealed.
+   */
+  private changedText(): string | null {
+    if (!this.mayHaveChanged()) return null;
+    if (this.onlyHandedOut() && !this.changed()) return null;
+    let text: string;
+    try {
+      text = this.encodeValidated();
+    } catch (error) {
+      // Data that does not validate but is what was loaded (a fresh session missing required
+      // fields, only looked at) is not written, as nothing changed; a real change fails as save() does.
+      if (!this.changed()) return null;
+      throw error;
+    }
+    return text === this.snapshot ? null : text;
+  }
+
+  /**
+   * Back to the token as the request sent it or this request last wrote it: the snapshot text of
+   * that state, decoded. Untouched (nothing changed or handed out), the state is that one already.
+   */
+  async reload(): Promise<void> {
+    this.assertNotDestroyed("reload()");
+    if (!this.mayHaveChanged()) return;
+    const saved = this.snapshot;
+    if (saved === undefined) {
+      // Nothing stored to go back to: a fresh session that was written to.
+      this.startFresh(null);
+      return;
+    }
+    // Text this process encoded from validated data: its structure is all that needs checking.
+    const { envelope } = this.codec.decode(saved, true);
+    this.data = envelope.data as Record<string, unknown>;
+    this.flash.load(envelope.flash);
+    this.messages.load(envelope.messages);
+    this.markSaved(saved);
   }
 
   async metadata(): Promise<SessionMetadata> {
@@ -166,9 +241,16 @@ export class CookieSession extends SessionCore {
 
   async regenerate(): Promise<void> {
     this.assertWritable("regenerate()");
-    // A new createdAt gives a new token (and IV); the absolute limit restarts from now.
-    this.times = null;
+    // A new createdAt and binding give a new token; the absolute limit restarts from now, for the
+    // lifetime $expire() chose if it did.
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, true, this.times?.lifetime);
     await this.write();
+  }
+
+  async expire(options: ExpireOptions): Promise<void> {
+    this.assertWritable("$expire()");
+    this.times = expireTimes(this.def, this.ctx.now(), this.times, true, options);
+    this.mustWrite = true;
   }
 
   async commit(): Promise<void> {
@@ -177,11 +259,22 @@ export class CookieSession extends SessionCore {
     const due =
       this.times !== null &&
       this.times.idleExpiresAt !== null &&
-      touchIsDue(this.def, now, this.times.idleExpiresAt * 1000, this.times.absoluteExpiresAt * 1000);
-    if (this.mustWrite || due || this.changed()) {
+      touchIsDue(
+        this.def,
+        now,
+        this.times.idleExpiresAt * 1000,
+        this.times.absoluteExpiresAt * 1000,
+        this.times.lifetime,
+      );
+    if (this.mustWrite || due || (this.touchRequested && this.times !== null)) {
       await this.write();
+      return;
+    }
+    const text = this.changedText();
+    if (text !== null) {
+      await this.write(text);
     } else if (this.clearInvalid && this.hadCookie) {
-      writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, now, null));
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
       this.clearInvalid = false;
       this.hadCookie = false;
     }

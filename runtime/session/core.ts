@@ -1,14 +1,19 @@
 /**
  * The state of one session in one request, behind its handle: data, flash and messages, the
  * envelope they persist as, the schema defaults a fresh session starts with, zod on save and read,
- * and change tracking: the serialized state at commit is compared with the one at load, so deep
- * mutation (`cart.items.push(x)`) counts and an unchanged session is never written. The two storages
- * (`cookie-session.ts`, `store-session.ts`) add loading and saving; `handle.ts` is what app code holds.
+ * and change tracking. A request pays for change tracking only when it may have changed something:
+ * the handle's setters, flash and messages mark the session dirty, and handing out a nested object
+ * (`cart.items`, which `push` can change behind the setters' back) makes commit compare the
+ * serialized state with the one loaded, so deep mutation counts and an unchanged session is never
+ * written. A request that only reads encodes nothing. The two storages (`cookie-session.ts`,
+ * `store-session.ts`) add loading and saving; `handle.ts` is what app code holds.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { encodeEnvelope, validateForRead, validateForWrite } from "../codec/compress.ts";
+import { encodeEnvelope } from "../codec/envelope.ts";
+import { validateForRead, validateForWrite } from "../codec/validate.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionStateError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { FlashChannel, InvalidReason, InvalidReport, Messages, SessionMetadata } from "../types.ts";
 import { FlashState } from "./flash.ts";
 import { MessageState, type StoredMessage } from "./messages.ts";
@@ -106,10 +111,22 @@ export abstract class SessionCore {
   /** No valid cookie/record was found: started fresh in this request. */
   isNew = true;
   destroyed = false;
-  /** Serialized persisted state as loaded or last saved. */
-  protected snapshot = "";
+  /**
+   * Serialized persisted state as loaded or last saved. `undefined` until something needs it: taken
+   * before the first change or hand-out of a nested object (see `markChanged`, `handOut`), so a
+   * request that only reads never encodes.
+   */
+  protected snapshot: string | undefined = undefined;
   /** Write at commit even if unchanged: migrated data, an old-key token, a fresh id. */
   protected mustWrite = false;
+  /** `touch()` asked for the idle expiry to be pushed forward at commit. */
+  protected touchRequested = false;
+  /** A setter, `reset()`, flash or messages changed the state since it was loaded or saved. */
+  private dirty = false;
+  /** A nested object of the data was handed out: a change through it shows only in the text. */
+  private watching = false;
+  /** Nothing is stored (a fresh session): there is no saved text to compare a change with. */
+  private unstored = true;
 
   constructor(
     readonly def: ResolvedSession,
@@ -138,15 +155,62 @@ export abstract class SessionCore {
 
   /** True when the state differs from what was loaded or last saved. */
   changed(): boolean {
-    return !this.destroyed && this.serialized() !== this.snapshot;
+    if (!this.mayHaveChanged()) return false;
+    // Changed with nothing stored to compare with (a fresh session that was written to).
+    if (this.snapshot === undefined) return true;
+    return this.serialized() !== this.snapshot;
+  }
+
+  /** False when nothing was changed or handed out since the load or last save: no text to compare. */
+  protected mayHaveChanged(): boolean {
+    return !this.destroyed && (this.dirty || this.watching);
+  }
+
+  /** Only nested objects handed out may have changed the state (no setter ran): compare text first. */
+  protected onlyHandedOut(): boolean {
+    return !this.dirty && this.watching;
+  }
+
+  /**
+   * The saved state's text, for store merges: taken now when it was not needed before (unchanged
+   * state is the saved state); `""` (no parts) for a fresh session already written to.
+   */
+  protected baseline(): string {
+    if (this.snapshot !== undefined) return this.snapshot;
+    return this.unstored && this.dirty ? "" : this.serialized();
+  }
+
+  /**
+   * Called before a change through the handle (a setter, `reset()`, flash, messages): the session is
+   * written at commit unless its text comes out the same. The stored state's text is taken first,
+   * once, so a change that is undone and store merges still have it to compare with.
+   */
+  markChanged(): void {
+    if (this.dirty) return;
+    if (this.snapshot === undefined && !this.unstored) this.snapshot = this.serialized();
+    this.dirty = true;
+  }
+
+  /**
+   * Called before a nested object of the data is handed out (`cart.items`): from then on the state
+   * can change behind the setters, so commit compares text. The text to compare with is taken now,
+   * before the caller can change anything.
+   */
+  handOut(): void {
+    if (this.watching) return;
+    this.watching = true;
+    if (this.snapshot === undefined && !this.dirty) this.snapshot = this.serialized();
   }
 
   /**
    * Records the state as saved. `text` is what was just sealed, stored or read back, when the caller
-   * has it: the snapshot is then that text, not a second encode of the same state.
+   * has it: the snapshot is then that text; without it, the text is taken only once nested objects
+   * were handed out (they may still change), else when first needed.
    */
   protected markSaved(text?: string): void {
-    this.snapshot = text ?? this.serialized();
+    this.snapshot = text ?? (this.watching ? this.serialized() : undefined);
+    this.unstored = false;
+    this.dirty = false;
     this.mustWrite = false;
   }
 
@@ -156,7 +220,11 @@ export abstract class SessionCore {
     this.flash.clear();
     this.messages.clear();
     this.isNew = true;
-    this.markSaved();
+    // The defaults are encoded only when something needs them (see handOut), never for a read.
+    this.snapshot = this.watching ? this.serialized() : undefined;
+    this.unstored = true;
+    this.dirty = false;
+    this.mustWrite = false;
     if (reason !== null) {
       const report: InvalidReport = { reason, session: this.def.name };
       if (detail !== undefined) report.detail = detail;
@@ -181,7 +249,7 @@ export abstract class SessionCore {
   /** The `handle.flash` object, built on first use. */
   flashChannels(): Record<string, FlashChannel<unknown>> {
     this.channelCache ??= this.flash.channels(
-      (action) => this.assertWritable(action),
+      (action) => this.willChange(action),
       () => this.ctx.readOnly !== undefined,
     );
     return this.channelCache;
@@ -190,7 +258,7 @@ export abstract class SessionCore {
   /** The `handle.messages` object, built on first use. */
   messagesApi(): Messages {
     this.messagesCache ??= this.messages.api(
-      (action) => this.assertWritable(action),
+      (action) => this.willChange(action),
       () => this.ctx.readOnly !== undefined,
     );
     return this.messagesCache;
@@ -205,12 +273,7 @@ export abstract class SessionCore {
           `and await them.`,
       );
     }
-    if (this.destroyed) {
-      throw new SessionStateError(
-        `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +
-          `Get a new one in the next request.`,
-      );
-    }
+    this.assertNotDestroyed(action);
     if (this.ctx.readOnly !== undefined) {
       throw new SessionStateError(
         `satchel: session "${this.def.name}" is read-only here (${this.ctx.readOnly}), so ${action} cannot be saved. ` +
@@ -219,9 +282,35 @@ export abstract class SessionCore {
     }
   }
 
+  /** `assertWritable`, then `markChanged`: what every change through the handle goes through. */
+  willChange(action: string): void {
+    this.assertWritable(action);
+    this.markChanged();
+  }
+
+  /**
+   * Pushes the idle expiry forward from now at commit, without waiting for `touchAfter`: cookie
+   * sessions are re-sealed, store sessions get a store touch. Nothing to push for a session without
+   * an idle limit, or one not stored yet.
+   */
+  touch(): void {
+    this.assertWritable("touch()");
+    if (this.def.expiry.idle !== null) this.touchRequested = true;
+  }
+
+  /** Throws when the session was destroyed in this request: there is nothing left to read. */
+  protected assertNotDestroyed(action: string): void {
+    if (this.destroyed) {
+      throw new SessionStateError(
+        `satchel: session "${this.def.name}" was destroyed in this request; ${action} is not allowed afterwards. ` +
+          `Get a new one in the next request.`,
+      );
+    }
+  }
+
   /** Back to the schema defaults, flash and messages included. */
   reset(): void {
-    this.assertWritable("reset()");
+    this.willChange("reset()");
     this.data = freshData(this.def);
     this.flash.clear();
     this.messages.clear();
@@ -245,6 +334,14 @@ export abstract class SessionCore {
   abstract update(fn: (data: Record<string, unknown>) => unknown): Promise<void>;
   abstract destroy(): Promise<void>;
   abstract regenerate(): Promise<void>;
+  /** `$expire()`: this session's lifetime chosen now, sealed with it and written at commit. */
+  abstract expire(options: ExpireOptions): Promise<void>;
+  /**
+   * Drops unsaved changes: the session as stored (a store session reads its record again; a cookie
+   * session goes back to the token the request sent or this request last wrote). A read: allowed
+   * where writes are not, but not after `destroy()`.
+   */
+  abstract reload(): Promise<void>;
   /** End of request: write if changed, re-sealed or due for a rolling touch. */
   abstract commit(): Promise<void>;
 }

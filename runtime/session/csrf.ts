@@ -5,10 +5,13 @@
  * - The browser holds a random secret in a signed, HttpOnly cookie (`__Host-satchel-csrf`; plain
  *   `satchel-csrf` in development, where cookies are not Secure).
  * - The session secret is an HMAC, under the app's secrets, of that random value and the
- *   *generation* of every session the request carries: a cookie session's sealed creation time, a
- *   store session's id. `regenerate()` (call it at sign-in) and `destroy()` change the generation, so
- *   every token issued before is worthless; a token made next to another visitor's session (an
- *   attacker's own cookie and token, planted next to the victim's session) does not verify.
+ *   *generation* of every session the request carries: a cookie session's sealed random binding
+ *   (16 bytes drawn when it starts), a store session's id. `regenerate()` (call it at sign-in) and
+ *   `destroy()` change the generation, so every token issued before is worthless, even in the same
+ *   second; a token made next to another visitor's session (an attacker's own cookie and token,
+ *   planted next to the victim's session) does not verify, whenever either was created.
+ * - Issuing a token first saves the sessions the request started and changed, so the token binds
+ *   the session its form will be posted with.
  * - Each render gets the secret masked with a fresh random pad (`pad ‖ secret ⊕ pad`), so the token
  *   in a compressed HTML page changes every time (BREACH).
  * - The `Origin` (or, when absent, `Referer`) must equal the request's own scheme, host and port;
@@ -23,6 +26,7 @@ import { base64urlDecode, base64urlEncode, sha256, timingSafeEqual } from "../cr
 import type { Sealer } from "../crypto/seal.ts";
 import { SatchelError } from "../errors.ts";
 import type { HostRuntime } from "./host-runtime.ts";
+import type { RequestSessions } from "./request-sessions.ts";
 
 /** The cookie name in development, and the name older versions used everywhere (read once, then moved). */
 export const CSRF_COOKIE = "satchel-csrf";
@@ -63,6 +67,8 @@ export interface CsrfContext {
   readonly cookies: PlainCookies;
   /** The satchel's config, its sealer (to read each session's generation) and its signer. */
   readonly runtime: HostRuntime;
+  /** The request's sessions: the ones it started are saved before a token is issued. */
+  readonly sessions: Pick<RequestSessions<unknown>, "saveNew">;
 }
 
 /** The signing context of CSRF secrets: no signed cookie of satchel's own has this name. */
@@ -111,8 +117,10 @@ export async function browserSecret(ctx: CsrfContext, canWrite: boolean): Promis
 }
 
 /**
- * The generation of every session the request carries: a cookie session's sealed creation time, a
- * store session's id (hashed). New after `regenerate()` and `destroy()`; unreadable cookies count as absent.
+ * The generation of every session the request carries: a cookie session's sealed random binding, a
+ * store session's id (hashed). New after `regenerate()` and `destroy()`; unreadable cookies count as
+ * absent. A cookie sealed before sessions had a binding counts by its creation time until its next
+ * write gives it one.
  */
 async function sessionGeneration(ctx: CsrfContext): Promise<string> {
   const parts: string[] = [];
@@ -124,10 +132,13 @@ async function sessionGeneration(ctx: CsrfContext): Promise<string> {
     // Read at time 0, so expiry does not matter here: the generation only has to tell sessions apart.
     const opened = await sealer.unseal(def.name, token, 0);
     if (!opened.ok) continue;
+    const { binding, createdAt } = opened.times;
     const generation =
       def.storage === "store"
         ? base64urlEncode(await sha256(opened.plaintext))
-        : String(opened.times.createdAt);
+        : binding !== undefined
+          ? `b${base64urlEncode(binding)}`
+          : `t${createdAt}`;
     parts.push(`${def.name}=${generation}`);
   }
   return parts.join("&");
@@ -162,6 +173,7 @@ function unmask(token: string): Uint8Array | null {
  * @param canWrite false in a Server Component: then a missing browser secret is an error saying how to fix it.
  */
 export async function issueCsrfToken(ctx: CsrfContext, canWrite: boolean): Promise<string> {
+  if (canWrite) await ctx.sessions.saveNew();
   const browser = await browserSecret(ctx, canWrite);
   if (browser === undefined) {
     throw new SatchelError(

@@ -43,4 +43,8 @@ export function dictionary(session: SessionSession, auth: AuthSession): void {
   assert<Equal<typeof auth.$unavailable, boolean>>();
   // @ts-expect-error metadata is read-only
   auth.$unavailable = false;
+  assert<Equal<ReturnType<typeof auth.reload>, Promise<void>>>();
+  assert<Equal<ReturnType<typeof session.touch>, void>>();
+  // @ts-expect-error reload takes nothing: it reads the session as stored
+  auth.reload({ keep: true });
 }

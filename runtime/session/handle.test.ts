@@ -4,27 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { SessionStateError, SessionValidationError } from "../errors.ts";
-import type { FetchSessions } from "../fetch/adapter.ts";
-import { CookieClient, testSatchel } from "../test-support/harness.ts";
+import { sameBrowser, testSatchel } from "../test-support/harness.ts";
 import { type AuthData, type TestTypes, testConfig } from "../test-support/schema.ts";
 
 /** Runs each `request(fn)` as one Fetch request of the same browser (cookies carried over). */
 function setup() {
-  const { satchel } = testSatchel<TestTypes>(testConfig);
-  let step: (sessions: FetchSessions<TestTypes>) => Promise<unknown> = async () => undefined;
-  let result: unknown;
-  const client = new CookieClient(
-    satchel.handle(async (_request, sessions) => {
-      result = await step(sessions);
-      return new Response("ok");
-    }),
-  );
-  const request = async <T>(fn: (sessions: FetchSessions<TestTypes>) => Promise<T>): Promise<T> => {
-    step = fn;
-    await client.fetch("/");
-    return result as T;
-  };
-  return { request };
+  return sameBrowser(testSatchel<TestTypes>(testConfig).satchel);
 }
 
 describe("destroy()", () => {

@@ -7,6 +7,7 @@
  */
 import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import { freshData, SessionCore } from "./core.ts";
 import { UnavailableSession } from "./unavailable.ts";
 
@@ -35,10 +36,33 @@ function fieldDefault(def: ResolvedSession, field: string): unknown {
 
 /** Back to the field's default (or absent), as `delete handle.field` and `pop(field)` do. */
 function resetField(core: SessionCore, field: string, action: string): void {
-  core.assertWritable(action);
+  core.willChange(action);
   const value = fieldDefault(core.def, field);
   if (value === undefined) delete core.data[field];
   else core.data[field] = value;
+}
+
+/**
+ * A field's value on its way out of the handle. A nested object can be changed in place
+ * (`cart.items.push(x)`) without a setter, so the core starts comparing text at commit.
+ */
+function handOut(core: SessionCore, field: string): unknown {
+  const value = core.data[field];
+  if (typeof value === "object" && value !== null) core.handOut();
+  return value;
+}
+
+/**
+ * Sets a field (the caller checked it may). The same value again (`Object.is`) is no change to a
+ * stored session: nothing to write. A session not stored yet is written by any assignment, even of
+ * the value its default already holds (`session.theme = undefined` creates the session, as before
+ * change tracking). A nested object set again after changing it in place was handed out first, so
+ * that change is still seen.
+ */
+function setField(core: SessionCore, field: string, value: unknown): void {
+  if (!core.isNew && Object.is(core.data[field], value)) return;
+  core.markChanged();
+  core.data[field] = value;
 }
 
 /** Fields holding a value, in data order: what `Object.keys(handle)`, spread and `keys()` show. */
@@ -70,14 +94,14 @@ function methodsFor(
 ): Record<string, (this: HandleThis, ...args: never[]) => unknown> {
   return {
     get(key: string, ...fallback: unknown[]) {
-      const value = this[CORE].data[key];
+      const value = handOut(this[CORE], key);
       return value === undefined && fallback.length > 0 ? fallback[0] : value;
     },
     set(key: string, value: unknown) {
       const core = this[CORE];
       core.assertWritable(`set("${key}")`);
       if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
-      core.data[key] = value;
+      setField(core, key, value);
     },
     has(key: string) {
       return isField(key) && this[CORE].data[key] !== undefined;
@@ -97,9 +121,9 @@ function methodsFor(
       // Always a write: the caller is about to change what it gets back.
       core.assertWritable(`setdefault("${key}")`);
       if (!isField(key)) throw new SessionValidationError(def.name, key, "is not a field of the schema");
-      if (core.data[key] === undefined) core.data[key] = value;
+      if (core.data[key] === undefined) setField(core, key, value);
       // The stored value itself, so `setdefault("items", []).push(x)` changes the session.
-      return core.data[key];
+      return handOut(core, key);
     },
     toJSON() {
       return structuredClone(this[CORE].data);
@@ -121,6 +145,15 @@ function methodsFor(
     },
     regenerate() {
       return this[CORE].regenerate();
+    },
+    $expire(options: ExpireOptions) {
+      return this[CORE].expire(options);
+    },
+    reload() {
+      return this[CORE].reload();
+    },
+    touch() {
+      this[CORE].touch();
     },
     reset() {
       this[CORE].reset();
@@ -169,13 +202,13 @@ function prototypeFor(def: ResolvedSession, isField: IsField): object {
 function trapsFor(def: ResolvedSession, isField: IsField, proto: object): ProxyHandler<HandleTarget> {
   return {
     get(target, key, receiver) {
-      return isField(key) ? target[CORE].data[key] : Reflect.get(target, key, receiver);
+      return isField(key) ? handOut(target[CORE], key) : Reflect.get(target, key, receiver);
     },
     set(target, key, value) {
       if (isField(key)) {
         const core = target[CORE];
         core.assertWritable(`setting "${key}"`);
-        core.data[key] = value;
+        setField(core, key, value);
         return true;
       }
       // Methods and metadata are read-only (a falsy result is a TypeError in strict code).
@@ -196,7 +229,8 @@ function trapsFor(def: ResolvedSession, isField: IsField, proto: object): ProxyH
     },
     getOwnPropertyDescriptor(target, key) {
       if (!isField(key)) return undefined;
-      const value = target[CORE].data[key];
+      // Spread and Object.assign read values here: nested ones leave the handle too.
+      const value = handOut(target[CORE], key);
       if (value === undefined) return undefined;
       return { value, writable: true, enumerable: true, configurable: true };
     },

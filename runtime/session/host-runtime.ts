@@ -8,7 +8,7 @@
  * @internal
  */
 
-import type { SessionCodec } from "../codec/keyed-format.ts";
+import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { Signer } from "../crypto/sign.ts";
@@ -20,6 +20,12 @@ import type { RequestSessions } from "./request-sessions.ts";
 export interface OpenInit {
   /** Request headers, for store sessions that may travel in a header. */
   headers?: Headers;
+  /**
+   * The request's URL: its scheme decides `secure: "auto"` cookies, and whether a store session's new
+   * Secure cookie would reach the browser at all. Absent: unknown (hosts without it, e.g. a Server
+   * Component), then "auto" means the `secure` default and new records are written as usual.
+   */
+  url?: string;
   /** Refuse every write, saying why (e.g. `"a Server Component cannot set cookies"`). Reads and `peek` work. */
   readOnly?: string;
 }

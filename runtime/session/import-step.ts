@@ -7,6 +7,7 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import { expiredAttributes } from "../cookies/header.ts";
+import { resolveSecure } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { ImportCleanup } from "../types.ts";
@@ -67,7 +68,7 @@ export async function importOldSession(
 
 /**
  * `Max-Age=0` for each old cookie, with the Path and Domain it was set with and the satchel
- * session's own Secure flag (a `__Host-`/`__Secure-` name needs it).
+ * session's own Secure flag as this request resolves it (a `__Host-`/`__Secure-` name needs it).
  */
 function expireOldCookies(session: ResolvedSession, io: RequestIO, cookies: ImportCleanup["expireCookies"]) {
   for (const old of cookies) {
@@ -75,7 +76,7 @@ function expireOldCookies(session: ResolvedSession, io: RequestIO, cookies: Impo
       path: old.path,
       domain: old.domain,
       httpOnly: true,
-      secure: session.cookie.secure,
+      secure: resolveSecure(session.cookie.secure, io.transport, session.cookie.secureFallback),
       sameSite: session.cookie.sameSite,
     };
     io.jar.set({ name: old.name, value: "", attributes: expiredAttributes(attributes) });

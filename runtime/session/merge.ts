@@ -5,7 +5,7 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 import superjson from "superjson";
-import { codecFor } from "../codec/keyed-format.ts";
+import { codecFor } from "../codec/session-codec.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionConflictError } from "../errors.ts";
 import type { PersistedEnvelope } from "./core.ts";

@@ -28,7 +28,7 @@ function setup() {
   return { ...t, client, request };
 }
 
-const none = { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
+const none = { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null, lifetime: null };
 
 describe("handle.$metadata()", () => {
   it("cookie session: times from what is sealed, an id that is not the token", async () => {
@@ -46,6 +46,7 @@ describe("handle.$metadata()", () => {
       createdAt: new Date(start),
       lastAccessedAt: new Date(start),
       expiresAt: new Date(start + 2 * 3600_000),
+      lifetime: { absolute: 7 * 86_400, idle: 2 * 3600, persistent: true, chosen: false },
     });
     const token = client.cookies.get("auth") as string;
     expect(token).not.toContain(first.publicId as string);

@@ -4,19 +4,31 @@
  * and the device a store record was made on.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/compress.ts";
+import type { RecordInfo } from "../codec/envelope.ts";
 import { sha256 } from "../crypto/backend.ts";
-import type { SealTimes } from "../crypto/seal.ts";
+import type { SealedLifetime, SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
-import type { SessionMetadata } from "../types.ts";
+import type { SessionLifetime, SessionMetadata } from "../types.ts";
 import { hexOf } from "./store-keys.ts";
+import { idleLimitOf } from "./token.ts";
 
 /** Longest device description kept in a record. */
 const MAX_DEVICE_CHARS = 200;
 
 /** The metadata of a session that is not stored (yet, or any more). */
 export function noMetadata(): SessionMetadata {
-  return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null };
+  return { publicId: null, createdAt: null, lastAccessedAt: null, expiresAt: null, lifetime: null };
+}
+
+/** The lifetime `$expire()` chose, else the definition's. */
+function lifetimeOf(def: ResolvedSession, chosen: SealedLifetime | undefined): SessionLifetime {
+  if (chosen !== undefined) return { ...chosen, chosen: true };
+  return {
+    absolute: def.expiry.absolute,
+    idle: def.expiry.idle,
+    persistent: def.cookie.persistent,
+    chosen: false,
+  };
 }
 
 /** A cookie session's metadata: the times sealed in its token, and the token's fingerprint. */
@@ -26,13 +38,14 @@ export async function cookieMetadata(
   token: string,
 ): Promise<SessionMetadata> {
   const { createdAt, absoluteExpiresAt, idleExpiresAt } = times;
-  const idle = def.expiry.idle;
+  const idle = idleLimitOf(def, times.lifetime);
   return {
     publicId: await tokenFingerprint(def.name, token),
     createdAt: new Date(createdAt * 1000),
     // The idle expiry is pushed to now + idle on every write or touch: it dates the last one.
     lastAccessedAt: idleExpiresAt === null || idle === null ? null : new Date((idleExpiresAt - idle) * 1000),
     expiresAt: new Date(Math.min(idleExpiresAt ?? absoluteExpiresAt, absoluteExpiresAt) * 1000),
+    lifetime: lifetimeOf(def, times.lifetime),
   };
 }
 
@@ -48,12 +61,14 @@ export async function storeMetadata(
   expiresAt: number,
 ): Promise<SessionMetadata> {
   const createdAt = info?.createdAt ?? (times === null ? null : times.createdAt * 1000);
-  const lastAccess = lastAccessOf(info, expiresAt, def.expiry.idle);
+  const chosen = times?.lifetime ?? info?.lifetime;
+  const lastAccess = lastAccessOf(info, expiresAt, idleLimitOf(def, chosen));
   return {
     publicId: await publicIdOf(key),
     createdAt: createdAt === null ? null : new Date(createdAt),
     lastAccessedAt: lastAccess === null ? null : new Date(lastAccess),
     expiresAt: new Date(expiresAt),
+    lifetime: lifetimeOf(def, chosen),
   };
 }
 

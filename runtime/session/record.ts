@@ -4,13 +4,8 @@
  * authenticated, so reading one always runs zod, after migrations when it is older.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import {
-  decodeEnvelope,
-  type Envelope,
-  encodeEnvelope,
-  type RecordInfo,
-  validateForRead,
-} from "../codec/compress.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "../codec/envelope.ts";
+import { validateForRead } from "../codec/validate.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SessionValidationError } from "../errors.ts";
@@ -18,6 +13,7 @@ import type { WriteOptions } from "../stores/types.ts";
 import type { InvalidReason } from "../types.ts";
 import { type PersistedEnvelope, validateOnRead } from "./core.ts";
 import { migrateData } from "./migrate.ts";
+import { idleLimitOf } from "./token.ts";
 
 /** A record read back: the envelope of the running version, or why it cannot be used. */
 type LoadedRecord =
@@ -76,7 +72,7 @@ export function recordWriteOptions(
   times: SealTimes,
 ): WriteOptions {
   const absoluteEndsAt = times.absoluteExpiresAt * 1000;
-  const idle = def.expiry.idle;
+  const idle = idleLimitOf(def, times.lifetime);
   const expiresAt = idle === null ? absoluteEndsAt : Math.min(absoluteEndsAt, nowMs + idle * 1000);
   const options: WriteOptions = { expiresAt };
   const field = def.userField;

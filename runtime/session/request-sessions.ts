@@ -4,9 +4,10 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 
-import type { SessionCodec } from "../codec/keyed-format.ts";
+import type { SessionCodec } from "../codec/session-codec.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
+import type { TransportOf } from "../cookies/transport.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../define.ts";
 import { SatchelConfigError, SessionStateError } from "../errors.ts";
@@ -36,8 +37,42 @@ export interface RequestIO {
   readonly jar: CookieJar;
   /** Request headers (for sessions that may travel in a header). */
   readonly requestHeaders: Headers | undefined;
-  /** Headers to add to the response (a header-borne session's new token). */
+  /** Headers to add to the response (a header-borne session's new token); made on first use. */
   readonly responseHeaders: Headers;
+  /** How the request came (scheme, localhost); `undefined` when the host cannot tell. */
+  readonly transport?: TransportOf | undefined;
+  /** The response headers when something made them, without making them. */
+  responseHeadersIfAny(): Headers | undefined;
+}
+
+/**
+ * A request's `RequestIO`. The response headers are made only when a header-borne session writes
+ * one (or a host asks): most requests never need a `Headers` object. A class, so the lazy getter
+ * lives on a prototype: an object literal with a getter is built the slow way on every request.
+ */
+class LazyRequestIO implements RequestIO {
+  private headers: Headers | undefined;
+  constructor(
+    readonly jar: CookieJar,
+    readonly requestHeaders: Headers | undefined,
+    readonly transport?: TransportOf,
+  ) {}
+  get responseHeaders(): Headers {
+    this.headers ??= new Headers();
+    return this.headers;
+  }
+  responseHeadersIfAny(): Headers | undefined {
+    return this.headers;
+  }
+}
+
+/** A request's `RequestIO` over its cookie jar, request headers and how the request came. */
+export function requestIO(
+  jar: CookieJar,
+  requestHeaders: Headers | undefined,
+  transport?: TransportOf,
+): RequestIO {
+  return new LazyRequestIO(jar, requestHeaders, transport);
 }
 
 /** The sessions of one request. */
@@ -48,6 +83,11 @@ export interface RequestSessions<Types> {
   commit(): Promise<void>;
   /** Names of sessions changed in this request but not saved yet. */
   unsavedChanges(): string[];
+  /**
+   * Saves now every session this request started and changed, so its cookie exists before the
+   * response is built: a CSRF token issued next is bound to it, and verifies when its form is posted.
+   */
+  saveNew(): Promise<void>;
   /**
    * For adapters: the response has been sent. Every later write (a setter, `save()`, `update()`,
    * flash...) throws `SessionStateError` naming `how`, instead of resolving and being lost.
@@ -62,102 +102,159 @@ export interface RequestSessions<Types> {
 /** Builds a session core of the right storage; provided by `satchel.ts` to avoid an import cycle. */
 export type CoreFactory = (name: string, context: SessionContext, io: RequestIO) => SessionCore;
 
-/** Creates the sessions of one request. */
+/** What hosts get besides the public `RequestSessions`. */
+export interface HostRequestSessions<Types> extends RequestSessions<Types> {
+  /** A `commit()` is running. */
+  committing(): boolean;
+  /** Sessions were loaded and not committed since. */
+  needsCommit(): boolean;
+  /** Response headers sessions added, when any (`responseHeaders` without making one). */
+  addedHeaders(): Headers | undefined;
+}
+
+/**
+ * Creates the sessions of one request.
+ * @param cookies makes the request's plain cookies, on first use of `sessions.cookies`.
+ */
 export function createRequestSessions<Types>(
   runtime: SatchelRuntime,
   io: RequestIO,
-  cookies: PlainCookies,
+  cookies: () => PlainCookies,
   makeCore: CoreFactory,
   readOnly: string | undefined,
-): RequestSessions<Types> & { committing(): boolean; needsCommit(): boolean } {
-  const loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
-  const cores: SessionCore[] = [];
-  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
-  let loading = 0;
-  let commitRunning = false;
-  let commitDone = false;
-  const context: SessionContext = {
-    now: () => runtime.now(),
-    readOnly,
-    report: (report) => {
-      try {
-        runtime.onInvalid(report);
-      } catch {
-        // A failing logger must not turn a recoverable bad cookie into a 500.
-      }
-    },
-  };
+): HostRequestSessions<Types> {
+  return new Sessions<Types>(runtime, io, cookies, makeCore, readOnly);
+}
 
-  const load = async (name: string) => {
-    if (!Object.hasOwn(runtime.config.sessions, name)) {
-      const known = Object.keys(runtime.config.sessions).join(", ");
+/**
+ * The sessions of one request. A class: its methods and getters are shared by every request
+ * instead of being made again for each one.
+ */
+class Sessions<Types> implements HostRequestSessions<Types> {
+  private readonly loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
+  private readonly cores: SessionCore[] = [];
+  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
+  private loading = 0;
+  private commitRunning = false;
+  private commitDone = false;
+  private readonly context: SessionContext;
+  private plainCookies: PlainCookies | undefined;
+
+  constructor(
+    private readonly runtime: SatchelRuntime,
+    private readonly io: RequestIO,
+    private readonly makeCookies: () => PlainCookies,
+    private readonly makeCore: CoreFactory,
+    private readonly readOnly: string | undefined,
+  ) {
+    this.context = {
+      now: () => runtime.now(),
+      readOnly,
+      report: (report) => {
+        try {
+          runtime.onInvalid(report);
+        } catch {
+          // A failing logger must not turn a recoverable bad cookie into a 500.
+        }
+      },
+    };
+  }
+
+  get cookies(): PlainCookies {
+    this.plainCookies ??= this.makeCookies();
+    return this.plainCookies;
+  }
+
+  get responseHeaders(): Headers {
+    return this.io.responseHeaders;
+  }
+
+  private async load(name: string): Promise<{ core: SessionCore; handle: object }> {
+    const sessions = this.runtime.config.sessions;
+    if (!Object.hasOwn(sessions, name)) {
+      const known = Object.keys(sessions).join(", ");
       throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
     }
-    loading++;
+    this.loading++;
     try {
-      const core = makeCore(name, context, io);
+      const core = this.makeCore(name, this.context, this.io);
       await core.load();
-      cores.push(core);
+      this.cores.push(core);
       return { core, handle: createHandle(core) };
     } finally {
-      loading--;
+      this.loading--;
     }
-  };
+  }
 
-  return {
-    cookies,
-    responseHeaders: io.responseHeaders,
-    async get(name) {
-      let entry = loaded.get(name);
-      if (entry === undefined) {
-        entry = load(name);
-        loaded.set(name, entry);
-        // A failed load (store outage) may be retried by a later get().
-        entry.catch(() => loaded.delete(name));
+  async get<N extends keyof Types & string>(name: N): Promise<Types[N]> {
+    let entry = this.loaded.get(name);
+    if (entry === undefined) {
+      entry = this.load(name);
+      this.loaded.set(name, entry);
+      // A failed load (store outage) may be retried by a later get().
+      entry.catch(() => this.loaded.delete(name));
+    }
+    return (await entry).handle as never;
+  }
+
+  async commit(): Promise<void> {
+    const { context, cores, readOnly } = this;
+    if (context.closed !== undefined) {
+      // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
+      const late = this.unsavedChanges();
+      if (late.length > 0) {
+        throw new SessionStateError(
+          `satchel: sessions ${late.join(", ")} were changed after the response was sent (${context.closed}); ` +
+            `those changes cannot be saved. Make changes before the handler returns, and await them.`,
+        );
       }
-      return (await entry).handle as never;
-    },
-    async commit() {
-      if (context.closed !== undefined) {
-        // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
-        const late = cores.filter((core) => core.changed()).map((core) => core.def.name);
-        if (late.length > 0) {
+      return;
+    }
+    this.commitRunning = true;
+    this.commitDone = false;
+    try {
+      if (this.loading > 0)
+        await Promise.all([...this.loaded.values()].map((entry) => entry.catch(() => undefined)));
+      if (readOnly !== undefined) {
+        const changed = this.unsavedChanges();
+        if (changed.length > 0) {
           throw new SessionStateError(
-            `satchel: sessions ${late.join(", ")} were changed after the response was sent (${context.closed}); ` +
-              `those changes cannot be saved. Make changes before the handler returns, and await them.`,
+            `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
+              `Change sessions in a server action or route handler.`,
           );
         }
         return;
       }
-      commitRunning = true;
-      commitDone = false;
-      try {
-        if (loading > 0) await Promise.all([...loaded.values()].map((entry) => entry.catch(() => undefined)));
-        if (readOnly !== undefined) {
-          const changed = cores.filter((core) => core.changed()).map((core) => core.def.name);
-          if (changed.length > 0) {
-            throw new SessionStateError(
-              `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
-                `Change sessions in a server action or route handler.`,
-            );
-          }
-          return;
-        }
-        // One session per request is the common case: no Promise.all (and its arrays) for it.
-        if (cores.length === 1) await (cores[0] as SessionCore).commit();
-        else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
-        commitDone = true;
-      } finally {
-        commitRunning = false;
-      }
-    },
-    unsavedChanges() {
-      return cores.filter((core) => core.changed()).map((core) => core.def.name);
-    },
-    close(how) {
-      context.closed ??= how;
-    },
-    committing: () => commitRunning,
-    needsCommit: () => !commitDone && cores.length > 0,
-  };
+      // One session per request is the common case: no Promise.all (and its arrays) for it.
+      if (cores.length === 1) await (cores[0] as SessionCore).commit();
+      else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
+      this.commitDone = true;
+    } finally {
+      this.commitRunning = false;
+    }
+  }
+
+  unsavedChanges(): string[] {
+    return this.cores.filter((core) => core.changed()).map((core) => core.def.name);
+  }
+
+  async saveNew(): Promise<void> {
+    for (const core of this.cores) if (core.isNew && !core.destroyed && core.changed()) await core.save();
+  }
+
+  close(how: string): void {
+    this.context.closed ??= how;
+  }
+
+  committing(): boolean {
+    return this.commitRunning;
+  }
+
+  needsCommit(): boolean {
+    return !this.commitDone && this.cores.length > 0;
+  }
+
+  addedHeaders(): Headers | undefined {
+    return this.io.responseHeadersIfAny();
+  }
 }

@@ -102,7 +102,7 @@ describe("store sessions through the Fetch adapter", () => {
 
   it("update() inside its own update function is refused instead of waiting forever", async () => {
     const { satchel } = setup();
-    const cart = await satchel.fromRequest(new Request("http://x/")).get("cart");
+    const cart = await satchel.fromRequest(new Request("https://x/")).get("cart");
     await expect(
       cart.update(async () => {
         await cart.update(() => undefined);
@@ -191,6 +191,50 @@ describe("store sessions through the Fetch adapter", () => {
     expect(regen.headers.getSetCookie()).toEqual([]);
     const again = await api(new Request("http://x/", { headers: { "x-cart-session": fresh as string } }));
     expect(await again.json()).toEqual({ items: ["a", "b"], isNew: false });
+  });
+});
+
+describe("tokens in response headers are never cached (issue 22 item 4)", () => {
+  /** A Fetch app over the cart that answers with the handler's own caching headers. */
+  function apiWith(
+    satchel: ReturnType<typeof setup>["satchel"],
+    own: Record<string, string>,
+    redirect = false,
+  ) {
+    return satchel.handle(async (request, sessions) => {
+      const cart = await sessions.get("cart");
+      cart.items.push({ sku: new URL(request.url).searchParams.get("add") ?? "x", qty: 1 });
+      if (redirect) return Response.redirect("http://x/done", 303); // immutable headers
+      return new Response("ok", { headers: own });
+    });
+  }
+
+  it.each([false, true])(
+    "a response carrying x-cart-session is private, no-store and varies on the header (redirect: %s)",
+    async (redirect) => {
+      const { satchel } = setup();
+      const api = apiWith(
+        satchel,
+        { "cache-control": "public, max-age=600", vary: "Accept-Encoding" },
+        redirect,
+      );
+      const response = await api(
+        new Request("http://x/?add=a", { headers: { "x-cart-session": "garbage" } }),
+      );
+      expect(response.headers.get("x-cart-session")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+      expect(response.headers.get("cache-control")).toBe("private, no-store");
+      const vary = (response.headers.get("vary") ?? "").split(",").map((v) => v.trim().toLowerCase());
+      expect(vary).toContain("x-cart-session");
+      if (!redirect) expect(vary).toContain("accept-encoding");
+    },
+  );
+
+  it("leaves the caching headers of a response without a token alone", async () => {
+    const { satchel } = setup();
+    const api = apiWith(satchel, { "cache-control": "public, max-age=600" });
+    const response = await api(new Request("http://x/?add=a"));
+    expect(response.headers.get("x-cart-session")).toBeNull();
+    expect(response.headers.get("cache-control")).toBe("public, max-age=600");
   });
 });
 

@@ -5,8 +5,9 @@
  * real conflict (`merge.ts`).
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/compress.ts";
-import { codecFor } from "../codec/keyed-format.ts";
+import type { RecordInfo } from "../codec/envelope.ts";
+import { codecFor } from "../codec/session-codec.ts";
+import { dropsSecureCookie } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -16,6 +17,7 @@ import {
   SessionStateError,
   SessionStoreUnavailableError,
 } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import { backoff, oneAtATime, SAVE_ATTEMPTS, updateMayTry } from "./contention.ts";
@@ -27,11 +29,14 @@ import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
 import {
+  clearSentSessionCookie,
   cookieAttributes,
+  deletesNothing,
+  expireTimes,
+  openSessionToken,
   readSessionCookie,
   sealTimesFor,
   touchIsDue,
-  whyUnsealFailed,
   writeSessionCookie,
 } from "./token.ts";
 
@@ -42,6 +47,9 @@ interface StoreSessionEnv {
   /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
   describeDevice?: ((headers: Headers) => string | undefined) | undefined;
 }
+
+/** Sessions already warned about a record not stored (`notStored`), once each per process. */
+const warnedNotStored = new WeakSet<ResolvedSession>();
 
 /** A session whose data lives in a store. */
 export class StoreSession extends SessionCore {
@@ -57,6 +65,8 @@ export class StoreSession extends SessionCore {
   /** The token must be (re)written: new id, regenerate, or sealed by an old secret. */
   private tokenDue = false;
   private clearInvalid = false;
+  /** The request sent both forms of the cookie: an unusable one is left as it is. */
+  private keepUnusable = false;
   /** An `update()` of this handle is running. */
   private updating = false;
   /** What the record says about itself (created, last written, device), as loaded or last written. */
@@ -91,6 +101,7 @@ export class StoreSession extends SessionCore {
     const info: RecordInfo = { createdAt: times.createdAt * 1000, updatedAt: now };
     const device = this.info?.device ?? deviceOf(this.env.describeDevice, this.io.requestHeaders);
     if (device !== undefined) info.device = device;
+    if (times.lifetime !== undefined) info.lifetime = times.lifetime;
     return { text: encodeRecord(envelope, info), info };
   }
 
@@ -99,6 +110,8 @@ export class StoreSession extends SessionCore {
    * with the request is no longer to be cleared: the token of the written id replaces it.
    */
   private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, info: RecordInfo): void {
+    // A write sets the record's expiry from now: a touch() asked for is done.
+    this.touchRequested = false;
     this.recordVersion = version;
     this.recordExpiresAt = expiresAt;
     this.info = info;
@@ -119,10 +132,12 @@ export class StoreSession extends SessionCore {
       return this.imported === null ? this.startFresh(null) : this.startImported(this.imported.data);
     }
     this.hadToken = true;
+    // Both forms sent (one planted): an unusable cookie is not cleared on this request.
+    this.keepUnusable = deletesNothing(cookie);
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return this.invalid(opened.reason, opened.detail);
+    const unsealed = opened.unsealed;
     const sealer = await this.runtime.sealer();
-    const unsealed = await sealer.unseal(this.def.name, token, this.ctx.now());
-    if (!unsealed.ok)
-      return this.invalid(await whyUnsealFailed(this.runtime, this.def, token, unsealed.reason));
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
     const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
@@ -161,7 +176,7 @@ export class StoreSession extends SessionCore {
 
   private invalid(reason: InvalidReason, detail?: string, clear = true): void {
     this.startFresh(reason, detail);
-    this.clearInvalid = clear && !this.viaHeader;
+    this.clearInvalid = clear && !this.viaHeader && !this.keepUnusable;
   }
 
   /** Makes `envelope` the current and the saved state. */
@@ -194,7 +209,8 @@ export class StoreSession extends SessionCore {
     this.id = id;
     this.key = key;
     this.recordVersion = null;
-    this.times = sealTimesFor(this.def, this.ctx.now(), null, false);
+    // A new id restarts the absolute limit, for the lifetime $expire() chose if it did.
+    this.times = sealTimesFor(this.def, this.ctx.now(), null, false, this.times?.lifetime);
     this.tokenDue = true;
   }
 
@@ -205,6 +221,7 @@ export class StoreSession extends SessionCore {
 
   private async write(): Promise<void> {
     this.data = validateForSave(this.def, this.data);
+    if (this.cookieWouldBeDropped()) return this.notStored();
     if (this.key === null) await this.assignNewId();
     const store = await this.store();
     const key = this.key as string;
@@ -243,20 +260,26 @@ export class StoreSession extends SessionCore {
   /** Another request wrote meanwhile: our changed top-level keys applied onto its record. */
   private async merge(store: SessionStore, key: string, ours: PersistedEnvelope): Promise<PersistedEnvelope> {
     const theirs = await this.readAgain(store, key, "not overwriting it");
-    const merged = mergeSave(this.def, this.snapshot, ours, theirs.envelope);
+    const merged = mergeSave(this.def, this.baseline(), ours, theirs.envelope);
     this.recordVersion = theirs.version;
     return merged;
   }
 
   /**
-   * The record as another request left it, after a lost compare-and-set. Gone: the session ended
+   * The record as another request left it (after a lost compare-and-set, or for reload()). Gone: the session ended
    * (`ended()`). Unreadable: an error ending in `refusal`, since writing over it would lose it.
    */
   private async readAgain(
     store: SessionStore,
     key: string,
     refusal: string,
-  ): Promise<{ envelope: PersistedEnvelope; version: number }> {
+  ): Promise<{
+    envelope: PersistedEnvelope;
+    version: number;
+    expiresAt: number;
+    info: RecordInfo | undefined;
+    migrated: boolean;
+  }> {
     const record = await store.get(key);
     // Deleted meanwhile (destroy, revokeUser, regenerate) or expired: never written again.
     if (record === null) return this.ended();
@@ -267,11 +290,21 @@ export class StoreSession extends SessionCore {
           `(${loaded.reason}); ${refusal}.`,
       );
     }
-    return { envelope: loaded.envelope, version: record.version };
+    return {
+      envelope: loaded.envelope,
+      version: record.version,
+      expiresAt: record.expiresAt,
+      info: loaded.info,
+      migrated: loaded.migrated,
+    };
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
     this.assertWritable("update()");
+    if (this.cookieWouldBeDropped()) {
+      this.data = await this.applyUpdate(this.data, fn);
+      return this.notStored();
+    }
     if (this.key === null) await this.assignNewId();
     if (this.updating) {
       // It would wait for itself in the per-record queue.
@@ -310,7 +343,7 @@ export class StoreSession extends SessionCore {
       if (expected !== null && !optimistic) {
         const record = await this.readAgain(store, key, "update() is not overwriting it");
         // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-        current = withOwnFlashAndMessages(this.def, this.snapshot, mine, record.envelope);
+        current = withOwnFlashAndMessages(this.def, this.baseline(), mine, record.envelope);
         expected = record.version;
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
@@ -324,6 +357,29 @@ export class StoreSession extends SessionCore {
       `satchel: session "${this.def.name}" update() gave up after ${attempt} attempts in ` +
         `${Math.round(performance.now() - started)} ms: other requests ` +
         `kept changing the same session. Retry the request, or make the change smaller.`,
+    );
+  }
+
+  /**
+   * A new record whose only carrier would be a Secure cookie sent over plain http to a host other than
+   * localhost: the browser drops that cookie, so the record could never be read again, and every such
+   * request (a crawler on http://) would leave one behind.
+   */
+  private cookieWouldBeDropped(): boolean {
+    if (this.viaHeader || this.recordVersion !== null) return false;
+    const { secure } = cookieAttributes(this.def, this.io, this.ctx.now(), null);
+    return dropsSecureCookie(secure, this.io.transport);
+  }
+
+  /** The new session is kept for this request only: not stored, no cookie; warned once per session. */
+  private notStored(): void {
+    this.markSaved();
+    if (warnedNotStored.has(this.def)) return;
+    warnedNotStored.add(this.def);
+    console.warn(
+      `satchel: session "${this.def.name}" was not stored: its cookie is Secure and the request came over plain ` +
+        `http, so the browser would drop it. Serve the app over https (or http://localhost), or set ` +
+        `cookie: { secure: "auto" } for plain-http development.`,
     );
   }
 
@@ -387,6 +443,33 @@ export class StoreSession extends SessionCore {
     if (this.imported !== null) await this.imported.finish();
   }
 
+  /** The record (its expiry and info) and the token (its sealed expiry, the cookie's Max-Age) are written at commit. */
+  async expire(options: ExpireOptions): Promise<void> {
+    this.assertWritable("$expire()");
+    this.times = expireTimes(this.def, this.ctx.now(), this.times, false, options);
+    this.mustWrite = true;
+    this.tokenDue = true;
+  }
+
+  /**
+   * Reads the record again, dropping this request's unsaved changes: writes other requests made since
+   * show. A session not stored yet goes back to the schema defaults. Another request ended it:
+   * `SessionEndedError`, as `update()` does.
+   */
+  async reload(): Promise<void> {
+    this.assertNotDestroyed("reload()");
+    if (this.key === null || this.recordVersion === null) {
+      this.startFresh(null);
+      return;
+    }
+    const again = await this.readAgain(await this.store(), this.key, "reload() cannot use it");
+    this.recordVersion = again.version;
+    this.recordExpiresAt = again.expiresAt;
+    this.info = again.info;
+    this.adopt(again.envelope);
+    this.mustWrite = again.migrated;
+  }
+
   /** Writes the sealed id: a response header when it came by header, else the cookie. */
   private async writeToken(): Promise<void> {
     if (!this.tokenDue) return;
@@ -404,7 +487,12 @@ export class StoreSession extends SessionCore {
     }
     const times = this.times;
     const expiresAt = token === null || times === null ? null : times.absoluteExpiresAt;
-    writeSessionCookie(this.def, this.io, token, cookieAttributes(this.def, this.ctx.now(), expiresAt));
+    writeSessionCookie(
+      this.def,
+      this.io,
+      token,
+      cookieAttributes(this.def, this.io, this.ctx.now(), expiresAt, times?.lifetime),
+    );
     this.hadToken = token !== null;
   }
 
@@ -420,10 +508,14 @@ export class StoreSession extends SessionCore {
         if (error instanceof SessionEndedError) return;
         throw error;
       }
-    } else if (this.key !== null && this.touchDue(now)) {
-      await this.touch(this.key);
+    } else if (
+      this.key !== null &&
+      (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null))
+    ) {
+      await this.touchRecord(this.key);
     } else if (this.clearInvalid && this.hadToken) {
-      this.writeTokenValue(null);
+      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
+      this.hadToken = false;
       this.clearInvalid = false;
     }
     if (this.tokenDue && this.recordVersion !== null) await this.writeToken();
@@ -434,16 +526,23 @@ export class StoreSession extends SessionCore {
     return (
       this.recordVersion !== null &&
       this.times !== null &&
-      touchIsDue(this.def, now, this.recordExpiresAt, this.times.absoluteExpiresAt * 1000)
+      touchIsDue(
+        this.def,
+        now,
+        this.recordExpiresAt,
+        this.times.absoluteExpiresAt * 1000,
+        this.times.lifetime,
+      )
     );
   }
 
   /** Pushes the record's expiry forward without rewriting it. */
-  private async touch(key: string): Promise<void> {
+  private async touchRecord(key: string): Promise<void> {
     const options = this.writeOptions(this.data);
     try {
       await (await this.store()).touch(key, options.expiresAt);
       this.recordExpiresAt = options.expiresAt;
+      this.touchRequested = false;
     } catch (error) {
       // A missed touch only shortens the idle window; it must not fail a request that only read.
       if (!(error instanceof SessionStoreUnavailableError)) throw error;

@@ -4,27 +4,126 @@
  * and reading the (possibly chunked) cookie, and why a token did not unseal.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { type ChunkProblems, planCookieWrites, readChunkedCookie } from "../cookies/chunking.ts";
-import type { CookieAttributes } from "../cookies/header.ts";
-import type { SealTimes } from "../crypto/seal.ts";
+import {
+  type ChunkProblems,
+  planCookieWrites,
+  readChunkedCookie,
+  readCookieForms,
+} from "../cookies/chunking.ts";
+import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
+import { resolveSecure } from "../cookies/transport.ts";
+import { BINDING_BYTES, type SealedLifetime, type SealTimes, type UnsealResult } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
+import { parseDuration } from "../duration.ts";
+import { SatchelError } from "../errors.ts";
+import type { ExpireOptions } from "../expiry-limit.ts";
 import type { InvalidReason } from "../types.ts";
 import type { SessionContext } from "./core.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 
-/** Times for a token written now: keeps createdAt/absolute of a live session, refreshes idle. */
+/** A session's idle limit in seconds: the one `$expire()` chose, else the definition's; `null`: none. */
+export function idleLimitOf(session: ResolvedSession, lifetime: SealedLifetime | undefined): number | null {
+  return lifetime === undefined ? session.expiry.idle : lifetime.idle;
+}
+
+/**
+ * Times for a token written now: keeps createdAt/absolute of a live session (and its binding and
+ * chosen lifetime), refreshes idle.
+ * @param lifetime for a session that starts now (`previous` null: new, regenerated, a new store id):
+ *   the lifetime `$expire()` chose, kept across `regenerate()`; else the definition's.
+ */
 export function sealTimesFor(
   session: ResolvedSession,
   nowMs: number,
   previous: SealTimes | null,
   withIdle: boolean,
+  lifetime: SealedLifetime | undefined = previous?.lifetime,
 ): SealTimes {
   const now = Math.floor(nowMs / 1000);
   const createdAt = previous?.createdAt ?? now;
-  const absoluteExpiresAt = previous?.absoluteExpiresAt ?? now + session.expiry.absolute;
-  const idle = session.expiry.idle;
+  const absoluteExpiresAt =
+    previous?.absoluteExpiresAt ?? now + (lifetime?.absolute ?? session.expiry.absolute);
+  return timesFrom(session, now, createdAt, absoluteExpiresAt, withIdle, previous, lifetime);
+}
+
+/**
+ * The times after `$expire()`: the absolute end `absolute` from now (at most the definition's
+ * `expiry.absolute`, else a `satchel:` error), the idle end from now, creation and binding kept.
+ */
+export function expireTimes(
+  session: ResolvedSession,
+  nowMs: number,
+  previous: SealTimes | null,
+  withIdle: boolean,
+  options: ExpireOptions,
+): SealTimes {
+  const lifetime = chosenLifetime(session, options, previous?.lifetime);
+  const now = Math.floor(nowMs / 1000);
+  const createdAt = previous?.createdAt ?? now;
+  return timesFrom(session, now, createdAt, now + lifetime.absolute, withIdle, previous, lifetime);
+}
+
+function timesFrom(
+  session: ResolvedSession,
+  now: number,
+  createdAt: number,
+  absoluteExpiresAt: number,
+  withIdle: boolean,
+  previous: SealTimes | null,
+  lifetime: SealedLifetime | undefined,
+): SealTimes {
+  const idle = idleLimitOf(session, lifetime);
   const idleExpiresAt = withIdle && idle !== null ? Math.min(now + idle, absoluteExpiresAt) : null;
-  return { createdAt, absoluteExpiresAt, idleExpiresAt };
+  const times: SealTimes = { createdAt, absoluteExpiresAt, idleExpiresAt };
+  if (previous?.binding !== undefined) times.binding = previous.binding;
+  if (lifetime !== undefined) times.lifetime = lifetime;
+  return times;
+}
+
+/** `$expire()`'s options checked against the definition: absolute and idle seconds, persistence. */
+function chosenLifetime(
+  session: ResolvedSession,
+  options: ExpireOptions,
+  previous: SealedLifetime | undefined,
+): SealedLifetime {
+  const where = `session "${session.name}" $expire()`;
+  if (typeof options !== "object" || options === null) {
+    throw new SatchelError(
+      `satchel: ${where} takes { absolute?, idle?, persistent? }; got ${String(options)}.`,
+    );
+  }
+  const limit = session.expiry.absolute;
+  const absolute =
+    options.absolute === undefined
+      ? (previous?.absolute ?? limit)
+      : parseDuration(options.absolute, `${where} absolute`);
+  if (absolute > limit || absolute < 1) {
+    throw new SatchelError(
+      `satchel: ${where} asked for an absolute lifetime of ${absolute} s; it must be 1 s to the definition's ` +
+        `expiry.absolute (${limit} s). Choose a shorter one, or raise expiry.absolute in sessions.schema.ts.`,
+    );
+  }
+  const idle =
+    options.idle === undefined
+      ? idleLimitOf(session, previous)
+      : options.idle === null
+        ? null
+        : parseDuration(options.idle, `${where} idle`);
+  if (idle !== null && idle < 1) {
+    throw new SatchelError(`satchel: ${where} idle must be at least one second, or null for none.`);
+  }
+  const persistent = options.persistent ?? previous?.persistent ?? session.cookie.persistent;
+  if (typeof persistent !== "boolean") {
+    throw new SatchelError(`satchel: ${where} persistent must be true or false; got ${String(persistent)}.`);
+  }
+  return { absolute, idle, persistent };
+}
+
+/** A session's random binding (see `SealTimes.binding`): drawn when it starts and on `regenerate()`. */
+export function newBinding(): Uint8Array {
+  const bytes = new Uint8Array(BINDING_BYTES);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
 }
 
 /**
@@ -37,8 +136,9 @@ export function touchIsDue(
   nowMs: number,
   idleEndsAt: number,
   absoluteEndsAt: number,
+  lifetime?: SealedLifetime,
 ) {
-  const idle = session.expiry.idle;
+  const idle = idleLimitOf(session, lifetime);
   if (idle === null || idleEndsAt >= absoluteEndsAt) return false;
   const lastTouch = idleEndsAt - idle * 1000;
   return nowMs - lastTouch >= session.expiry.touchAfter * 1000;
@@ -46,34 +146,68 @@ export function touchIsDue(
 
 /**
  * The cookie attributes of a session, with Max-Age counted down to `expiresAt` (epoch s); none for a
- * browser-session cookie (`cookie.persistent: false`).
+ * browser-session cookie (`cookie.persistent: false`, or `$expire({ persistent: false })`: `lifetime`).
  */
 export function cookieAttributes(
   session: ResolvedSession,
+  io: RequestIO,
   nowMs: number,
   expiresAt: number | null,
+  lifetime?: SealedLifetime,
 ): CookieAttributes {
   const c = session.cookie;
   const attributes: CookieAttributes = {
     path: c.path,
     httpOnly: c.httpOnly,
-    secure: c.secure,
+    secure: resolveSecure(c.secure, io.transport, c.secureFallback),
     sameSite: c.sameSite,
   };
   if (c.domain !== undefined) attributes.domain = c.domain;
+  if (c.partitioned) attributes.partitioned = true;
   // A browser-session cookie carries no lifetime; its expiry is only the one sealed inside.
-  if (expiresAt !== null && c.persistent)
+  if (expiresAt !== null && (lifetime?.persistent ?? c.persistent))
     attributes.maxAge = Math.max(0, expiresAt - Math.floor(nowMs / 1000));
   return attributes;
 }
 
-/** Writes (or with `null`, deletes) a session cookie and its chunks into the jar. */
+/**
+ * Sessions whose cookie was written once in this process: its name and attributes (the same on
+ * every write but for Max-Age) were validated then, and later tokens are not checked again.
+ */
+const validatedCookies = new WeakSet<ResolvedSession>();
+
+/** Writes (or with `null`, deletes) a session cookie (a token satchel sealed) and its chunks into the jar. */
 export function writeSessionCookie(
   session: ResolvedSession,
   io: RequestIO,
   value: string | null,
   attributes: CookieAttributes,
 ): void {
+  for (const write of sessionCookieWrites(session, io, value, attributes)) io.jar.set(write);
+}
+
+/**
+ * Clears the unusable session cookie a request sent: one expiring `Set-Cookie` per cookie it came in
+ * (the plain one, or each of its chunks, under whichever name it was sent), none for a name it did
+ * not use. A deletion by `destroy()` (`writeSessionCookie` with `null`) also expires the plain name
+ * when it was not sent.
+ */
+export function clearSentSessionCookie(
+  session: ResolvedSession,
+  io: RequestIO,
+  attributes: CookieAttributes,
+): void {
+  for (const write of sessionCookieWrites(session, io, null, attributes))
+    if (io.jar.get(write.name) !== undefined) io.jar.set(write);
+}
+
+/** The cookie writes of `writeSessionCookie`. */
+function sessionCookieWrites(
+  session: ResolvedSession,
+  io: RequestIO,
+  value: string | null,
+  attributes: CookieAttributes,
+): CookieWrite[] {
   const writes = planCookieWrites({
     session: session.name,
     name: session.cookie.name,
@@ -81,7 +215,9 @@ export function writeSessionCookie(
     attributes,
     jar: io.jar,
     maxChunks: session.cookie.maxChunks,
+    checked: validatedCookies.has(session),
   });
+  if (value !== null) validatedCookies.add(session);
   // A cookie under the name from before the __Host- prefix (and its chunks) goes: it was moved.
   const previous = session.cookie.previousName;
   if (previous !== undefined && readChunkedCookie(io.jar, previous) !== undefined) {
@@ -96,12 +232,17 @@ export function writeSessionCookie(
       }),
     );
   }
-  for (const write of writes) io.jar.set(write);
+  return writes;
 }
 
 /** A session's token as read from its cookies, and what to report about those cookies. */
-interface SessionCookieRead {
+export interface SessionCookieRead {
   token: string | undefined;
+  /**
+   * The session's cookie in the other form, sent next to `token` (the plain cookie next to chunks):
+   * one of the two was planted by another site. `openSessionToken` decides which, if any, is used.
+   */
+  rival: string | undefined;
   /** The token came from the name before the __Host- prefix: write it back under the new name. */
   moved: boolean;
   /** Why no token could be read although satchel's chunks were sent (one is missing); else null. */
@@ -120,7 +261,14 @@ export function readSessionCookie(
   ctx: SessionContext,
 ): SessionCookieRead {
   const problems: ChunkProblems = { foreign: [] };
-  let token = readChunkedCookie(io.jar, session.cookie.name, problems);
+  const forms = readCookieForms(io.jar, session.cookie.name, problems);
+  let token = forms.plain ?? forms.chunked;
+  const rival = forms.plain === undefined ? undefined : forms.chunked;
+  // Next to a plain cookie, incomplete chunks are someone else's, not a session cut short.
+  if (forms.plain !== undefined && problems.missing !== undefined) {
+    problems.foreign.push(problems.missing);
+    delete problems.missing;
+  }
   // The plain name is read only while no prefixed cookie is sent, so a cookie a sibling subdomain
   // plants under it never wins over the real one.
   const previous = session.cookie.previousName;
@@ -132,6 +280,7 @@ export function readSessionCookie(
       : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
   return {
     token,
+    rival,
     moved: moved && token !== undefined,
     failure,
     reportForeign() {
@@ -143,6 +292,63 @@ export function readSessionCookie(
       });
     },
   };
+}
+
+/** The outcome of `openSessionToken`. */
+type OpenedToken =
+  | { ok: true; token: string; unsealed: Extract<UnsealResult, { ok: true }> }
+  | { ok: false; reason: InvalidReason; detail?: string | undefined };
+
+/**
+ * Unseals the token a request sent for `session`. When the request carried the session in both forms
+ * (`cookie.rival`), one rule whatever their order: the form that opens is used and the other reported
+ * as `foreign-cookie`; when both open, neither is used (`ambiguous-cookie`: one was planted, and
+ * nothing tells which). The caller deletes neither form on that request (see `deletesNothing`).
+ */
+export async function openSessionToken(
+  runtime: SatchelRuntime,
+  session: ResolvedSession,
+  ctx: SessionContext,
+  token: string,
+  cookie: SessionCookieRead | null,
+): Promise<OpenedToken> {
+  const sealer = await runtime.sealer();
+  const unsealed = await sealer.unseal(session.name, token, ctx.now());
+  const rival = cookie?.rival;
+  if (rival === undefined) {
+    if (unsealed.ok) return { ok: true, token, unsealed };
+    return { ok: false, reason: await whyUnsealFailed(runtime, session, token, unsealed.reason) };
+  }
+  const other = await sealer.unseal(session.name, rival, ctx.now());
+  const name = session.cookie.name;
+  if (unsealed.ok && other.ok) {
+    return {
+      ok: false,
+      reason: "ambiguous-cookie",
+      detail: `both ${name} and its chunks ${name}.0… were sent and both open; one was planted by another site, so neither is used`,
+    };
+  }
+  // One opens: the other is someone else's cookie, ignored and reported (never deleted).
+  const ignored = (what: string) =>
+    ctx.report({
+      reason: "foreign-cookie",
+      session: session.name,
+      detail: `ignored ${what}, which does not open, sent next to the session's own`,
+    });
+  if (unsealed.ok) {
+    ignored(`the chunks ${name}.0…`);
+    return { ok: true, token, unsealed };
+  }
+  if (other.ok) {
+    ignored(`the cookie ${name}`);
+    return { ok: true, token: rival, unsealed: other };
+  }
+  return { ok: false, reason: unsealed.reason, detail: `neither ${name} nor its chunks ${name}.0… open` };
+}
+
+/** A request that carried both forms of the session's cookie has its cookies left as they are. */
+export function deletesNothing(cookie: SessionCookieRead | null): boolean {
+  return cookie?.rival !== undefined;
 }
 
 /**

@@ -58,6 +58,13 @@ export class UnavailableSession extends SessionCore {
     this.assertWritable("regenerate()");
   }
 
+  async expire(): Promise<void> {
+    this.assertWritable("$expire()");
+  }
+
+  /** Nothing to read again: the store is the one that could not be reached, and nothing was changed. */
+  async reload(): Promise<void> {}
+
   /** Never written: the request's commit leaves the store record as it is. */
   async commit(): Promise<void> {}
 }

@@ -3,11 +3,12 @@
  * or all of them (optionally but the current one). Works on any store with `keysForUser`.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { decodeEnvelope } from "../codec/compress.ts";
+import { decodeEnvelope } from "../codec/envelope.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SatchelConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";
 import { lastAccessOf, publicIdOf } from "./metadata.ts";
+import { idleLimitOf } from "./token.ts";
 
 /** One live session of a user, as `satchel.listUserSessions()` returns it. Safe to show and log. */
 export interface UserSessionInfo {
@@ -69,7 +70,7 @@ export async function listUserSessions(
     } catch {
       info = undefined; // unreadable records are still listed (and revocable), without details
     }
-    const lastAccess = lastAccessOf(info, record.expiresAt, def.expiry.idle);
+    const lastAccess = lastAccessOf(info, record.expiresAt, idleLimitOf(def, info?.lifetime));
     const entry: UserSessionInfo = {
       session: def.name,
       publicId: await publicIdOf(key),

@@ -15,7 +15,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeEnvelope } from "../codec/compress.ts";
+import { decodeEnvelope } from "../codec/envelope.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import { createSatchel } from "../satchel.ts";
 import { CookieClient, SECRET_A } from "../test-support/harness.ts";

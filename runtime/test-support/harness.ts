@@ -3,6 +3,7 @@
  * cookie-carrying client that replays `Set-Cookie` into the next `Request`, as a browser would.
  */
 import type { SessionsConfig } from "../define.ts";
+import type { FetchSessions } from "../fetch/adapter.ts";
 import { createSatchel, type Satchel, type SatchelOptions, type SessionTypesShape } from "../satchel.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import type { SessionStore } from "../stores/types.ts";
@@ -91,4 +92,25 @@ export class CookieClient {
       else this.cookies.set(name, value);
     }
   }
+}
+
+/**
+ * One browser against an app whose handler runs whatever the test passes: each `request(fn)` is one
+ * Fetch request (cookies carried over, committed when `fn` returns) and resolves to what `fn` returned.
+ */
+export function sameBrowser<Types>(satchel: Satchel<Types>) {
+  let step: (sessions: FetchSessions<Types>) => Promise<unknown> = async () => undefined;
+  let result: unknown;
+  const client = new CookieClient(
+    satchel.handle(async (_request, sessions) => {
+      result = await step(sessions);
+      return new Response("ok");
+    }),
+  );
+  const request = async <T>(fn: (sessions: FetchSessions<Types>) => Promise<T>): Promise<T> => {
+    step = fn;
+    await client.fetch("/");
+    return result as T;
+  };
+  return { client, request };
 }

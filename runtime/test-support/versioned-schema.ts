@@ -7,7 +7,10 @@ import { z } from "zod";
 import { defineSessions } from "../define.ts";
 import type { SessionHandle } from "../types.ts";
 
+// The fixtures must outlive the test suite; a cookie lives at most 400 days, so these are
+// browser-session cookies whose sealed expiry alone ends them.
 const expiry = { absolute: "3650d" } as const;
+const cookie = { persistent: false } as const;
 const v1Schema = z.object({ products: z.array(z.string()).default([]) });
 const v2Schema = z.object({
   items: z.array(z.object({ sku: z.string(), qty: z.number().int().min(1) })).default([]),
@@ -15,13 +18,13 @@ const v2Schema = z.object({
 const toV2 = (v1: { products: string[] }) => ({ items: v1.products.map((sku) => ({ sku, qty: 1 })) });
 
 export const v1Config = defineSessions({
-  basket: { storage: "cookie", schema: v1Schema, expiry },
-  cart: { storage: "store", schema: v1Schema, expiry },
+  basket: { storage: "cookie", schema: v1Schema, expiry, cookie },
+  cart: { storage: "store", schema: v1Schema, expiry, cookie },
 });
 
 export const v2Config = defineSessions({
-  basket: { storage: "cookie", schema: v2Schema, expiry, version: 2, migrations: { 2: toV2 } },
-  cart: { storage: "store", schema: v2Schema, expiry, version: 2, migrations: { 2: toV2 } },
+  basket: { storage: "cookie", schema: v2Schema, expiry, cookie, version: 2, migrations: { 2: toV2 } },
+  cart: { storage: "store", schema: v2Schema, expiry, cookie, version: 2, migrations: { 2: toV2 } },
 });
 
 /** v2 whose migration throws on v1 data. */
@@ -30,6 +33,7 @@ export const v2ThrowingConfig = defineSessions({
     storage: "cookie",
     schema: v2Schema,
     expiry,
+    cookie,
     version: 2,
     migrations: {
       2: () => {
@@ -41,6 +45,7 @@ export const v2ThrowingConfig = defineSessions({
     storage: "store",
     schema: v2Schema,
     expiry,
+    cookie,
     version: 2,
     migrations: { 2: () => ({ items: "oops" }) },
   },

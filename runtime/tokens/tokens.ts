@@ -5,7 +5,7 @@
  * the token as used (`single-use.ts`). A refused token is `null` plus an `onInvalid` report saying
  * which kind and why; only a store outage rejects.
  */
-import { formatPath, validateForRead } from "../codec/compress.ts";
+import { formatPath, validateForRead } from "../codec/validate.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import type { SessionsConfig } from "../define.ts";
 import type { ResolvedToken } from "../define-tokens.ts";

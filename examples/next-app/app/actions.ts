@@ -29,6 +29,13 @@ export const login = withActionSessions(async (form: FormData) => {
   auth.name = user.name;
   auth.roles = user.roles;
   auth.signedInAt = new Date();
+  // Remember me: a 30-day cookie that survives closing the browser, with no idle sign-out; otherwise
+  // a browser-session cookie (gone when the browser closes), still ending after 7 days or 2 idle hours.
+  await auth.$expire(
+    form.get("remember") === "on"
+      ? { absolute: "30d", idle: null, persistent: true }
+      : { absolute: "7d", persistent: false },
+  );
   // Pylons greets with the name as submitted.
   auth.flash.notice.add(`Successfully logged in as ${username}`);
   redirect("/");

@@ -101,6 +101,47 @@ describe("login", () => {
   });
 });
 
+describe("remember me", () => {
+  /** Signs in with the checkbox as given; the auth cookie's Set-Cookie line of the sign-in response. */
+  async function signIn(remember: boolean): Promise<string> {
+    await page.goto("/login");
+    await page.getByLabel("Username").fill("alice");
+    await page.getByLabel("Password").fill("wonderland");
+    await page.getByLabel("Remember me for 30 days").setChecked(remember);
+    const posted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/login"));
+    await page.getByRole("button", { name: "Log in" }).click();
+    const headers = await (await posted).headersArray();
+    await page.getByTestId("signed-in").waitFor();
+    const lines = headers
+      .filter((h) => h.name.toLowerCase() === "set-cookie")
+      .flatMap((h) => h.value.split("\n"));
+    return lines.find((line) => line.startsWith(`${cookieOf("auth")}=`)) ?? "";
+  }
+  const authCookie = async () => (await context.cookies()).find((c) => c.name === cookieOf("auth"));
+
+  it("checked: a persistent auth cookie for 30 days (Max-Age=2592000)", async () => {
+    const before = Date.now() / 1000;
+    const line = await signIn(true);
+    expect(line).toMatch(/; Max-Age=2592000(;|$)/);
+    const expires = (await authCookie())?.expires ?? -1;
+    expect(expires).toBeGreaterThanOrEqual(before + 30 * 86_400 - 5);
+    expect(expires).toBeLessThanOrEqual(Date.now() / 1000 + 30 * 86_400 + 5);
+    // Still a persistent cookie after the next page's requests.
+    await page.goto("/cart");
+    expect((await authCookie())?.expires).toBeGreaterThan(before + 29 * 86_400);
+  });
+
+  it("unchecked: a browser-session cookie (no Max-Age, no Expires)", async () => {
+    const line = await signIn(false);
+    expect(line).not.toBe("");
+    expect(line).not.toMatch(/Max-Age|Expires/i);
+    expect((await authCookie())?.expires).toBe(-1);
+    await page.goto("/cart");
+    expect((await authCookie())?.expires).toBe(-1);
+    expect(await page.getByTestId("user").textContent()).toBe("Alice");
+  });
+});
+
 describe("cart", () => {
   it("adds and removes products with server actions; the count in the header follows", async () => {
     await page.goto("/cart");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { schemaFingerprint } from "../../codec/keyed-format.ts";
+import { schemaFingerprint } from "../../codec/fingerprint.ts";
 import { layoutHash, type Plan, planOf } from "../../codec/plan.ts";
 import { planCodec } from "../../codec/plan-interpreter.ts";
 import { defineSessions, type SessionsConfig } from "../../define.ts";

@@ -5,15 +5,17 @@
  * @internal
  */
 
-import { type Envelope, unpackFromCookie } from "../../codec/compress.ts";
-import { codecFor, type SessionCodec } from "../../codec/keyed-format.ts";
+import { unpackFromCookie } from "../../codec/compress.ts";
+import type { Envelope } from "../../codec/envelope.ts";
+import { codecFor, type SessionCodec } from "../../codec/session-codec.ts";
 import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
 import { memoryCookieJar } from "../../cookies/header.ts";
 import type { Sealer, SealTimes } from "../../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
 import { storeKey } from "../../session/store-keys.ts";
+import { idleLimitOf } from "../../session/token.ts";
 import type { SessionStore, StoredRecord } from "../../stores/types.ts";
-import type { Message } from "../../types.ts";
+import type { Message, SessionLifetime } from "../../types.ts";
 import { fieldTypeName } from "./describe-type.ts";
 import { showValue, typeName } from "./describe-value.ts";
 
@@ -42,6 +44,8 @@ export interface SessionClocks {
   idleEndsAt: number | null;
   /** When the next request pushes the idle expiry forward (a write); `null`: never. */
   nextTouchAt: number | null;
+  /** The lifetime `$expire()` chose (sealed with the session), else the definition's. */
+  lifetime: SessionLifetime;
 }
 
 /** How a session of this request decoded. */
@@ -202,7 +206,7 @@ function fieldsOf(def: ResolvedSession, data: unknown): InspectedField[] {
  */
 function clocksOf(def: ResolvedSession, times: SealTimes, record: StoredRecord | null): SessionClocks {
   const absoluteEndsAt = times.absoluteExpiresAt * 1000;
-  const idle = def.expiry.idle;
+  const idle = idleLimitOf(def, times.lifetime);
   let idleEndsAt: number | null = null;
   if (idle !== null) {
     if (record !== null) idleEndsAt = record.expiresAt;
@@ -212,5 +216,9 @@ function clocksOf(def: ResolvedSession, times: SealTimes, record: StoredRecord |
   if (idle !== null && idleEndsAt !== null && idleEndsAt < absoluteEndsAt) {
     nextTouchAt = idleEndsAt - idle * 1000 + def.expiry.touchAfter * 1000;
   }
-  return { createdAt: times.createdAt * 1000, absoluteEndsAt, idleEndsAt, nextTouchAt };
+  const lifetime: SessionLifetime =
+    times.lifetime === undefined
+      ? { absolute: def.expiry.absolute, idle, persistent: def.cookie.persistent, chosen: false }
+      : { ...times.lifetime, chosen: true };
+  return { createdAt: times.createdAt * 1000, absoluteEndsAt, idleEndsAt, nextTouchAt, lifetime };
 }

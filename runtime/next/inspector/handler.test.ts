@@ -9,7 +9,7 @@ import type { NoKeys, SessionHandle } from "../../types.ts";
 import { createInspector, type InspectorOptions } from "./handler.ts";
 
 const SECRET = "inspector-test-secret-0123456789abcdefghijklmn";
-const ORIGIN = "http://app.test";
+const ORIGIN = "https://app.test";
 
 const config = defineSessions({
   prefs: {
@@ -164,6 +164,25 @@ describe("the inspector", () => {
     expect((await broken.page()).status).toBe(404);
   });
 
+  it("shows the lifetime $expire() chose, sealed with a cookie session and with a store session's id", async () => {
+    const t = setup();
+    await t.app(async (sessions) => {
+      const prefs = await sessions.get("prefs");
+      prefs.language = "de";
+      await prefs.$expire({ absolute: "3d", idle: null, persistent: false });
+      const cart = await sessions.get("cart");
+      cart.items = ["apple"];
+      await cart.$expire({ absolute: "1d", persistent: true });
+    });
+    const { html } = await t.page();
+    expect(html).toContain(
+      "<th>lifetime</th><td>3 days, no idle limit, browser-session cookie <small>chosen by <code>$expire()</code></small>",
+    );
+    expect(html).toContain(
+      "<th>lifetime</th><td>1 day, no idle limit, persistent cookie <small>chosen by <code>$expire()</code></small>",
+    );
+  });
+
   it("shows fields with types and values, flash and messages, clocks, cookie sizes and the store, without consuming anything", async () => {
     const t = setup();
     await t.app(async (sessions) => {
@@ -189,6 +208,9 @@ describe("the inspector", () => {
     expect(html).toMatch(/<code>prefs<\/code> \d+ B/);
     expect(html).toContain("absolute expiry");
     expect(html).toContain("next touch writes");
+    expect(html).toContain(
+      "<th>lifetime</th><td>7 days, idle 2 hours, persistent cookie <small>the definition's</small>",
+    );
     // Looking consumed nothing: the app still reads the flash and the message.
     let notices: string[] = [];
     let messages: unknown[] = [];

@@ -4,6 +4,7 @@
  * @internal
  */
 import type { LoggedInvalidReport } from "../../session/invalid-log.ts";
+import type { SessionLifetime } from "../../types.ts";
 import type { InspectedSession, SessionClocks } from "./decode.ts";
 
 /** What the page shows besides the sessions. */
@@ -67,11 +68,32 @@ function relative(at: number, now: number): string {
   return seconds > 0 ? `in ${text}` : `${text} ago`;
 }
 
+/** Seconds as the largest whole unit that divides them: "30 days", "2 hours", "90 seconds". */
+function span(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+  ];
+  const [size, label] = units.find(([size]) => seconds % size === 0) ?? [1, "second"];
+  const count = seconds / size;
+  return `${count} ${label}${count === 1 ? "" : "s"}`;
+}
+
+/** The session's lifetime: who chose it, how long, idle limit, and what kind of cookie carries it. */
+function lifetimeText(lifetime: SessionLifetime): string {
+  const idle = lifetime.idle === null ? "no idle limit" : `idle ${span(lifetime.idle)}`;
+  const cookie = lifetime.persistent ? "persistent cookie" : "browser-session cookie";
+  const who = lifetime.chosen ? "chosen by <code>$expire()</code>" : "the definition's";
+  return `${span(lifetime.absolute)}, ${idle}, ${cookie} <small>${who}</small>`;
+}
+
 function clockRows(clocks: SessionClocks, now: number): string {
   const at = (time: number) => `${relative(time, now)} <small>${new Date(time).toISOString()}</small>`;
   const row = (label: string, cell: string) => `<tr><th>${label}</th><td>${cell}</td></tr>`;
   const touch = clocks.nextTouchAt;
   return [
+    row("lifetime", lifetimeText(clocks.lifetime)),
     row("created", at(clocks.createdAt)),
     row("absolute expiry", at(clocks.absoluteEndsAt)),
     row("idle expiry", clocks.idleEndsAt === null ? "no idle limit" : at(clocks.idleEndsAt)),

@@ -34,6 +34,11 @@ export default async function LoginPage() {
             {t.password} <input name="password" type="password" autoComplete="current-password" required />
           </label>
         </p>
+        <p>
+          <label>
+            <input name="remember" type="checkbox" /> {t.rememberMe}
+          </label>
+        </p>
         <button type="submit">{t.login}</button>
       </form>
       <p>

@@ -1,0 +1,379 @@
+/**
+ * Everything superjson in a session's text: the envelope as superjson text (store records, format-1
+ * tokens; so Date, Map, Set, BigInt and undefined survive) with fast paths to and from it, and the
+ * superjson parts formats 2 and 3 embed for what the schema cannot type (and for flash and messages).
+ */
+import superjson from "superjson";
+import { SatchelError } from "../errors.ts";
+import type { Message } from "../types.ts";
+
+/** The serialized state of one session. */
+export interface Envelope {
+  /** The data version (the schema's `version`), for migrations. */
+  version: number;
+  /** The session data, as the schema's output type. */
+  data: unknown;
+  /** Pending flash values by channel. */
+  flash?: Record<string, unknown[]>;
+  /** Pending leveled messages. */
+  messages?: Message[];
+  /** Store sessions: when the record was created and last written, and the device it was made on. */
+  info?: RecordInfo;
+}
+
+/** What a store record says about itself, for a user's list of sessions. Epoch milliseconds. */
+export interface RecordInfo {
+  createdAt: number;
+  updatedAt: number;
+  /** A short description of the device (e.g. its user agent), when the app records one. */
+  device?: string;
+  /** The lifetime `$expire()` chose (seconds; idle `null`: none); absent: the definition's. */
+  lifetime?: { absolute: number; idle: number | null; persistent: boolean };
+}
+
+/**
+ * Envelope → superjson text.
+ * @throws SatchelError when superjson refuses the data (e.g. a key named `constructor`).
+ */
+export function encodeEnvelope(envelope: Envelope): string {
+  const fast = fastSuperjsonStringify(envelope);
+  if (fast !== undefined) return fast;
+  try {
+    return superjson.stringify(envelope);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SatchelError(
+      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+// ---- a fast path to superjson text ------------------------------------------------------------
+//
+// superjson.stringify costs ~20 µs for a small session, more than sealing it. Session data is
+// nearly always plain objects, arrays, strings, numbers, booleans, null, Dates, undefined and
+// BigInts; for those we emit the exact text superjson would (JSON plus `meta.values`
+// annotations), and hand anything else (Map, Set, class instances, shared references, odd
+// keys) to superjson itself. A test checks byte equality with superjson on generated values.
+
+type Annotation = "Date" | "undefined" | "bigint" | "number";
+/** Annotations of a subtree keyed by escaped relative path, built level by level as superjson does. */
+type Annotations = Record<string, [Annotation]>;
+const FALLBACK = Symbol("fallback");
+type WalkResult = Annotation | Annotations | undefined | typeof FALLBACK;
+const MAX_FAST_DEPTH = 64;
+
+/** State of one fast stringify. */
+interface WalkState {
+  /** Everything superjson tracks for referential equality (objects, NaN, BigInts). */
+  seen: Set<unknown>;
+  /** True once an annotation other than Date appears (Dates need no replacer: Date#toJSON). */
+  needsReplacer: boolean;
+}
+
+/** superjson text for `value`, or `undefined` when superjson itself must do it. */
+export function fastSuperjsonStringify(value: unknown): string | undefined {
+  // Only containers at the root: superjson annotates a bare root value differently.
+  if (typeof value !== "object" || value === null || value instanceof Date) return undefined;
+  const state: WalkState = { seen: new Set(), needsReplacer: false };
+  const annotations = walk(value, 0, state);
+  if (annotations === FALLBACK) return undefined;
+  if (annotations === undefined) return `{"json":${JSON.stringify(value)}}`;
+  const json = state.needsReplacer ? JSON.stringify(value, replaceAnnotated) : JSON.stringify(value);
+  return `{"json":${json},"meta":{"values":${JSON.stringify(annotations)},"v":1}}`;
+}
+
+function replaceAnnotated(_key: string, v: unknown): unknown {
+  switch (typeof v) {
+    case "undefined":
+      return null;
+    case "bigint":
+      return v.toString();
+    case "number":
+      if (Number.isNaN(v)) return "NaN";
+      if (v === Number.POSITIVE_INFINITY) return "Infinity";
+      if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
+      if (Object.is(v, -0)) return "-0";
+      return v;
+    default:
+      return v; // Dates arrive here already as ISO strings (Date#toJSON runs first)
+  }
+}
+
+const escapeKey = (key: string): string =>
+  key.indexOf("\\") < 0 && key.indexOf(".") < 0 ? key : key.replace(/\\/g, "\\\\").replace(/\./g, "\\.");
+
+/** Adds a child's annotations under `key`, as superjson nests them. */
+function addAnnotation(
+  inner: Annotations | undefined,
+  key: string,
+  result: Annotation | Annotations,
+): Annotations {
+  const out = inner ?? (Object.create(null) as Annotations);
+  if (typeof result === "string") out[key] = [result];
+  else for (const k in result) out[`${key}.${k}`] = result[k] as [Annotation];
+  return out;
+}
+
+function walk(v: unknown, depth: number, state: WalkState): WalkResult {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      if (Number.isFinite(v) && !Object.is(v, -0)) return undefined;
+      if (Number.isNaN(v)) {
+        if (state.seen.has(v)) return FALLBACK;
+        state.seen.add(v);
+      }
+      state.needsReplacer = true;
+      return "number";
+    case "undefined":
+      state.needsReplacer = true;
+      return "undefined";
+    case "bigint":
+      if (state.seen.has(v)) return FALLBACK;
+      state.seen.add(v);
+      state.needsReplacer = true;
+      return "bigint";
+    case "object": {
+      if (v === null) return undefined;
+      const seen = state.seen;
+      if (seen.has(v) || depth > MAX_FAST_DEPTH) return FALLBACK;
+      seen.add(v);
+      const proto: unknown = Object.getPrototypeOf(v);
+      let inner: Annotations | undefined;
+      if (proto === Object.prototype || proto === null) {
+        const record = v as Record<string, unknown>;
+        const keys = Object.keys(record);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as string;
+          const child = record[key];
+          // Primitives inline: the common case costs one typeof.
+          const type = typeof child;
+          if (
+            type === "string" ||
+            type === "boolean" ||
+            (type === "number" && Number.isFinite(child) && !Object.is(child, -0))
+          ) {
+            continue;
+          }
+          const result = walk(child, depth + 1, state);
+          if (result === FALLBACK) return FALLBACK;
+          if (result !== undefined) inner = addAnnotation(inner, escapeKey(key), result);
+        }
+        // superjson refuses these keys even with primitive values; let it say so.
+        if (Object.hasOwn(record, "constructor") || Object.hasOwn(record, "prototype")) return FALLBACK;
+        if (Object.hasOwn(record, "__proto__")) return FALLBACK;
+        return inner;
+      }
+      if (proto === Array.prototype) {
+        const list = v as unknown[];
+        for (let i = 0; i < list.length; i++) {
+          const item = list[i];
+          const type = typeof item;
+          if (
+            type === "string" ||
+            type === "boolean" ||
+            (type === "number" && Number.isFinite(item) && !Object.is(item, -0))
+          ) {
+            continue;
+          }
+          if (item === undefined && !(i in list)) return FALLBACK; // a hole: superjson skips it, JSON writes null
+          const result = walk(item, depth + 1, state);
+          if (result === FALLBACK) return FALLBACK;
+          if (result !== undefined) inner = addAnnotation(inner, String(i), result);
+        }
+        return inner;
+      }
+      if (proto === Date.prototype) return Number.isNaN((v as Date).getTime()) ? FALLBACK : "Date";
+      return FALLBACK; // Map, Set, class instances, boxed values, typed arrays, …
+    }
+    default:
+      return FALLBACK; // functions, symbols
+  }
+}
+
+// ---- a fast path from superjson text -------------------------------------------------------------
+//
+// superjson.parse is several times JSON.parse once `meta` is present. When the meta holds only
+// leaf annotations we write ourselves (Date, undefined, bigint, number), we apply them directly;
+// anything else goes to superjson.deserialize.
+
+const LEAF_TYPES = new Set(["Date", "undefined", "bigint", "number"]);
+const UNSAFE_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** superjson text → value, with superjson's semantics. @throws on invalid text. */
+export function fastSuperjsonParse(text: string): unknown {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return superjson.deserialize(parsed as never);
+  const { json, meta } = parsed as { json?: unknown; meta?: unknown };
+  if (meta === undefined) return json;
+  if (!applyLeafAnnotations(json, meta)) return superjson.deserialize(JSON.parse(text));
+  return json;
+}
+
+/** Applies simple meta in place; false (nothing changed) when superjson must handle it. */
+function applyLeafAnnotations(json: unknown, meta: unknown): boolean {
+  if (typeof meta !== "object" || meta === null) return false;
+  const m = meta as Record<string, unknown>;
+  for (const key in m) if (key !== "values" && key !== "v") return false;
+  if (m.v !== 1 || typeof m.values !== "object" || m.values === null || Array.isArray(m.values)) return false;
+  if (typeof json !== "object" || json === null) return false;
+  const targets: [Record<string, unknown>, string, string][] = [];
+  const values = m.values as Record<string, unknown>;
+  for (const path in values) {
+    const annotation = values[path];
+    if (!Array.isArray(annotation) || annotation.length !== 1 || !LEAF_TYPES.has(annotation[0])) return false;
+    const segments = splitPath(path);
+    if (segments === undefined || segments.length === 0) return false;
+    let node: unknown = json;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i] as string;
+      if (UNSAFE_SEGMENTS.has(segment) || typeof node !== "object" || node === null) return false;
+      node = (node as Record<string, unknown>)[segment];
+    }
+    const last = segments[segments.length - 1] as string;
+    if (UNSAFE_SEGMENTS.has(last) || typeof node !== "object" || node === null) return false;
+    targets.push([node as Record<string, unknown>, last, annotation[0] as string]);
+  }
+  // Checked everything first, so a refusal above leaves the value untouched for superjson.
+  for (const [node, key, type] of targets) {
+    const raw = node[key];
+    switch (type) {
+      case "Date":
+        node[key] = new Date(raw as string);
+        break;
+      case "undefined":
+        node[key] = undefined;
+        break;
+      case "bigint":
+        node[key] = BigInt(raw as string);
+        break;
+      default:
+        node[key] = Number(raw);
+    }
+  }
+  return true;
+}
+
+/** superjson's path syntax: segments joined by ".", with "\\." and "\\\\" escapes. */
+function splitPath(path: string): string[] | undefined {
+  if (path.indexOf("\\") < 0) return path.split(".");
+  const out: string[] = [];
+  let segment = "";
+  for (let i = 0; i < path.length; i++) {
+    const char = path[i];
+    if (char === "\\") {
+      const next = path[i + 1];
+      if (next !== "." && next !== "\\") return undefined;
+      segment += next;
+      i++;
+    } else if (char === ".") {
+      out.push(segment);
+      segment = "";
+    } else {
+      segment += char;
+    }
+  }
+  out.push(segment);
+  return out;
+}
+
+/**
+ * superjson text → envelope.
+ * @throws SatchelError when the text is not superjson or not an envelope (treat as malformed).
+ */
+export function decodeEnvelope(text: string): Envelope {
+  let value: unknown;
+  try {
+    value = fastSuperjsonParse(text);
+  } catch (cause) {
+    throw new SatchelError("satchel: session envelope is not valid superjson text.", { cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SatchelError("satchel: session envelope is not an object.");
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof record.version !== "number" || !Number.isInteger(record.version) || !("data" in record)) {
+    throw new SatchelError("satchel: session envelope lacks an integer version or data.");
+  }
+  const envelope: Envelope = { version: record.version, data: record.data };
+  if (record.flash !== undefined) {
+    if (!isFlashRecord(record.flash))
+      throw new SatchelError("satchel: session envelope has a malformed flash field.");
+    envelope.flash = record.flash;
+  }
+  if (record.messages !== undefined) {
+    if (!Array.isArray(record.messages)) {
+      throw new SatchelError("satchel: session envelope has a malformed messages field.");
+    }
+    envelope.messages = record.messages as Message[];
+  }
+  // Descriptive only: a malformed info is dropped, never fatal.
+  const info = record.info as Partial<RecordInfo> | undefined;
+  if (typeof info?.createdAt === "number" && typeof info.updatedAt === "number") {
+    envelope.info = { createdAt: info.createdAt, updatedAt: info.updatedAt };
+    if (typeof info.device === "string") envelope.info.device = info.device;
+    const lifetime = info.lifetime;
+    if (
+      typeof lifetime?.absolute === "number" &&
+      (typeof lifetime.idle === "number" || lifetime.idle === null) &&
+      typeof lifetime.persistent === "boolean"
+    )
+      envelope.info.lifetime = {
+        absolute: lifetime.absolute,
+        idle: lifetime.idle,
+        persistent: lifetime.persistent,
+      };
+  }
+  return envelope;
+}
+
+/** Flash as an envelope holds it: channel name → array of pending values. */
+export function isFlashRecord(value: unknown): value is Record<string, unknown[]> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every(Array.isArray);
+}
+
+// ---- superjson parts (exported from "satchel" for generated codecs) ---------------------------
+
+/**
+ * A value the schema cannot type → its superjson wire, `[json]` or `[json, meta]`. Generated codecs
+ * call it for `"superjson"` plan nodes (the app itself need not depend on superjson).
+ * @throws SatchelError when superjson refuses the value (e.g. a key named `constructor`).
+ */
+export function encodeSuperjsonPart(value: unknown): unknown[] {
+  let out: { json: unknown; meta?: unknown };
+  try {
+    out = superjson.serialize(value) as { json: unknown; meta?: unknown };
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SatchelError(
+      `satchel: session data cannot be serialized (${reason}); rename or remove that field.`,
+      { cause },
+    );
+  }
+  return out.meta === undefined ? [out.json] : [out.json, out.meta];
+}
+
+/**
+ * The superjson wire `[json]` / `[json, meta]` → the value.
+ * @throws SatchelError when the wire is not one.
+ */
+export function decodeSuperjsonPart(wire: unknown): unknown {
+  if (Array.isArray(wire) && (wire.length === 1 || wire.length === 2)) {
+    try {
+      return superjson.deserialize(
+        (wire.length === 1 ? { json: wire[0] } : { json: wire[0], meta: wire[1] }) as never,
+      );
+    } catch {
+      // reported below, as any other wire that is not a superjson part
+    }
+  }
+  throw new SatchelError("satchel: session data has a malformed superjson part.");
+}

@@ -1,0 +1,354 @@
+/**
+ * A session's codec: what cookie sessions seal (and store sessions may store), in whichever format
+ * this build writes for the session, and every format a token of it may be in.
+ *
+ * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts):
+ * `[3, version, layout, checks, data]`, or with pending flash / messages
+ * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
+ * session's plan lays it out; `layout` is the plan's hash and `checks` the schema fingerprint the
+ * generator computed (a constant in the generated module, so minifying cannot change it). A token of
+ * the current layout is read by the generated decode (or the plan interpreter, when the generated
+ * codec is stale or missing); one of an earlier layout by the interpreter over the plan kept in the
+ * generated codec's history; one of a layout neither knows is malformed (`UnknownLayoutError`).
+ *
+ * Format 2, keyed (keyed-format.ts): written when there is no up-to-date generated codec. Flash and
+ * messages ride as superjson parts in both formats (`0` when absent). Format 1 (superjson text,
+ * envelope.ts) is still read.
+ *
+ * Trust, formats 2 and 3: when the token was authenticated (sealed by this app), its version is the
+ * session's and its fingerprint / checks are the ones this build writes, the data was validated
+ * under this very schema, so decoding only checks its structure instead of running zod. Any other
+ * token (older version, other checks, older layout, format 1, store records) is decoded, then runs
+ * through migrations and full zod. Migrations get format-3 data typed (Dates as Dates).
+ */
+import type { z } from "zod";
+import type { ResolvedSession } from "../define.ts";
+import { SatchelError } from "../errors.ts";
+import type { Message } from "../types.ts";
+import {
+  decodeEnvelope,
+  decodeSuperjsonPart,
+  type Envelope,
+  encodeEnvelope,
+  encodeSuperjsonPart,
+  isFlashRecord,
+} from "./envelope.ts";
+import { schemaFingerprint } from "./fingerprint.ts";
+import { KEYED_FORMAT, type KeyedFormat, keyedFormat } from "./keyed-format.ts";
+import { type GeneratedCodec, hasSuperjsonPart, layoutHash, type Plan, planOf } from "./plan.ts";
+import { type PlanCodec, planCodec } from "./plan-interpreter.ts";
+
+/** The format tag of envelopes written through a generated codec (positional data). */
+const POSITIONAL_FORMAT = 3;
+
+// ---- the session codec ------------------------------------------------------------------------
+
+/** An envelope read back, and whether its data needs migrations and zod. */
+export interface ReadEnvelope {
+  envelope: Envelope;
+  /**
+   * Authenticated, written under this exact schema version and checks fingerprint, and structurally
+   * checked: the data is final (no migrations, no zod).
+   */
+  trusted: boolean;
+  /**
+   * Trusted, and encoding the decoded envelope gives back exactly this text (same format, no
+   * superjson parts, no flash or messages): the text itself can be the change-detection snapshot.
+   */
+  canonical: boolean;
+}
+
+/** One session's encoder and decoder. */
+export interface SessionCodec {
+  /** The runtime schema fingerprint format-2 tokens carry. */
+  readonly fingerprint: string;
+  /** The format `encode` writes: positional through the session's generated codec, else keyed. */
+  readonly format: typeof KEYED_FORMAT | typeof POSITIONAL_FORMAT;
+  /**
+   * Envelope of validated data → the text to seal or store.
+   * @throws SatchelError when a superjson part refuses the data.
+   */
+  encode(envelope: Envelope): string;
+  /**
+   * The text change detection compares, for data in any state a handle can hold (a fresh session
+   * missing required fields, a value of the wrong type set a moment ago): `encode`'s text when the
+   * data fits the layout, else a superjson text that still tells states apart. Never written: a
+   * write validates first, and valid data gets `encode`'s text here too.
+   */
+  snapshot(envelope: Envelope): string;
+  /**
+   * Text (format 3, 2, or an older superjson token) → envelope.
+   * @param authenticated `true` only for text this app sealed and AES-GCM authenticated (a cookie
+   *   token): only such text can be trusted. Default `false` (e.g. a store record): the data always
+   *   goes through migrations and zod.
+   * @throws SatchelError when the text is none of them (treat as malformed); `UnknownLayoutError`
+   *   when it is format 3 of a layout this build does not know.
+   */
+  decode(text: string, authenticated?: boolean): ReadEnvelope;
+}
+
+/** A format-3 token written under a layout this build has no plan for (not current, not history). */
+export class UnknownLayoutError extends SatchelError {
+  override name = "UnknownLayoutError";
+  /** For the onInvalid report. */
+  readonly detail: string;
+  constructor(readonly layout: string) {
+    const detail =
+      `the token was written under layout "${layout}", which this build does not know ` +
+      "(neither the session's current layout nor one in its generated history)";
+    super(`satchel: ${detail}.`);
+    this.detail = detail;
+  }
+}
+
+/** What a session schema compiles to at runtime; the same for every satchel over the schema. */
+interface CompiledSchema {
+  readonly keyed: KeyedFormat;
+  readonly fingerprint: string;
+  readonly plan: Plan;
+  readonly layout: string;
+  /** The plan has no superjson parts. */
+  readonly planExact: boolean;
+  /** The interpreter of `plan`, built on first use. */
+  planCodec(): PlanCodec;
+}
+
+const compiledSchemas = new WeakMap<object, CompiledSchema>();
+
+function compileSchema(schema: z.ZodType): CompiledSchema {
+  let compiled = compiledSchemas.get(schema);
+  if (compiled !== undefined) return compiled;
+  const plan = planOf(schema);
+  let interpreter: PlanCodec | undefined;
+  compiled = {
+    keyed: keyedFormat(schema),
+    fingerprint: schemaFingerprint(schema),
+    plan,
+    layout: layoutHash(plan),
+    planExact: !hasSuperjsonPart(plan),
+    planCodec: () => {
+      interpreter ??= planCodec(plan);
+      return interpreter;
+    },
+  };
+  compiledSchemas.set(schema, compiled);
+  return compiled;
+}
+
+const codecs = new WeakMap<ResolvedSession, SessionCodec>();
+
+/**
+ * The runtime codec of a session definition (format 2 out; formats 1, 2 and 3 of the current
+ * layout in), compiled on first use and cached. A satchel with generated codecs resolves its
+ * sessions' codecs with `createCodecResolver` instead.
+ */
+export function codecFor(session: ResolvedSession): SessionCodec {
+  let codec = codecs.get(session);
+  if (codec === undefined) {
+    codec = compileSessionCodec(session.schema, session.version);
+    codecs.set(session, codec);
+  }
+  return codec;
+}
+
+/**
+ * Resolves each session's codec once, for one satchel: the generated codec when it was generated
+ * from this very schema (layout) and version, else the runtime codec, warning once per session
+ * through `warn` that the generated one is stale.
+ */
+export function createCodecResolver(
+  generated: Readonly<Record<string, GeneratedCodec>> | undefined,
+  warn: (message: string) => void,
+): (session: ResolvedSession) => SessionCodec {
+  const resolved = new Map<ResolvedSession, SessionCodec>();
+  return (session) => {
+    let codec = resolved.get(session);
+    if (codec === undefined) {
+      const own = generated !== undefined && Object.hasOwn(generated, session.name);
+      codec = own
+        ? compileSessionCodec(session.schema, session.version, generated[session.name], () =>
+            warn(
+              `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
+                "(run npm run gen); using the slower runtime codec until then.",
+            ),
+          )
+        : codecFor(session);
+      resolved.set(session, codec);
+    }
+    return codec;
+  };
+}
+
+/**
+ * Compiles the codec of a session schema at a data version. With a `generated` codec of the same
+ * layout and version, it writes format 3 through it; with a stale one it writes format 2, calls
+ * `onStale`, and still reads the stale codec's layout and history.
+ */
+export function compileSessionCodec(
+  schema: z.ZodType,
+  version: number,
+  generated?: GeneratedCodec,
+  onStale?: () => void,
+): SessionCodec {
+  const compiled = compileSchema(schema);
+  const { keyed, fingerprint, layout } = compiled;
+  const fresh = generated !== undefined && generated.layout === layout && generated.version === version;
+  if (generated !== undefined && !fresh) onStale?.();
+  const format = fresh ? POSITIONAL_FORMAT : KEYED_FORMAT;
+  const history = generated?.history ?? {};
+  /** Checks a trusted format-3 token carries: the generator's constant (minifying cannot change it). */
+  const checks = fresh ? generated.checks : fingerprint;
+  const head = fresh
+    ? `[${POSITIONAL_FORMAT},${version},${JSON.stringify(layout)},${JSON.stringify(checks)},`
+    : `[${KEYED_FORMAT},${version},${JSON.stringify(fingerprint)},`;
+  const encodeData: (value: unknown) => unknown = fresh ? (value) => generated.encode(value) : keyed.encode;
+  /** The generated decode, for tokens of its layout (the current one unless it is stale). */
+  const generatedDecode =
+    generated?.layout === layout ? (wire: unknown) => generated.decode(wire) : undefined;
+  /** Layout hash → decoder of earlier layouts, built on first use. */
+  const older = new Map<string, (wire: unknown) => unknown>();
+  const decoderOf = (tokenLayout: string): ((wire: unknown) => unknown) | undefined => {
+    if (tokenLayout === layout) return generatedDecode ?? compiled.planCodec().decode;
+    let decoder = older.get(tokenLayout);
+    if (decoder === undefined) {
+      // A stale generated codec still reads its own layout; the history reads the ones before.
+      if (generated?.layout === tokenLayout) decoder = (wire) => generated.decode(wire);
+      else if (Object.hasOwn(history, tokenLayout)) decoder = planCodec(history[tokenLayout] as Plan).decode;
+      else return undefined;
+      older.set(tokenLayout, decoder);
+    }
+    return decoder;
+  };
+
+  /** Keys a positional root must have (`undefined` there would read back as `null` or not at all). */
+  const required =
+    fresh && typeof compiled.plan !== "string" && compiled.plan[0] === "object"
+      ? compiled.plan[1].filter(([, , optional]) => !optional).map(([key]) => key)
+      : [];
+  const encode = (envelope: Envelope): string => {
+    const body = JSON.stringify(encodeData(envelope.data));
+    if (envelope.flash === undefined && envelope.messages === undefined) return `${head}${body}]`;
+    const flash = envelope.flash === undefined ? 0 : encodeSuperjsonPart(envelope.flash);
+    const messages = envelope.messages === undefined ? 0 : encodeSuperjsonPart(envelope.messages);
+    return `${head}${body},${JSON.stringify(flash)},${JSON.stringify(messages)}]`;
+  };
+
+  return {
+    fingerprint,
+    format,
+    encode,
+    snapshot(envelope) {
+      const record = envelope.data as Record<string, unknown> | null;
+      let fits = typeof record === "object" && record !== null;
+      for (let i = 0; fits && i < required.length; i++) {
+        fits = (record as Record<string, unknown>)[required[i] as string] !== undefined;
+      }
+      if (fits) {
+        try {
+          return encode(envelope);
+        } catch {
+          // A value of the wrong type (a Date field set to text): compared as superjson below.
+        }
+      }
+      return encodeEnvelope(envelope);
+    },
+    decode(text, authenticated = false) {
+      if (text.charCodeAt(0) !== 91 /* [ */) {
+        return { envelope: decodeEnvelope(text), trusted: false, canonical: false };
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (cause) {
+        throw new SatchelError("satchel: session envelope is not valid JSON.", { cause });
+      }
+      if (!Array.isArray(parsed) || !Number.isInteger(parsed[1])) {
+        throw new SatchelError("satchel: session envelope has an unknown layout.");
+      }
+      const storedVersion = parsed[1] as number;
+      let envelope: Envelope;
+      let trusted = false;
+      let tail: number;
+      if (parsed[0] === POSITIONAL_FORMAT && (parsed.length === 5 || parsed.length === 7)) {
+        const [, , tokenLayout, tokenChecks, wire] = parsed as [number, number, unknown, unknown, unknown];
+        if (typeof tokenLayout !== "string" || typeof tokenChecks !== "string") {
+          throw new SatchelError("satchel: session envelope has an unknown layout.");
+        }
+        const decoder = decoderOf(tokenLayout);
+        if (decoder === undefined) {
+          // A newer deploy's token is left to migrateData to report (and its cookie kept).
+          if (storedVersion > version) envelope = { version: storedVersion, data: undefined };
+          else throw new UnknownLayoutError(tokenLayout);
+        } else {
+          let value: unknown;
+          try {
+            value = decoder(wire);
+          } catch (cause) {
+            throw new SatchelError("satchel: session data does not have the structure its layout writes.", {
+              cause,
+            });
+          }
+          envelope = { version: storedVersion, data: value };
+          trusted =
+            authenticated && tokenLayout === layout && storedVersion === version && tokenChecks === checks;
+        }
+        tail = 5;
+      } else if (parsed[0] === KEYED_FORMAT && (parsed.length === 4 || parsed.length === 6)) {
+        if (typeof parsed[2] !== "string") {
+          throw new SatchelError("satchel: session envelope has an unknown layout.");
+        }
+        const wire: unknown = parsed[3];
+        envelope = { version: storedVersion, data: wire };
+        // Another version's data is its migrations' business, in its stored form.
+        if (storedVersion === version) {
+          trusted = authenticated && parsed[2] === fingerprint;
+          envelope.data = trusted ? decodeTrustedKeyed(keyed, wire) : keyed.decodeUntrusted(wire);
+        }
+        tail = 4;
+      } else {
+        throw new SatchelError("satchel: session envelope has an unknown layout.");
+      }
+      if (parsed.length > tail) readPending(envelope, parsed[tail], parsed[tail + 1]);
+      const exact = parsed[0] === POSITIONAL_FORMAT ? compiled.planExact : keyed.exact;
+      return {
+        envelope,
+        trusted,
+        canonical: trusted && exact && parsed.length === tail && parsed[0] === format,
+      };
+    },
+  };
+}
+
+/** Trusted format-2 data; a wire its schema would not write is malformed (the cause says where). */
+function decodeTrustedKeyed(keyed: KeyedFormat, wire: unknown): unknown {
+  try {
+    return keyed.decodeTrusted(wire);
+  } catch (cause) {
+    throw new SatchelError("satchel: session data does not have the structure its schema writes.", { cause });
+  }
+}
+
+/** Flash and messages of a format-2 or 3 envelope: superjson parts, or `0` when absent. */
+function readPending(envelope: Envelope, flashWire: unknown, messagesWire: unknown): void {
+  const flash = flashWire === 0 ? undefined : pendingPart(flashWire);
+  const messages = messagesWire === 0 ? undefined : pendingPart(messagesWire);
+  if (flash === MALFORMED || (flash !== undefined && !isFlashRecord(flash))) {
+    throw new SatchelError("satchel: session envelope has a malformed flash field.");
+  }
+  if (messages === MALFORMED || (messages !== undefined && !Array.isArray(messages))) {
+    throw new SatchelError("satchel: session envelope has a malformed messages field.");
+  }
+  if (flash !== undefined) envelope.flash = flash;
+  if (messages !== undefined) envelope.messages = messages as Message[];
+}
+
+const MALFORMED: unique symbol = Symbol("satchel.codec.malformed");
+
+/** A pending part's value, or `MALFORMED` when the wire is not a superjson part. */
+function pendingPart(wire: unknown): unknown {
+  try {
+    return decodeSuperjsonPart(wire);
+  } catch {
+    return MALFORMED;
+  }
+}

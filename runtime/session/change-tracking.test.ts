@@ -1,0 +1,169 @@
+/**
+ * What a request writes: exactly the sessions it changed. A request that only reads writes nothing
+ * (no Set-Cookie, no store write), and every way of changing a session is saved — setters, and
+ * nested objects changed in place however they left the handle.
+ */
+import { describe, expect, it } from "vitest";
+import { createCountingStore } from "../stores/counting.ts";
+import { createMemoryStore } from "../stores/memory.ts";
+import { sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
+import { type TestTypes, testConfig } from "../test-support/schema.ts";
+
+/** Runs each `request(fn)` as one Fetch request of the same browser; store calls are counted. */
+function setup() {
+  const clock = testClock();
+  const store = createCountingStore(createMemoryStore({ now: clock.now }));
+  const { satchel } = testSatchel<TestTypes>(testConfig, { store, clock });
+  return { ...sameBrowser(satchel), store };
+}
+
+describe("a request that only reads writes nothing", () => {
+  it("a fresh session that is only looked at, nested defaults included, sets no cookie and stores nothing", async () => {
+    const { request, client, store } = setup();
+    const seen = await request(async (s) => {
+      const auth = await s.get("auth");
+      const cart = await s.get("cart");
+      return {
+        roles: auth.roles,
+        items: cart.items,
+        spread: { ...auth },
+        json: JSON.stringify(cart),
+        flash: auth.flash.notice.peek(),
+        messages: cart.messages.read(),
+      };
+    });
+    expect(seen.roles).toEqual([]);
+    expect(seen.items).toEqual([]);
+    expect(client.lastSetCookie).toEqual([]);
+    expect(store.log()).toEqual([]);
+  });
+
+  it("a stored session read in every way (fields, nested fields, spread, get, keys) sets no cookie and stores nothing", async () => {
+    const { request, client, store } = setup();
+    await request(async (s) => {
+      const auth = await s.get("auth");
+      auth.userId = "u1";
+      auth.roles = ["admin"];
+      auth.flash.notice.add("welcome"); // pending flash: the token is not the canonical text
+      const cart = await s.get("cart");
+      cart.items = [{ sku: "a", qty: 1 }];
+    });
+    expect(client.lastSetCookie).toHaveLength(2);
+    store.reset();
+    const seen = await request(async (s) => {
+      const auth = await s.get("auth");
+      const cart = await s.get("cart");
+      return {
+        userId: auth.userId,
+        roles: [...auth.roles, ...auth.get("roles")],
+        spread: { ...cart },
+        keys: auth.keys(),
+        notice: auth.flash.notice.peek(),
+      };
+    });
+    expect(seen).toEqual({
+      userId: "u1",
+      roles: ["admin", "admin"],
+      spread: { items: [{ sku: "a", qty: 1 }], note: "", owner: null },
+      keys: ["userId", "roles"],
+      notice: ["welcome"],
+    });
+    expect(client.lastSetCookie).toEqual([]);
+    expect(store.log().filter((call) => !call.startsWith("get "))).toEqual([]);
+  });
+
+  it("setting a field to the value it holds, or changing it and back, writes nothing", async () => {
+    const { request, client, store } = setup();
+    await request(async (s) => {
+      (await s.get("auth")).userId = "u1";
+      (await s.get("cart")).note = "gift";
+    });
+    store.reset();
+    await request(async (s) => {
+      const auth = await s.get("auth");
+      auth.userId = "u1";
+      auth.set("userId", "u1");
+      const cart = await s.get("cart");
+      cart.note = "other";
+      cart.note = "gift";
+    });
+    expect(client.lastSetCookie).toEqual([]);
+    expect(store.log().filter((call) => !call.startsWith("get "))).toEqual([]);
+  });
+});
+
+describe("every change is saved", () => {
+  /** Each way a nested object can leave the handle, then be changed in place. */
+  const nestedWays: [string, (auth: TestTypes["auth"]) => void][] = [
+    ["a property", (auth) => auth.roles.push("x")],
+    ["get(key)", (auth) => auth.get("roles").push("x")],
+    ["spread", (auth) => ({ ...auth }).roles.push("x")],
+    ["Object.entries", (auth) => (Object.fromEntries(Object.entries(auth)).roles as string[]).push("x")],
+    ["setdefault", (auth) => auth.setdefault("roles", []).push("x")],
+    ["a property descriptor", (auth) => Object.getOwnPropertyDescriptor(auth, "roles")?.value.push("x")],
+  ];
+
+  for (const [way, change] of nestedWays) {
+    it(`a nested change through ${way} is saved, on a stored and on a fresh session`, async () => {
+      const { request } = setup();
+      // Fresh: nothing stored yet.
+      await request(async (s) => change(await s.get("auth")));
+      expect(await request(async (s) => (await s.get("auth")).roles)).toEqual(["x"]);
+      // Stored.
+      await request(async (s) => change(await s.get("auth")));
+      expect(await request(async (s) => (await s.get("auth")).roles)).toEqual(["x", "x"]);
+    });
+  }
+
+  it("a nested change after a setter of another field is saved with it (cookie and store)", async () => {
+    const { request } = setup();
+    await request(async (s) => {
+      (await s.get("auth")).userId = "u1";
+      (await s.get("cart")).note = "gift";
+    });
+    await request(async (s) => {
+      const auth = await s.get("auth");
+      auth.userId = "u2";
+      auth.roles.push("admin");
+      const cart = await s.get("cart");
+      cart.note = "none";
+      cart.items.push({ sku: "b", qty: 2 });
+    });
+    const seen = await request(async (s) => ({
+      auth: (await s.get("auth")).toJSON(),
+      cart: (await s.get("cart")).toJSON(),
+    }));
+    expect(seen).toEqual({
+      auth: { userId: "u2", roles: ["admin"] },
+      cart: { items: [{ sku: "b", qty: 2 }], note: "none", owner: null },
+    });
+  });
+
+  it("a nested change to a store session is saved; only looking at it is not a write", async () => {
+    const { request, store } = setup();
+    await request(async (s) => (await s.get("cart")).items.push({ sku: "a", qty: 1 }));
+    expect(store.counts().compareAndSet).toBe(1);
+    await request(async (s) => (await s.get("cart")).items.length);
+    expect(store.counts().compareAndSet).toBe(1);
+    await request(async (s) => {
+      const item = (await s.get("cart")).items[0];
+      if (item !== undefined) item.qty = 5;
+    });
+    expect(store.counts().compareAndSet).toBe(2);
+    expect(await request(async (s) => (await s.get("cart")).items)).toEqual([{ sku: "a", qty: 5 }]);
+  });
+
+  it("flash and messages count as changes on a session whose data did not change", async () => {
+    const { request, client } = setup();
+    await request(async (s) => (await s.get("auth")).flash.notice.add("hi"));
+    expect(client.lastSetCookie).toHaveLength(1);
+    expect(await request(async (s) => (await s.get("auth")).flash.notice.read())).toEqual(["hi"]);
+    // Reading it consumed it: that request wrote the cookie without it.
+    expect(client.lastSetCookie).toHaveLength(1);
+    expect(await request(async (s) => (await s.get("auth")).flash.notice.read())).toEqual([]);
+    await request(async (s) => (await s.get("cart")).messages.info("saved"));
+    expect(await request(async (s) => (await s.get("cart")).messages.read())).toEqual([
+      { level: "info", body: "saved" },
+    ]);
+  });
+});
