@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { inspectorBlocks, quickStartBlocks } from "./readme-quick-start.ts";
+import { inspectorBlocks, ironSessionBlocks, quickStartBlocks } from "./readme-quick-start.ts";
 
 describe("quickStartBlocks", () => {
   it("takes the TypeScript blocks of the quick start section only, with the path of their first line", () => {
@@ -66,5 +66,13 @@ describe("quickStartBlocks", () => {
     expect(rest).toEqual([]);
     expect(route?.path).toBe("app/%5Fsatchel/route.ts");
     expect(route?.code).toContain('from "@/generated/sessions"');
+  });
+
+  it("finds the schema of Coming from iron-session: the quick start's sessions with importFrom", () => {
+    const [schema, ...rest] = ironSessionBlocks();
+    expect(rest).toEqual([]);
+    expect(schema?.path).toBe("sessions.schema.ts");
+    expect(schema?.code).toContain('import { ironSession } from "satchel/import";');
+    expect(schema?.code).toContain("importFrom: ironSession({");
   });
 });

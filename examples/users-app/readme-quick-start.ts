@@ -1,7 +1,8 @@
 /**
  * README sections as files: every TypeScript code block of a section, with the path its first line
- * names (`// app/page.tsx`). The user's-app test pastes the quick start and the inspector's route into
- * a fresh create-next-app app, type-checks and runs them, so the README cannot drift from what works.
+ * names (`// app/page.tsx`). The user's-app test pastes the quick start, the inspector's route and the
+ * schema of "Coming from iron-session" into a fresh create-next-app app, type-checks and runs them, so
+ * the README cannot drift from what works.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ export interface QuickStartBlock {
 
 const QUICK_START = "## Quick start in your Next.js app";
 const INSPECTOR = "## The demo and the session inspector";
+const FROM_IRON_SESSION = "## Coming from iron-session";
 // `%` for route folders such as `app/%5Fsatchel` (an encoded `_`, which Next would make private).
 const PATH_LINE = /^\/\/ ([\w@./%-]+\.tsx?)$/;
 const FENCE = /^```(ts|tsx)\n([\s\S]*?)^```$/gm;
@@ -32,6 +34,11 @@ export function quickStartBlocks(markdown = readFileSync(README, "utf8")): Quick
 /** The TypeScript blocks of the README's inspector section (the route file that mounts it). */
 export function inspectorBlocks(markdown = readFileSync(README, "utf8")): QuickStartBlock[] {
   return sectionBlocks(markdown, INSPECTOR);
+}
+
+/** The TypeScript blocks of the README's "Coming from iron-session" section (the schema with `importFrom`). */
+export function ironSessionBlocks(markdown = readFileSync(README, "utf8")): QuickStartBlock[] {
+  return sectionBlocks(markdown, FROM_IRON_SESSION);
 }
 
 function sectionBlocks(markdown: string, heading: string): QuickStartBlock[] {

@@ -7,6 +7,8 @@
  * refusing a missing or made-up secret at start (instrumentation.ts), and sign in and fill a cart in
  * Chromium. Then a
  * webpack build of the same app, and the same browser run again on Redis with ioredis installed.
+ * Last, the switch from iron-session: a visitor signed in by the real iron-session installed in the
+ * app stays signed in once the schema of README's "Coming from iron-session" is pasted.
  *
  * Only the npm registry and loopback are used; the app's layout is replaced because create-next-app's
  * loads fonts from Google. Installs go through the npm cache (`--prefer-offline`), so only the first
@@ -24,10 +26,10 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../test-support/chromium.ts";
-import { inspectorBlocks, quickStartBlocks } from "./readme-quick-start.ts";
+import { inspectorBlocks, ironSessionBlocks, quickStartBlocks } from "./readme-quick-start.ts";
 import {
   CREATE_NEXT_APP,
   packTarballs,
@@ -64,12 +66,37 @@ export default function RootLayout({ children }: Readonly<{ children: React.Reac
 }
 `;
 
+/** iron-session's password in the app before the switch (it reads it from IRON_PASSWORD). */
+const IRON_PASSWORD = "the-password-iron-session-sealed-with";
+
+/** The app's sign-in before the switch: iron-session's own route handler, as its README shows. */
+const IRON_LOGIN_ROUTE = `import { getIronSession } from "iron-session";
+import { cookies } from "next/headers";
+
+interface OldSession {
+  user?: { id: string; name: string };
+}
+
+export async function POST(request: Request) {
+  const name = new URL(request.url).searchParams.get("name") ?? "grace";
+  const session = await getIronSession<OldSession>(await cookies(), {
+    cookieName: "myapp_session",
+    password: process.env.IRON_PASSWORD ?? "",
+  });
+  session.user = { id: name, name };
+  await session.save();
+  return Response.json({ signedIn: name });
+}
+`;
+
 const root = mkdtempSync(path.join(tmpdir(), "satchel-users-app-"));
 const app = path.join(root, "my-app");
 const npx = (args: string[], env = userEnv()) => run("npx", ["--no-install", ...args], app, env);
 const npm = (args: string[]) => run("npm", [...args, "--prefer-offline"], app);
 let tarballs: Tarball[] = [];
 let browser: Browser | undefined;
+/** The browser of a visitor iron-session signed in, kept from before the switch to after it. */
+let ironVisitor: BrowserContext | undefined;
 
 beforeAll(async () => {
   tarballs = await packTarballs(path.join(root, "tarballs"));
@@ -85,6 +112,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAllServers();
+  await ironVisitor?.close();
   await browser?.close();
   const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
   const keys = await redis.keys(`${REDIS_PREFIX}*`).catch(() => []);
@@ -296,6 +324,69 @@ describe("a new user's app, from the packed packages", () => {
       redis.disconnect();
     }
     expect(existsSync(path.join(app, ".data", "sessions"))).toBe(false);
+  });
+});
+
+describe("switching from iron-session: the visitor stays signed in", () => {
+  it("before the switch: the app signs a visitor in with the real iron-session (`next dev`)", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    await npm(["install", "iron-session@9.0.1"]);
+    writeFileSync(
+      path.join(app, ".env.local"),
+      `${readFileSync(path.join(app, ".env.local"), "utf8")}IRON_PASSWORD=${IRON_PASSWORD}\n`,
+    );
+    mkdirSync(path.join(app, "app", "old-login"), { recursive: true });
+    writeFileSync(path.join(app, "app", "old-login", "route.ts"), IRON_LOGIN_ROUTE);
+    const dev = await startNext(app, userEnv(), "dev");
+    if (browser === undefined) throw new Error("Chromium did not start");
+    try {
+      ironVisitor = await browser.newContext({ baseURL: dev.url });
+      ironVisitor.setDefaultTimeout(BROWSER_STEP_MS);
+      const signIn = await ironVisitor.request.post("/old-login?name=grace");
+      expect(await signIn.json()).toEqual({ signedIn: "grace" });
+      const cookies = await ironVisitor.cookies();
+      expect(cookies.find((cookie) => cookie.name === "myapp_session")?.value).toMatch(/^Fe26\.2\*/);
+      // satchel does not know this cookie yet.
+      const page = await ironVisitor.newPage();
+      await page.goto("/");
+      await page.getByText("Not signed in", { exact: true }).waitFor();
+      await page.close();
+    } finally {
+      await dev.stop();
+    }
+  });
+
+  it("after pasting README's importFrom schema and uninstalling iron-session: still signed in, old cookie expired", {
+    timeout: SLOW_STEP_MS,
+  }, async () => {
+    if (ironVisitor === undefined) throw new Error("the iron-session visitor did not sign in");
+    rmSync(path.join(app, "app", "old-login"), { recursive: true, force: true });
+    await run("npm", ["uninstall", "iron-session"], app);
+    const [schema] = ironSessionBlocks();
+    expect(schema?.path).toBe("sessions.schema.ts");
+    writeFileSync(path.join(app, "sessions.schema.ts"), schema?.code ?? "");
+    // As the README says: satchel gen runs the schema file, so it needs the password too.
+    await npx(["satchel", "gen"], userEnv({ IRON_PASSWORD }));
+    // next dev's route types still name the removed route; tsconfig includes them, so they go too.
+    rmSync(path.join(app, ".next", "dev"), { recursive: true, force: true });
+    expect(await npx(["tsc", "--noEmit", "-p", "tsconfig.json"])).toBe("");
+    await npx(["next", "build"]);
+    const server = await startNext(app, userEnv());
+    try {
+      const page = await ironVisitor.newPage();
+      // A page view: sessionProxy imports the old cookie, and the page renders the satchel session.
+      await page.goto(`${server.url}/`);
+      await page.getByText("Hello, grace", { exact: true }).waitFor();
+      const names = (await ironVisitor.cookies()).map((cookie) => cookie.name);
+      // `next start` runs in production, where host-only session cookies carry the __Host- prefix.
+      expect(names).toContain("__Host-auth");
+      expect(names).not.toContain("myapp_session");
+      await page.reload();
+      await page.getByText("Hello, grace", { exact: true }).waitFor();
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -4,7 +4,6 @@
  * prefix of this run; the importer reads them through a redis:// URL (its own ioredis client), a
  * node-redis client and an ioredis client, on both crypto backends.
  */
-import type { AddressInfo } from "node:net";
 import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
@@ -18,6 +17,7 @@ import type { CookieReader, ImportOutcome } from "../types.ts";
 import { type ExpressSessionImportOptions, expressSession } from "./express-session.ts";
 import type { RecordClient } from "./express-store.ts";
 import { backends, cookiesAfter } from "./test-support/cookies.ts";
+import { listenOnLoopback } from "./test-support/listen.ts";
 
 declare module "express-session" {
   interface SessionData {
@@ -57,15 +57,7 @@ function startOldApp(): Promise<typeof oldApp> {
     res.send("signed in");
   });
   app.post("/logout", (req, res) => req.session.destroy(() => res.send("signed out")));
-  return new Promise((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
+  return listenOnLoopback(app);
 }
 
 /** Signs a visitor into the old app; returns the cookies their browser sends next, and the raw header. */

@@ -59,9 +59,14 @@ type FlashHandle = {
   messages?: { peek(): unknown[]; read(): unknown[] };
 };
 
-/** True when the request carries session `def` (a cookie, its first chunk, or its header). */
+/**
+ * True when the request carries session `def` (a cookie, its first chunk, or its header), or a
+ * cookie its `importFrom` reads: loading that session here imports the old one, and this response
+ * writes it and expires the old cookie, before a read-only Server Component renders the page.
+ */
 function carries(def: ResolvedSession, jar: CookieJar, headers: Headers): boolean {
   if (jar.get(def.cookie.name) !== undefined || jar.get(`${def.cookie.name}.0`) !== undefined) return true;
+  if (def.importFrom?.cookieNames.some((name) => jar.get(name) !== undefined)) return true;
   return def.header !== undefined && headers.has(def.header);
 }
 

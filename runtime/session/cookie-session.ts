@@ -11,6 +11,7 @@ import type { ResolvedSession } from "../define.ts";
 import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionMetadata } from "../types.ts";
 import { type SessionContext, SessionCore, validateForSave, validateOnRead } from "./core.ts";
+import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { cookieMetadata, noMetadata } from "./metadata.ts";
 import { migrateData } from "./migrate.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
@@ -41,6 +42,8 @@ export class CookieSession extends SessionCore {
   private readonly codec: SessionCodec;
   /** The request sent both forms of the cookie: an unusable one is left as it is. */
   private keepUnusable = false;
+  /** Data imported from the old library's cookie (`importFrom`): its cleanup runs after a write. */
+  private imported: ImportedSession | null = null;
 
   constructor(
     def: ResolvedSession,
@@ -59,7 +62,12 @@ export class CookieSession extends SessionCore {
     const token = cookie.token;
     if (token === undefined || token === "") {
       if (cookie.failure !== null) return this.invalid(...cookie.failure);
-      this.startFresh(null);
+      // Sessions without importFrom skip the step without an await: fresh sessions are the hot path.
+      const imported =
+        this.def.importFrom === undefined ? null : await importOldSession(this.def, this.io, this.ctx);
+      if (imported === null) this.startFresh(null);
+      else this.startImported(imported.data);
+      this.imported = imported;
       cookie.reportForeign();
       return;
     }
@@ -163,6 +171,7 @@ export class CookieSession extends SessionCore {
     this.clearInvalid = false;
     this.touchRequested = false;
     this.markSaved(text);
+    if (this.imported !== null) await this.imported.finish();
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
@@ -179,6 +188,8 @@ export class CookieSession extends SessionCore {
     if (this.hadCookie)
       writeSessionCookie(this.def, this.io, null, cookieAttributes(this.def, this.io, this.ctx.now(), null));
     this.hadCookie = false;
+    // Signing out ends the imported old session too, or the next request would import it again.
+    if (this.imported !== null) await this.imported.finish();
   }
 
   /**

@@ -248,6 +248,17 @@ export abstract class SessionCore {
     }
   }
 
+  /**
+   * Starts from data imported from another library (`importFrom`): new to satchel (`isNew`), and
+   * written at commit although unchanged, so the visitor leaves with a satchel session.
+   */
+  protected startImported(data: Record<string, unknown>): void {
+    this.startFresh(null);
+    this.data = data;
+    this.markSaved();
+    this.mustWrite = true;
+  }
+
   private channelCache: Record<string, FlashChannel<unknown>> | undefined;
   private messagesCache: Messages | undefined;
 

@@ -22,6 +22,7 @@ import type { SessionStore, WriteOptions } from "../stores/types.ts";
 import type { InvalidReason, SessionMetadata } from "../types.ts";
 import { backoff, oneAtATime, SAVE_ATTEMPTS, updateMayTry } from "./contention.ts";
 import { type PersistedEnvelope, type SessionContext, SessionCore, validateForSave } from "./core.ts";
+import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { mergeSave, withOwnFlashAndMessages } from "./merge.ts";
 import { deviceOf, noMetadata, storeMetadata } from "./metadata.ts";
 import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
@@ -70,6 +71,8 @@ export class StoreSession extends SessionCore {
   private updating = false;
   /** What the record says about itself (created, last written, device), as loaded or last written. */
   private info: RecordInfo | undefined;
+  /** Data imported from the old library's session (`importFrom`): its cleanup runs after a write. */
+  private imported: ImportedSession | null = null;
 
   constructor(
     def: ResolvedSession,
@@ -123,7 +126,10 @@ export class StoreSession extends SessionCore {
     if (token === undefined || token === "") {
       if (cookie?.failure) return this.invalid(...cookie.failure);
       cookie?.reportForeign();
-      return this.startFresh(null);
+      // Sessions without importFrom skip the step without an await: fresh sessions are the hot path.
+      if (this.def.importFrom !== undefined)
+        this.imported = await importOldSession(this.def, this.io, this.ctx);
+      return this.imported === null ? this.startFresh(null) : this.startImported(this.imported.data);
     }
     this.hadToken = true;
     // Both forms sent (one planted): an unusable cookie is not cleared on this request.
@@ -247,6 +253,7 @@ export class StoreSession extends SessionCore {
     if (version === null) return false;
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
+    if (this.imported !== null) await this.imported.finish();
     return true;
   }
 
@@ -404,6 +411,8 @@ export class StoreSession extends SessionCore {
     this.id = null;
     if (this.hadToken || this.tokenDue) this.writeTokenValue(null);
     this.tokenDue = false;
+    // Signing out ends the imported old session too, or the next request would import it again.
+    if (this.imported !== null) await this.imported.finish();
   }
 
   async regenerate(): Promise<void> {
@@ -432,6 +441,7 @@ export class StoreSession extends SessionCore {
     if (oldKey !== null) await store.delete(oldKey, budget);
     this.wrote(envelope, version, options.expiresAt, info);
     await this.writeToken();
+    if (this.imported !== null) await this.imported.finish();
   }
 
   /** The record (its expiry and info) and the token (its sealed expiry, the cookie's Max-Age) are written at commit. */

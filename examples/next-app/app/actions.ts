@@ -7,8 +7,8 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { addItem, removeItem, titleOf } from "@/lib/catalog";
 import { isLanguage, texts } from "@/lib/i18n";
-import { checkPassword } from "@/lib/users";
-import { getSession, withActionSessions } from "@/sessions";
+import { checkPassword, findUser, setPassword } from "@/lib/users";
+import { getSession, openToken, sealToken, withActionSessions } from "@/sessions";
 
 function field(form: FormData, name: string): string {
   const value = form.get(name);
@@ -92,4 +92,44 @@ export const removeFromCart = withActionSessions(async (form: FormData) => {
   await cart.update((data) => ({ items: removeItem(data.items, sku) }));
   cart.messages.info(`Removed ${titleOf(sku)} from your cart.`);
   redirect("/cart");
+});
+
+/** What the "forgot password" form shows after it was sent (`useActionState`). */
+export type ResetRequestState = { username: string; link: string | null } | null;
+
+/**
+ * Seals a password-reset token for the user and answers with the link a mail would carry: this demo
+ * sends no mail, so the page shows it. The token (one use, 15 minutes: the schema's `passwordReset`)
+ * holds the user's id; nothing is stored until it is used.
+ */
+export async function requestPasswordReset(
+  _previous: ResetRequestState,
+  form: FormData,
+): Promise<ResetRequestState> {
+  const username = field(form, "username");
+  const user = findUser(username);
+  // A real app answers the same whether or not the user exists, and mails the link; the demo lists
+  // its users on the login page anyway, so it says so and shows the link.
+  if (user === undefined) return { username, link: null };
+  const token = await sealToken("passwordReset", { userId: user.id });
+  return { username, link: `/reset-password?token=${token}` };
+}
+
+/**
+ * Uses the reset link for real: `openToken` records the token as used, so a second submit, another
+ * tab or a replayed link is refused. Then the new password is set and the visitor sent to log in.
+ */
+export const resetPassword = withActionSessions(async (form: FormData) => {
+  const token = field(form, "token");
+  const password = field(form, "password");
+  const back = `/reset-password?token=${encodeURIComponent(token)}`;
+  // Checked before the token is used, so an empty password leaves the link working.
+  if (password === "") redirect(back);
+  const reset = await openToken("passwordReset", token);
+  // Expired, used meanwhile, or not a reset token: the page says so.
+  if (reset === null) redirect(back);
+  setPassword(reset.userId, password);
+  const [auth, prefs] = await Promise.all([getSession("auth"), getSession("prefs")]);
+  auth.flash.notice.add(texts(prefs.language).passwordChanged);
+  redirect("/login");
 });

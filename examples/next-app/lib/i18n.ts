@@ -12,6 +12,18 @@ export const LANGUAGES: readonly { code: Language; label: string }[] = [
 
 const TEXT = {
   en: {
+    forgotPassword: "Forgot your password?",
+    getResetLink: "Get a reset link",
+    resetLinkNote:
+      "No mail is sent in this demo: this is the link the mail would carry. It works once, for 15 minutes.",
+    noSuchUser: "No demo user has that username.",
+    chooseNewPassword: "Choose a new password",
+    newPasswordFor: "New password for",
+    newPassword: "New password",
+    setNewPassword: "Set the new password",
+    resetLinkInvalid: "This link has expired or was already used.",
+    askForNewLink: "Ask for a new one",
+    passwordChanged: "Your password was changed. Log in with the new one.",
     home: "Home",
     cart: "Cart",
     login: "Log in",
@@ -38,6 +50,18 @@ const TEXT = {
     signedInHint: "Sign in, fill the cart, switch the language — then look at it all in the inspector.",
   },
   de: {
+    forgotPassword: "Passwort vergessen?",
+    getResetLink: "Link zum Zurücksetzen anfordern",
+    resetLinkNote:
+      "Diese Demo verschickt keine E-Mail: Dies ist der Link, den die E-Mail enthielte. Er gilt einmal, 15 Minuten lang.",
+    noSuchUser: "Kein Demo-Benutzer hat diesen Benutzernamen.",
+    chooseNewPassword: "Neues Passwort wählen",
+    newPasswordFor: "Neues Passwort für",
+    newPassword: "Neues Passwort",
+    setNewPassword: "Neues Passwort speichern",
+    resetLinkInvalid: "Dieser Link ist abgelaufen oder wurde schon benutzt.",
+    askForNewLink: "Einen neuen anfordern",
+    passwordChanged: "Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen an.",
     home: "Start",
     cart: "Warenkorb",
     login: "Anmelden",
@@ -64,6 +88,18 @@ const TEXT = {
     signedInHint: "Anmelden, den Warenkorb füllen, die Sprache wechseln — und alles im Inspektor ansehen.",
   },
   fr: {
+    forgotPassword: "Mot de passe oublié ?",
+    getResetLink: "Recevoir un lien de réinitialisation",
+    resetLinkNote:
+      "Cette démo n'envoie pas de courriel : voici le lien que le courriel contiendrait. Il sert une fois, pendant 15 minutes.",
+    noSuchUser: "Aucun utilisateur de démo n'a ce nom.",
+    chooseNewPassword: "Choisir un nouveau mot de passe",
+    newPasswordFor: "Nouveau mot de passe pour",
+    newPassword: "Nouveau mot de passe",
+    setNewPassword: "Enregistrer le nouveau mot de passe",
+    resetLinkInvalid: "Ce lien a expiré ou a déjà servi.",
+    askForNewLink: "En demander un nouveau",
+    passwordChanged: "Votre mot de passe a été changé. Connectez-vous avec le nouveau.",
     home: "Accueil",
     cart: "Panier",
     login: "Se connecter",

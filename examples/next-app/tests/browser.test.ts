@@ -379,3 +379,81 @@ describe("the demo and the session inspector", () => {
     expect(await page.getByTestId("cart-count").textContent()).toBe("0");
   });
 });
+
+describe("the password-reset link", () => {
+  /** Asks for `username`'s reset link from the login page; returns the link the page shows. */
+  async function resetLinkFor(username: string): Promise<string> {
+    await page.goto("/login");
+    expect(await page.getByRole("link", { name: "Forgot your password?" }).getAttribute("href")).toBe(
+      "/forgot-password",
+    );
+    // A full load: during a client-side navigation the login form may still be in the document.
+    await page.goto("/forgot-password");
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+    await page.getByLabel("Username").fill(username);
+    await page.getByRole("button", { name: "Get a reset link" }).click();
+    const link = page.getByTestId("reset-link");
+    await link.waitFor();
+    return (await link.getAttribute("href")) ?? "";
+  }
+
+  /** Follows `link` and sets `password` through its form; ends on /login with the notice. */
+  async function setPasswordThrough(link: string, password: string): Promise<void> {
+    await page.goto(link);
+    await expect.poll(() => page.getByTestId("reset-for").textContent(), POLL).toContain("bob");
+    await page.getByLabel("New password").fill(password);
+    await page.getByRole("button", { name: "Set the new password" }).click();
+    await page.waitForURL(`${app.url}/login`);
+    await expect
+      .poll(() => flash().allTextContents(), POLL)
+      .toEqual(["Your password was changed. Log in with the new one."]);
+  }
+
+  it("is shown on the page, survives a reload, sets the password once, and is refused after", async () => {
+    const link = await resetLinkFor("bob");
+    expect(link).toMatch(/^\/reset-password\?token=[\w-]+$/);
+    // The page checks the link without using it up: a reload (or a mail scanner) shows the form again.
+    await page.goto(link);
+    await page.getByTestId("reset-for").waitFor();
+    await page.reload();
+    await setPasswordThrough(link, "new-builder");
+
+    // The action used the token: the same link now says so.
+    await page.goto(link);
+    await expect
+      .poll(() => page.getByTestId("reset-invalid").textContent(), POLL)
+      .toContain("This link has expired or was already used.");
+
+    await logIn("bob", "builder");
+    await page.waitForURL(`${app.url}/login`);
+    await expect
+      .poll(() => page.getByTestId("flash-error").allTextContents(), POLL)
+      .toEqual(["Invalid username/password"]);
+    await logIn("bob", "new-builder");
+    await page.waitForURL(`${app.url}/`);
+    expect(await page.getByTestId("signed-in").textContent()).toContain("Bob");
+
+    // A second link is a new token; it gives bob the demo password back for the tests after this one.
+    const again = await resetLinkFor("bob");
+    expect(again).not.toBe(link);
+    await setPasswordThrough(again, "builder");
+    await logIn("bob", "builder");
+    await page.waitForURL(`${app.url}/`);
+  });
+
+  it("says so for an unknown user and a broken link, in German and French", async () => {
+    await page.goto("/forgot-password?lang=de");
+    await page.getByRole("heading", { name: "Passwort vergessen?" }).waitFor();
+    await page.getByLabel("Benutzername").fill("mallory");
+    await page.getByRole("button", { name: "Link zum Zurücksetzen anfordern" }).click();
+    await page.getByText("Kein Demo-Benutzer hat diesen Benutzernamen.").waitFor();
+    expect(await page.getByTestId("reset-link").count()).toBe(0);
+
+    await page.goto("/reset-password?token=not-a-token&lang=fr");
+    await expect
+      .poll(() => page.getByTestId("reset-invalid").textContent(), POLL)
+      .toContain("Ce lien a expiré ou a déjà servi.");
+    await page.getByRole("link", { name: "En demander un nouveau" }).click();
+    await page.getByRole("heading", { name: "Mot de passe oublié ?" }).waitFor();
+  });
+});
