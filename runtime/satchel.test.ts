@@ -8,6 +8,7 @@ import { planCodec } from "./codec/plan-interpreter.ts";
 import { createSealer } from "./crypto/seal.ts";
 import { defineSessions, type SessionsConfig } from "./define.ts";
 import { SatchelConfigError, SessionStoreUnavailableError } from "./errors.ts";
+import { ironSession } from "./import/index.ts";
 import { createSatchel } from "./satchel.ts";
 import { createMemoryStore } from "./stores/memory.ts";
 import type { SessionStore } from "./stores/types.ts";
@@ -150,6 +151,27 @@ describe("checkConfig (instrumentation.ts: the secrets checked when the server s
     expect(() => createSatchel<TestTypes>(testConfig, { secrets: SECRET_A }).checkConfig()).not.toThrow();
     expect(() => createSatchel<TestTypes>(testConfig, { secrets: "x" }).checkConfig()).toThrow(
       /^satchel: secret #1 is 1 characters long/,
+    );
+  });
+});
+
+describe("checkConfig and importers", () => {
+  it("names an importer's secret the schema file ran without (e.g. IRON_PASSWORD unset at start)", () => {
+    const config = defineSessions({
+      auth: {
+        storage: "cookie",
+        schema: z.object({ userId: z.string().nullable().default(null) }),
+        importFrom: ironSession({
+          cookieName: "old_session",
+          password: process.env.SATCHEL_TEST_UNSET_PASSWORD ?? "",
+          map: () => ({ userId: null }),
+        }),
+      },
+    });
+    const satchel = createSatchel(config, { secrets: SECRET_A });
+    expect(() => satchel.checkConfig()).toThrow(SatchelConfigError);
+    expect(() => satchel.checkConfig()).toThrow(
+      /^satchel: ironSession\(\) option "password" is shorter than 32/,
     );
   });
 });

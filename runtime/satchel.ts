@@ -273,6 +273,7 @@ export function createSatchel<
     close: () => stores.closeAll(),
     checkConfig: () => {
       getSecrets();
+      for (const session of Object.values(config.sessions)) session.importFrom?.check?.();
     },
   };
   registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });

@@ -180,6 +180,11 @@ export interface SessionImporter<Data> {
    * found on first use (a store driver that is not installed).
    */
   open(input: ImportInput): Promise<ImportOutcome<Data>>;
+  /**
+   * Throws the `SatchelConfigError` of a setting the importer could only check on first use (the old
+   * library's secret, when the schema file ran without it): `satchel.checkConfig()` calls it at start.
+   */
+  check?(): void;
 }
 
 /** Why a cookie or record was not used: the session starts fresh and `onInvalid` hears the reason. */

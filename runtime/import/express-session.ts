@@ -15,6 +15,7 @@ import {
   oldCookie,
   optionError,
   runMap,
+  secretWhenNeeded,
 } from "./options.ts";
 
 /** How express-session was set up, and how its data becomes the satchel session's. */
@@ -89,7 +90,7 @@ export function expressSession<Data, Old = Record<string, unknown>>(
 ): ExpressSessionImporter<Data> {
   checkOptionKeys("expressSession", options, OPTION_KEYS);
   const name = checkCookieName("expressSession", options.cookieName ?? DEFAULT_COOKIE);
-  const unsign = createUnsigner(secretsOf(options.secret));
+  const unsigner = secretWhenNeeded(options.secret, (secret) => createUnsigner(secretsOf(secret)));
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== "string")
     optionError("expressSession", 'option "prefix" must be a string like "sess:".');
@@ -111,10 +112,13 @@ export function expressSession<Data, Old = Record<string, unknown>>(
   return {
     source: "express-session",
     cookieNames: [name],
+    check: () => {
+      unsigner();
+    },
     async open({ cookies, crypto, now }): Promise<ImportOutcome<Data>> {
       const value = cookies.get(name);
       if (!value) return { status: "absent" };
-      const unsigned = await unsign(value, crypto);
+      const unsigned = await unsigner()(value, crypto);
       if (!unsigned.ok) return { status: "failed", detail: `${what} ${unsigned.problem}` };
       const key = prefix + unsigned.id;
       const record = parseRecord(await store.get(key), now);

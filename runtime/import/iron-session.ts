@@ -15,6 +15,7 @@ import {
   oldCookie,
   optionError,
   runMap,
+  secretWhenNeeded,
 } from "./options.ts";
 
 /** How iron-session was set up, and how its data becomes the satchel session's. */
@@ -76,7 +77,7 @@ export function ironSession<Data, Old = Record<string, unknown>>(
 ): SessionImporter<Data> {
   checkOptionKeys("ironSession", options, OPTION_KEYS);
   const name = checkCookieName("ironSession", options.cookieName);
-  const passwords = passwordsOf(options.password);
+  const passwords = secretWhenNeeded(options.password, passwordsOf);
   const ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'ironSession() option "ttl"') * 1000;
   const expired = oldCookie("ironSession", name, options.cookie);
   checkMap("ironSession", options.map);
@@ -87,12 +88,20 @@ export function ironSession<Data, Old = Record<string, unknown>>(
   return {
     source: "iron-session",
     cookieNames,
+    check: () => {
+      passwords();
+    },
     async open({ cookies, crypto, now }): Promise<ImportOutcome<Data>> {
       const sealed = readSeal(cookies, name);
       if (sealed === "") return { status: "absent" };
       // iron-session appends "~2" outside the seal's HMAC; like iron-session 9, ignore it.
       const tilde = sealed.indexOf("~");
-      const opened = await openIronSeal(tilde < 0 ? sealed : sealed.slice(0, tilde), passwords, crypto, now);
+      const opened = await openIronSeal(
+        tilde < 0 ? sealed : sealed.slice(0, tilde),
+        passwords(),
+        crypto,
+        now,
+      );
       if (!opened.ok) return { status: "failed", detail: `${what} ${opened.problem}` };
       const refused = ttlRefusal(opened.expiresAt, ttlMs, now);
       if (refused !== undefined) return { status: "failed", detail: `${what} ${refused}` };

@@ -1,6 +1,8 @@
 /**
  * The importers check their options at the call, so a mistake stops the schema file from loading
  * with a `satchel:` error that says what to give, instead of signing users out on the first request.
+ * The one exception is an old secret the schema file runs without (`satchel gen`, `next build`, CI):
+ * checked by `check()` (`satchel.checkConfig()` at server start) and on the first old cookie.
  */
 import { describe, expect, it } from "vitest";
 import { SatchelConfigError } from "../errors.ts";
@@ -36,7 +38,6 @@ describe("ironSession() options", () => {
       { cookieName: "s", password: { 1: password, 2: "short" }, map },
       /option "password" id 2 is shorter than 32 characters/,
     ],
-    ["no password", { cookieName: "s", map }, /option "password" is missing or not a string or map/],
     ["an empty password map", { cookieName: "s", password: {}, map }, /option "password" is an empty map/],
     [
       "a password id iron-session never writes",
@@ -117,12 +118,6 @@ describe("expressSession() options", () => {
   const store = "redis://127.0.0.1:6379";
   const cases: [string, unknown, RegExp][] = [
     ["no map", { secret, store }, /^satchel: expressSession\(\) needs a "map" function/],
-    [
-      "no secret",
-      { store, map },
-      /option "secret" must be express-session's secret: a non-empty string, or the list/,
-    ],
-    ["an empty secret", { secret: "", store, map }, /option "secret" must be/],
     ["an empty secret list", { secret: [], store, map }, /option "secret" must be/],
     [
       "no store",
@@ -183,5 +178,52 @@ describe("expressSession() options", () => {
     const importer = expressSession({ secret, map, store: "redis://127.0.0.1:1" });
     expect(importer.cookieNames).toEqual(["connect.sid"]);
     expect(importer.source).toBe("express-session");
+  });
+});
+
+describe("an old secret the schema file runs without (satchel gen, next build, CI)", () => {
+  const store = "redis://127.0.0.1:6379";
+  const oldCookie = { get: (name: string) => (name === "s" || name === "connect.sid" ? "s:x.y" : undefined) };
+  const noCookie: { get(name: string): string | undefined } = { get: () => undefined };
+  const input = (cookies: typeof noCookie) => ({ cookies, crypto: undefined as never, now: Date.now() });
+
+  it.each([
+    [
+      "ironSession without a password",
+      () => ironSession({ cookieName: "s", map } as never),
+      /option "password" is missing/,
+    ],
+    [
+      "ironSession with an empty password",
+      () => ironSession({ cookieName: "s", password: "", map }),
+      /option "password" is shorter than 32/,
+    ],
+    [
+      "expressSession without a secret",
+      () => expressSession({ store, map } as never),
+      /option "secret" must be express-session's secret/,
+    ],
+    [
+      "expressSession with an empty secret",
+      () => expressSession({ secret: "", store, map }),
+      /option "secret" must be/,
+    ],
+  ])(
+    "%s loads, and says what is missing when checked or when an old cookie comes",
+    async (_what, make, message) => {
+      const importer = make();
+      expect(() => importer.check?.()).toThrow(message);
+      expect(refusal(() => importer.check?.())).toMatch(/^satchel: /);
+      // A visitor without an old cookie is not affected; one with it gets the configuration error.
+      await expect(importer.open(input(noCookie))).resolves.toEqual({ status: "absent" });
+      await expect(importer.open(input(oldCookie))).rejects.toThrow(message);
+    },
+  );
+
+  it("a password given in the schema file is still checked at the call", () => {
+    expect(refusal(() => ironSession({ cookieName: "s", password: "short", map }))).toMatch(
+      /shorter than 32/,
+    );
+    expect(() => ironSession({ cookieName: "s", password, map }).check?.()).not.toThrow();
   });
 });

@@ -118,3 +118,22 @@ export async function runMap<Old, Data>(
     return { status: "failed", detail: `${what}: map threw ${reason.slice(0, 200)}` };
   }
 }
+
+/**
+ * An old library's secret, checked by `check`: at once when the schema file gives one, on first use
+ * when it gives none (`undefined` or `""`). `satchel gen`, `next build` and CI run the schema file
+ * where the app's secrets are often not set (`process.env.IRON_PASSWORD ?? ""`); an importer that
+ * refused to load there would break them. An app that runs without it still hears about it: on the
+ * first old cookie, and at start from `satchel.checkConfig()` (the instrumentation.ts `init` writes).
+ */
+export function secretWhenNeeded<T>(given: unknown, check: (given: unknown) => T): () => T {
+  if (given !== undefined && given !== "") {
+    const checked = check(given);
+    return () => checked;
+  }
+  let checked: T | undefined;
+  return () => {
+    checked ??= check(given);
+    return checked;
+  };
+}
