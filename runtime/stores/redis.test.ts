@@ -177,6 +177,30 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     }
   });
 
+  it("stopped long enough that the reconnect backoff outlasts the store timeout: still 'connection refused'", {
+    timeout: 60_000,
+  }, async () => {
+    const port = server.port;
+    await server.stop();
+    // ioredis backs off up to 1 s between attempts; with a 100 ms timeout a command queued during
+    // a backoff is rejected as "Command timed out", which named no reason before.
+    const waiting = createRedisStore({ url: redis.url, timeoutMs: 100, prefix: "outage:" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const error = await waiting.get("cart:refused").then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+        expect(String(error)).toContain(`connection refused at 127.0.0.1:${port}`);
+      }
+    } finally {
+      await waiting.close();
+      await server.start();
+    }
+  });
+
   it("one request's store calls share one deadline: after a load timed out, its save fails at once and is never sent", {
     timeout: 60_000,
   }, async () => {

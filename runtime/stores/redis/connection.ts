@@ -141,8 +141,13 @@ export function connect(options: ConnectionOptions, timeoutMs: number): Connecti
   const target: StoreTarget = {
     kind: "redis",
     endpoint,
-    // A command rejected while reconnecting failed because the last connection attempt did.
-    explain: (error) => (isRetriesExhausted(error) && connectionError !== null ? connectionError : error),
+    // A command rejected while reconnecting failed because the last connection attempt did: ioredis
+    // rejects it as retries exhausted, or, when it waited out a reconnect backoff longer than the
+    // command timeout, as timed out. `connectionError` is cleared once the client is ready again.
+    explain: (error) =>
+      connectionError !== null && (isRetriesExhausted(error) || isCommandTimeout(error))
+        ? connectionError
+        : error,
   };
   const commandTimeout = client instanceof Cluster ? undefined : client.options.commandTimeout;
   const selfTimed = typeof commandTimeout === "number" && commandTimeout <= timeoutMs;
@@ -155,4 +160,9 @@ export function connect(options: ConnectionOptions, timeoutMs: number): Connecti
  */
 function isRetriesExhausted(error: unknown): boolean {
   return error instanceof Error && error.name === "MaxRetriesPerRequestError";
+}
+
+/** ioredis's rejection of a command that got no answer within its `commandTimeout`. */
+function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === "Command timed out";
 }
