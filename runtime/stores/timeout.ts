@@ -24,7 +24,7 @@ const DEFAULT_TIMEOUT_MS = 2000;
 /**
  * Run `work` with a deadline. Resolves with its result; rejects with `SessionStoreUnavailableError`
  * when it fails or takes longer than `timeoutMs` — or, with a request's `budget`, than what is left
- * of `timeoutMs` after the request's earlier calls (none left: rejects at once, `work` never runs).
+ * of `timeoutMs` after the request's earlier calls (1% or less left: rejects at once, `work` never runs).
  * A late result or rejection of the abandoned work is swallowed on purpose: the caller has already
  * been told the store was unavailable.
  */
@@ -36,7 +36,9 @@ export function guard<T>(
   budget?: StoreBudget,
 ): Promise<T> {
   const allowed = budget === undefined ? timeoutMs : timeoutMs - budget.spentMs;
-  if (allowed <= 0) return Promise.reject(budgetSpent(target, operation, timeoutMs));
+  // A sliver left (a driver's own timer fires a little before ours measures timeoutMs) is no time
+  // for a store call: sent anyway, a write would go out and could still be applied after the 503.
+  if (allowed <= timeoutMs / 100) return Promise.reject(budgetSpent(target, operation, timeoutMs));
   const started = budget === undefined ? 0 : performance.now();
   return new Promise<T>((resolve, reject) => {
     let settled = false;

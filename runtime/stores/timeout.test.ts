@@ -1,0 +1,40 @@
+/**
+ * One request's store calls share one timeout (`StoreBudget`): a call made when (almost) nothing is
+ * left is never sent, so a write answered 503 cannot still be applied when the store resumes.
+ */
+import { describe, expect, it } from "vitest";
+import { SessionStoreUnavailableError } from "../errors.ts";
+import { guard } from "./timeout.ts";
+
+const target = { kind: "redis", endpoint: "127.0.0.1:6379" };
+
+describe("guard with a request's budget", () => {
+  it.each([
+    ["all of it used", 500],
+    ["more than all of it used", 730],
+    // A driver's own 500 ms timer fired a little before the request measured 500 ms (seen: the save
+    // was then sent with "no answer within 0 ms" and applied after the store came back).
+    ["all but a sliver used", 499.6],
+  ])("%s: the call is refused at once and never sent", async (_what, spentMs) => {
+    let sent = 0;
+    const call = guard(
+      target,
+      "compareAndSet",
+      500,
+      async () => {
+        sent++;
+        return "applied";
+      },
+      { spentMs },
+    );
+    await expect(call).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    await expect(call).rejects.toThrow(/the request's 500 ms for store calls is used up/);
+    expect(sent).toBe(0);
+  });
+
+  it("a call with time left is sent, and its time is added to the budget", async () => {
+    const budget = { spentMs: 100 };
+    await expect(guard(target, "get", 500, async () => "value", budget)).resolves.toBe("value");
+    expect(budget.spentMs).toBeGreaterThanOrEqual(100);
+  });
+});
