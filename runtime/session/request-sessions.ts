@@ -57,7 +57,7 @@ export interface RequestIO {
  */
 class LazyRequestIO implements RequestIO {
   private headers: Headers | undefined;
-  readonly storeBudget: StoreBudget = { spentMs: 0 };
+  private budget: StoreBudget | undefined;
   constructor(
     readonly jar: CookieJar,
     readonly requestHeaders: Headers | undefined,
@@ -69,6 +69,11 @@ class LazyRequestIO implements RequestIO {
   }
   responseHeadersIfAny(): Headers | undefined {
     return this.headers;
+  }
+  /** Made on the request's first store call: a request that touches no store session needs none. */
+  get storeBudget(): StoreBudget {
+    this.budget ??= { spentMs: 0 };
+    return this.budget;
   }
 }
 
