@@ -9,6 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineSessions } from "../define.ts";
+import { fetchCsrfToken, verifyFetchCsrf } from "../fetch/csrf.ts";
+import { CsrfError } from "../session/csrf.ts";
 import { CookieClient, testSatchel } from "../test-support/harness.ts";
 import type { SessionHandle } from "../types.ts";
 
@@ -136,6 +138,77 @@ describe.each(Object.entries(configs))("plain vs chunked session cookies (%s)", 
       const garbage = await whoIs("/cart", withTossed(victim, [["cart.0", "1~garbage"]], first));
       expect(garbage).toEqual({ user: "victim", setCookie: [] });
       expect((await whoIs("/cart", victim.cookieHeader())).user).toBe("victim");
+    });
+  });
+});
+
+/** An app whose `/auth?as=…` signs in (big: chunked), `/form` renders a CSRF token and POST `/post` checks one. */
+function csrfSetup(cookie: Record<string, unknown>) {
+  const config = defineSessions({ auth: { storage: "cookie", schema, cookie } });
+  const { satchel } = testSatchel<{ auth: Handle }>(config);
+  const origin = "https://app.example.com";
+  const app = satchel.handle(async (request, sessions) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/auth") {
+      const auth = await sessions.get("auth");
+      auth.user = url.searchParams.get("as");
+      if (url.searchParams.has("big")) auth.notes = Array.from({ length: 150 }, () => crypto.randomUUID());
+      return new Response("signed in");
+    }
+    if (url.pathname === "/form") return new Response(await fetchCsrfToken(satchel, request, sessions));
+    try {
+      await verifyFetchCsrf(satchel, request, sessions);
+    } catch (error) {
+      if (error instanceof CsrfError) return new Response(error.message, { status: 403 });
+      throw error;
+    }
+    return new Response("posted");
+  });
+  const client = () => new CookieClient(app, origin);
+  /** POST /post with exactly this Cookie header and token. */
+  const post = async (cookieHeader: string, token: string) =>
+    (
+      await app(
+        new Request(`${origin}/post`, {
+          method: "POST",
+          headers: { cookie: cookieHeader, origin, "x-csrf-token": token },
+        }),
+      )
+    ).status;
+  return { client, post };
+}
+
+describe.each(Object.entries(configs))("CSRF tokens follow the same rule (%s)", (_label, cookie) => {
+  describe.each([true, false])("tossed cookie sent first: %s", (first) => {
+    it("a garbage plain auth tossed next to a chunked session leaves the victim's form token valid", async () => {
+      const { client, post } = csrfSetup(cookie);
+      const victim = client();
+      await victim.fetch("/auth?as=victim&big");
+      expect([...victim.cookies.keys()]).toEqual(expect.arrayContaining(["auth.0", "auth.1"]));
+      const token = await (await victim.fetch("/form")).text();
+      expect(await post(victim.cookieHeader(), token)).toBe(200);
+      expect(await post(withTossed(victim, [["auth", "garbage"]], first), token)).toBe(200);
+    });
+
+    it("an attacker's valid plain auth, CSRF cookie and token tossed next to a chunked session are refused", async () => {
+      const { client, post } = csrfSetup(cookie);
+      const victim = client();
+      await victim.fetch("/auth?as=victim&big");
+      await victim.fetch("/form");
+      const attacker = client();
+      await attacker.fetch("/auth?as=attacker");
+      const token = await (await attacker.fetch("/form")).text();
+      const csrfName = [...attacker.cookies.keys()].find((name) => name.includes("satchel-csrf")) as string;
+      const tossed: [string, string][] = [
+        ["auth", attacker.cookies.get("auth") as string],
+        [csrfName, attacker.cookies.get(csrfName) as string],
+      ];
+      const victimOwn = [...victim.cookies].filter(([name]) => name !== csrfName);
+      const header = (first ? [...tossed, ...victimOwn] : [...victimOwn, ...tossed])
+        .map(([name, value]) => `${name}=${value}`)
+        .join("; ");
+      // The session layer uses neither auth form (both open); the token, bound to the attacker's, must not pass.
+      expect(await post(header, token)).toBe(403);
     });
   });
 });

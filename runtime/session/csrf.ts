@@ -19,7 +19,6 @@
  *   Behind a reverse proxy, `trustForwardedHeaders` takes scheme and host from `X-Forwarded-Proto`
  *   and `X-Forwarded-Host` (only set it when the proxy overwrites those headers).
  */
-import { readChunkedCookie } from "../cookies/chunking.ts";
 import type { CookieJar } from "../cookies/header.ts";
 import type { PlainCookies } from "../cookies/plain-cookies.ts";
 import { base64urlDecode, base64urlEncode, sha256, timingSafeEqual } from "../crypto/backend.ts";
@@ -27,6 +26,7 @@ import type { Sealer } from "../crypto/seal.ts";
 import { SatchelError } from "../errors.ts";
 import type { HostRuntime } from "./host-runtime.ts";
 import type { RequestSessions } from "./request-sessions.ts";
+import { trustedCookieToken } from "./token.ts";
 
 /** The cookie name in development, and the name older versions used everywhere (read once, then moved). */
 export const CSRF_COOKIE = "satchel-csrf";
@@ -126,10 +126,11 @@ async function sessionGeneration(ctx: CsrfContext): Promise<string> {
   const parts: string[] = [];
   let sealer: Sealer | undefined;
   for (const def of Object.values(ctx.runtime.config.sessions)) {
-    const token = readChunkedCookie(ctx.jar, def.cookie.name);
+    // Read at time 0, so expiry does not matter here: the generation only has to tell sessions apart.
+    // A session sent in both cookie forms counts as the session layer reads it (token.ts).
+    const token = await trustedCookieToken(() => ctx.runtime.sealer(), def, ctx.jar, 0);
     if (token === undefined || token === "") continue;
     sealer ??= await ctx.runtime.sealer();
-    // Read at time 0, so expiry does not matter here: the generation only has to tell sessions apart.
     const opened = await sealer.unseal(def.name, token, 0);
     if (!opened.ok) continue;
     const { binding, createdAt } = opened.times;

@@ -10,9 +10,15 @@ import {
   readChunkedCookie,
   readCookieForms,
 } from "../cookies/chunking.ts";
-import type { CookieAttributes, CookieWrite } from "../cookies/header.ts";
+import type { CookieAttributes, CookieJar, CookieWrite } from "../cookies/header.ts";
 import { resolveSecure } from "../cookies/transport.ts";
-import { BINDING_BYTES, type SealedLifetime, type SealTimes, type UnsealResult } from "../crypto/seal.ts";
+import {
+  BINDING_BYTES,
+  type SealedLifetime,
+  type Sealer,
+  type SealTimes,
+  type UnsealResult,
+} from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import { parseDuration } from "../duration.ts";
 import { SatchelError } from "../errors.ts";
@@ -344,6 +350,28 @@ export async function openSessionToken(
     return { ok: true, token: rival, unsealed: other };
   }
   return { ok: false, reason: unsealed.reason, detail: `neither ${name} nor its chunks ${name}.0… open` };
+}
+
+/**
+ * The token a request's cookie carries for `session`, for readers that need no reports (the CSRF
+ * binding, the inspector): `openSessionToken`'s rule for a request carrying both forms — the one that
+ * opens; none when neither or both open — so a cookie another site tossed never decides for them either.
+ */
+export async function trustedCookieToken(
+  sealerOf: () => Promise<Pick<Sealer, "unseal">>,
+  session: ResolvedSession,
+  jar: CookieJar,
+  nowMs: number,
+): Promise<string | undefined> {
+  const { plain, chunked } = readCookieForms(jar, session.cookie.name);
+  if (plain === undefined || chunked === undefined) return plain ?? chunked;
+  const sealer = await sealerOf();
+  const [plainOpens, chunksOpen] = await Promise.all([
+    sealer.unseal(session.name, plain, nowMs).then((opened) => opened.ok),
+    sealer.unseal(session.name, chunked, nowMs).then((opened) => opened.ok),
+  ]);
+  if (plainOpens === chunksOpen) return undefined;
+  return plainOpens ? plain : chunked;
 }
 
 /** A request that carried both forms of the session's cookie has its cookies left as they are. */

@@ -69,3 +69,36 @@ describe("inspectSessions", () => {
     expect(without?.status).toBe("undecodable");
   });
 });
+
+describe("inspectSessions with both cookie forms", () => {
+  it("shows the chunked session a tossed garbage plain cookie sits next to, as the session layer reads it", async () => {
+    const schema = z.object({ name: z.string(), notes: z.array(z.string()) });
+    const config = defineSessions({ prefs: { storage: "cookie", schema, cookie: { hostPrefix: false } } });
+    const satchel = createSatchel<{ prefs: SessionHandle<z.output<typeof schema>> }>(config, {
+      secrets: SECRET,
+      store: createMemoryStore(),
+    });
+    const sessions = satchel.fromRequest(new Request("http://x/"));
+    const prefs = await sessions.get("prefs");
+    prefs.name = "ada";
+    // Random notes do not compress: the cookie is chunked.
+    prefs.notes = Array.from({ length: 150 }, () => crypto.randomUUID());
+    await sessions.commit();
+    const chunks = sessions
+      .apply(new Response())
+      .headers.getSetCookie()
+      .map((line) => line.split(";")[0] as string);
+    expect(chunks.length).toBeGreaterThan(1);
+    const host = hostRuntimeOf(satchel);
+    const deps = { now: Date.now(), sealer: () => host.sealer(), store: async () => createMemoryStore() };
+    for (const cookie of [
+      ["prefs=garbage", ...chunks],
+      [...chunks, "prefs=garbage"],
+    ]) {
+      const request = new Request("http://x/_satchel", { headers: { cookie: cookie.join("; ") } });
+      const [seen] = await inspectSessions(config, request, deps);
+      expect(seen).toMatchObject({ status: "ok" });
+      expect(seen?.fields[0]).toMatchObject({ name: "name", value: '"ada"' });
+    }
+  });
+});

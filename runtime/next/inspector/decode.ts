@@ -8,12 +8,12 @@
 import { unpackFromCookie } from "../../codec/compress.ts";
 import type { Envelope } from "../../codec/envelope.ts";
 import { codecFor, type SessionCodec } from "../../codec/session-codec.ts";
-import { byteLength, readChunkedCookie } from "../../cookies/chunking.ts";
+import { byteLength } from "../../cookies/chunking.ts";
 import { memoryCookieJar } from "../../cookies/header.ts";
 import type { Sealer, SealTimes } from "../../crypto/seal.ts";
 import type { ResolvedSession, SessionsConfig } from "../../define.ts";
 import { storeKey } from "../../session/store-keys.ts";
-import { idleLimitOf } from "../../session/token.ts";
+import { idleLimitOf, trustedCookieToken } from "../../session/token.ts";
 import type { SessionStore, StoredRecord } from "../../stores/types.ts";
 import type { Message, SessionLifetime } from "../../types.ts";
 import { fieldTypeName } from "./describe-type.ts";
@@ -113,7 +113,10 @@ export async function inspectSessions(
         .map((name) => ({ name, bytes: byteLength(`${name}=${jar.get(name) ?? ""}`) }));
       const header = def.header === undefined ? null : request.headers.get(def.header);
       const transport = header !== null && header !== "" ? "header" : "cookie";
-      const token = transport === "header" ? (header as string) : readChunkedCookie(jar, cookieName);
+      const token =
+        transport === "header"
+          ? (header as string)
+          : await trustedCookieToken(() => deps.sealer(), def, jar, deps.now);
       const base: InspectedSession = {
         name: def.name,
         storage: def.storage,
