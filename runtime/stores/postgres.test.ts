@@ -6,6 +6,7 @@ import { testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import { describeStoreConformance } from "./conformance.ts";
 import { createPostgresStore, type PostgresStore } from "./postgres.ts";
+import { relayWithHeldReplies } from "./test-support/held-replies.ts";
 import { runOutageScenario } from "./test-support/outage.ts";
 import { startPostgres } from "./test-support/servers.ts";
 
@@ -98,6 +99,47 @@ describe("postgres specifics", () => {
     const direct = store.set("cart:nul", "v", { expiresAt: Date.now() + 60_000, userId: "a\u0000b" });
     await expect(direct).rejects.toThrow(/NUL/);
     await expect(direct).rejects.not.toBeInstanceOf(SessionStoreUnavailableError);
+  });
+
+  it("a connection the server terminates in the same read that completes its startup fails over, and the process lives", async () => {
+    // The server's startup replies and its termination notice reach the client in one chunk, as when a
+    // server shuts down while a connection is being made: the connection is handed out and dies before
+    // the statement that asked for it runs. Unheard, that error would crash the app's process.
+    const relay = await relayWithHeldReplies({ host: "127.0.0.1", port: 5432 });
+    const applicationName = `satchel-held-${run}`;
+    const held = createPostgresStore({
+      url: `postgres://postgres@127.0.0.1:${relay.port}/test`,
+      table: name,
+      sweepIntervalMs: 0,
+      poolOptions: { application_name: applicationName },
+    });
+    const admin = new pg.Client({ connectionString: SHARED });
+    await admin.connect();
+    try {
+      await held.set("cart:held", "kept", { expiresAt: Date.now() + 60_000 });
+      // Busy the one idle connection, so the next operation opens a new one.
+      const busy = held.pool.connect();
+      const client = await busy;
+      relay.holdNext();
+      const reading = held.get("cart:held");
+      let pid: number | undefined;
+      while (pid === undefined) {
+        const rows = await admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> $2 AND state = 'idle'",
+          [applicationName, (client as unknown as { processID: number }).processID],
+        );
+        pid = rows.rows[0]?.pid;
+      }
+      await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+      await relay.serverClosed();
+      relay.release();
+      expect((await reading)?.value).toBe("kept");
+      client.release();
+    } finally {
+      await admin.end();
+      await held.close();
+      await relay.close();
+    }
   });
 
   it("rejects a table name that is not a plain identifier", () => {

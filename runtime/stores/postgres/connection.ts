@@ -94,6 +94,13 @@ export function queryOnLiveConnections(pool: pg.Pool): Query {
   const openedAt = new WeakMap<pg.PoolClient, number>();
   pool.on("connect", (client: pg.PoolClient) => {
     openedAt.set(client, performance.now());
+    // A dropped socket is also emitted as an "error" event; unheard, it would crash the process. The
+    // pool listens only while a client is idle, and a listener added once a statement gets the client
+    // comes too late when the server's last startup reply and its termination notice arrive in one
+    // read (a server shutting down while the client connects): the client is handed out and the error
+    // emitted in the same tick. So every client is heard for its whole life; the statement that gets
+    // it then fails as "not queryable" and runs again on a fresh connection.
+    client.on("error", ignore);
   });
   /** When a dropped connection was last met (performance.now() ms); -1: never. */
   let droppedAt = -1;
@@ -109,9 +116,6 @@ export function queryOnLiveConnections(pool: pg.Pool): Query {
 
   async function run(sql: string, params: unknown[] | undefined): Promise<pg.QueryResult> {
     const client = await checkout();
-    // A dropped socket is also emitted as an "error" event, even while a statement runs (which
-    // rejects as well); unheard, that event would crash the process. pool.query listens the same way.
-    client.on("error", ignore);
     try {
       const result = await client.query(sql, params);
       client.release();
@@ -120,8 +124,6 @@ export function queryOnLiveConnections(pool: pg.Pool): Query {
       // As pool.query does: a client whose statement failed is closed, not reused.
       client.release(error instanceof Error ? error : true);
       throw error;
-    } finally {
-      client.removeListener("error", ignore);
     }
   }
 
