@@ -185,18 +185,28 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     // ioredis backs off up to 1 s between attempts; with a 100 ms timeout a command queued during
     // a backoff is rejected as "Command timed out", which named no reason before.
     const waiting = createRedisStore({ url: redis.url, timeoutMs: 100, prefix: "outage:" });
+    // An app's own longer commandTimeout leaves it to satchel's timer, whose "no answer" had the same news.
+    const ownTimeout = createRedisStore({
+      url: redis.url,
+      timeoutMs: 100,
+      prefix: "outage:",
+      redisOptions: { commandTimeout: 10_000 },
+    });
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const error = await waiting.get("cart:refused").then(
-          () => null,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(SessionStoreUnavailableError);
-        expect(String(error)).toContain(`connection refused at 127.0.0.1:${port}`);
+      for (const store of [waiting, ownTimeout]) {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const error = await store.get("cart:refused").then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+          expect(String(error)).toContain(`connection refused at 127.0.0.1:${port}`);
+        }
       }
     } finally {
       await waiting.close();
+      await ownTimeout.close();
       await server.start();
     }
   });

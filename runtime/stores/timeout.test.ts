@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
-import { guard } from "./timeout.ts";
+import { guard, NoAnswerError } from "./timeout.ts";
 
 const target = { kind: "redis", endpoint: "127.0.0.1:6379" };
 
@@ -36,5 +36,24 @@ describe("guard with a request's budget", () => {
     const budget = { spentMs: 100 };
     await expect(guard(target, "get", 500, async () => "value", budget)).resolves.toBe("value");
     expect(budget.spentMs).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe("guard's own timeout", () => {
+  const never = () => new Promise<string>(() => undefined);
+
+  it("says 'no answer within' when the driver knows no reason", async () => {
+    await expect(guard(target, "get", 20, never)).rejects.toThrow(/no answer within 20 ms/);
+  });
+
+  it("says the driver's reason when its connection is down (the store explains the silence)", async () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
+    const down = {
+      ...target,
+      explain: (error: unknown) => (error instanceof NoAnswerError ? refused : error),
+    };
+    const call = guard(down, "get", 20, never);
+    await expect(call).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    await expect(call).rejects.toThrow(/connection refused at 127.0.0.1:6379/);
   });
 });

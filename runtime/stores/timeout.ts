@@ -13,9 +13,15 @@ export interface StoreTarget {
   readonly endpoint?: string | undefined;
   /**
    * The error that explains a driver's failure, when the driver reports a consequence instead (ioredis
-   * rejects queued commands with "max retries per request" when the real news is "connection refused").
+   * rejects queued commands with "max retries per request" when the real news is "connection refused";
+   * `guard`'s own timeout arrives as a `NoAnswerError`).
    */
   readonly explain?: ((error: unknown) => unknown) | undefined;
+}
+
+/** What `guard` tells `StoreTarget.explain` when a call got no answer in time. */
+export class NoAnswerError extends Error {
+  override readonly name = "NoAnswerError";
 }
 
 /** Default per-operation budget for network stores (ms). */
@@ -49,9 +55,17 @@ export function guard<T>(
     const timer = setTimeout(() => {
       if (settled) return;
       settle();
+      const silence = new NoAnswerError(
+        `no answer from the ${target.kind} store within ${Math.round(allowed)} ms`,
+      );
+      // A driver that knows why (its connection is down) explains the silence as its outage.
+      if (target.explain !== undefined && target.explain(silence) !== silence) {
+        reject(asUnavailable(target, operation, silence));
+        return;
+      }
       reject(
         new SessionStoreUnavailableError(target.kind, operation, {
-          cause: new Error(`no answer from the ${target.kind} store within ${Math.round(allowed)} ms`),
+          cause: silence,
           endpoint: target.endpoint,
           reason: `no answer within ${Math.round(allowed)} ms`,
         }),

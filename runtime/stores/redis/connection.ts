@@ -11,7 +11,7 @@ import type { ClusterNode, RedisOptions } from "ioredis";
 import { SatchelConfigError } from "../../errors.ts";
 import { loadDriver } from "../driver.ts";
 import { endpointOf, redactUrl } from "../redact.ts";
-import type { StoreTarget } from "../timeout.ts";
+import { NoAnswerError, type StoreTarget } from "../timeout.ts";
 
 const driver = await loadDriver(
   "ioredis",
@@ -143,9 +143,11 @@ export function connect(options: ConnectionOptions, timeoutMs: number): Connecti
     endpoint,
     // A command rejected while reconnecting failed because the last connection attempt did: ioredis
     // rejects it as retries exhausted, or, when it waited out a reconnect backoff longer than the
-    // command timeout, as timed out. `connectionError` is cleared once the client is ready again.
+    // command timeout, as timed out (or satchel's own timer fires first: no answer). `connectionError`
+    // is cleared once the client is ready again.
     explain: (error) =>
-      connectionError !== null && (isRetriesExhausted(error) || isCommandTimeout(error))
+      connectionError !== null &&
+      (isRetriesExhausted(error) || isCommandTimeout(error) || error instanceof NoAnswerError)
         ? connectionError
         : error,
   };
