@@ -137,12 +137,14 @@ export class StoreSession extends SessionCore {
     const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
     if (!opened.ok) return this.invalid(opened.reason, opened.detail);
     const unsealed = opened.unsealed;
-    const sealer = await this.runtime.sealer();
     if (unsealed.plaintext.length !== ID_BYTES)
       return this.invalid("malformed", "the sealed id has the wrong length");
-    const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
+    // The key's digest is SHA-256 on any backend: the default one, as assignNewId uses, needs no
+    // await of the sealer (openSessionToken has just resolved it).
+    const computed = storeKeyOf(this.def.name, unsealed.plaintext, selectBackend());
     const key = typeof computed === "string" ? computed : await computed;
-    const record = await (await this.store()).get(key, this.io.storeBudget);
+    const store = await this.store();
+    const record = await store.get(key, this.io.storeBudget);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
     const decoded = decodeRecord(this.def, record.value);
     const loaded = decoded instanceof Promise ? await decoded : decoded;
