@@ -2,6 +2,9 @@
  * Figure 4: the store path per request over HTTP — satchel's Redis store session vs
  * express-session + connect-redis vs a bare Redis GET/SET — for a read-only and a read+write
  * request, with store round trips per request counted by the server (bench/servers/store-server.ts).
+ * The same session over the tiered store (this process's memory cache in front of Redis) runs in
+ * the same interleaved load and gets its own row against the bare peer: a read that hits the cache
+ * makes no round trip and should beat it.
  */
 import { fileURLToPath } from "node:url";
 import { startChild } from "../lib/child.ts";
@@ -14,7 +17,15 @@ import type { RowInput } from "../lib/result.ts";
 const SERVER = fileURLToPath(new URL("../servers/store-server.ts", import.meta.url));
 const BARE = "bare Redis GET/SET";
 const EXPRESS = "express-session + connect-redis";
-const VARIANTS = { satchel: "satchel", [EXPRESS]: "express", [BARE]: "bare" } as const;
+const TIERED = "satchel, tiered store (memory cache + Redis)";
+/** The Redis row's satchel, as the tiered row names it. */
+const REDIS = "satchel, Redis store";
+const VARIANTS = { satchel: "satchel", [TIERED]: "tiered", [EXPRESS]: "express", [BARE]: "bare" } as const;
+/** Issue 23's floors against the bare peer: the Redis store, and the tiered store (a read must beat it). */
+const FLOORS = {
+  read: { redis: 0.8, tiered: 1 },
+  write: { redis: 0.75, tiered: 0.75 },
+} as const;
 
 type Stats = Record<string, { requests: number; roundTrips: number }>;
 
@@ -59,24 +70,54 @@ export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
         return `${name} ${requests > 0 ? (trips / requests).toFixed(2) : "?"}`;
       });
       const samples = load.perSecond;
-      const { satchel, ...peers } = samples;
+      /** Every variant but `name`: the peers of `name`'s row. */
+      const without = (name: string) =>
+        Object.fromEntries(Object.entries(samples).filter(([n]) => n !== name));
+      const what = action === "read" ? "read" : "read + write";
+      const common = [
+        `store round trips per request: ${perRequest.join(", ")}`,
+        `node:http server in its own process, autocannon on 127.0.0.1, each connection keeps its own session (${sessions} seeded)`,
+      ];
+      const floor = FLOORS[action];
       rows.push({
         id: `store-${action}`,
         figure: 4,
-        description: `Redis store session, ${action === "read" ? "read" : "read + write"} per request (HTTP)`,
+        description: `Redis store session, ${what} per request (HTTP)`,
         unit: "req/s",
         higherIsBetter: true,
-        satchel: satchel ?? null,
-        peers,
+        satchel: samples.satchel ?? null,
+        peers: without("satchel"),
         reference: BARE,
-        // Issue 13's target for this figure.
-        target: `≥ 0.6× ${BARE}`,
-        checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: 0.6 }],
+        // Issue 23's floor (issue 13's was 0.6×); the issue states it by CPU, which the last note gives.
+        target: `≥ ${floor.redis}× ${BARE}`,
+        checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: floor.redis }],
         notes: [
-          `store round trips per request: ${perRequest.join(", ")}`,
-          `node:http server in its own process, autocannon on 127.0.0.1, each connection keeps its own session (${sessions} seeded)`,
+          ...common,
           "express-session runs as connect middleware on the same node:http server (no express router cost); its default touch() on unmodified sessions is kept",
           ...[cpuNote(load, BARE)].filter((note): note is string => note !== null),
+        ],
+      });
+      rows.push({
+        id: `store-${action}-tiered`,
+        figure: 4,
+        description: `Tiered store session (memory cache + Redis), ${what} per request (HTTP)`,
+        unit: "req/s",
+        higherIsBetter: true,
+        satchel: samples[TIERED] ?? null,
+        // The Redis row's satchel renamed: a peer named "satchel" would take this row's own spread.
+        peers: Object.fromEntries(
+          Object.entries(without(TIERED)).map(([name, sample]) => [
+            name === "satchel" ? REDIS : name,
+            sample,
+          ]),
+        ),
+        reference: BARE,
+        target: `≥ ${floor.tiered}× ${BARE}`,
+        checks: [{ kind: "ratio", against: BARE, op: ">=", threshold: floor.tiered }],
+        notes: [
+          ...common,
+          `the same satchel session as the Redis row, its store a tiered one: this process's memory cache in front of Redis, delete notices over Redis pub/sub; ${action === "read" ? "a read is served from the cache" : "a write is one compare-and-set on Redis, then the cache is refilled"}`,
+          ...[cpuNote(load, BARE, TIERED)].filter((note): note is string => note !== null),
         ],
       });
     }

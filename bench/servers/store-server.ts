@@ -6,6 +6,9 @@
  * - `bare`: the floor — a cookie with a random id, one GET (read) or GET + SET (write) per request.
  * - `express`: express-session + connect-redis (node-redis client), as their docs set them up.
  * - `satchel`: a satchel store session on its Redis store, via `satchel.open()`.
+ * - `tiered`: the same session over a tiered store, this process's memory cache in front of that Redis
+ *   store (delete notices heard over Redis pub/sub, as in production): a read that hits the cache
+ *   makes no round trip, a write one compare-and-set.
  *
  * `/stats` returns requests and store round trips per variant, so the parent can report round
  * trips per request. Prints `READY <port>` once listening; stops on SIGTERM.
@@ -19,7 +22,9 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { parseCookies } from "../../runtime/cookies/header.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
-import { createRedisStore } from "../../runtime/stores/redis.ts";
+import { createMemoryStore } from "../../runtime/stores/memory.ts";
+import { createRedisStore, type RedisStore } from "../../runtime/stores/redis.ts";
+import { createTieredStore } from "../../runtime/stores/tiered.ts";
 import type { SessionStore } from "../../runtime/stores/types.ts";
 import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schema.ts";
 import { withSatchel } from "../lib/node-satchel.ts";
@@ -34,6 +39,7 @@ const stats = {
   bare: { requests: 0, roundTrips: 0 },
   express: { requests: 0, roundTrips: 0 },
   satchel: { requests: 0, roundTrips: 0 },
+  tiered: { requests: 0, roundTrips: 0 },
 };
 
 // ---- bare GET/SET ---------------------------------------------------------------------------
@@ -104,52 +110,61 @@ function express(req: IncomingMessage, res: ServerResponse, action: string): Pro
  * count theirs, with a plain counter: runtime/stores/counting.ts also logs every call, and a log
  * growing by a string per request is heap and GC work the other routes do not pay.
  */
-function countCalls(inner: SessionStore): SessionStore & { total(): number } {
+function countCalls(inner: RedisStore): SessionStore & { total(): number } {
   let calls = 0;
   return {
     name: inner.name,
-    get(key) {
+    // Not a round trip per request: the tiered store's delete notices (one subscription per process).
+    watchDeletes: (listener) => inner.watchDeletes(listener),
+    // The request's store budget goes through, as it reaches the store without this wrapper.
+    get(key, budget) {
       calls++;
-      return inner.get(key);
+      return inner.get(key, budget);
     },
-    set(key, value, options) {
+    set(key, value, options, budget) {
       calls++;
-      return inner.set(key, value, options);
+      return inner.set(key, value, options, budget);
     },
-    compareAndSet(key, value, expected, options) {
+    compareAndSet(key, value, expected, options, budget) {
       calls++;
-      return inner.compareAndSet(key, value, expected, options);
+      return inner.compareAndSet(key, value, expected, options, budget);
     },
-    delete(key) {
+    delete(key, budget) {
       calls++;
-      return inner.delete(key);
+      return inner.delete(key, budget);
     },
-    touch(key, expiresAt) {
+    touch(key, expiresAt, budget) {
       calls++;
-      return inner.touch(key, expiresAt);
+      return inner.touch(key, expiresAt, budget);
     },
     close: () => inner.close?.() ?? Promise.resolve(),
     total: () => calls,
   };
 }
 const satchelStore = countCalls(createRedisStore({ url: redisUrl, prefix: `${prefix}satchel:` }));
-const satchel = createSatchel<BenchTypes>(benchSessions, {
-  codecs: BENCH_CODECS,
-  secrets: [BENCH_SECRET],
-  store: satchelStore,
-});
-async function satchelRoute(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
-  await withSatchel(satchel, req, res, async (sessions) => {
-    const counter = await sessions.get("counter");
-    if (action === "write" || action === "seed") counter.visits += 1;
-    return String(counter.visits);
-  });
-}
+const tieredDurable = countCalls(createRedisStore({ url: redisUrl, prefix: `${prefix}tiered:` }));
+/** A satchel over `store`, with the codecs `satchel gen` writes for the bench schema. */
+const satchelOver = (store: SessionStore) =>
+  createSatchel<BenchTypes>(benchSessions, { codecs: BENCH_CODECS, secrets: [BENCH_SECRET], store });
+const satchel = satchelOver(satchelStore);
+const tiered = satchelOver(createTieredStore({ cache: createMemoryStore(), durable: tieredDurable }));
+
+/** The route of a satchel: read the visit counter, and count the visit on write. */
+const satchelRoute =
+  (instance: typeof satchel) =>
+  async (req: IncomingMessage, res: ServerResponse, action: string): Promise<void> => {
+    await withSatchel(instance, req, res, async (sessions) => {
+      const counter = await sessions.get("counter");
+      if (action === "write" || action === "seed") counter.visits += 1;
+      return String(counter.visits);
+    });
+  };
 
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse, action: string) => Promise<void>> = {
   bare,
   express,
-  satchel: satchelRoute,
+  satchel: satchelRoute(satchel),
+  tiered: satchelRoute(tiered),
 };
 
 const server = createServer((req, res) => {
@@ -157,6 +172,7 @@ const server = createServer((req, res) => {
   if (variant === "stats") {
     // satchel's calls are counted by its store wrapper (a per-request diff would count neighbours' calls).
     stats.satchel.roundTrips = satchelStore.total();
+    stats.tiered.roundTrips = tieredDurable.total();
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(stats));
     return;
@@ -188,7 +204,7 @@ async function shutdown(): Promise<void> {
   server.closeAllConnections();
   // Remove every key this run wrote, then let go of the clients.
   await deleteRedisPrefix(redisUrl, prefix);
-  await Promise.allSettled([satchel.close(), nodeRedis.quit(), bareClient.quit()]);
+  await Promise.allSettled([satchel.close(), tiered.close(), nodeRedis.quit(), bareClient.quit()]);
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown());

@@ -20,9 +20,18 @@ type LoadedRecord =
   | { ok: true; envelope: PersistedEnvelope; migrated: boolean; info: RecordInfo | undefined }
   | { ok: false; reason: InvalidReason; detail: string };
 
-/** The text stored for `envelope`, with `info`. */
+/**
+ * The text stored for `envelope`, with `info`. The record object is built key by key, in the
+ * envelope's order, instead of spread (`{ ...envelope, info }`): the spread made a slower object that
+ * cost the superjson walk more than the rest of the encode (same text; flash and messages only
+ * when present, as every envelope satchel builds has them).
+ */
 export function encodeRecord(envelope: PersistedEnvelope, info: RecordInfo): string {
-  return encodeEnvelope({ ...envelope, info });
+  const record: Envelope = { version: envelope.version, data: envelope.data };
+  if (envelope.flash !== undefined) record.flash = envelope.flash;
+  if (envelope.messages !== undefined) record.messages = envelope.messages;
+  record.info = info;
+  return encodeEnvelope(record);
 }
 
 /**

@@ -175,6 +175,19 @@ describe("store sessions through the Fetch adapter", () => {
     expect(await (await onlyNew.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
   });
 
+  it("refuses an expired id that opened on earlier requests, though its record still lives", async () => {
+    const clock = testClock();
+    // The store's clock stands still: the record outlives the sealed id's absolute limit.
+    const store = createMemoryStore({ now: testClock().now });
+    const { satchel, reports } = setup({ store, clock });
+    const client = new CookieClient(cartApp(satchel));
+    await client.fetch("/owner?add=a");
+    expect(await (await client.fetch("/")).json()).toEqual({ items: ["a"], isNew: false });
+    clock.advance(400 * 86_400_000);
+    expect(await (await client.fetch("/")).json()).toEqual({ items: [], isNew: true });
+    expect(reports.map((report) => report.reason)).toEqual(["expired"]);
+  });
+
   it("carries the sealed id in a request header and answers in the same response header", async () => {
     const { satchel } = setup();
     const client = new CookieClient(cartApp(satchel));

@@ -25,6 +25,7 @@ import { type PersistedEnvelope, type SessionContext, SessionCore, validateForSa
 import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { mergeSave, withOwnFlashAndMessages } from "./merge.ts";
 import { deviceOf, noMetadata, storeMetadata } from "./metadata.ts";
+import { type OpenedId, openedBefore, rememberOpened } from "./opened-ids.ts";
 import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
@@ -35,6 +36,7 @@ import {
   expireTimes,
   openSessionToken,
   readSessionCookie,
+  type SessionCookieRead,
   sealTimesFor,
   touchIsDue,
   writeSessionCookie,
@@ -134,15 +136,11 @@ export class StoreSession extends SessionCore {
     this.hadToken = true;
     // Both forms sent (one planted): an unusable cookie is not cleared on this request.
     this.keepUnusable = deletesNothing(cookie);
-    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    const opened = await this.openId(token, cookie);
     if (!opened.ok) return this.invalid(opened.reason, opened.detail);
-    const unsealed = opened.unsealed;
-    const sealer = await this.runtime.sealer();
-    if (unsealed.plaintext.length !== ID_BYTES)
-      return this.invalid("malformed", "the sealed id has the wrong length");
-    const computed = storeKeyOf(this.def.name, unsealed.plaintext, sealer.backend);
-    const key = typeof computed === "string" ? computed : await computed;
-    const record = await (await this.store()).get(key, this.io.storeBudget);
+    const { unsealed, key } = opened;
+    const store = await this.store();
+    const record = await store.get(key, this.io.storeBudget);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
     const decoded = decodeRecord(this.def, record.value);
     const loaded = decoded instanceof Promise ? await decoded : decoded;
@@ -159,6 +157,36 @@ export class StoreSession extends SessionCore {
     this.mustWrite = loaded.migrated;
     this.tokenDue = unsealed.staleKey || cookie?.moved === true;
     cookie?.reportForeign();
+  }
+
+  /**
+   * Opens the sealed id and finds its store key. A token this process opened lately (the same token
+   * comes back on every request of a session) needs neither AES-GCM nor SHA-256 (`opened-ids.ts`). A
+   * request that sent both forms of the cookie always takes the long way, which decides between them.
+   */
+  private async openId(
+    token: string,
+    cookie: SessionCookieRead | null,
+  ): Promise<
+    | { ok: true; unsealed: OpenedId; key: string }
+    | { ok: false; reason: InvalidReason; detail?: string | undefined }
+  > {
+    const single = cookie === null || cookie.rival === undefined;
+    if (single) {
+      const known = openedBefore(this.runtime, this.def.name, token, this.ctx.now());
+      if (known !== undefined) return { ok: true, unsealed: known.unsealed, key: known.key };
+    }
+    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    if (!opened.ok) return opened;
+    const unsealed = opened.unsealed;
+    if (unsealed.plaintext.length !== ID_BYTES)
+      return { ok: false, reason: "malformed", detail: "the sealed id has the wrong length" };
+    // The key's digest is SHA-256 on any backend: the default one, as assignNewId uses, needs no
+    // await of the sealer (openSessionToken has just resolved it).
+    const computed = storeKeyOf(this.def.name, unsealed.plaintext, selectBackend());
+    const key = typeof computed === "string" ? computed : await computed;
+    if (single) rememberOpened(this.runtime, this.def.name, token, { unsealed, key });
+    return { ok: true, unsealed, key };
   }
 
   /**

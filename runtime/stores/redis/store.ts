@@ -86,7 +86,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ? clientBounded(target, operation, work, budget)
       : bounded(operation, work, budget);
 
-  async function write(
+  /** The record's write script; the new version, or 0 on conflict. A chain, not async functions: every write pays for it. */
+  function write(
     mode: "set" | "cas",
     key: string,
     value: string,
@@ -94,11 +95,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     write: WriteOptions,
   ): Promise<number> {
     const userId = write.userId ?? "";
+    const record = () => {
+      const args = [mode, expected === null ? "" : String(expected), value, write.expiresAt, userId, now()];
+      return evalScript(client, WRITE, recordKey(key), args).then(Number);
+    };
+    if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
     // from its user's index would survive "log out everywhere".
-    if (userId !== "") await evalScript(client, INDEX_ADD, indexKey(userId), [key, write.expiresAt]);
-    const args = [mode, expected === null ? "" : String(expected), value, write.expiresAt, userId, now()];
-    return Number(await evalScript(client, WRITE, recordKey(key), args));
+    return evalScript(client, INDEX_ADD, indexKey(userId), [key, write.expiresAt]).then(record);
   }
 
   /** The live keys of a user's index: one HMGET per member (each may live on a different cluster node; ioredis pipelines them). */
@@ -126,10 +130,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     set: (key, value, write_, budget) => bounded("set", () => write("set", key, value, null, write_), budget),
     compareAndSet(key, value, expectedVersion, write_, budget) {
-      const work = async () => {
-        const version = await write("cas", key, value, expectedVersion, write_);
-        return version === 0 ? null : version;
-      };
+      const work = () =>
+        write("cas", key, value, expectedVersion, write_).then((version) => (version === 0 ? null : version));
       // With a user id the write is two commands (index, record): the guard bounds both together.
       return write_.userId === undefined || write_.userId === ""
         ? oneCommand("compareAndSet", work, budget)

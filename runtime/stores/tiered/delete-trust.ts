@@ -14,6 +14,8 @@ export interface DeleteTrust {
   since(): number | null;
   /** Starts hearing deletes on first use (so creating the store opens nothing); resolves once listening. */
   start(): Promise<void>;
+  /** A `start()` has resolved and no `stop()` came since: another `start()` would change nothing. */
+  started(): boolean;
   /** Stops hearing deletes; a later `start()` listens again. */
   stop(): Promise<void>;
 }
@@ -27,6 +29,8 @@ export function createDeleteTrust(
 ): DeleteTrust {
   let trustedSince: number | null = 0;
   let watching: Promise<DeleteWatch | null> | null = null;
+  /** The `watching` that a `start()` has seen resolve. */
+  let resolved: Promise<DeleteWatch | null> | null = null;
 
   function watch(): Promise<DeleteWatch | null> {
     const durableWatch = durable.watchDeletes?.bind(durable);
@@ -50,11 +54,15 @@ export function createDeleteTrust(
     since: () => trustedSince,
     async start() {
       watching ??= watch();
-      await watching;
+      const current = watching;
+      await current;
+      resolved = current;
     },
+    started: () => watching !== null && resolved === watching,
     async stop() {
       const running = await watching;
       watching = null;
+      resolved = null;
       await running?.stop();
     },
   };

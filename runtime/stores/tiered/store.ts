@@ -122,8 +122,15 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
   const store: SessionStore = {
     name: "tiered",
     async get(key, budget): Promise<StoredRecord | null> {
-      await deletes.start();
-      const cached = await quietly("get", () => cache.get(key), null);
+      // Every read asks: once listening, without the await (and its microtask) of start().
+      if (!deletes.started()) await deletes.start();
+      // `quietly` inlined: a hit is the hot path, and needs no closure or async wrapper.
+      let cached: StoredRecord | null = null;
+      try {
+        cached = await cache.get(key);
+      } catch (error) {
+        report(error, "get");
+      }
       const entry = decode(cached?.value);
       if (trusted(entry)) return { value: entry.v, version: entry.ver, expiresAt: entry.exp };
       const since = deletes.since();
