@@ -227,9 +227,8 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     return tokenOf(entry, iv, await backend.encrypt(entry.key, iv, body, entry.aad));
   };
 
-  /** The checks after decryption: the sealed header and its expiry. */
-  const opened = (body: Uint8Array | null, match: KeyEntry | undefined, nowMs: number): UnsealResult => {
-    if (body === null || match === undefined) return TAMPERED;
+  /** The checks after `match`'s key decrypted `body`: the sealed header and its expiry. */
+  const opened = (body: Uint8Array, match: KeyEntry, nowMs: number): UnsealResult => {
     const decoded = decodeHeader(body);
     if (decoded === null) return MALFORMED;
     const { times, length } = decoded;
