@@ -202,11 +202,13 @@ export function createSatchel<
     secrets ??= resolveSecrets(secretsOption);
     return secrets;
   };
-  // Async, so that missing secrets reject the load or save that needed them instead of throwing.
-  const getSealer = async () => {
+  // Made in an async function, so that missing secrets reject the load or save that needed them
+  // instead of throwing; once made, handed out as it is, so a request's seal awaits nothing for it.
+  const makeSealer = async () => {
     sealer ??= createSealer(getSecrets());
     return sealer;
   };
+  const getSealer = (): Sealer | Promise<Sealer> => sealer ?? makeSealer();
   const getSigner = () => {
     signer ??= createSigner(getSecrets());
     return signer;
@@ -276,7 +278,7 @@ export function createSatchel<
       for (const session of Object.values(config.sessions)) session.importFrom?.check?.();
     },
   };
-  registerHostRuntime(satchel, { config, sealer: getSealer, signer: getSigner, codec: codecOf });
+  registerHostRuntime(satchel, { config, sealer: makeSealer, signer: getSigner, codec: codecOf });
   return satchel;
 }
 

@@ -344,6 +344,18 @@ export function zlibDriverKind(): ZlibDriver["kind"] | undefined {
  * text is long enough to matter (`COMPRESS_FROM_BYTES`) and that makes it smaller.
  */
 export async function packForCookie(text: string, options: PackOptions = {}): Promise<Uint8Array> {
+  const packed = packForCookieSync(text, options);
+  if (packed !== null) return packed;
+  const raw = encoder.encode(text);
+  const body = await deflateWithStream(raw);
+  return body.length < raw.length ? withFlag(FLAG_DEFLATE, body) : withFlag(FLAG_RAW, raw);
+}
+
+/**
+ * `packForCookie` without a promise, for a request's write: the same bytes, or `null` when only the
+ * stream compressor could make them (a long text where node:zlib is missing).
+ */
+export function packForCookieSync(text: string, options: PackOptions = {}): Uint8Array | null {
   // Encode straight after the flag byte: exact for ASCII text (nearly always); else encode apart.
   let packed: Uint8Array = new Uint8Array(text.length + 1);
   if (encoder.encodeInto(text, packed.subarray(1)).read !== text.length)
@@ -351,9 +363,8 @@ export async function packForCookie(text: string, options: PackOptions = {}): Pr
   const raw = packed.subarray(1);
   if (raw.length >= (options.minCompressBytes ?? COMPRESS_FROM_BYTES)) {
     const driver = zlibDriver();
-    if (driver) return driver.pack(raw) ?? packed;
-    const body = await deflateWithStream(raw);
-    if (body.length < raw.length) return withFlag(FLAG_DEFLATE, body);
+    if (driver === undefined) return null;
+    return driver.pack(raw) ?? packed;
   }
   return packed;
 }
@@ -364,19 +375,31 @@ export async function packForCookie(text: string, options: PackOptions = {}): Pr
  *   `maxBytes` (treat as malformed).
  */
 export async function unpackFromCookie(packed: Uint8Array, options: UnpackOptions = {}): Promise<string> {
+  const text = unpackFromCookieSync(packed, options);
+  if (text !== null) return text;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_UNPACKED;
+  return decodeUnpacked(await inflateWithStream(packed.subarray(1), maxBytes), maxBytes);
+}
+
+/**
+ * `unpackFromCookie` without a promise, for a request's read: the same text (its errors thrown),
+ * or `null` when only the stream inflater could unpack it (deflated, and node:zlib missing).
+ */
+export function unpackFromCookieSync(packed: Uint8Array, options: UnpackOptions = {}): string | null {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_UNPACKED;
   const flag = packed[0];
   const body = packed.subarray(1);
-  let raw: Uint8Array;
-  if (flag === FLAG_RAW) {
-    raw = body;
-  } else if (flag === FLAG_DEFLATE) {
-    // No await between a driver's inflate and the decode below: its result may be scratch memory.
-    const driver = zlibDriver();
-    raw = driver ? driver.inflate(body, maxBytes) : await inflateWithStream(body, maxBytes);
-  } else {
+  if (flag === FLAG_RAW) return decodeUnpacked(body, maxBytes);
+  if (flag !== FLAG_DEFLATE) {
     throw new SatchelError(`satchel: packed session payload has unknown format flag ${String(flag)}.`);
   }
+  // A driver's inflate is decoded at once: its result may be scratch memory.
+  const driver = zlibDriver();
+  return driver === undefined ? null : decodeUnpacked(driver.inflate(body, maxBytes), maxBytes);
+}
+
+/** Unpacked bytes → text: at most `maxBytes` of strict UTF-8. */
+function decodeUnpacked(raw: Uint8Array, maxBytes: number): string {
   if (raw.length > maxBytes) {
     throw new SatchelError(`satchel: session payload is larger than the ${maxBytes}-byte limit.`);
   }

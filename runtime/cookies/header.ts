@@ -290,32 +290,57 @@ export interface MemoryCookieJar extends CookieJar {
  * @param initial a `Cookie` header, or a map of name → value.
  */
 export function memoryCookieJar(initial?: string | ReadonlyMap<string, string> | null): MemoryCookieJar {
-  const values = typeof initial === "string" || initial == null ? parseCookies(initial) : new Map(initial);
+  return new MemoryJar(
+    typeof initial === "string" || initial == null ? parseCookies(initial) : new Map(initial),
+  );
+}
+
+/**
+ * `memoryCookieJar`'s jar. A class, so every request's jar shares its methods instead of making
+ * them again.
+ */
+class MemoryJar implements MemoryCookieJar {
   /** Every write, with its `Set-Cookie` line made (and so validated) when it was recorded. */
-  const log: { write: CookieWrite; line: string }[] = [];
-  return {
-    get: (name) => values.get(name),
-    names: () => [...values.keys()],
-    set(write) {
-      // Validate now, so a bad write fails where it is made rather than when headers are sent.
-      const line = serializeCookie(write.name, write.value, write.attributes, write.safe === true);
-      const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
-      log.push({ write: copy, line });
-      if (isDeletion(copy)) values.delete(copy.name);
-      else values.set(copy.name, copy.value);
-    },
-    writes: () =>
-      log.map(({ write: w }) => ({ name: w.name, value: w.value, attributes: { ...w.attributes } })),
-    setCookieHeaders() {
-      // One write (a session saved once) is the common response: nothing to de-duplicate.
-      if (log.length <= 1) return log.map(({ line }) => line);
-      const last = new Map<string, string>();
-      for (const { write, line } of log) {
-        const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
-        last.delete(key); // re-insert so the order is that of the last writes
-        last.set(key, line);
-      }
-      return [...last.values()];
-    },
-  };
+  private readonly log: { write: CookieWrite; line: string }[] = [];
+
+  constructor(private readonly values: Map<string, string>) {}
+
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
+  set(write: CookieWrite): void {
+    // Validate now, so a bad write fails where it is made rather than when headers are sent.
+    const line = serializeCookie(write.name, write.value, write.attributes, write.safe === true);
+    const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
+    this.log.push({ write: copy, line });
+    if (isDeletion(copy)) this.values.delete(copy.name);
+    else this.values.set(copy.name, copy.value);
+  }
+
+  writes(): CookieWrite[] {
+    return this.log.map(({ write: w }) => ({
+      name: w.name,
+      value: w.value,
+      attributes: { ...w.attributes },
+    }));
+  }
+
+  setCookieHeaders(): string[] {
+    const log = this.log;
+    // None (a read) or one write (a session saved once) is the common response: nothing to de-duplicate.
+    if (log.length === 0) return [];
+    if (log.length === 1) return [(log[0] as { line: string }).line];
+    const last = new Map<string, string>();
+    for (const { write, line } of log) {
+      const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
+      last.delete(key); // re-insert so the order is that of the last writes
+      last.set(key, line);
+    }
+    return [...last.values()];
+  }
 }

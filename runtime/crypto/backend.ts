@@ -40,6 +40,13 @@ export interface CryptoBackend {
   encrypt(key: BackendKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** The inverse of `encrypt`; `null` when the tag does not verify (tampered, wrong key or AAD). */
   decrypt(key: BackendKey, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * `encrypt` and `decrypt` without a promise, where the platform computes them synchronously
+   * (node:crypto): a request's seal and unseal then wait for no microtask. Optional: without them
+   * the sealer awaits `encrypt` / `decrypt`. Same bytes either way.
+   */
+  encryptSync?(key: BackendKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  decryptSync?(key: BackendKey, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** HMAC-SHA256, 32 bytes. */
   hmac(key: BackendKey, data: Uint8Array): Promise<Uint8Array>;
   /** Cryptographically strong random bytes. */
@@ -183,6 +190,8 @@ export function loadNodeCrypto(): typeof NodeCrypto | undefined {
 }
 
 let cachedNodeBackend: CryptoBackend | undefined;
+/** node:crypto's GCM options, made once rather than for every seal and unseal. */
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH });
 
 /**
  * The node:crypto backend, or `undefined` when node:crypto is not available here.
@@ -199,6 +208,45 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
   });
   const derive = (secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) =>
     new Uint8Array(c.hkdfSync("sha256", secret, salt, info, length));
+  const encryptNow = (
+    key: BackendKey,
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array => {
+    checkKey(key, "node", "aes-gcm");
+    const cipher = c.createCipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, GCM_OPTIONS);
+    cipher.setAAD(aad);
+    const head = cipher.update(plaintext);
+    const tail = cipher.final();
+    const tag = cipher.getAuthTag();
+    // One allocation for ciphertext ‖ tag (GCM's final() is empty, but stay correct if not).
+    const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
+    out.set(head, 0);
+    if (tail.length > 0) out.set(tail, head.length);
+    out.set(tag, head.length + tail.length);
+    return out;
+  };
+  const decryptNow = (
+    key: BackendKey,
+    iv: Uint8Array,
+    sealed: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array | null => {
+    checkKey(key, "node", "aes-gcm");
+    if (sealed.length < TAG_LENGTH) return null;
+    const split = sealed.length - TAG_LENGTH;
+    try {
+      const decipher = c.createDecipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, GCM_OPTIONS);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(split));
+      const head = decipher.update(sealed.subarray(0, split));
+      const tail = decipher.final();
+      return tail.length === 0 ? view(head) : concat(head, tail);
+    } catch {
+      return null;
+    }
+  };
   cachedNodeBackend = {
     name: "node",
     async importKey(raw, use) {
@@ -211,38 +259,13 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
       return toKey(derive(secret, salt, info, 32), use);
     },
     async encrypt(key, iv, plaintext, aad) {
-      checkKey(key, "node", "aes-gcm");
-      const cipher = c.createCipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, {
-        authTagLength: TAG_LENGTH,
-      });
-      cipher.setAAD(aad);
-      const head = cipher.update(plaintext);
-      const tail = cipher.final();
-      const tag = cipher.getAuthTag();
-      // One allocation for ciphertext ‖ tag (GCM's final() is empty, but stay correct if not).
-      const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
-      out.set(head, 0);
-      if (tail.length > 0) out.set(tail, head.length);
-      out.set(tag, head.length + tail.length);
-      return out;
+      return encryptNow(key, iv, plaintext, aad);
     },
     async decrypt(key, iv, sealed, aad) {
-      checkKey(key, "node", "aes-gcm");
-      if (sealed.length < TAG_LENGTH) return null;
-      const split = sealed.length - TAG_LENGTH;
-      try {
-        const decipher = c.createDecipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, {
-          authTagLength: TAG_LENGTH,
-        });
-        decipher.setAAD(aad);
-        decipher.setAuthTag(sealed.subarray(split));
-        const head = decipher.update(sealed.subarray(0, split));
-        const tail = decipher.final();
-        return tail.length === 0 ? view(head) : concat(head, tail);
-      } catch {
-        return null;
-      }
+      return decryptNow(key, iv, sealed, aad);
     },
+    encryptSync: encryptNow,
+    decryptSync: decryptNow,
     async hmac(key, data) {
       checkKey(key, "node", "hmac");
       return view(

@@ -70,10 +70,17 @@ export type UnsealResult =
 export interface Sealer {
   /** The crypto backend in use. */
   readonly backend: CryptoBackend;
-  /** Encrypts `plaintext` for `session` with the first secret. */
-  seal(session: string, plaintext: Uint8Array, times: SealTimes): Promise<string>;
-  /** Decrypts and checks a token of `session` against the clock `nowMs` (epoch ms). */
-  unseal(session: string, token: string, nowMs: number): Promise<UnsealResult>;
+  /**
+   * Encrypts `plaintext` for `session` with the first secret. The token comes at once (no promise)
+   * when the session's key is derived and the backend encrypts synchronously; a failure always
+   * rejects.
+   */
+  seal(session: string, plaintext: Uint8Array, times: SealTimes): string | Promise<string>;
+  /**
+   * Decrypts and checks a token of `session` against the clock `nowMs` (epoch ms); at once (no
+   * promise) when the key is derived and the backend decrypts synchronously.
+   */
+  unseal(session: string, token: string, nowMs: number): UnsealResult | Promise<UnsealResult>;
 }
 
 interface SealerOptions {
@@ -196,53 +203,99 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     return iv;
   };
 
+  /** header ‖ plaintext, the bytes a token encrypts. */
+  const bodyOf = (plaintext: Uint8Array, times: SealTimes): Uint8Array => {
+    const header = encodeHeader(times);
+    const body = new Uint8Array(header.length + plaintext.length);
+    body.set(header, 0);
+    body.set(plaintext, header.length);
+    return body;
+  };
+
+  const tokenOf = (entry: KeyEntry, iv: Uint8Array, sealed: Uint8Array): string => {
+    const token = new Uint8Array(PREFIX_LENGTH + sealed.length);
+    token.set(entry.keyId, 0);
+    token.set(iv, KEY_ID_LENGTH);
+    token.set(sealed, PREFIX_LENGTH);
+    return base64urlEncode(token);
+  };
+
+  const sealLater = async (session: string, plaintext: Uint8Array, times: SealTimes): Promise<string> => {
+    const entry = (await keysFor(session))[0] as KeyEntry;
+    const body = bodyOf(plaintext, times);
+    const iv = nextIv();
+    return tokenOf(entry, iv, await backend.encrypt(entry.key, iv, body, entry.aad));
+  };
+
+  /** The checks after `match`'s key decrypted `body`: the sealed header and its expiry. */
+  const opened = (body: Uint8Array, match: KeyEntry, nowMs: number): UnsealResult => {
+    const decoded = decodeHeader(body);
+    if (decoded === null) return MALFORMED;
+    const { times, length } = decoded;
+    if (nowMs >= times.absoluteExpiresAt * 1000) return EXPIRED;
+    if (times.idleExpiresAt !== null && nowMs >= times.idleExpiresAt * 1000) return EXPIRED;
+    return { ok: true, plaintext: body.subarray(length), times, staleKey: match.index !== 0 };
+  };
+
+  const unsealLater = async (
+    raw: Uint8Array,
+    nowMs: number,
+    ready: KeyEntry[] | Promise<KeyEntry[]>,
+  ): Promise<UnsealResult> => {
+    const entries = await ready;
+    const id = readUint32(raw, 0);
+    const iv = raw.subarray(KEY_ID_LENGTH, PREFIX_LENGTH);
+    const sealed = raw.subarray(PREFIX_LENGTH);
+    let known = false;
+    // Usually exactly one entry matches; a 4-byte keyId collision between two secrets just
+    // means trying both.
+    for (const entry of entries) {
+      if (entry.id !== id) continue;
+      known = true;
+      const body = await backend.decrypt(entry.key, iv, sealed, entry.aad);
+      if (body !== null) return opened(body, entry, nowMs);
+    }
+    return known ? TAMPERED : UNKNOWN_KEY;
+  };
+
+  const encryptSync = backend.encryptSync?.bind(backend);
+  const decryptSync = backend.decryptSync?.bind(backend);
+
   return {
     backend,
-    async seal(session, plaintext, times) {
-      const entries = await keysFor(session);
-      const entry = entries[0] as KeyEntry;
-      const header = encodeHeader(times);
-      const body = new Uint8Array(header.length + plaintext.length);
-      body.set(header, 0);
-      body.set(plaintext, header.length);
-      const iv = nextIv();
-      const sealed = await backend.encrypt(entry.key, iv, body, entry.aad);
-      const token = new Uint8Array(PREFIX_LENGTH + sealed.length);
-      token.set(entry.keyId, 0);
-      token.set(iv, KEY_ID_LENGTH);
-      token.set(sealed, PREFIX_LENGTH);
-      return base64urlEncode(token);
+    seal(session, plaintext, times) {
+      const entries = resolved.get(session);
+      // The key derived and a synchronous backend (node:crypto): the token at once, no microtask.
+      if (entries === undefined || encryptSync === undefined) return sealLater(session, plaintext, times);
+      try {
+        const entry = entries[0] as KeyEntry;
+        const body = bodyOf(plaintext, times);
+        const iv = nextIv();
+        return tokenOf(entry, iv, encryptSync(entry.key, iv, body, entry.aad));
+      } catch (error) {
+        // Bad times fail the same way on both paths: a rejection, never a throw.
+        return Promise.reject(error);
+      }
     },
-    async unseal(session, token, nowMs) {
+    unseal(session, token, nowMs) {
       if (typeof token !== "string" || token.length > maxTokenLength) return MALFORMED;
       const raw = base64urlDecode(token);
       if (raw === null || raw.length < MIN_TOKEN_BYTES) return MALFORMED;
-      const entries = await keysFor(session);
-      const id = readUint32(raw, 0);
-      const iv = raw.subarray(KEY_ID_LENGTH, PREFIX_LENGTH);
-      const sealed = raw.subarray(PREFIX_LENGTH);
-      let known = false;
-      let body: Uint8Array | null = null;
-      let match: KeyEntry | undefined;
-      // Usually exactly one entry matches; a 4-byte keyId collision between two secrets just
-      // means trying both.
-      for (const entry of entries) {
-        if (entry.id !== id) continue;
-        known = true;
-        body = await backend.decrypt(entry.key, iv, sealed, entry.aad);
-        if (body !== null) {
-          match = entry;
-          break;
+      const ready = keysFor(session);
+      if (Array.isArray(ready) && decryptSync !== undefined) {
+        const id = readUint32(raw, 0);
+        const iv = raw.subarray(KEY_ID_LENGTH, PREFIX_LENGTH);
+        const sealed = raw.subarray(PREFIX_LENGTH);
+        let known = false;
+        for (const entry of ready) {
+          if (entry.id !== id) continue;
+          known = true;
+          const body = decryptSync(entry.key, iv, sealed, entry.aad);
+          if (body !== null) return opened(body, entry, nowMs);
         }
+        return known ? TAMPERED : UNKNOWN_KEY;
       }
-      if (!known) return UNKNOWN_KEY;
-      if (body === null || match === undefined) return TAMPERED;
-      const decoded = decodeHeader(body);
-      if (decoded === null) return MALFORMED;
-      const { times, length } = decoded;
-      if (nowMs >= times.absoluteExpiresAt * 1000) return EXPIRED;
-      if (times.idleExpiresAt !== null && nowMs >= times.idleExpiresAt * 1000) return EXPIRED;
-      return { ok: true, plaintext: body.subarray(length), times, staleKey: match.index !== 0 };
+      return unsealLater(raw, nowMs, ready);
     },
   };
 }

@@ -46,8 +46,11 @@ export function fromFetchRequest<Types>(open: OpenForFetch<Types>, request: Requ
       return copy;
     }
   };
-  // Spread would drop getters; keep the same object and add apply.
-  return Object.assign(sessions, { apply });
+  // Spread would drop getters; keep the same object and add apply (one store: no Object.assign and
+  // its temporary object on every request).
+  const fetchSessions = sessions as HostRequestSessions<Types> & { apply?: FetchSessions<Types>["apply"] };
+  fetchSessions.apply = apply;
+  return fetchSessions as FetchSessions<Types>;
 }
 
 function addHeaders(headers: Headers, cookies: string[], extra: Headers | undefined): void {

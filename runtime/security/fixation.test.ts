@@ -41,7 +41,7 @@ async function idOf(a: App, token: string | null | undefined): Promise<Uint8Arra
   return result.plaintext;
 }
 
-function sealedId(a: App, id: Uint8Array): Promise<string> {
+async function sealedId(a: App, id: Uint8Array): Promise<string> {
   const now = Math.floor(a.clock.now() / 1000);
   return a.sealer.seal("cart", id, { createdAt: now, absoluteExpiresAt: now + 86_400, idleExpiresAt: null });
 }

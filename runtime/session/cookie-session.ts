@@ -4,7 +4,12 @@
  * @internal not part of the public API; import from "satchel" instead.
  */
 
-import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
+import {
+  packForCookie,
+  packForCookieSync,
+  unpackFromCookie,
+  unpackFromCookieSync,
+} from "../codec/compress.ts";
 import { type ReadEnvelope, type SessionCodec, UnknownLayoutError } from "../codec/session-codec.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -74,13 +79,15 @@ export class CookieSession extends SessionCore {
     this.hadCookie = true;
     // Both forms sent (one planted): an unusable cookie is not cleared on this request.
     this.keepUnusable = deletesNothing(cookie);
-    const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    // The common read opens, unpacks and decodes without waiting for a microtask.
+    const opening = openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
+    const opened = opening instanceof Promise ? await opening : opening;
     if (!opened.ok) return this.invalid(opened.reason, opened.detail);
     const unsealed = opened.unsealed;
     let text: string;
     let decoded: ReadEnvelope;
     try {
-      text = await unpackFromCookie(unsealed.plaintext);
+      text = unpackFromCookieSync(unsealed.plaintext) ?? (await unpackFromCookie(unsealed.plaintext));
       decoded = this.codec.decode(text, true);
     } catch (error) {
       return this.invalid(
@@ -150,9 +157,12 @@ export class CookieSession extends SessionCore {
     const times = sealTimesFor(this.def, now, this.times, true);
     // Drawn once per session (again on regenerate()): what tells two sessions apart for CSRF.
     times.binding ??= newBinding();
-    const plaintext = await packForCookie(text);
-    const sealer = await this.runtime.sealer();
-    const token = await sealer.seal(this.def.name, plaintext, times);
+    // Packed and sealed without waiting for a microtask where that can be done synchronously.
+    const plaintext = packForCookieSync(text) ?? (await packForCookie(text));
+    const made = this.runtime.sealer();
+    const sealer = made instanceof Promise ? await made : made;
+    const sealing = sealer.seal(this.def.name, plaintext, times);
+    const token = typeof sealing === "string" ? sealing : await sealing;
     writeSessionCookie(
       this.def,
       this.io,
@@ -253,30 +263,32 @@ export class CookieSession extends SessionCore {
     this.mustWrite = true;
   }
 
-  async commit(): Promise<void> {
-    if (this.destroyed) return;
-    const now = this.ctx.now();
-    const due =
-      this.times !== null &&
-      this.times.idleExpiresAt !== null &&
-      touchIsDue(
-        this.def,
-        now,
-        this.times.idleExpiresAt * 1000,
-        this.times.absoluteExpiresAt * 1000,
-        this.times.lifetime,
-      );
-    if (this.mustWrite || due || (this.touchRequested && this.times !== null)) {
-      await this.write();
-      return;
-    }
-    const text = this.changedText();
-    if (text !== null) {
-      await this.write(text);
-    } else if (this.clearInvalid && this.hadCookie) {
-      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
-      this.clearInvalid = false;
-      this.hadCookie = false;
+  commit(): Promise<void> | undefined {
+    if (this.destroyed) return undefined;
+    try {
+      const now = this.ctx.now();
+      const due =
+        this.times !== null &&
+        this.times.idleExpiresAt !== null &&
+        touchIsDue(
+          this.def,
+          now,
+          this.times.idleExpiresAt * 1000,
+          this.times.absoluteExpiresAt * 1000,
+          this.times.lifetime,
+        );
+      if (this.mustWrite || due || (this.touchRequested && this.times !== null)) return this.write();
+      const text = this.changedText();
+      if (text !== null) return this.write(text);
+      if (this.clearInvalid && this.hadCookie) {
+        clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
+        this.clearInvalid = false;
+        this.hadCookie = false;
+      }
+      return undefined;
+    } catch (error) {
+      // A change that does not validate fails the commit as a rejection, as before.
+      return Promise.reject(error);
     }
   }
 }

@@ -358,6 +358,9 @@ export abstract class SessionCore {
    * where writes are not, but not after `destroy()`.
    */
   abstract reload(): Promise<void>;
-  /** End of request: write if changed, re-sealed or due for a rolling touch. */
-  abstract commit(): Promise<void>;
+  /**
+   * End of request: write if changed, re-sealed or due for a rolling touch. `undefined` when it is
+   * known at once that there is nothing to write (a read), so the request waits for no promise.
+   */
+  abstract commit(): Promise<void> | undefined;
 }

@@ -21,6 +21,10 @@ type IsField = (key: string | symbol) => key is string;
 interface HandleParts {
   proto: object;
   traps: ProxyHandler<HandleTarget>;
+  /** Makes a handle's target: an object of prototype `proto` holding the core. */
+  target: new (
+    core: SessionCore,
+  ) => HandleTarget;
 }
 const parts = new WeakMap<ResolvedSession, HandleParts>();
 
@@ -80,8 +84,20 @@ function partsFor(def: ResolvedSession): HandleParts {
   // A Set, not the zod shape: every field access of every handle asks.
   const fields = new Set(Object.keys(def.schema.shape));
   const isField: IsField = (key): key is string => typeof key === "string" && fields.has(key);
-  const proto = prototypeFor(def, isField);
-  const built = { proto, traps: trapsFor(def, isField, proto) };
+  // A class whose prototype is the handle's prototype: a target is one allocation whose field holds
+  // the core (defined, not assigned: no look-up along the frozen prototype), where Object.create +
+  // Object.defineProperty went through a property descriptor on every request. The core's symbol is
+  // private to this module, and the traps neither show nor write it.
+  const target = class {
+    [CORE]: SessionCore;
+    constructor(core: SessionCore) {
+      this[CORE] = core;
+    }
+  };
+  // As before, the prototype holds the handle's methods and metadata only.
+  delete (target.prototype as { constructor?: unknown }).constructor;
+  const proto = prototypeFor(def, isField, target.prototype);
+  const built = { proto, traps: trapsFor(def, isField, proto), target };
   parts.set(def, built);
   return built;
 }
@@ -164,11 +180,11 @@ function methodsFor(
 }
 
 /**
- * The prototype every handle of the session shares: `$name`, `$isNew`, `$destroyed`, `$unavailable`, the methods,
- * `flash` and (when the session has them) `messages`, and what `console.log(handle)` shows. Frozen.
+ * Makes `proto` the prototype every handle of the session shares: `$name`, `$isNew`, `$destroyed`,
+ * `$unavailable`, the methods, `flash` and (when the session has them) `messages`, and what
+ * `console.log(handle)` shows. Frozen.
  */
-function prototypeFor(def: ResolvedSession, isField: IsField): object {
-  const proto: Record<string | symbol, unknown> = {};
+function prototypeFor(def: ResolvedSession, isField: IsField, proto: object): object {
   // Methods are not enumerable: `Object.keys`, spread and `for...in` show the data only.
   const define = (name: string | symbol, descriptor: PropertyDescriptor) =>
     Object.defineProperty(proto, name, { enumerable: false, configurable: false, ...descriptor });
@@ -253,10 +269,8 @@ function trapsFor(def: ResolvedSession, isField: IsField, proto: object): ProxyH
  * metadata come from a prototype shared by every handle of the session.
  */
 export function createHandle(core: SessionCore): object {
-  const { proto, traps } = partsFor(core.def);
-  const target = Object.create(proto) as HandleTarget;
-  Object.defineProperty(target, CORE, { value: core, configurable: true });
-  return new Proxy(target, traps);
+  const { target, traps } = partsFor(core.def);
+  return new Proxy(new target(core), traps);
 }
 
 /**

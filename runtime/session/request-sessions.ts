@@ -21,8 +21,11 @@ export interface SatchelRuntime {
   readonly config: SessionsConfig;
   now(): number;
   onInvalid(report: InvalidReport): void;
-  /** The sealer for the configured secrets; resolving them throws a clear error when missing. */
-  sealer(): Promise<Sealer>;
+  /**
+   * The sealer for the configured secrets; resolving them rejects with a clear error when missing.
+   * The sealer itself (no promise) once it is made.
+   */
+  sealer(): Sealer | Promise<Sealer>;
   /** The configured store, connected on first use. */
   store(): Promise<SessionStore>;
   /**
@@ -137,12 +140,32 @@ export function createRequestSessions<Types>(
   return new Sessions<Types>(runtime, io, cookies, makeCore, readOnly);
 }
 
+/** What a request's sessions share of it. A class: no closures made for each request. */
+class RequestContext implements SessionContext {
+  closed: string | undefined = undefined;
+  constructor(
+    private readonly runtime: SatchelRuntime,
+    readonly readOnly: string | undefined,
+  ) {}
+  now(): number {
+    return this.runtime.now();
+  }
+  report(report: InvalidReport): void {
+    try {
+      this.runtime.onInvalid(report);
+    } catch {
+      // A failing logger must not turn a recoverable bad cookie into a 500.
+    }
+  }
+}
+
 /**
  * The sessions of one request. A class: its methods and getters are shared by every request
  * instead of being made again for each one.
  */
 class Sessions<Types> implements HostRequestSessions<Types> {
-  private readonly loaded = new Map<string, Promise<{ core: SessionCore; handle: object }>>();
+  /** Each session's handle, as `get()` returns it: the same promise for every call of the request. */
+  private readonly loaded = new Map<string, Promise<object>>();
   private readonly cores: SessionCore[] = [];
   /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
   private loading = 0;
@@ -158,17 +181,7 @@ class Sessions<Types> implements HostRequestSessions<Types> {
     private readonly makeCore: CoreFactory,
     private readonly readOnly: string | undefined,
   ) {
-    this.context = {
-      now: () => runtime.now(),
-      readOnly,
-      report: (report) => {
-        try {
-          runtime.onInvalid(report);
-        } catch {
-          // A failing logger must not turn a recoverable bad cookie into a 500.
-        }
-      },
-    };
+    this.context = new RequestContext(runtime, readOnly);
   }
 
   get cookies(): PlainCookies {
@@ -180,32 +193,35 @@ class Sessions<Types> implements HostRequestSessions<Types> {
     return this.io.responseHeaders;
   }
 
-  private async load(name: string): Promise<{ core: SessionCore; handle: object }> {
-    const sessions = this.runtime.config.sessions;
-    if (!Object.hasOwn(sessions, name)) {
-      const known = Object.keys(sessions).join(", ");
-      throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
-    }
+  private async load(name: string): Promise<object> {
     this.loading++;
     try {
+      const sessions = this.runtime.config.sessions;
+      if (!Object.hasOwn(sessions, name)) {
+        const known = Object.keys(sessions).join(", ");
+        throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
+      }
       const core = this.makeCore(name, this.context, this.io);
       await core.load();
       this.cores.push(core);
-      return { core, handle: createHandle(core) };
+      return createHandle(core);
+    } catch (error) {
+      // A failed load (store outage) may be retried by a later get(). Dropped in a microtask: a load
+      // that failed before its first await has not been put in the map yet.
+      queueMicrotask(() => this.loaded.delete(name));
+      throw error;
     } finally {
       this.loading--;
     }
   }
 
-  async get<N extends keyof Types & string>(name: N): Promise<Types[N]> {
+  get<N extends keyof Types & string>(name: N): Promise<Types[N]> {
     let entry = this.loaded.get(name);
     if (entry === undefined) {
       entry = this.load(name);
       this.loaded.set(name, entry);
-      // A failed load (store outage) may be retried by a later get().
-      entry.catch(() => this.loaded.delete(name));
     }
-    return (await entry).handle as never;
+    return entry as Promise<Types[N]>;
   }
 
   async commit(): Promise<void> {
@@ -236,9 +252,12 @@ class Sessions<Types> implements HostRequestSessions<Types> {
         }
         return;
       }
-      // One session per request is the common case: no Promise.all (and its arrays) for it.
-      if (cores.length === 1) await (cores[0] as SessionCore).commit();
-      else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
+      // One session per request is the common case: no Promise.all (and its arrays) for it, and
+      // nothing to wait for when the session has nothing to write.
+      if (cores.length === 1) {
+        const saving = (cores[0] as SessionCore).commit();
+        if (saving !== undefined) await saving;
+      } else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
       this.commitDone = true;
     } finally {
       this.commitRunning = false;

@@ -266,8 +266,14 @@ export function readSessionCookie(
   io: RequestIO,
   ctx: SessionContext,
 ): SessionCookieRead {
+  const name = session.cookie.name;
+  const plain = io.jar.get(name);
+  // The common read: a plain cookie and no first chunk beside it; nothing to scan or report.
+  if (plain !== undefined && io.jar.get(`${name}.0`) === undefined) {
+    return new SessionCookie(plain, undefined, false, null, undefined, session, ctx);
+  }
   const problems: ChunkProblems = { foreign: [] };
-  const forms = readCookieForms(io.jar, session.cookie.name, problems);
+  const forms = readCookieForms(io.jar, name, problems);
   let token = forms.plain ?? forms.chunked;
   const rival = forms.plain === undefined ? undefined : forms.chunked;
   // Next to a plain cookie, incomplete chunks are someone else's, not a session cut short.
@@ -284,20 +290,38 @@ export function readSessionCookie(
     problems.missing === undefined
       ? null
       : ["malformed", `cookie ${problems.missing} is missing: the session's chunks are incomplete`];
-  return {
+  return new SessionCookie(
     token,
     rival,
-    moved: moved && token !== undefined,
+    moved && token !== undefined,
     failure,
-    reportForeign() {
-      if (problems.foreign.length === 0) return;
-      ctx.report({
-        reason: "foreign-cookie",
-        session: session.name,
-        detail: `ignored cookies satchel did not write: ${problems.foreign.join(", ")}`,
-      });
-    },
-  };
+    problems.foreign,
+    session,
+    ctx,
+  );
+}
+
+/** `readSessionCookie`'s result. A class: no closure made for each request. */
+class SessionCookie implements SessionCookieRead {
+  constructor(
+    readonly token: string | undefined,
+    readonly rival: string | undefined,
+    readonly moved: boolean,
+    readonly failure: [InvalidReason, string] | null,
+    /** Chunk-like cookies satchel did not write; `undefined`: none were looked for (a plain cookie alone). */
+    private readonly foreign: string[] | undefined,
+    private readonly session: ResolvedSession,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  reportForeign(): void {
+    if (this.foreign === undefined || this.foreign.length === 0) return;
+    this.ctx.report({
+      reason: "foreign-cookie",
+      session: this.session.name,
+      detail: `ignored cookies satchel did not write: ${this.foreign.join(", ")}`,
+    });
+  }
 }
 
 /** The outcome of `openSessionToken`. */
@@ -311,15 +335,35 @@ type OpenedToken =
  * as `foreign-cookie`; when both open, neither is used (`ambiguous-cookie`: one was planted, and
  * nothing tells which). The caller deletes neither form on that request (see `deletesNothing`).
  */
-export async function openSessionToken(
+export function openSessionToken(
   runtime: SatchelRuntime,
   session: ResolvedSession,
   ctx: SessionContext,
   token: string,
   cookie: SessionCookieRead | null,
+): OpenedToken | Promise<OpenedToken> {
+  const sealer = runtime.sealer();
+  // The common request (one form of the cookie, the sealer made, a synchronous backend) opens its
+  // token without a promise; everything else, failures included, takes the general path.
+  if (cookie?.rival === undefined && !(sealer instanceof Promise)) {
+    const unsealed = sealer.unseal(session.name, token, ctx.now());
+    if (!(unsealed instanceof Promise) && unsealed.ok) return { ok: true, token, unsealed };
+    return openToken(runtime, session, ctx, token, cookie, unsealed);
+  }
+  return openToken(runtime, session, ctx, token, cookie);
+}
+
+/** `openSessionToken` in general; `first` is the token's unseal when it was already started. */
+async function openToken(
+  runtime: SatchelRuntime,
+  session: ResolvedSession,
+  ctx: SessionContext,
+  token: string,
+  cookie: SessionCookieRead | null,
+  first?: UnsealResult | Promise<UnsealResult>,
 ): Promise<OpenedToken> {
   const sealer = await runtime.sealer();
-  const unsealed = await sealer.unseal(session.name, token, ctx.now());
+  const unsealed = await (first ?? sealer.unseal(session.name, token, ctx.now()));
   const rival = cookie?.rival;
   if (rival === undefined) {
     if (unsealed.ok) return { ok: true, token, unsealed };

@@ -20,7 +20,7 @@ import { openTokenText, sealTokenText } from "./token-text.ts";
 export interface TokenRuntime {
   readonly config: SessionsConfig;
   now(): number;
-  sealer(): Promise<Sealer>;
+  sealer(): Sealer | Promise<Sealer>;
   /** The app's store (the runtime-wide one): where single-use tokens are recorded. */
   store(): Promise<SessionStore>;
   onInvalid(report: InvalidReport): void;
