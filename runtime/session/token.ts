@@ -410,10 +410,8 @@ export async function trustedCookieToken(
   const { plain, chunked } = readCookieForms(jar, session.cookie.name);
   if (plain === undefined || chunked === undefined) return plain ?? chunked;
   const sealer = await sealerOf();
-  const [plainOpens, chunksOpen] = await Promise.all([
-    sealer.unseal(session.name, plain, nowMs).then((opened) => opened.ok),
-    sealer.unseal(session.name, chunked, nowMs).then((opened) => opened.ok),
-  ]);
+  const plainOpens = (await sealer.unseal(session.name, plain, nowMs)).ok;
+  const chunksOpen = (await sealer.unseal(session.name, chunked, nowMs)).ok;
   if (plainOpens === chunksOpen) return undefined;
   return plainOpens ? plain : chunked;
 }
