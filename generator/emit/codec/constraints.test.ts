@@ -199,6 +199,20 @@ describe("generated constraint checks agree with zod", () => {
     },
   );
 
+  it("refuses an object whose z.unknown() key is absent, which zod refuses too (seed 1226534973 found it)", () => {
+    const basket = sessions.find((s) => s.fixture === "constraints" && s.session === "basket");
+    const check = basket?.codec.check;
+    if (basket === undefined || check === undefined)
+      throw new Error("constraints/basket has no generated check");
+    const base = { lines: [], tags: new Set(), notes: {}, seen: new Map(), point: null };
+    expect(basket.schema.safeParse(base).success).toBe(false);
+    expect(check(base)).toBe(false);
+    // Present, even as undefined, it is any value.
+    expect(basket.schema.safeParse({ ...base, anything: undefined }).success).toBe(true);
+    expect(check({ ...base, anything: undefined })).toBe(true);
+    expect(check({ ...base, anything: { deep: [1] } })).toBe(true);
+  });
+
   it("refuses what the fixture's bounds refuse, and accepts what they allow", () => {
     const account = sessions.find((s) => s.fixture === "constraints" && s.session === "account");
     const check = account?.codec.check;

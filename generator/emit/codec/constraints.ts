@@ -203,7 +203,12 @@ export class ConstraintChecks {
   private objectBody(fields: readonly (readonly [string, ConstraintPlan])[], path: string): string[] {
     const lines = [this.plainObject(), "const record = value;"];
     fields.forEach(([key, plan], i) => {
-      if (plan === "any") return; // z.unknown(), z.any(): every value, absent included
+      if (plan === "any") {
+        // z.unknown(), z.any(): every value, but zod (4.6 on) refuses the key absent, and earlier
+        // versions accepted it. Refusing it here too is safe either way: a refused value goes to zod.
+        lines.push(`if (!Object.hasOwn(record, ${JSON.stringify(key)})) return false;`);
+        return;
+      }
       // Read as zod reads it (a plain property read), so both see the same value.
       lines.push(`const field${i} = ${member("record", key, false)};`);
       lines.push(...this.guard(plan, `field${i}`, `${path}${pascal(key)}`));
