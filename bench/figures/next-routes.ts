@@ -206,8 +206,9 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
         satchel: satchel ?? null,
         peers,
         reference: NONE,
-        target: `cookie session ≥ ${action === "read" ? "0.9" : "0.85"}× ${NONE}`,
-        checks: [{ kind: "ratio", against: NONE, op: ">=", threshold: action === "read" ? 0.9 : 0.85 }],
+        // Issue 23's floors (issue 13 asked for 0.9× / 0.85×).
+        target: `cookie session ≥ ${action === "read" ? "0.95" : "0.9"}× ${NONE}`,
+        checks: [{ kind: "ratio", against: NONE, op: ">=", threshold: action === "read" ? 0.95 : 0.9 }],
         notes: [
           `satchel = a satchel cookie session through withRouteSessions + getSession("prefs"), ${action === "read" ? "reading the visit counter" : "incrementing the visit counter, so every request unseals, validates, seals and answers with a Set-Cookie"}; the session is the ~300-byte signed-in session of figures 1–2 (userId, name, email, 2 roles, locale, a Date, a 64-character CSRF token, theme) plus that counter: its cookie is ${cookieBytes("satchel-cookie")} bytes, iron-session's with the same data ${cookieBytes("iron")}; autocannon 10 connections on 127.0.0.1, in its own process, against one next start process; each connection keeps its own session (${sessions} seeded)`,
           `"${NONE}" runs the same handler for both rows; ${built}`,
