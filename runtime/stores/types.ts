@@ -53,6 +53,18 @@ export interface SessionStore {
   delete(key: string, budget?: StoreBudget): Promise<void>;
   /** Extend expiry without changing value or version. No-op when missing. */
   touch(key: string, expiresAt: number, budget?: StoreBudget): Promise<void>;
+  /**
+   * `false`: records are gone when the process ends and no other process sees them (the memory
+   * store). Satchel then records no cookie-session layouts in it, and a satchel without generated
+   * codecs writes its cookie sessions in the keyed format 2 (a layout kept only by this process
+   * would be lost on restart with the cookies written in it). Absent or `true`: the store keeps
+   * what it is given until its expiry, for every process of the app (file, Redis, PostgreSQL,
+   * memcached, your own); satchel then keeps each cookie session's current layout under
+   * `layout/<session>:<hash>` (a few hundred bytes per session and schema change, expiring on
+   * their own) and cookie sessions write the compact format 3. Set it to `false` on a store of
+   * your own that does not keep records across restarts.
+   */
+  readonly durable?: boolean;
   /** Keys of live records written with this `userId` (optional capability). */
   keysForUser?(userId: string): Promise<string[]>;
   /**
