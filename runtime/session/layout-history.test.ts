@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { unpackFromCookie } from "../codec/compress.ts";
 import { layoutHash, type Plan, planOf } from "../codec/plan.ts";
@@ -11,6 +11,7 @@ import { SessionStoreUnavailableError } from "../errors.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createFileStore } from "../stores/file.ts";
 import { createMemoryStore } from "../stores/memory.ts";
+import { storeBackends } from "../stores/test-support/backends.ts";
 import type { SessionStore } from "../stores/types.ts";
 import { SECRET_A, sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { interpretedCodec } from "../test-support/interpreted-codec.ts";
@@ -284,6 +285,33 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     await runtime.browser.request((s) => signIn(s, "u3"));
     expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,/);
   });
+});
+
+describe("cookie layouts over network stores", () => {
+  // The shared Redis and PostgreSQL servers only (memcached and the cluster are started elsewhere).
+  const { backends, stopSharedServers } = storeBackends("layouts");
+  afterAll(stopSharedServers);
+  for (const backend of backends.filter((b) =>
+    ["redis", "postgres", "tiered(memory over postgres)"].includes(b.name),
+  )) {
+    it(`keeps a user signed in across a restart with a field added (${backend.name})`, async () => {
+      const clock = testClock(Date.now());
+      const store = await backend.make(clock.now);
+      try {
+        const cookies = await signedInUnderA(store, clock);
+        const restarted = app(configB, store, clock);
+        for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+        const seen = await restarted.browser.request(async (s) => {
+          const auth = await s.get("auth");
+          return { userId: auth.userId, theme: auth.theme, isNew: auth.$isNew };
+        });
+        expect(seen).toEqual({ userId: "u1", theme: "light", isNew: false });
+        expect(restarted.reports).toEqual([]);
+      } finally {
+        await store.close?.();
+      }
+    });
+  }
 });
 
 describe("the plan a layout record holds", () => {
