@@ -70,6 +70,18 @@ function app(config: typeof configA, store: SessionStore, clock = testClock(Date
   return { ...setup, browser: sameBrowser(setup.satchel) };
 }
 
+/** Another process of the app, `config` over `store`, and the browser that holds `cookies`. */
+function restartedApp(
+  config: typeof configA,
+  store: SessionStore,
+  cookies: Map<string, string>,
+  clock: ReturnType<typeof testClock>,
+) {
+  const restarted = app(config, store, clock);
+  for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+  return restarted;
+}
+
 /** The text sealed in the browser's `auth` cookie. */
 async function sealedText(cookies: Map<string, string>, now: number): Promise<string> {
   const token = cookies.get("auth");
@@ -146,8 +158,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     const cookies = await signedInUnderA(store, clock);
 
     // A new process: a new schema, the same store directory.
-    const restarted = app(configB, fileStore(clock.now, dir).store, clock);
-    for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+    const restarted = restartedApp(configB, fileStore(clock.now, dir).store, cookies, clock);
     const seen = await restarted.browser.request(async (s) => {
       const auth = await s.get("auth");
       return { userId: auth.userId, roles: auth.roles, theme: auth.theme, isNew: auth.$isNew };
@@ -161,8 +172,12 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     const { dir, store } = fileStore(clock.now);
     const cookies = await signedInUnderA(store, clock);
 
-    const restarted = app(configV2 as unknown as typeof configA, fileStore(clock.now, dir).store, clock);
-    for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+    const restarted = restartedApp(
+      configV2 as unknown as typeof configA,
+      fileStore(clock.now, dir).store,
+      cookies,
+      clock,
+    );
     const seen = await restarted.browser.request(async (s) => {
       const auth = await s.get("auth");
       return { userId: auth.userId, role: auth.role, isNew: auth.$isNew };
@@ -188,8 +203,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
   it("signs out (fresh session, one report) when the old layout is not in the store", async () => {
     const clock = testClock(Date.now());
     const cookies = await signedInUnderA(fileStore(clock.now).store, clock);
-    const elsewhere = app(configB, fileStore(clock.now).store, clock);
-    for (const [name, value] of cookies) elsewhere.browser.client.cookies.set(name, value);
+    const elsewhere = restartedApp(configB, fileStore(clock.now).store, cookies, clock);
     const isNew = await elsewhere.browser.request(async (s) => (await s.get("auth")).$isNew);
     expect(isNew).toBe(true);
     expect(elsewhere.reports).toHaveLength(1);
@@ -213,8 +227,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
       const { store } = fileStore(clock.now);
       const layout = layoutHash(planOf(schemaA));
       await store.set(layoutKey("auth", layout), forged(layout), { expiresAt: clock.now() + 86_400_000 });
-      const elsewhere = app(configB, store, clock);
-      for (const [name, value] of cookies) elsewhere.browser.client.cookies.set(name, value);
+      const elsewhere = restartedApp(configB, store, cookies, clock);
       const isNew = await elsewhere.browser.request(async (s) => (await s.get("auth")).$isNew);
       expect(isNew).toBe(true);
       expect(elsewhere.reports.map((r) => r.reason)).toEqual(["malformed"]);
@@ -233,8 +246,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
       name: "flaky",
       get: (key, budget) => (down ? Promise.reject(new Error("connection refused")) : real.get(key, budget)),
     };
-    const restarted = app(configB, flaky, clock);
-    for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+    const restarted = restartedApp(configB, flaky, cookies, clock);
     const read = () =>
       restarted.browser.request(async (s) => {
         const auth = await s.get("auth");
@@ -299,8 +311,7 @@ describe("cookie layouts over network stores", () => {
       const store = await backend.make(clock.now);
       try {
         const cookies = await signedInUnderA(store, clock);
-        const restarted = app(configB, store, clock);
-        for (const [name, value] of cookies) restarted.browser.client.cookies.set(name, value);
+        const restarted = restartedApp(configB, store, cookies, clock);
         const seen = await restarted.browser.request(async (s) => {
           const auth = await s.get("auth");
           return { userId: auth.userId, theme: auth.theme, isNew: auth.$isNew };
