@@ -2,16 +2,19 @@
  * A session's codec: what cookie sessions seal (and store sessions may store), in whichever format
  * this build writes for the session, and every format a token of it may be in.
  *
- * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts):
+ * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts,
+ * or without one through the plan interpreter once the satchel's `LayoutSource` has recorded the layout):
  * `[3, version, layout, checks, data]`, or with pending flash / messages
  * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
  * session's plan lays it out; `layout` is the plan's hash and `checks` the live schema's `checksHash`
  * (functions as bare markers, so minifying cannot change it; fingerprint.ts). A token of
  * the current layout is read by the generated decode (or the plan interpreter, when the generated
  * codec is stale or missing); one of an earlier layout by the interpreter over the plan kept in the
- * generated codec's history; one of a layout neither knows is malformed (`UnknownLayoutError`).
+ * generated codec's history or found by the `LayoutSource`; one of a layout none knows is malformed
+ * (`UnknownLayoutError`).
  *
- * Format 2, keyed (keyed-format.ts): written when there is no up-to-date generated codec. Flash and
+ * Format 2, keyed (keyed-format.ts): written when there is no up-to-date generated codec and the
+ * layout is not recorded (yet, or ever: a store that keeps nothing past the process). Flash and
  * messages ride as superjson parts in both formats (`0` when absent). Format 1 (superjson text,
  * envelope.ts) is still read.
  *
