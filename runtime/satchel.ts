@@ -225,9 +225,23 @@ export function createSatchel<
     return own === undefined ? getStore() : stores.resolve(own, `session "${def.name}"`);
   };
 
+  /**
+   * The store a cookie session's layouts are kept in: one the app chose (in code, in the schema
+   * file, `SESSION_STORE_URL`, or the session's own), never the embedded default. Deploys often wipe
+   * `.data/` (a container without a volume), and with it the layouts: cookies of an earlier layout
+   * would then start fresh sessions after a schema change. On the default store cookie sessions
+   * write format 2, which needs no layout, and a cookie-only app opens no store at all.
+   */
+  const layoutStoreOf = (def: ResolvedSession): Promise<SessionStore> | null =>
+    def.definition.store === undefined &&
+    storeOption === undefined &&
+    globalThis.process?.env?.SESSION_STORE_URL === undefined
+      ? null
+      : storeOf(def);
+
   // Cookie sessions' layouts, kept in their store: what lets a session without an up-to-date
   // generated codec write format 3 and still read its older cookies (session/layout-history.ts).
-  const layouts = createLayoutHistory(storeOf, now);
+  const layouts = createLayoutHistory(layoutStoreOf, now);
   // Resolved per satchel (and per session on first use), not cached on the definition: satchels
   // over one config may be given different codecs.
   const codecOf = createCodecResolver(codecs, (message) => console.warn(message), layouts);

@@ -1,21 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { unpackFromCookie } from "../codec/compress.ts";
 import { layoutHash, type Plan, planOf } from "../codec/plan.ts";
 import { createSealer } from "../crypto/seal.ts";
 import { defineSessions } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import { createSatchel } from "../satchel.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createFileStore } from "../stores/file.ts";
+import { createMemcachedStore } from "../stores/memcached.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { storeBackends } from "../stores/test-support/backends.ts";
+import { startMemcached } from "../stores/test-support/servers.ts";
 import type { SessionStore } from "../stores/types.ts";
 import { SECRET_A, sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { interpretedCodec } from "../test-support/interpreted-codec.ts";
-import type { SessionHandle } from "../types.ts";
+import type { InvalidReport, SessionHandle } from "../types.ts";
 import { layoutKey } from "./store-keys.ts";
 
 const expiry = { absolute: "7d", idle: "2h" } as const;
@@ -198,6 +201,58 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     }
     expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
     expect(store.log()).toEqual([]);
+  });
+
+  it("keeps no layouts on the embedded default store: format 2, nothing looked up, no .data/ made", async () => {
+    // A deploy may wipe the default file store's .data/, and the layouts with it: the app chose no store.
+    const clock = testClock(Date.now());
+    const cookies = await signedInUnderA(fileStore(clock.now).store, clock);
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), "satchel-default-store-"));
+    dirs.push(dir);
+    vi.stubEnv("SESSION_STORE_URL", undefined);
+    process.chdir(dir);
+    try {
+      const reports: InvalidReport[] = [];
+      const satchel = createSatchel<Types>(configB, {
+        secrets: [SECRET_A],
+        onInvalid: (report) => reports.push(report),
+        now: clock.now,
+      });
+      const browser = sameBrowser(satchel);
+      for (const [name, value] of cookies) browser.client.cookies.set(name, value);
+      // The format-3 cookie of a layout this build does not know: not looked up, a fresh session.
+      const isNew = await browser.request(async (s) => (await s.get("auth")).$isNew);
+      expect(isNew).toBe(true);
+      expect(reports.map((r) => r.reason)).toEqual(["malformed"]);
+      for (let i = 0; i < 3; i++) {
+        await browser.request((s) => signIn(s, `u${i}`));
+        await new Promise((done) => setTimeout(done, 10));
+      }
+      expect(await sealedText(browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
+      expect(existsSync(join(dir, ".data"))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("keeps format 2 on memcached, which may evict a layout while its cookies live on", async () => {
+    const memcached = await startMemcached();
+    const clock = testClock(Date.now());
+    const store = createCountingStore(createMemcachedStore({ url: memcached.url, now: clock.now }));
+    try {
+      const runtime = app(configA, store, clock);
+      for (let i = 0; i < 3; i++) {
+        await runtime.browser.request((s) => signIn(s, `u${i}`));
+        await new Promise((done) => setTimeout(done, 10));
+      }
+      expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
+      expect(store.log()).toEqual([]);
+    } finally {
+      await store.close?.();
+      await memcached.cleanup();
+    }
   });
 
   it("signs out (fresh session, one report) when the old layout is not in the store", async () => {

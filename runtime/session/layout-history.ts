@@ -59,9 +59,13 @@ export interface LayoutHistory extends LayoutSource {
   find(session: ResolvedSession, layout: string): Promise<boolean>;
 }
 
-/** @param storeOf a session's store, as its satchel resolves it. */
+/**
+ * @param storeOf the store a session's layouts are kept in, or `null` when it has none to keep them
+ *   in (the app runs on the embedded default store: see `createSatchel`); such sessions write format 2
+ *   and never look a layout up.
+ */
 export function createLayoutHistory(
-  storeOf: (session: ResolvedSession) => Promise<SessionStore>,
+  storeOf: (session: ResolvedSession) => Promise<SessionStore> | null,
   now: () => number,
 ): LayoutHistory {
   const recordings = new Map<ResolvedSession, Recording>();
@@ -90,8 +94,9 @@ export function createLayoutHistory(
 
   /** Writes (or refreshes) the record; its expiry never goes down. */
   const record = async (session: ResolvedSession, recording: Recording): Promise<void> => {
-    const store = await storeOf(session);
-    if (store.durable === false) {
+    const opening = storeOf(session);
+    const store = opening === null ? null : await opening;
+    if (store === null || store.durable === false) {
       recording.off = true;
       return;
     }
@@ -133,8 +138,10 @@ export function createLayoutHistory(
   const lookup = async (session: ResolvedSession, layout: string): Promise<boolean> => {
     let store: SessionStore | undefined;
     let text: string | undefined;
+    const opening = storeOf(session);
+    if (opening === null) return false;
     try {
-      store = await storeOf(session);
+      store = await opening;
       if (store.durable === false) return false;
       text = (await store.get(layoutKey(session.name, layout)))?.value;
     } catch (error) {
