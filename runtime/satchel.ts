@@ -19,6 +19,7 @@ import { CookieSession } from "./session/cookie-session.ts";
 import type { SessionCore } from "./session/core.ts";
 import { type HostSatchel, type OpenInit, registerHostRuntime } from "./session/host-runtime.ts";
 import { recordInvalidReport } from "./session/invalid-log.ts";
+import { createLayoutHistory } from "./session/layout-history.ts";
 import {
   type CoreFactory,
   createRequestSessions,
@@ -184,9 +185,6 @@ export function createSatchel<
 >(config: SessionsConfig, options: SatchelOptions = {}): Satchel<Types, Tokens> {
   const codecs = options.codecs;
   checkInputs(config, codecs);
-  // Resolved per satchel (and per session on first use), not cached on the definition: satchels
-  // over one config may be given different codecs.
-  const codecOf = createCodecResolver(codecs, (message) => console.warn(message));
   const now = options.now ?? Date.now;
   // Options in code win over those of the schema file, one by one.
   const fromSchema = config.options ?? {};
@@ -227,6 +225,27 @@ export function createSatchel<
     return own === undefined ? getStore() : stores.resolve(own, `session "${def.name}"`);
   };
 
+  /**
+   * The store a cookie session's layouts are kept in: one the app chose (in code, in the schema
+   * file, `SESSION_STORE_URL`, or the session's own), never the embedded default. Deploys often wipe
+   * `.data/` (a container without a volume), and with it the layouts: cookies of an earlier layout
+   * would then start fresh sessions after a schema change. On the default store cookie sessions
+   * write format 2, which needs no layout, and a cookie-only app opens no store at all.
+   */
+  const layoutStoreOf = (def: ResolvedSession): Promise<SessionStore> | null =>
+    def.definition.store === undefined &&
+    storeOption === undefined &&
+    globalThis.process?.env?.SESSION_STORE_URL === undefined
+      ? null
+      : storeOf(def);
+
+  // Cookie sessions' layouts, kept in their store: what lets a session without an up-to-date
+  // generated codec write format 3 and still read its older cookies (session/layout-history.ts).
+  const layouts = createLayoutHistory(layoutStoreOf, now);
+  // Resolved per satchel (and per session on first use), not cached on the definition: satchels
+  // over one config may be given different codecs.
+  const codecOf = createCodecResolver(codecs, (message) => console.warn(message), layouts);
+
   const runtime: SatchelRuntime = {
     config,
     now,
@@ -238,6 +257,7 @@ export function createSatchel<
     sealer: getSealer,
     store: getStore,
     codec: codecOf,
+    findLayout: layouts.find,
   };
 
   const makeCore: CoreFactory = (name, context, io): SessionCore => {

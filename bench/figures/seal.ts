@@ -178,6 +178,29 @@ export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
         `payload ${jsonBytes(c.data)} bytes of JSON; satchel's token also carries key id, expiry header, format, schema version, layout and checks fingerprint; deflate only from 2,643 bytes of text (where the token would near the cookie limit)`,
       ],
     });
+    // Without generated codecs: the runtime writes the same positional text once the session's
+    // layout is recorded in a store the app chose (session/layout-history.ts).
+    const runtime = await satchelRoundTrip(c.schema, c.data, {
+      fetch: false,
+      codec: "runtime",
+      recordLayout: true,
+    });
+    await runtime.request(true);
+    sizes.push({
+      id: `cookie-bytes-runtime-${c.id}`,
+      figure: 2,
+      description: `Cookie value bytes, ${c.label}, createSatchel without generated codecs`,
+      unit: "bytes",
+      higherIsBetter: false,
+      satchel: exact(runtime.cookieBytes()),
+      peers: { [IRON]: exact(ironToken.length), "satchel with generated codecs": exact(open.cookieBytes()) },
+      reference: IRON,
+      target: `≤ 0.60× ${IRON}`,
+      checks: [{ kind: "ratio", against: IRON, op: "<=", threshold: 0.6 }],
+      notes: [
+        "format 3 through the plan interpreter, once the layout is recorded in the app's store (a file store here); on the embedded default store, memory or memcached it stays the keyed format 2",
+      ],
+    });
   }
   return [...rows, ...sizes];
 }

@@ -7,16 +7,24 @@
  *   goes through the Fetch adapter (`Request` in, `Response` with Set-Cookie out). The satchel is
  *   built as a generated module builds it: with the session's generated codec (format 3) from
  *   payload-codecs.ts, which the generator's emitter writes (see gen-payload-codecs.ts);
- *   `codec: "runtime"` leaves it out (format 2, the runtime's compiled codec) for comparison.
+ *   `codec: "runtime"` leaves it out for comparison: over the memory store, which keeps no layouts,
+ *   the runtime writes format 2 (keyed); with `recordLayout` it runs over a file store (as an app
+ *   with no store configured) and the round trip starts once the runtime has recorded the layout
+ *   there and writes format 3 through the plan interpreter (runtime/session/layout-history.ts).
  * - `rawFetchSession`: the hand-rolled session a user could write instead: cookie header → base64url
  *   → node:crypto AES-256-GCM → JSON, and back, through the same `Request`/`Response` objects.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import type { z } from "zod";
+import { unpackFromCookie } from "../../runtime/codec/compress.ts";
 import type { GeneratedCodec } from "../../runtime/codec/plan.ts";
 import { memoryCookieJar } from "../../runtime/cookies/header.ts";
+import { createSealer } from "../../runtime/crypto/seal.ts";
 import { defineSessions } from "../../runtime/define.ts";
 import { createSatchel } from "../../runtime/satchel.ts";
+import { createFileStore } from "../../runtime/stores/file.ts";
+import { createMemoryStore } from "../../runtime/stores/memory.ts";
 import type { SessionHandle } from "../../runtime/types.ts";
 import { LARGE_CODEC, SMALL_CODEC, TOKEN_CODEC } from "./payload-codecs.ts";
 import { largeSchema, smallSchema, tokenSchema } from "./payloads.ts";
@@ -53,7 +61,7 @@ const GENERATED = new Map<z.ZodType, GeneratedCodec>([
 export async function satchelRoundTrip(
   schema: z.ZodObject,
   data: Record<string, unknown>,
-  options: { fetch: boolean; codec?: "generated" | "runtime" },
+  options: { fetch: boolean; codec?: "generated" | "runtime"; recordLayout?: boolean },
 ): Promise<RoundTrip> {
   const config = defineSessions({
     bench: {
@@ -67,9 +75,15 @@ export async function satchelRoundTrip(
   if (options.codec !== "runtime" && generated === undefined) {
     throw new Error("bench: no generated codec for this schema; add it to gen-payload-codecs.ts");
   }
+  const runtime = options.codec === "runtime" || generated === undefined;
   const satchel = createSatchel<Types>(config, {
     secrets: [PUBLIC_SECRET],
-    ...(options.codec === "runtime" || generated === undefined ? {} : { codecs: { bench: generated } }),
+    ...(runtime ? {} : { codecs: { bench: generated } }),
+    // Cookie sessions use a store only for their layouts (runtime codec): none kept in memory.
+    store:
+      runtime && options.recordLayout === true
+        ? createFileStore({ dir: fileURLToPath(new URL("../.tmp/layouts", import.meta.url)) })
+        : createMemoryStore(),
   });
   const [field, next] = nextValue(data);
   let cookie = "";
@@ -97,7 +111,26 @@ export async function satchelRoundTrip(
     }
   };
   await request(true); // the first request creates the session and its cookie
+  if (runtime && options.recordLayout === true) {
+    // The layout is recorded in the background; requests that await no I/O never let it land.
+    for (let i = 0; !(await positional(cookie)); i++) {
+      if (i === 500) throw new Error("bench: the runtime never recorded the session's layout");
+      await new Promise((done) => setTimeout(done, 10));
+      await request(true);
+    }
+  }
   return { request, cookieBytes: () => cookie.length - "bench=".length };
+}
+
+/** The bench cookie (`bench=<token>`) holds a format-3 text. */
+async function positional(cookie: string): Promise<boolean> {
+  const opened = await createSealer([PUBLIC_SECRET]).unseal(
+    "bench",
+    cookie.slice("bench=".length),
+    Date.now(),
+  );
+  if (!opened.ok) throw new Error(`bench: the cookie does not open (${opened.reason})`);
+  return (await unpackFromCookie(opened.plaintext)).startsWith("[3,");
 }
 
 const rawKey = createSecretKey(randomBytes(32));

@@ -5,7 +5,9 @@
  *   npx tsx bench/micro/public-path.ts satchel 10 small      # plain run: prints the cookie bytes
  *
  * Variants: `satchel` (Fetch adapter), `satchel-open` (createSatchel's `open()` over a cookie jar),
- * `satchel-runtime` (Fetch adapter without the generated codec: format 2, the runtime's compiled codec),
+ * `satchel-runtime` (Fetch adapter without the generated codec, once the runtime recorded the layout in
+ * its file store: format 3 through the plan interpreter), `satchel-runtime-keyed` (the same over the
+ * memory store, which keeps no layouts: format 2, keyed),
  * `satchel-read` (Fetch adapter, read only), `raw-fetch` / `raw-fetch-read` (the hand-rolled
  * node:crypto GCM + JSON session through the same Request/Response), `raw` (JSON + node:crypto
  * AES-256-GCM + base64url and back), `iron` (iron-session sealData + unsealData). Each op is one
@@ -34,10 +36,13 @@ async function main(): Promise<number> {
     case "satchel":
     case "satchel-read":
     case "satchel-open":
-    case "satchel-runtime": {
+    case "satchel-runtime":
+    case "satchel-runtime-keyed": {
+      const runtime = variant.startsWith("satchel-runtime");
       const trip = await satchelRoundTrip(schema, data, {
         fetch: variant !== "satchel-open",
-        codec: variant === "satchel-runtime" ? "runtime" : "generated",
+        codec: runtime ? "runtime" : "generated",
+        recordLayout: variant === "satchel-runtime",
       });
       const write = variant !== "satchel-read";
       await steadySection(ops, () => trip.request(write));

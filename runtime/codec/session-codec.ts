@@ -2,16 +2,19 @@
  * A session's codec: what cookie sessions seal (and store sessions may store), in whichever format
  * this build writes for the session, and every format a token of it may be in.
  *
- * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts):
+ * Format 3, positional (written through the codec the generator emitted for the session, see plan.ts,
+ * or without one through the plan interpreter once the satchel's `LayoutSource` has recorded the layout):
  * `[3, version, layout, checks, data]`, or with pending flash / messages
  * `[3, version, layout, checks, data, flash, messages]`. `data` is positional (no key names), as the
  * session's plan lays it out; `layout` is the plan's hash and `checks` the live schema's `checksHash`
  * (functions as bare markers, so minifying cannot change it; fingerprint.ts). A token of
  * the current layout is read by the generated decode (or the plan interpreter, when the generated
  * codec is stale or missing); one of an earlier layout by the interpreter over the plan kept in the
- * generated codec's history; one of a layout neither knows is malformed (`UnknownLayoutError`).
+ * generated codec's history or found by the `LayoutSource`; one of a layout none knows is malformed
+ * (`UnknownLayoutError`).
  *
- * Format 2, keyed (keyed-format.ts): written when there is no up-to-date generated codec. Flash and
+ * Format 2, keyed (keyed-format.ts): written when there is no up-to-date generated codec and the
+ * layout is not recorded (yet, or ever: a store that keeps nothing past the process). Flash and
  * messages ride as superjson parts in both formats (`0` when absent). Format 1 (superjson text,
  * envelope.ts) is still read.
  *
@@ -64,7 +67,10 @@ export interface ReadEnvelope {
 export interface SessionCodec {
   /** The runtime schema fingerprint format-2 tokens carry. */
   readonly fingerprint: string;
-  /** The format `encode` writes: positional through the session's generated codec, else keyed. */
+  /**
+   * The format `encode` writes: positional through the session's up-to-date generated codec (or the
+   * plan interpreter, once the session's layout is recorded: see `LayoutSource`), else keyed.
+   */
   readonly format: typeof KEYED_FORMAT | typeof POSITIONAL_FORMAT;
   /**
    * Envelope of validated data → the text to seal or store.
@@ -166,43 +172,111 @@ export function codecFor(session: ResolvedSession): SessionCodec {
 }
 
 /**
- * Resolves each session's codec once, for one satchel: the generated codec when it was generated
- * from this very schema (layout) and version, else the runtime codec, warning once per session
- * through `warn` that the generated one is stale.
+ * What a satchel knows of a session's layouts beyond its schema and generated codec (kept where the
+ * codec layer does not reach: session/layout-history.ts keeps them in the app's store).
+ */
+export interface LayoutSource {
+  /**
+   * The session may write format 3 without an up-to-date generated codec: its current layout is
+   * recorded where every later build can read it.
+   */
+  positional(session: ResolvedSession): boolean;
+  /** A recorded plan of `layout`, already checked (its hash is `layout`, its shape valid); else undefined. */
+  plan(session: ResolvedSession, layout: string): Plan | undefined;
+}
+
+/** A session's runtime codecs, keyed (format 2) and positional (format 3, made on first use). */
+interface RuntimeCodecs {
+  readonly keyed: SessionCodec;
+  positional?: SessionCodec;
+}
+
+/**
+ * Resolves each session's codec once, for one satchel: the generated one when it was generated from
+ * this very schema (layout) and version, else the runtime codec, warning once per session through
+ * `warn` that the generated one is stale. With `layouts`, every codec also reads the plans it
+ * records, and a session without an up-to-date generated codec writes format 3 through the plan
+ * interpreter while `layouts.positional(session)` says so (format 2 otherwise).
  */
 export function createCodecResolver(
   generated: Readonly<Record<string, GeneratedCodec>> | undefined,
   warn: (message: string) => void,
+  layouts?: LayoutSource,
 ): (session: ResolvedSession) => SessionCodec {
-  const resolved = new Map<ResolvedSession, SessionCodec>();
-  return (session) => {
-    let codec = resolved.get(session);
-    if (codec === undefined) {
-      const own = generated !== undefined && Object.hasOwn(generated, session.name);
-      codec = own
-        ? compileSessionCodec(
-            session.schema,
-            session.version,
-            generated[session.name],
-            () =>
-              warn(
-                `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
-                  "(run npm run gen); using the slower runtime codec until then.",
-              ),
-            () => {
-              if (globalThis.process?.env?.NODE_ENV === "production") return;
-              warn(
-                `satchel: the generated codec of session "${session.name}" was generated for other checks ` +
-                  "than sessions.schema.ts declares (run npm run gen); until then zod validates its writes " +
-                  "and every cookie this build did not write.",
-              );
-            },
-          )
-        : codecFor(session);
-      resolved.set(session, codec);
+  /** Codecs that never change: up-to-date generated ones, or every one without `layouts`. */
+  const fixed = new Map<ResolvedSession, SessionCodec>();
+  const runtimeCodecs = new Map<ResolvedSession, RuntimeCodecs>();
+  /** The session's generated codec, up to date or not; an own property only (a name may be "constructor"). */
+  const generatedOf = (session: ResolvedSession): GeneratedCodec | undefined =>
+    generated !== undefined && Object.hasOwn(generated, session.name) ? generated[session.name] : undefined;
+  const compile = (session: ResolvedSession): SessionCodec => {
+    const own = generatedOf(session);
+    const recorded =
+      layouts === undefined ? undefined : { plan: (layout: string) => layouts.plan(session, layout) };
+    if (own === undefined) {
+      return recorded === undefined
+        ? codecFor(session)
+        : compileSessionCodec(session.schema, session.version, undefined, undefined, undefined, recorded);
     }
+    return compileSessionCodec(
+      session.schema,
+      session.version,
+      own,
+      () =>
+        warn(
+          `satchel: the generated codec of session "${session.name}" does not match sessions.schema.ts ` +
+            "(run npm run gen); using the slower runtime codec until then.",
+        ),
+      () => {
+        if (globalThis.process?.env?.NODE_ENV === "production") return;
+        warn(
+          `satchel: the generated codec of session "${session.name}" was generated for other checks ` +
+            "than sessions.schema.ts declares (run npm run gen); until then zod validates its writes " +
+            "and every cookie this build did not write.",
+        );
+      },
+      recorded,
+    );
+  };
+  const runtimeCodecOf = (session: ResolvedSession, source: LayoutSource): SessionCodec => {
+    let codecs = runtimeCodecs.get(session);
+    if (codecs === undefined) {
+      const codec = compile(session);
+      if (codec.format === POSITIONAL_FORMAT) {
+        fixed.set(session, codec);
+        return codec;
+      }
+      codecs = { keyed: codec };
+      runtimeCodecs.set(session, codecs);
+    }
+    if (!source.positional(session)) return codecs.keyed;
+    codecs.positional ??= compileSessionCodec(
+      session.schema,
+      session.version,
+      generatedOf(session),
+      undefined,
+      undefined,
+      { positional: true, plan: (layout) => source.plan(session, layout) },
+    );
+    return codecs.positional;
+  };
+  return (session) => {
+    // The hot path of up-to-date generated codecs: one lookup.
+    let codec = fixed.get(session);
+    if (codec !== undefined) return codec;
+    if (layouts !== undefined) return runtimeCodecOf(session, layouts);
+    codec = compile(session);
+    fixed.set(session, codec);
     return codec;
   };
+}
+
+/** What `compileSessionCodec` takes from a satchel's `LayoutSource` for one session. */
+interface RecordedLayouts {
+  /** Write format 3 through the plan interpreter (there is no up-to-date generated codec). */
+  readonly positional?: boolean;
+  /** A checked plan of a layout neither the schema nor the generated history has. */
+  plan(layout: string): Plan | undefined;
 }
 
 /**
@@ -210,7 +284,10 @@ export function createCodecResolver(
  * layout and version, it writes format 3 through it; with a stale one it writes format 2, calls
  * `onStale`, and still reads the stale codec's layout and history. A generated codec of the same
  * layout whose checks hash is not the live schema's stays in use for the wire, but its constraint
- * check is not: zod validates writes, and `onChecksStale` is called.
+ * check is not: zod validates writes, and `onChecksStale` is called. `recorded` (from a satchel's
+ * `LayoutSource`) adds plans of layouts recorded outside the generated module and, with `positional`,
+ * has a session without an up-to-date generated codec write format 3 through the plan interpreter:
+ * the same text the generated codec would write.
  */
 export function compileSessionCodec(
   schema: z.ZodType,
@@ -218,6 +295,7 @@ export function compileSessionCodec(
   generated?: GeneratedCodec,
   onStale?: () => void,
   onChecksStale?: () => void,
+  recorded?: RecordedLayouts,
 ): SessionCodec {
   const compiled = compileSchema(schema);
   const { keyed, fingerprint, layout } = compiled;
@@ -225,7 +303,9 @@ export function compileSessionCodec(
   if (generated !== undefined && !fresh) onStale?.();
   const checksCurrent = fresh && generated.checks === compiled.checks;
   if (fresh && !checksCurrent) onChecksStale?.();
-  const format = fresh ? POSITIONAL_FORMAT : KEYED_FORMAT;
+  /** Format 3 out: through the generated codec, else (its layout recorded) through the plan interpreter. */
+  const positional = fresh || recorded?.positional === true;
+  const format = positional ? POSITIONAL_FORMAT : KEYED_FORMAT;
   const history = generated?.history ?? {};
   /**
    * Checks a trusted format-3 token carries: the live schema's hash, recomputed here, never the
@@ -234,10 +314,14 @@ export function compileSessionCodec(
   const checks = compiled.checks;
   const accepts =
     checksCurrent && !compiled.userCode && generated.check !== undefined ? generated.check : undefined;
-  const head = fresh
+  const head = positional
     ? `[${POSITIONAL_FORMAT},${version},${JSON.stringify(layout)},${JSON.stringify(checks)},`
     : `[${KEYED_FORMAT},${version},${JSON.stringify(fingerprint)},`;
-  const encodeData: (value: unknown) => unknown = fresh ? (value) => generated.encode(value) : keyed.encode;
+  const encodeData: (value: unknown) => unknown = fresh
+    ? (value) => generated.encode(value)
+    : positional
+      ? compiled.planCodec().encode
+      : keyed.encode;
   /** The generated decode, for tokens of its layout (the current one unless it is stale). */
   const generatedDecode =
     generated?.layout === layout ? (wire: unknown) => generated.decode(wire) : undefined;
@@ -250,7 +334,12 @@ export function compileSessionCodec(
       // A stale generated codec still reads its own layout; the history reads the ones before.
       if (generated?.layout === tokenLayout) decoder = (wire) => generated.decode(wire);
       else if (Object.hasOwn(history, tokenLayout)) decoder = planCodec(history[tokenLayout] as Plan).decode;
-      else return undefined;
+      else {
+        // A layout a build without generated codecs recorded (checked by whoever found it).
+        const plan = recorded?.plan(tokenLayout);
+        if (plan === undefined) return undefined;
+        decoder = planCodec(plan).decode;
+      }
       older.set(tokenLayout, decoder);
     }
     return decoder;
@@ -258,7 +347,7 @@ export function compileSessionCodec(
 
   /** Keys a positional root must have (`undefined` there would read back as `null` or not at all). */
   const required =
-    fresh && typeof compiled.plan !== "string" && compiled.plan[0] === "object"
+    positional && typeof compiled.plan !== "string" && compiled.plan[0] === "object"
       ? compiled.plan[1].filter(([, , optional]) => !optional).map(([key]) => key)
       : [];
   const encode = (envelope: Envelope): string => {

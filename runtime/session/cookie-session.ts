@@ -88,12 +88,22 @@ export class CookieSession extends SessionCore {
     let decoded: ReadEnvelope;
     try {
       text = unpackFromCookieSync(unsealed.plaintext) ?? (await unpackFromCookie(unsealed.plaintext));
+    } catch {
+      return this.invalid("malformed", "the sealed envelope could not be decoded");
+    }
+    try {
       decoded = this.codec.decode(text, true);
     } catch (error) {
-      return this.invalid(
-        "malformed",
-        error instanceof UnknownLayoutError ? error.detail : "the sealed envelope could not be decoded",
-      );
+      // A layout this build does not know may be recorded in the store (session/layout-history.ts);
+      // a store that cannot be reached rejects the load (503) and leaves the cookie as it is.
+      const known =
+        error instanceof UnknownLayoutError && (await this.runtime.findLayout(this.def, error.layout));
+      if (!known) return this.invalid("malformed", decodeFailure(error));
+      try {
+        decoded = this.codec.decode(text, true);
+      } catch (again) {
+        return this.invalid("malformed", decodeFailure(again));
+      }
     }
     const envelope = decoded.envelope;
     // Data this schema version wrote (authenticated, structure checked by the codec) is final; other
@@ -291,4 +301,9 @@ export class CookieSession extends SessionCore {
       return Promise.reject(error);
     }
   }
+}
+
+/** What the onInvalid report says of a token that could not be decoded. */
+function decodeFailure(error: unknown): string {
+  return error instanceof UnknownLayoutError ? error.detail : "the sealed envelope could not be decoded";
 }

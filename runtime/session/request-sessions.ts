@@ -33,6 +33,12 @@ export interface SatchelRuntime {
    * with the schema, else the runtime codec (format 2).
    */
   codec(session: ResolvedSession): SessionCodec;
+  /**
+   * Looks up a cookie layout this build does not know in the session's store (session/layout-history.ts):
+   * true when its plan was found and checked, and the session's codec now reads it.
+   * @throws SessionStoreUnavailableError when the store cannot be reached.
+   */
+  findLayout(session: ResolvedSession, layout: string): Promise<boolean>;
 }
 
 /** Where a request's sessions come from and go to. */

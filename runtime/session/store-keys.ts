@@ -1,6 +1,8 @@
 /**
  * The ids of store sessions and the store keys they map to. An id is 32 random bytes, sealed in the
  * cookie; its record lives under `"<session>:" + hex(SHA-256(id))`, so the raw id never reaches the store.
+ * Other records satchel keeps have a "/" in their key, which no session name has: a cookie
+ * session's layout (`layoutKey`), a used one-off token (`token/<kind>:…`, tokens/single-use.ts).
  * @internal not part of the public API; import from "satchel" instead.
  */
 import { type CryptoBackend, selectBackend, sha256 } from "../crypto/backend.ts";
@@ -45,4 +47,12 @@ export function hexOf(bytes: Uint8Array): string {
   let hex = "";
   for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i] as number];
   return hex;
+}
+
+/**
+ * The store key of a cookie session's recorded layout (session/layout-history.ts):
+ * `"layout/<session>:<layout hash>"`.
+ */
+export function layoutKey(session: string, layout: string): string {
+  return `layout/${session}:${layout}`;
 }

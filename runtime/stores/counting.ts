@@ -43,6 +43,7 @@ export function createCountingStore(inner: SessionStore): CountingStore {
   };
   const store: CountingStore = {
     name: inner.name,
+    ...(inner.durable === undefined ? {} : { durable: inner.durable }),
     inner,
     get(key, budget) {
       note("get", key);

@@ -46,6 +46,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
 
   return {
     name: "memory",
+    // Nothing outlives the process: no cookie layouts are kept here (see SessionStore.durable).
+    durable: false,
     async get(key) {
       const entry = live(key);
       return entry === undefined

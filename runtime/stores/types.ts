@@ -53,6 +53,19 @@ export interface SessionStore {
   delete(key: string, budget?: StoreBudget): Promise<void>;
   /** Extend expiry without changing value or version. No-op when missing. */
   touch(key: string, expiresAt: number, budget?: StoreBudget): Promise<void>;
+  /**
+   * `false`: the store may lose a record before its expiry — it dies with the process (the memory
+   * store) or is evicted under memory pressure (memcached). Satchel then keeps no cookie-session
+   * layouts in it, and a satchel without generated codecs writes its cookie sessions in the keyed
+   * format 2 (a layout lost while cookies written in it live on would sign their users out after a
+   * schema change). Absent or `true`: the store keeps what it is given until its expiry, for every
+   * process of the app (file, Redis, PostgreSQL, your own); when the app chose it (it is not the
+   * embedded default), satchel keeps each cookie session's current layout under
+   * `layout/<session>:<hash>` (a few hundred bytes per session and schema change, expiring on their
+   * own) and cookie sessions write the compact format 3. Set it to `false` on a store of your own
+   * that may lose records early.
+   */
+  readonly durable?: boolean;
   /** Keys of live records written with this `userId` (optional capability). */
   keysForUser?(userId: string): Promise<string[]>;
   /**

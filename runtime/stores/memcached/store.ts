@@ -115,6 +115,9 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
 
   return {
     name: "memcached",
+    // memcached evicts under memory pressure and forgets everything on restart: a cookie layout kept
+    // here could vanish while cookies written in it live on (see SessionStore.durable).
+    durable: false,
     get(key, budget) {
       return guard(
         target,

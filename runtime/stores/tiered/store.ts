@@ -121,6 +121,8 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
 
   const store: SessionStore = {
     name: "tiered",
+    // What it keeps, the durable store keeps (the cache only mirrors it).
+    ...(durable.durable === undefined ? {} : { durable: durable.durable }),
     async get(key, budget): Promise<StoredRecord | null> {
       // Every read asks: once listening, without the await (and its microtask) of start().
       if (!deletes.started()) await deletes.start();
