@@ -104,6 +104,8 @@ describe("npm run bench -- --quick", () => {
     expect(results.figures.map((f) => f.id).sort()).toEqual([
       "cookie-bytes-2kb",
       "cookie-bytes-300b",
+      "cookie-bytes-runtime-2kb",
+      "cookie-bytes-runtime-300b",
       "fetch-read-2kb",
       "fetch-read-300b",
       "fetch-write-2kb",
