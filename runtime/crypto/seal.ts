@@ -114,6 +114,8 @@ const NO_IDLE = MAX_UINT32;
 /** Bytes of a session's random binding. */
 export const BINDING_BYTES = 16;
 const MIN_TOKEN_BYTES = PREFIX_LENGTH + HEADER_BASE + TAG_LENGTH;
+/** The reused buffer of a sealer (see `scratchOf`): room for a cookie-sized token's bytes. */
+const SCRATCH_BYTES = 4096;
 
 interface KeyEntry {
   /** keyId as an unsigned 32-bit number, for a quick match. */
@@ -203,26 +205,43 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     return iv;
   };
 
-  /** header ‖ plaintext, the bytes a token encrypts. */
-  const bodyOf = (plaintext: Uint8Array, times: SealTimes): Uint8Array => {
+  // A Uint8Array of a few hundred bytes is allocated outside the JS heap: about 2k instructions, and
+  // work for the GC. Bytes a seal builds and has used up before it returns (key id ‖ iv ‖ ciphertext
+  // on its way to base64url; header ‖ plaintext where the backend encrypts synchronously) go through
+  // one reused buffer instead.
+  const scratch = new Uint8Array(SCRATCH_BYTES);
+  const scratchOf = (length: number): Uint8Array => {
+    if (length > SCRATCH_BYTES) return new Uint8Array(length);
+    return scratch.subarray(0, length);
+  };
+
+  /** header ‖ plaintext, the bytes a token encrypts, in `into(length)`. */
+  const bodyOf = (
+    plaintext: Uint8Array,
+    times: SealTimes,
+    into: (length: number) => Uint8Array,
+  ): Uint8Array => {
     const header = encodeHeader(times);
-    const body = new Uint8Array(header.length + plaintext.length);
+    const body = into(header.length + plaintext.length);
     body.set(header, 0);
     body.set(plaintext, header.length);
     return body;
   };
 
   const tokenOf = (entry: KeyEntry, iv: Uint8Array, sealed: Uint8Array): string => {
-    const token = new Uint8Array(PREFIX_LENGTH + sealed.length);
+    const token = scratchOf(PREFIX_LENGTH + sealed.length);
+    // The sealed bytes first: a backend that encrypted the scratch body in place hands it back, and
+    // set() copies from the same buffer correctly before the prefix overwrites its start.
+    token.set(sealed, PREFIX_LENGTH);
     token.set(entry.keyId, 0);
     token.set(iv, KEY_ID_LENGTH);
-    token.set(sealed, PREFIX_LENGTH);
     return base64urlEncode(token);
   };
 
   const sealLater = async (session: string, plaintext: Uint8Array, times: SealTimes): Promise<string> => {
     const entry = (await keysFor(session))[0] as KeyEntry;
-    const body = bodyOf(plaintext, times);
+    // A body of its own: other seals may use the scratch buffer while this one waits.
+    const body = bodyOf(plaintext, times, (length) => new Uint8Array(length));
     const iv = nextIv();
     return tokenOf(entry, iv, await backend.encrypt(entry.key, iv, body, entry.aad));
   };
@@ -269,7 +288,8 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       if (entries === undefined || encryptSync === undefined) return sealLater(session, plaintext, times);
       try {
         const entry = entries[0] as KeyEntry;
-        const body = bodyOf(plaintext, times);
+        // The body is used up by the synchronous encrypt before tokenOf reuses the scratch buffer.
+        const body = bodyOf(plaintext, times, scratchOf);
         const iv = nextIv();
         return tokenOf(entry, iv, encryptSync(entry.key, iv, body, entry.aad));
       } catch (error) {
