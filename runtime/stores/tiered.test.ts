@@ -71,6 +71,23 @@ describe("tiered behaviour", () => {
     expect(durable.counts().get).toBe(0);
   });
 
+  it("serves a cache entry an earlier version wrote as JSON, and a value with colons and quotes as written", async () => {
+    const { cache, durable, store } = setup();
+    const value = '{"json":{"a":"x:1:2:3","b":"\\"quoted\\""}}';
+    await durable.inner.set("cart:old", value, { expiresAt: later() });
+    // What the cache held before filled entries had their own layout.
+    const legacy = JSON.stringify({ v: value, ver: 1, exp: later(), at: Date.now() });
+    await cache.inner.set("cart:old", legacy, { expiresAt: later() });
+    durable.reset();
+    expect(await store.get("cart:old")).toMatchObject({ value, version: 1 });
+    expect(durable.counts().get).toBe(0);
+    // Written through this version: read back from the cache unchanged.
+    const version = await store.compareAndSet("cart:old", `${value}:`, 1, { expiresAt: later() });
+    durable.reset();
+    expect(await store.get("cart:old")).toMatchObject({ value: `${value}:`, version });
+    expect(durable.counts().get).toBe(0);
+  });
+
   it("writes through to the durable store first, with the durable store's version", async () => {
     const { cache, durable, store } = setup();
     await durable.set("cart:b", "elsewhere", { expiresAt: later() });
