@@ -7,6 +7,7 @@
  * makes no round trip and should beat it.
  */
 import { fileURLToPath } from "node:url";
+import { bundle } from "../lib/callgrind.ts";
 import { startChild } from "../lib/child.ts";
 import type { BenchContext } from "../lib/context.ts";
 import { treeCpuMs } from "../lib/cpu.ts";
@@ -30,7 +31,10 @@ const FLOORS = {
 type Stats = Record<string, { requests: number; roundTrips: number }>;
 
 export async function storePathFigure(ctx: BenchContext): Promise<RowInput[]> {
-  const server = await startChild(process.execPath, ["--import", "tsx", SERVER], {
+  // The server runs bundled by esbuild, as the published package runs compiled by tsc: under tsx
+  // (esbuild with keepNames) every named closure a request creates also costs a defineProperty of
+  // its name, which satchel's per-request closures paid and the bare handler's inline code did not.
+  const server = await startChild(process.execPath, [await bundle(SERVER)], {
     env: { BENCH_PREFIX: `${ctx.runId}:fig4:` },
   });
   try {
