@@ -129,6 +129,20 @@ async function signedInUnderA(store: SessionStore, clock = testClock(Date.now())
   return new Map(first.browser.client.cookies);
 }
 
+/** Three sign-ins over `store` write format 2 and never call the store (it keeps no layouts). */
+async function expectKeyedOnly(
+  store: ReturnType<typeof createCountingStore>,
+  clock: ReturnType<typeof testClock>,
+): Promise<void> {
+  const runtime = app(configA, store, clock);
+  for (let i = 0; i < 3; i++) {
+    await runtime.browser.request((s) => signIn(s, `u${i}`));
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
+  expect(store.log()).toEqual([]);
+}
+
 describe("cookie layouts kept in the store (no generated codecs)", () => {
   it("writes format 2 until the layout is recorded, then format 3, as the generated codec writes it", async () => {
     const clock = testClock(Date.now());
@@ -193,14 +207,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
 
   it("keeps format 2 on the memory store, which records nothing", async () => {
     const clock = testClock(Date.now());
-    const store = createCountingStore(createMemoryStore({ now: clock.now }));
-    const runtime = app(configA, store, clock);
-    for (let i = 0; i < 3; i++) {
-      await runtime.browser.request((s) => signIn(s, `u${i}`));
-      await new Promise((done) => setTimeout(done, 10));
-    }
-    expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
-    expect(store.log()).toEqual([]);
+    await expectKeyedOnly(createCountingStore(createMemoryStore({ now: clock.now })), clock);
   });
 
   it("keeps no layouts on the embedded default store: format 2, nothing looked up, no .data/ made", async () => {
@@ -242,13 +249,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     const clock = testClock(Date.now());
     const store = createCountingStore(createMemcachedStore({ url: memcached.url, now: clock.now }));
     try {
-      const runtime = app(configA, store, clock);
-      for (let i = 0; i < 3; i++) {
-        await runtime.browser.request((s) => signIn(s, `u${i}`));
-        await new Promise((done) => setTimeout(done, 10));
-      }
-      expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[2,1,/);
-      expect(store.log()).toEqual([]);
+      await expectKeyedOnly(store, clock);
     } finally {
       await store.close?.();
       await memcached.cleanup();
