@@ -103,6 +103,7 @@ function decodeAuth(wire: unknown): unknown {
 export const AUTH_CODEC = {
   layout: "dvrxky",
   checks: "12cnq2i",
+  key: "3xaaBv",
   version: AUTH_VERSION,
   encode: encodeAuth,
   decode: decodeAuth,
@@ -229,6 +230,7 @@ function decodeCart(wire: unknown): unknown {
 export const CART_CODEC = {
   layout: "90nhk9",
   checks: "161damy",
+  key: "QiVo3",
   version: CART_VERSION,
   encode: encodeCart,
   decode: decodeCart,
@@ -342,6 +344,7 @@ function decodeSession(wire: unknown): unknown {
 export const SESSION_CODEC = {
   layout: "3mwajd",
   checks: "9c4p9k",
+  key: "LWFx_",
   version: SESSION_VERSION,
   encode: encodeSession,
   decode: decodeSession,
@@ -422,6 +425,7 @@ function decodeMyCookieName(wire: unknown): unknown {
 export const MY_COOKIE_NAME_CODEC = {
   layout: "1fp9bxj",
   checks: "1q0p7so",
+  key: "3ZWyGg",
   version: MY_COOKIE_NAME_VERSION,
   encode: encodeMyCookieName,
   decode: decodeMyCookieName,
@@ -490,6 +494,7 @@ function decodeMemcache(wire: unknown): unknown {
 export const MEMCACHE_CODEC = {
   layout: "1o3xbev",
   checks: "i9gszu",
+  key: "2QXSee",
   version: MEMCACHE_VERSION,
   encode: encodeMemcache,
   decode: decodeMemcache,
@@ -558,6 +563,7 @@ function decodeTg(wire: unknown): unknown {
 export const TG_CODEC = {
   layout: "qf7jhj",
   checks: "13p7q0e",
+  key: "1GHDtE",
   version: TG_VERSION,
   encode: encodeTg,
   decode: decodeTg,
@@ -628,6 +634,7 @@ function decodeBeaker(wire: unknown): unknown {
 export const BEAKER_CODEC = {
   layout: "1ut5pbe",
   checks: "1ya2a06",
+  key: "1Cy5Gh",
   version: BEAKER_VERSION,
   encode: encodeBeaker,
   decode: decodeBeaker,
@@ -703,6 +710,7 @@ function decodePrefs(wire: unknown): unknown {
 export const PREFS_CODEC = {
   layout: "1f57f54",
   checks: "10n3vk",
+  key: "520sE",
   version: PREFS_VERSION,
   encode: encodePrefs,
   decode: decodePrefs,

@@ -8,11 +8,13 @@ import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { constraintsOf } from "./codec/checks.ts";
+import { unpackFromCookie } from "./codec/compress.ts";
 import { checksHash as generatedChecks } from "./codec/fingerprint.ts";
-import { type GeneratedCodec, layoutHash, planOf } from "./codec/plan.ts";
+import { type GeneratedCodec, layoutHash, type Plan, planOf, positionalKey } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
+import { createSealer } from "./crypto/seal.ts";
 import { defineSessions } from "./define.ts";
-import { CookieClient, testClock, testSatchel } from "./test-support/harness.ts";
+import { CookieClient, SECRET_A, testClock, testSatchel } from "./test-support/harness.ts";
 import type { SessionHandle } from "./types.ts";
 
 type Types = { auth: SessionHandle<{ role: string; note: string }> };
@@ -21,8 +23,13 @@ type Types = { auth: SessionHandle<{ role: string; note: string }> };
  * What `npm run gen` emits for a schema, built on the plan interpreter (the generated codecs'
  * reference); its `check` keeps the generated check's contract (true: zod accepts the data and
  * returns it unchanged), and like gen it has none when the schema runs the app's functions.
+ * `key`: with the key gen emits since format 4 (without: a module from before, format 3);
+ * `history`: earlier plans by the hashes tokens carry, as a later gen emits them.
  */
-function generatedFor(schema: z.ZodType): GeneratedCodec {
+function generatedFor(
+  schema: z.ZodType,
+  { key = false, history = {} }: { key?: boolean; history?: Record<string, Plan> } = {},
+): GeneratedCodec {
   const plan = planOf(schema);
   const codec = planCodec(plan);
   // A twin, so that a spy on the session's schema sees only the runtime's own zod calls.
@@ -31,13 +38,15 @@ function generatedFor(schema: z.ZodType): GeneratedCodec {
     const parsed = twin.safeParse(data);
     return parsed.success && isDeepStrictEqual(parsed.data, data);
   };
+  const layout = layoutHash(plan);
   return {
-    layout: layoutHash(plan),
+    layout,
     checks: generatedChecks(schema),
+    ...(key ? { key: positionalKey(layout, generatedChecks(schema)) } : {}),
     version: 1,
     encode: codec.encode,
     decode: codec.decode,
-    history: {},
+    history,
     ...(constraintsOf(schema) === undefined ? {} : { check }),
   };
 }
@@ -153,6 +162,39 @@ describe("a plain check tightened without running gen", () => {
       const said = warn.mock.calls.filter(([m]) => String(m).includes('"auth"'));
       expect(said).toEqual([[expect.stringMatching(/checks .*npm run gen.*zod/)]]);
     }
+  });
+
+  const oldKey = positionalKey(layoutHash(planOf(old)), generatedChecks(old));
+  it.each([
+    ["build 2 on the module gen wrote for build 1 (it writes format 3)", generatedFor(old, { key: true })],
+    [
+      "build 2 regenerated (build 1's key in its history)",
+      generatedFor(tightened, { key: true, history: { [oldKey]: planOf(old) } }),
+    ],
+  ])("build 2 refuses an old value the new max(10) does not allow: format 4, %s", async (_name, codec) => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const clock = testClock();
+    const one = deploy(old, generatedFor(old, { key: true }), clock);
+    const two = deploy(tightened, codec, clock);
+    // Build 1 writes format 4: one key for its layout and checks.
+    const writer = new CookieClient(one.app);
+    await writer.fetch("/?role=member&note=hi");
+    const opened = await createSealer([SECRET_A]).unseal(
+      "auth",
+      writer.cookies.get("auth") ?? "",
+      clock.now(),
+    );
+    if (!opened.ok) throw new Error(opened.reason);
+    expect(await unpackFromCookie(opened.plaintext)).toMatch(`[4,1,${JSON.stringify(oldKey)},`);
+    const { body } = await carry(one, two, `role=member&note=${long}`);
+    expect(body).toMatchObject({ isNew: true });
+    expect(two.reports).toEqual([
+      { reason: "schema-mismatch", session: "auth", detail: expect.stringMatching(/^note: /) },
+    ]);
+    // A short note from build 1 still reads back, through zod (the key is not build 2's).
+    const parse = vi.spyOn(tightened, "safeParse");
+    expect((await carry(one, two, "role=member&note=hi")).body).toMatchObject({ note: "hi", isNew: false });
+    expect(parse).toHaveBeenCalled();
   });
 
   it("build 2 refuses to write the old value: the stale codec's check (max 100) is not used", async () => {

@@ -32,6 +32,7 @@ export {
   type PlanField,
   type PlanLiteral,
   planOf,
+  positionalKey,
 } from "./codec/plan.ts";
 /** @internal */
 export { type PlanCodec, planCodec } from "./codec/plan-interpreter.ts";

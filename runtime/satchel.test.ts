@@ -3,7 +3,7 @@ import { z } from "zod";
 import { largeSchema, largeSession, smallSchema, smallSession } from "../bench/lib/payloads.ts";
 import { packForCookie, unpackFromCookie } from "./codec/compress.ts";
 import { checksHash } from "./codec/fingerprint.ts";
-import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./codec/plan.ts";
+import { type GeneratedCodec, layoutHash, type Plan, planOf, positionalKey } from "./codec/plan.ts";
 import { planCodec } from "./codec/plan-interpreter.ts";
 import { createSealer } from "./crypto/seal.ts";
 import { defineSessions, type SessionsConfig } from "./define.ts";
@@ -442,14 +442,12 @@ describe("generated codecs (format 3)", () => {
     expect(client.cookies.has("prefs")).toBe(false); // the unusable cookie is cleared
   });
 
-  it("reads a token of an earlier layout from the codec's history, through migrations and zod", async () => {
-    const v1Schema = z.object({ name: z.string() });
-    const v2Schema = z.object({ first: z.string(), last: z.string().min(1) });
-    const v1 = defineSessions({ prefs: { storage: "cookie", schema: v1Schema } });
-    const v2 = defineSessions({
+  /** Version 2 of `prefs` over `schema`: a migration splits v1's `name` into `first` and `last`. */
+  const splitName = (schema: z.ZodObject) =>
+    defineSessions({
       prefs: {
         storage: "cookie",
-        schema: v2Schema,
+        schema,
         version: 2,
         migrations: {
           2: (old: { name: string }) => {
@@ -459,6 +457,12 @@ describe("generated codecs (format 3)", () => {
         },
       },
     });
+
+  it("reads a token of an earlier layout from the codec's history, through migrations and zod", async () => {
+    const v1Schema = z.object({ name: z.string() });
+    const v2Schema = z.object({ first: z.string(), last: z.string().min(1) });
+    const v1 = defineSessions({ prefs: { storage: "cookie", schema: v1Schema } });
+    const v2 = splitName(v2Schema);
     const clock = testClock();
     const writer = prefsApp(v1, { prefs: referenceCodec(v1Schema) }, clock);
     const v1Layout = layoutHash(planOf(v1Schema));
@@ -495,6 +499,62 @@ describe("generated codecs (format 3)", () => {
     expect(readerSatchel.reports).toEqual([
       { reason: "migration-failed", session: "prefs", detail: expect.stringMatching(/last/) },
     ]);
+  });
+
+  it("reads format 4 of an earlier layout by the key in the codec's history: a field added, then a version bump", async () => {
+    /** The module gen emits since format 4: the codec carries the key of its layout and checks. */
+    const keyed = (codec: GeneratedCodec): GeneratedCodec => ({
+      ...codec,
+      key: positionalKey(codec.layout, codec.checks),
+    });
+    const v1Schema = z.object({ name: z.string() });
+    const widened = z.object({ name: z.string(), theme: z.string().default("light") });
+    const v2Schema = z.object({ first: z.string(), last: z.string() });
+    const v1Key = positionalKey(layoutHash(planOf(v1Schema)), checksHash(v1Schema));
+    const clock = testClock();
+    const writer = prefsApp(
+      defineSessions({ prefs: { storage: "cookie", schema: v1Schema } }),
+      { prefs: keyed(referenceCodec(v1Schema)) },
+      clock,
+    );
+    await writer.client.fetch("/?name=Ada%20Lovelace");
+    const v1Token = writer.client.cookies.get("prefs") as string;
+    expect(await openToken("prefs", v1Token, clock.now())).toBe(
+      `[4,1,${JSON.stringify(v1Key)},["Ada Lovelace"]]`,
+    );
+
+    // The snapshot keeps every hash a token may carry: the next build's history has the v1 key.
+    const history = { [layoutHash(planOf(v1Schema))]: planOf(v1Schema), [v1Key]: planOf(v1Schema) };
+    const reader = (schema: z.ZodObject, config: SessionsConfig, version: number) => {
+      const { satchel, reports } = testSatchel<{ prefs: SessionHandle<Record<string, unknown>> }>(config, {
+        clock,
+        codecs: { prefs: keyed(referenceCodec(schema, version, history)) },
+      });
+      const client = new CookieClient(
+        satchel.handle(async (_req, sessions) => {
+          const prefs = await sessions.get("prefs");
+          return Response.json({ ...prefs.toJSON(), isNew: prefs.$isNew });
+        }),
+      );
+      client.cookies.set("prefs", v1Token);
+      return { client, reports };
+    };
+    const added = reader(widened, defineSessions({ prefs: { storage: "cookie", schema: widened } }), 1);
+    expect(await (await added.client.fetch("/")).json()).toEqual({
+      name: "Ada Lovelace",
+      theme: "light",
+      isNew: false,
+    });
+    expect(added.reports).toEqual([]);
+
+    const v2Config = splitName(v2Schema);
+    const bumped = reader(v2Schema, v2Config, 2);
+    expect(await (await bumped.client.fetch("/")).json()).toEqual({
+      first: "Ada",
+      last: "Lovelace",
+      isNew: false,
+    });
+    expect(bumped.reports).toEqual([]);
   });
 
   it("treats a layout neither current nor in the history as malformed, naming it, and clears the cookie", async () => {

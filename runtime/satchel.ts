@@ -72,7 +72,8 @@ export interface SatchelOptions {
   now?: () => number;
   /**
    * The codecs `npm run gen` emitted, by session name (the generated module passes them). A session
-   * whose codec matches its schema (layout and version) writes the compact format 3 through it;
+   * whose codec matches its schema (layout and version) writes the compact format 4 through it
+   * (format 3 with a module generated before format 4, or for other checks);
    * otherwise satchel warns once and uses its slower runtime codec until `npm run gen` runs again.
    * Tokens of every format are read either way.
    */
@@ -240,7 +241,7 @@ export function createSatchel<
       : storeOf(def);
 
   // Cookie sessions' layouts, kept in their store: what lets a session without an up-to-date
-  // generated codec write format 3 and still read its older cookies (session/layout-history.ts).
+  // generated codec write format 4 and still read its older cookies (session/layout-history.ts).
   const layouts = createLayoutHistory(layoutStoreOf, now);
   // Resolved per satchel (and per session on first use), not cached on the definition: satchels
   // over one config may be given different codecs.

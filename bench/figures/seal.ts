@@ -4,7 +4,7 @@
  *
  * - satchel: the public API (bench/lib/public-session.ts): `createSatchel(config, { codecs })`, as the
  *   generated module builds it, `.open(jar)` over the last cookie → `get` → set a field → `commit`:
- *   unseal, decode, then validate (zod), encode with the session's generated codec (format 3,
+ *   unseal, decode, then validate (zod), encode with the session's generated codec (format 4,
  *   bench/lib/payload-codecs.ts), pack, AES-256-GCM seal, Set-Cookie. Default crypto backend
  *   ("auto": node:crypto here).
  * - iron-session: `sealData` + `unsealData` with its defaults.
@@ -198,7 +198,7 @@ export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
       target: `≤ 0.60× ${IRON}`,
       checks: [{ kind: "ratio", against: IRON, op: "<=", threshold: 0.6 }],
       notes: [
-        "format 3 through the plan interpreter, once the layout is recorded in the app's store (a file store here); on the embedded default store, memory or memcached it stays the keyed format 2",
+        "format 4 through the plan interpreter, once the layout is recorded in the app's store (a file store here); on the embedded default store, memory or memcached it stays the keyed format 2",
       ],
     });
   }

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CodecModule } from "../../generator/emit/emit-codec.ts";
-import { checksHash, constraintsOf, layoutHash, planOf } from "../../runtime/internal.ts";
+import { checksHash, constraintsOf, layoutHash, planOf, positionalKey } from "../../runtime/internal.ts";
 import { benchSessions } from "./bench-schema.ts";
 import { largeSchema, smallSchema, tokenSchema } from "./payloads.ts";
 
@@ -34,12 +34,15 @@ export function payloadCodecsSource(): string {
     ] as const
   ).map(([session, stem, schema]) => {
     const plan = planOf(schema);
+    const layout = layoutHash(plan);
+    const checks = checksHash(schema);
     return codecs.emit({
       session,
       typeStem: stem,
       plan,
-      layout: layoutHash(plan),
-      checks: checksHash(schema),
+      layout,
+      checks,
+      key: positionalKey(layout, checks),
       constraints: constraintsOf(schema),
       versionConstant: "VERSION",
       constant: `${stem.toUpperCase()}_CODEC`,

@@ -33,7 +33,7 @@ it.each([
         await generated.request(write);
         await runtime.request(write);
       }
-      // Positional format 3 is smaller than keyed format 2 (no key names), so the codec was used.
+      // Positional format 4 is smaller than keyed format 2 (no key names), so the codec was used.
       expect(generated.cookieBytes()).toBeLessThan(runtime.cookieBytes());
     } finally {
       console.warn = warn;

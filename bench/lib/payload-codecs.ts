@@ -110,6 +110,7 @@ function decodeSmall(wire: unknown): unknown {
 export const SMALL_CODEC = {
   layout: "s9r4x5",
   checks: "mxe95b",
+  key: "2bkzEi",
   version: VERSION,
   encode: encodeSmall,
   decode: decodeSmall,
@@ -216,6 +217,7 @@ function decodeLarge(wire: unknown): unknown {
 export const LARGE_CODEC = {
   layout: "rhybyq",
   checks: "ml87zq",
+  key: "1BqjKZ",
   version: VERSION,
   encode: encodeLarge,
   decode: decodeLarge,
@@ -336,6 +338,7 @@ function decodeToken(wire: unknown): unknown {
 export const TOKEN_CODEC = {
   layout: "114nvlk",
   checks: "m4mza",
+  key: "3BU_FX",
   version: VERSION,
   encode: encodeToken,
   decode: decodeToken,
@@ -391,6 +394,7 @@ function decodeCounter(wire: unknown): unknown {
 export const COUNTER_CODEC = {
   layout: "12y82l1",
   checks: "ibja7t",
+  key: "C41Zj",
   version: VERSION,
   encode: encodeCounter,
   decode: decodeCounter,
@@ -504,6 +508,7 @@ function decodePrefs(wire: unknown): unknown {
 export const PREFS_CODEC = {
   layout: "88oepv",
   checks: "1ul6v0t",
+  key: "3a-M_T",
   version: VERSION,
   encode: encodePrefs,
   decode: decodePrefs,

@@ -5,12 +5,12 @@
  *   → `get` (unseal, decode) → set one field → `commit` (validate, encode, seal, Set-Cookie). One
  *   unseal and one seal per op, like the raw loop's seal + unseal. With `fetch: true` the request
  *   goes through the Fetch adapter (`Request` in, `Response` with Set-Cookie out). The satchel is
- *   built as a generated module builds it: with the session's generated codec (format 3) from
+ *   built as a generated module builds it: with the session's generated codec (format 4) from
  *   payload-codecs.ts, which the generator's emitter writes (see gen-payload-codecs.ts);
  *   `codec: "runtime"` leaves it out for comparison: over the memory store, which keeps no layouts,
  *   the runtime writes format 2 (keyed); with `recordLayout` it runs over a file store (as an app
  *   with no store configured) and the round trip starts once the runtime has recorded the layout
- *   there and writes format 3 through the plan interpreter (runtime/session/layout-history.ts).
+ *   there and writes format 4 through the plan interpreter (runtime/session/layout-history.ts).
  * - `rawFetchSession`: the hand-rolled session a user could write instead: cookie header → base64url
  *   → node:crypto AES-256-GCM → JSON, and back, through the same `Request`/`Response` objects.
  */
@@ -123,7 +123,7 @@ export async function satchelRoundTrip(
   return { request, cookieBytes: () => cookie.length - "bench=".length };
 }
 
-/** The bench cookie (`bench=<token>`) holds a format-3 text. */
+/** The bench cookie (`bench=<token>`) holds a format-4 text (positional, one key). */
 async function positional(cookie: string): Promise<boolean> {
   const opened = await createSealer([PUBLIC_SECRET]).unseal(
     "bench",
@@ -131,7 +131,7 @@ async function positional(cookie: string): Promise<boolean> {
     Date.now(),
   );
   if (!opened.ok) throw new Error(`bench: the cookie does not open (${opened.reason})`);
-  return (await unpackFromCookie(opened.plaintext)).startsWith("[3,");
+  return (await unpackFromCookie(opened.plaintext)).startsWith("[4,");
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * Variants: `satchel` (Fetch adapter), `satchel-open` (createSatchel's `open()` over a cookie jar),
  * `satchel-runtime` (Fetch adapter without the generated codec, once the runtime recorded the layout in
- * its file store: format 3 through the plan interpreter), `satchel-runtime-keyed` (the same over the
+ * its file store: format 4 through the plan interpreter), `satchel-runtime-keyed` (the same over the
  * memory store, which keeps no layouts: format 2, keyed),
  * `satchel-read` (Fetch adapter, read only), `raw-fetch` / `raw-fetch-read` (the hand-rolled
  * node:crypto GCM + JSON session through the same Request/Response), `raw` (JSON + node:crypto

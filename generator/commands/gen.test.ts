@@ -230,16 +230,22 @@ describe("schema evolution against the snapshot", () => {
     },
   );
 
-  it("keeps every shipped wire layout in the snapshot; the codec carries the earlier ones as history", async () => {
+  it("keeps every shipped wire layout in the snapshot, by layout hash and key; the codec carries the earlier ones as history", async () => {
     const regenerate = await evolving();
     const layoutsOf = (content: string) => Object.keys(JSON.parse(content).sessions.cart.layouts);
     const widened = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
     expect(widened.result.errors).toEqual([]);
     const [module, snapshot] = widened.result.files.map((file) => file.content) as [string, string];
-    const [shipped, current] = layoutsOf(snapshot);
-    expect(current).toBeDefined();
+    const [shipped, shippedKey, current, currentKey] = layoutsOf(snapshot);
+    expect(currentKey).toBeDefined();
     expect(module).toContain(`layout: "${current}",`);
-    expect(module).toMatch(new RegExp(`history: \\{\\n {4}"${shipped}": \\["object",`));
+    // Format-4 tokens of today's build carry the key; a later build finds the plan under it.
+    expect(module).toContain(`key: "${currentKey}",`);
+    expect(module).toMatch(
+      new RegExp(
+        `history: \\{\\n {4}"${shipped}": \\["object",.*\\n {4}"${shippedKey}": \\["object",.*\\n {2}\\}`,
+      ),
+    );
     widened.write();
     // Once written, the same schema regenerates the same files (the layouts do not pile up).
     const again = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
@@ -250,7 +256,7 @@ describe("schema evolution against the snapshot", () => {
     widened.project.write("generated/sessions.snapshot.json", JSON.stringify(old));
     const fresh = await regenerate(base.replace("note:", "gift: z.boolean().optional(),\n      note:"));
     expect(fresh.result.errors).toEqual([]);
-    expect(layoutsOf(fresh.result.files[1]!.content)).toEqual([current]);
+    expect(layoutsOf(fresh.result.files[1]!.content)).toEqual([current, currentKey]);
     expect(fresh.result.files[0]!.content).toContain("history: {},");
   });
 

@@ -6,7 +6,7 @@
  * with the result.
  */
 import path from "node:path";
-import { checksHash, constraintsOf, layoutHash, type Plan, planOf } from "satchel/internal";
+import { checksHash, constraintsOf, layoutHash, type Plan, planOf, positionalKey } from "satchel/internal";
 import { type EmitSession, emitModule, type PreviousVersionType } from "../emit/emit.ts";
 import type { EmitToken } from "../emit/emit-tokens.ts";
 import { type BaselineCache, type Baselines, readBaselines } from "../evolution/baseline.ts";
@@ -166,7 +166,8 @@ function removedSessions(baseline: Baselines, schema: LoadedSchema): string[] {
 /**
  * Lays out each session's wire (its plan) and gathers what the module and the snapshot are rendered
  * from. Layouts shipped stay readable: the snapshot keeps the committed ones plus the one this schema
- * writes, and the session's codec carries the earlier ones as its history.
+ * writes, under every hash a token may carry for it (its layout hash, format 3, and its positional
+ * key of layout and checks, format 4), and the session's codec carries the others as its history.
  */
 function layOut(
   evolved: EvolvedSession[],
@@ -176,12 +177,15 @@ function layOut(
   const sessions = evolved.map(({ loaded, schema, types, next }): EmitSession => {
     const plan = planOf(schema);
     const layout = layoutHash(plan);
+    const checks = checksHash(schema);
+    const key = positionalKey(layout, checks);
     const layouts: Record<string, Plan> = {
       ...baseline.shipped?.sessions[loaded.name]?.layouts,
       [layout]: plan,
+      [key]: plan,
     };
     snapshot.sessions[loaded.name] = { ...next, layouts };
-    const { [layout]: _current, ...history } = layouts;
+    const { [layout]: _current, [key]: _currentKey, ...history } = layouts;
     return {
       types,
       storage: loaded.storage,
@@ -189,7 +193,7 @@ function layOut(
       messages: loaded.messages,
       absoluteLimit: loaded.absoluteLimit,
       docs: sessionDocs(loaded),
-      codec: { plan, layout, checks: checksHash(schema), constraints: constraintsOf(schema), history },
+      codec: { plan, layout, checks, key, constraints: constraintsOf(schema), history },
       previous: previousVersions(next),
     };
   });

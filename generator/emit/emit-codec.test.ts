@@ -33,6 +33,7 @@ function codecModule(plan: Plan, history: Record<string, Plan> = {}): string {
     plan,
     layout: "layout",
     checks: "checks",
+    key: "key",
     versionConstant: "TEST_VERSION",
     constant: "TEST_CODEC",
     history,

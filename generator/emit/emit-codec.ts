@@ -1,5 +1,5 @@
 /**
- * Emits a session's format-3 codec as TypeScript source: from the session's plan (its positional
+ * Emits a session's positional (format 4) codec as TypeScript source: from the session's plan (its positional
  * wire layout, see runtime/codec/plan.ts), straight-line code that writes and reads exactly the wire
  * the runtime's plan interpreter (`planCodec`, runtime/codec/plan-interpreter.ts) writes and reads, without
  * walking a plan at run time.
@@ -36,11 +36,13 @@ interface CodecInput {
   layout: string;
   /** `checksHash(schema)` at generation time (the runtime compares it with the live schema's). */
   checks: string;
+  /** `positionalKey(layout, checks)`: format-4 tokens carry it (the runtime writes format 4 while it is the live schema's). */
+  key: string;
   /** The constant holding the session's data version (`AUTH_VERSION`). */
   versionConstant: string;
   /** The exported constant to declare (`AUTH_CODEC`). */
   constant: string;
-  /** Earlier layouts of the session by layout hash (the snapshot's, minus the current one). */
+  /** Earlier layouts of the session by layout hash and key (the snapshot's, minus the current ones). */
   history: Readonly<Record<string, Plan>>;
   /** The constraints its `check` tests (codec/constraints.ts); none: no `check`, zod on write. */
   constraints?: ConstraintPlan | undefined;
@@ -109,6 +111,7 @@ function codecConstant(input: CodecInput, encode: string, decode: string, check:
 export const ${input.constant} = {
   layout: ${JSON.stringify(input.layout)},
   checks: ${JSON.stringify(input.checks)},
+  key: ${JSON.stringify(input.key)},
   version: ${input.versionConstant},
   encode: ${encode},
   decode: ${decode},${check === undefined ? "" : `\n  check: ${check},`}

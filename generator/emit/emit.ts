@@ -29,7 +29,7 @@ export interface EmitSession {
   previous: PreviousVersionType[];
   /** Descriptions and deprecations from the schema, for JSDoc. */
   docs: SessionDocs;
-  /** What its generated format-3 codec is emitted from. */
+  /** What its generated positional codec (format 4) is emitted from. */
   codec: SessionCodecPlan;
 }
 
@@ -40,7 +40,9 @@ interface SessionCodecPlan {
   layout: string;
   /** `checksHash(schema)`: compared with the live schema's at run time. */
   checks: string;
-  /** Earlier layouts by hash, from the snapshot (the current one excluded). */
+  /** `positionalKey(layout, checks)`: what format-4 tokens of this codec carry. */
+  key: string;
+  /** Earlier layouts by every hash a token may carry, from the snapshot (the current ones excluded). */
   history: Record<string, Plan>;
   /** `constraintsOf(schema)`: what its `check` tests; none when only zod can decide. */
   constraints: ConstraintPlan | undefined;
@@ -100,6 +102,7 @@ function emitSession(session: EmitSession, codecs: CodecModule): string {
       plan: session.codec.plan,
       layout: session.codec.layout,
       checks: session.codec.checks,
+      key: session.codec.key,
       versionConstant: `${NAME}_VERSION`,
       constant: `${NAME}_CODEC`,
       history: session.codec.history,

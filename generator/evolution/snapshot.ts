@@ -20,9 +20,10 @@ export interface SessionSnapshot {
   /** Data schemas of earlier versions, by version number. */
   previous?: Record<string, JsonSchema>;
   /**
-   * Every wire layout (format 3) the session's data has been sealed with, by layout hash: the
-   * shipped ones and the current one. Generated codecs carry the others, to read older tokens.
-   * Snapshots from before format 3 have none.
+   * Every wire layout (formats 3 and 4) the session's data has been sealed with, by every hash a
+   * token may carry for it: layout hash (format 3) and positional key of layout and checks (format
+   * 4); the shipped ones and the current ones. Generated codecs carry the others, to read older
+   * tokens. Snapshots from before format 3 have none; from before format 4, layout hashes only.
    */
   layouts?: Record<string, Plan>;
 }

@@ -1,7 +1,7 @@
 /**
  * Build-time check that a cookie session can fit at all: seal the smallest data its schema accepts
- * the way the runtime seals it with the session's generated codec (format 3: positional data after
- * version, layout and checks hash; deflate when smaller; time header, AES-GCM, base64url) and
+ * the way the runtime seals it with the session's generated codec (format 4: positional data after
+ * version and the key of layout and checks; deflate when smaller; time header, AES-GCM, base64url) and
  * compare the resulting `Set-Cookie` bytes with the cookie cap.
  */
 
@@ -12,6 +12,7 @@ import {
   packForCookie,
   planCodec,
   planOf,
+  positionalKey,
   type Sealer,
 } from "satchel/internal";
 import superjson from "superjson";
@@ -88,17 +89,18 @@ export function minimalValue(schema: JsonSchema | boolean, depth = 0): unknown {
 
 let sealer: Sealer | undefined;
 
-/** The format tag of a token written by a generated codec. */
-const GENERATED_FORMAT = 3;
+/** The format tag of a token written by an up-to-date generated codec. */
+const GENERATED_FORMAT = 4;
 
 /**
- * The envelope text the runtime writes for `data` with the session's generated codec, without flash
- * or messages: `[3, version, layout, checks, wire]`.
+ * The envelope text the runtime writes for `data` with the session's up-to-date generated codec,
+ * without flash or messages: `[4, version, key, wire]` (key: `positionalKey` of layout and checks).
  */
 export function generatedEnvelope(schema: z.ZodType, data: unknown, version: number): string {
   const plan = planOf(schema);
   const wire = JSON.stringify(planCodec(plan).encode(data));
-  return `[${GENERATED_FORMAT},${version},${JSON.stringify(layoutHash(plan))},${JSON.stringify(checksHash(schema))},${wire}]`;
+  const key = positionalKey(layoutHash(plan), checksHash(schema));
+  return `[${GENERATED_FORMAT},${version},${JSON.stringify(key)},${wire}]`;
 }
 
 /** Characters of the sealed cookie value for envelope `text`, sealed exactly as the runtime seals it. */

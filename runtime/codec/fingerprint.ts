@@ -6,14 +6,36 @@
 
 type ZodNode = { _zod: { def: Record<string, unknown> } };
 
-/** FNV-1a 32-bit of a text, base 36: short enough to ride in every token. */
-export function shortHash(text: string): string {
+/** FNV-1a 32-bit of a text, as an unsigned integer. */
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0).toString(36);
+  return hash >>> 0;
+}
+
+/** FNV-1a 32-bit of a text, base 36: short enough to ride in every token. */
+export function shortHash(text: string): string {
+  return fnv1a(text).toString(36);
+}
+
+/** Digits of `compactHash`: URL-safe base 64, none of which JSON escapes. */
+const DIGITS_64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+/**
+ * The same 32-bit hash as `shortHash` in base 64 digits: at most 6 characters, where base 36 needs 7
+ * for half of all values. For a hash every cookie carries (format 4's key), that byte is worth it.
+ */
+export function compactHash(text: string): string {
+  let value = fnv1a(text);
+  let out = "";
+  do {
+    out = DIGITS_64[value & 63] + out;
+    value >>>= 6;
+  } while (value !== 0);
+  return out;
 }
 
 /**
@@ -54,7 +76,7 @@ export function schemaFingerprint(schema: unknown): string {
 /**
  * The checks hash (see checks.ts): the description with functions as bare markers, so minifying
  * cannot change it. `npm run gen` writes it into each generated codec, the runtime recomputes it
- * from the live schema and compares, and format-3 tokens carry it.
+ * from the live schema and compares, and format-3 tokens carry it (format 4 inside its key).
  */
 export function checksHash(schema: unknown): string {
   return shortHash(describeSchema(schema, false));

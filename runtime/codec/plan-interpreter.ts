@@ -1,5 +1,5 @@
 /**
- * The interpreter of a codec plan (see plan.ts for the wire forms): what reads format-3 tokens
+ * The interpreter of a codec plan (see plan.ts for the wire forms): what reads format-3 and 4 tokens
  * written under an earlier layout of a session (its history), what a session runs on when its
  * generated codec is missing or stale, and the reference the generator's emitted codecs are tested
  * against: for every plan, generated encode/decode must do exactly what `planCodec(plan)` does.

@@ -2,8 +2,8 @@ import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { encodeEnvelope } from "./envelope.ts";
-import { schemaFingerprint } from "./fingerprint.ts";
-import { type GeneratedCodec, layoutHash, type Plan, planOf } from "./plan.ts";
+import { checksHash, schemaFingerprint } from "./fingerprint.ts";
+import { type GeneratedCodec, layoutHash, type Plan, planOf, positionalKey } from "./plan.ts";
 import { planCodec } from "./plan-interpreter.ts";
 import { compileSessionCodec, UnknownLayoutError } from "./session-codec.ts";
 
@@ -147,17 +147,24 @@ describe("compiled session codec", () => {
   });
 });
 
-/** A generated codec over the plan interpreter, counting its decodes. */
+/**
+ * A generated codec over the plan interpreter, counting its decodes. `checks`: given, the checks
+ * hash it was generated for (another schema's: stale checks); else the schema's own, and then,
+ * with `key`, the key gen emits since format 4 (without: a module from before format 4).
+ */
 function generated(
   schema: z.ZodType,
   version = 1,
   history: Record<string, Plan> = {},
+  { key = false, checks = schemaFingerprint(schema) }: { key?: boolean; checks?: string } = {},
 ): GeneratedCodec & { decodes: number } {
   const plan = planOf(schema);
   const codec = planCodec(plan);
+  const layout = layoutHash(plan);
   const out = {
-    layout: layoutHash(plan),
-    checks: schemaFingerprint(schema),
+    layout,
+    checks,
+    ...(key ? { key: positionalKey(layout, checks) } : {}),
     version,
     history,
     decodes: 0,
@@ -301,5 +308,125 @@ describe("format 3 (through a generated codec)", () => {
     expect(codec.snapshot(withNull)).not.toBe(codec.snapshot(partial));
     expect(codec.snapshot(wrong)).toBe(encodeEnvelope(wrong));
     expect(codec.snapshot({ version: 1, data })).toBe(codec.encode({ version: 1, data }));
+  });
+});
+
+describe("format 4 (one key for layout and checks)", () => {
+  const data = { userId: "u1", roles: ["admin"], signedInAt: new Date(5), theme: "dark" };
+  const wire = '[0,"u1",["admin"],5,"dark"]';
+  const liveKey = positionalKey(layoutHash(planOf(signIn)), checksHash(signIn));
+
+  it("writes the live key through an up-to-date generated codec, 10 characters shorter than format 3", () => {
+    const gen = generated(signIn, 3, {}, { key: true });
+    const codec = compileSessionCodec(signIn, 3, gen);
+    expect(codec.format).toBe(4);
+    const text = codec.encode({ version: 3, data });
+    expect(text).toBe(`[4,3,"${liveKey}",${wire}]`);
+    const read = codec.decode(text, true);
+    expect(read).toMatchObject({ trusted: true, canonical: true });
+    expect(read.envelope).toEqual({ version: 3, data });
+    expect(gen.decodes).toBe(1);
+    expect(codec.snapshot(read.envelope)).toBe(text);
+    const format3 = compileSessionCodec(signIn, 3, generated(signIn, 3)).encode({ version: 3, data });
+    expect(format3.length - text.length).toBe(
+      `,"${checksHash(signIn)}"`.length + gen.layout.length - liveKey.length,
+    );
+  });
+
+  it("writes format 3 with a module from before format 4 (no key) or generated for other checks", () => {
+    const keyless = compileSessionCodec(signIn, 1, generated(signIn));
+    expect(keyless.format).toBe(3);
+    expect(keyless.encode({ version: 1, data })).toMatch(/^\[3,1,/);
+    let checksStale = 0;
+    const staleChecks = generated(signIn, 1, {}, { key: true, checks: "other" });
+    const stale = compileSessionCodec(signIn, 1, staleChecks, undefined, () => checksStale++);
+    expect(checksStale).toBe(1);
+    expect(stale.format).toBe(3);
+    expect(stale.encode({ version: 1, data })).toBe(
+      `[3,1,"${staleChecks.layout}","${checksHash(signIn)}",${wire}]`,
+    );
+    // It reads the tokens it wrote before the checks changed (its own key) untrusted: zod judges them.
+    expect(stale.decode(`[4,1,"${staleChecks.key}",${wire}]`, true)).toMatchObject({
+      trusted: false,
+      envelope: { version: 1, data },
+    });
+    // And the live key's tokens trusted (the live schema's hash, not the module's).
+    expect(stale.decode(`[4,1,"${liveKey}",${wire}]`, true).trusted).toBe(true);
+  });
+
+  it("writes the same text through the plan interpreter once the layout is recorded", () => {
+    const recorded = { positional: true, plan: () => undefined };
+    const runtime = compileSessionCodec(signIn, 1, undefined, undefined, undefined, recorded);
+    expect(runtime.format).toBe(4);
+    const text = runtime.encode({ version: 1, data });
+    expect(text).toBe(
+      compileSessionCodec(signIn, 1, generated(signIn, 1, {}, { key: true })).encode({ version: 1, data }),
+    );
+    expect(runtime.decode(text, true)).toMatchObject({ trusted: true, canonical: true, envelope: { data } });
+  });
+
+  it("trusts only this version and key; refuses a wire or an envelope that does not fit", () => {
+    const codec = compileSessionCodec(signIn, 1, generated(signIn, 1, {}, { key: true }));
+    expect(codec.decode(`[4,1,"${liveKey}",${wire}]`, true).trusted).toBe(true);
+    expect(codec.decode(`[4,1,"${liveKey}",${wire}]`, false).trusted).toBe(false);
+    expect(codec.decode(`[4,0,"${liveKey}",${wire}]`, true)).toMatchObject({
+      trusted: false,
+      envelope: { version: 0, data },
+    });
+    expect(() => codec.decode(`[4,1,"${liveKey}",[0,"u1",["root"],5,"dark"]]`, true)).toThrow(
+      /structure its layout writes/,
+    );
+    for (const bad of [`[4,1,"${liveKey}"]`, `[4,1,"${liveKey}",[],0]`, `[4,1,7,${wire}]`]) {
+      expect(() => codec.decode(bad, true), bad).toThrow(/unknown layout/);
+    }
+    // A key none knows is an unknown layout, unless the token is a newer deploy's.
+    expect(() => codec.decode(`[4,1,"zz9plural",${wire}]`, true)).toThrow(UnknownLayoutError);
+    expect(() => codec.decode(`[4,1,"zz9plural",${wire}]`, true)).toThrow('layout "zz9plural"');
+    expect(codec.decode(`[4,2,"zz9plural",${wire}]`, true).envelope).toEqual({ version: 2, data: undefined });
+  });
+
+  it("reads format 3 trusted when its layout and checks are the live ones, and not canonical", () => {
+    const text = compileSessionCodec(signIn, 1, generated(signIn)).encode({ version: 1, data });
+    const codec = compileSessionCodec(signIn, 1, generated(signIn, 1, {}, { key: true }));
+    expect(codec.decode(text, true)).toMatchObject({ trusted: true, canonical: false, envelope: { data } });
+    const otherChecks = text.replace(`"${checksHash(signIn)}"`, '"other"');
+    expect(codec.decode(otherChecks, true)).toMatchObject({ trusted: false, envelope: { data } });
+  });
+
+  it("reads an earlier layout's key and a key of other checks from the history, untrusted", () => {
+    const v1 = z.object({ userId: z.string(), signedInAt: z.date() });
+    const v1Text = compileSessionCodec(v1, 1, generated(v1, 1, {}, { key: true })).encode({
+      version: 1,
+      data: { userId: "u", signedInAt: new Date(7) },
+    });
+    const v1Key = positionalKey(layoutHash(planOf(v1)), checksHash(v1));
+    expect(v1Text.startsWith(`[4,1,"${v1Key}",`)).toBe(true);
+    const codec = compileSessionCodec(
+      signIn,
+      2,
+      generated(signIn, 2, { [v1Key]: planOf(v1) }, { key: true }),
+    );
+    expect(codec.decode(v1Text, true)).toMatchObject({
+      trusted: false,
+      canonical: false,
+      envelope: { version: 1, data: { userId: "u", signedInAt: new Date(7) } },
+    });
+    expect(() =>
+      compileSessionCodec(signIn, 2, generated(signIn, 2, {}, { key: true })).decode(v1Text, true),
+    ).toThrow(`layout "${v1Key}"`);
+    // The same layout under looser checks: the plan kept under that key reads it, zod judges it.
+    const loose = signIn.extend({ userId: z.string().max(50) });
+    const looseText = compileSessionCodec(loose, 1, generated(loose, 1, {}, { key: true })).encode({
+      version: 1,
+      data,
+    });
+    const looseKey = positionalKey(layoutHash(planOf(loose)), checksHash(loose));
+    expect(looseKey).not.toBe(liveKey);
+    const reader = compileSessionCodec(
+      signIn,
+      1,
+      generated(signIn, 1, { [looseKey]: planOf(loose) }, { key: true }),
+    );
+    expect(reader.decode(looseText, true)).toMatchObject({ trusted: false, envelope: { version: 1, data } });
   });
 });

@@ -43,7 +43,7 @@ export class CookieSession extends SessionCore {
   private hadCookie = false;
   /** The incoming cookie was unusable: clear it at commit unless a new one is written. */
   private clearInvalid = false;
-  /** The session's codec (format 3 through its generated codec, else format 2). */
+  /** The session's codec (format 4 or 3 through its generated codec or a recorded layout, else format 2). */
   private readonly codec: SessionCodec;
   /** The request sent both forms of the cookie: an unusable one is left as it is. */
   private keepUnusable = false;
@@ -133,7 +133,7 @@ export class CookieSession extends SessionCore {
   }
 
   /**
-   * Cookie sessions persist in their session's codec, generated (format 3) or runtime (format 2);
+   * Cookie sessions persist in their session's codec, positional (format 4 or 3) or keyed (format 2);
    * change detection compares its snapshot text, which any state of the data has.
    */
   protected override serialized(): string {

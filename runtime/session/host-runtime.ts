@@ -45,7 +45,7 @@ export interface HostRuntime {
   /** The signer of the app's secrets, the one signed plain cookies use; throws when they are missing. */
   signer(): Signer;
   /**
-   * A session's codec as this satchel resolved it: the generated one (format 3) when it is up to
+   * A session's codec as this satchel resolved it: the generated one (format 4, or 3) when it is up to
    * date with the schema, else the runtime codec (format 2).
    */
   codec(session: ResolvedSession): SessionCodec;

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { unpackFromCookie } from "../codec/compress.ts";
-import { layoutHash, type Plan, planOf } from "../codec/plan.ts";
+import { checksHash } from "../codec/fingerprint.ts";
+import { layoutHash, type Plan, planOf, positionalKey } from "../codec/plan.ts";
 import { createSealer } from "../crypto/seal.ts";
 import { defineSessions } from "../define.ts";
 import { SessionStoreUnavailableError } from "../errors.ts";
@@ -94,9 +95,12 @@ async function sealedText(cookies: Map<string, string>, now: number): Promise<st
   return unpackFromCookie(opened.plaintext);
 }
 
+/** The key format-4 tokens of `schema` carry, and its layout is recorded under. */
+const keyOf = (schema: unknown) => positionalKey(layoutHash(planOf(schema)), checksHash(schema));
+
 /** Until the store holds the layout record (bounded: a hang guard, not a time limit). */
 async function recorded(store: SessionStore, schema: unknown): Promise<void> {
-  const key = layoutKey("auth", layoutHash(planOf(schema)));
+  const key = layoutKey("auth", keyOf(schema));
   for (let i = 0; i < 2000; i++) {
     if ((await store.get(key)) !== null) {
       // The recorder's own continuation runs after the write resolved.
@@ -115,7 +119,7 @@ const signIn = async (sessions: { get(name: "auth"): Promise<Auth> }, userId: st
   auth.signedInAt = new Date(Date.UTC(2026, 5, 1));
 };
 
-/** Signs a user in under schema A and returns the browser's cookies once they are format 3. */
+/** Signs a user in under schema A and returns the browser's cookies once they are format 4. */
 async function signedInUnderA(store: SessionStore, clock = testClock(Date.now())) {
   const first = app(configA, store, clock);
   await first.browser.request((s) => signIn(s, "u1"));
@@ -125,7 +129,7 @@ async function signedInUnderA(store: SessionStore, clock = testClock(Date.now())
     (await s.get("auth")).roles = ["admin", "editor"];
   });
   const text = await sealedText(first.browser.client.cookies, clock.now());
-  expect(text.startsWith(`[3,1,${JSON.stringify(layoutHash(planOf(schemaA)))},`)).toBe(true);
+  expect(text.startsWith(`[4,1,${JSON.stringify(keyOf(schemaA))},[`)).toBe(true);
   return new Map(first.browser.client.cookies);
 }
 
@@ -144,7 +148,7 @@ async function expectKeyedOnly(
 }
 
 describe("cookie layouts kept in the store (no generated codecs)", () => {
-  it("writes format 2 until the layout is recorded, then format 3, as the generated codec writes it", async () => {
+  it("writes format 2 until the layout is recorded, then format 4, as the generated codec writes it", async () => {
     const clock = testClock(Date.now());
     const { store } = fileStore(clock.now);
     const runtime = app(configA, store, clock);
@@ -158,7 +162,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
 
     const generated = testSatchel<Types>(configA, {
       clock,
-      codecs: { auth: interpretedCodec(schemaA) },
+      codecs: { auth: interpretedCodec(schemaA, 1, true) },
     });
     const withCodec = sameBrowser(generated.satchel);
     await withCodec.request(async (s) => {
@@ -166,10 +170,10 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
       (await s.get("auth")).roles = ["admin", "editor"];
     });
     expect(runtimeText).toBe(await sealedText(withCodec.client.cookies, clock.now()));
-    expect(runtimeText).toMatch(/^\[3,/);
+    expect(runtimeText).toMatch(/^\[4,/);
   });
 
-  it("keeps a user signed in after a restart with a field added (format 3 of the old layout read from the store)", async () => {
+  it("keeps a user signed in after a restart with a field added (format 4 of the old layout read from the store)", async () => {
     const clock = testClock(Date.now());
     const { dir, store } = fileStore(clock.now);
     const cookies = await signedInUnderA(store, clock);
@@ -182,6 +186,69 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     });
     expect(seen).toEqual({ userId: "u1", roles: ["admin", "editor"], theme: "light", isNew: false });
     expect(restarted.reports).toEqual([]);
+  });
+
+  it("reads a format-3 cookie of the build before format 4 from the plan it recorded under the layout hash", async () => {
+    const clock = testClock(Date.now());
+    const { dir, store } = fileStore(clock.now);
+    // That build: a generated module without a key writes format 3; its store holds the bare plan.
+    const before = testSatchel<Types>(configA, { clock, codecs: { auth: interpretedCodec(schemaA) } });
+    const browser = sameBrowser(before.satchel);
+    await browser.request((s) => signIn(s, "u1"));
+    const layoutA = layoutHash(planOf(schemaA));
+    expect(await sealedText(browser.client.cookies, clock.now())).toMatch(
+      new RegExp(`^\\[3,1,"${layoutA}","${checksHash(schemaA)}",`),
+    );
+    await store.set(layoutKey("auth", layoutA), JSON.stringify(planOf(schemaA)), {
+      expiresAt: clock.now() + 14 * 86_400_000,
+    });
+
+    // The same schema without generated codecs: its layout and checks are the token's, so it is trusted.
+    const same = restartedApp(
+      configA,
+      fileStore(clock.now, dir).store,
+      new Map(browser.client.cookies),
+      clock,
+    );
+    const parse = vi.spyOn(schemaA, "safeParse");
+    try {
+      const read = await same.browser.request(async (s) => (await s.get("auth")).userId);
+      expect(read).toBe("u1");
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    // A field added: the old layout's plan is looked up under its layout hash.
+    const restarted = restartedApp(
+      configB,
+      fileStore(clock.now, dir).store,
+      new Map(browser.client.cookies),
+      clock,
+    );
+    const seen = await restarted.browser.request(async (s) => {
+      const auth = await s.get("auth");
+      return { userId: auth.userId, theme: auth.theme, isNew: auth.$isNew };
+    });
+    expect(seen).toEqual({ userId: "u1", theme: "light", isNew: false });
+    expect(same.reports).toEqual([]);
+    expect(restarted.reports).toEqual([]);
+  });
+
+  it("runs zod on a cookie written before a check was tightened (same layout, other key)", async () => {
+    const clock = testClock(Date.now());
+    const { dir, store } = fileStore(clock.now);
+    const cookies = await signedInUnderA(store, clock); // roles ["admin", "editor"]
+    const tightened = schemaA.extend({ roles: z.array(z.string().max(5)).default([]) });
+    expect(layoutHash(planOf(tightened))).toBe(layoutHash(planOf(schemaA)));
+    expect(keyOf(tightened)).not.toBe(keyOf(schemaA));
+    const config = defineSessions({ auth: { storage: "cookie", schema: tightened, expiry } });
+    const restarted = restartedApp(config, fileStore(clock.now, dir).store, cookies, clock);
+    const isNew = await restarted.browser.request(async (s) => (await s.get("auth")).$isNew);
+    expect(isNew).toBe(true);
+    // Read through the plan recorded under the old key, then refused by zod (not an unknown layout).
+    expect(restarted.reports).toEqual([
+      { reason: "schema-mismatch", session: "auth", detail: expect.stringMatching(/^roles/) },
+    ]);
   });
 
   it("migrates the data of an old layout after a version bump", async () => {
@@ -267,22 +334,27 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     expect(elsewhere.reports[0]?.detail).toContain("which this build does not know");
   });
 
-  const forgeries: [string, (layout: string) => string][] = [
-    ["a plan of another layout", () => JSON.stringify(planOf(schemaB))],
+  const checksA = checksHash(schemaA);
+  const forgeries: [string, string][] = [
+    ["a plan of another layout", JSON.stringify({ plan: planOf(schemaB), checks: checksA })],
+    ["the token's plan with other checks", JSON.stringify({ plan: planOf(schemaA), checks: "other" })],
+    ["the token's plan without checks (a format-3 record)", JSON.stringify(planOf(schemaA))],
     [
       "a plan whose shape planOf never writes",
-      () => JSON.stringify(["object", [["__proto__", "string", false]]]),
+      JSON.stringify({ plan: ["object", [["__proto__", "string", false]]], checks: checksA }),
     ],
-    ["text that is not JSON", () => '["object",'],
-    ["a plan nested past any schema", () => `${'["array",'.repeat(5000)}"string"${"]".repeat(5000)}`],
+    ["text that is not JSON", '{"plan":["object",'],
+    [
+      "a plan nested past any schema",
+      `{"checks":"x","plan":${'["array",'.repeat(5000)}"string"${"]".repeat(5000)}}`,
+    ],
   ];
   for (const [what, forged] of forgeries) {
-    it(`refuses ${what} found under the token's layout`, async () => {
+    it(`refuses ${what} found under the token's key`, async () => {
       const clock = testClock(Date.now());
       const cookies = await signedInUnderA(fileStore(clock.now).store, clock);
       const { store } = fileStore(clock.now);
-      const layout = layoutHash(planOf(schemaA));
-      await store.set(layoutKey("auth", layout), forged(layout), { expiresAt: clock.now() + 86_400_000 });
+      await store.set(layoutKey("auth", keyOf(schemaA)), forged, { expiresAt: clock.now() + 86_400_000 });
       const elsewhere = restartedApp(configB, store, cookies, clock);
       const isNew = await elsewhere.browser.request(async (s) => (await s.get("auth")).$isNew);
       expect(isNew).toBe(true);
@@ -323,7 +395,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     const { dir, store } = fileStore(clock.now);
     const real = fileStore(clock.now, dir).store;
     let writable = true;
-    const key = layoutKey("auth", layoutHash(planOf(schemaA)));
+    const key = layoutKey("auth", keyOf(schemaA));
     const guarded: SessionStore = {
       ...real,
       compareAndSet: (k, value, expected, options, budget) =>
@@ -338,10 +410,10 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     const first = (await store.get(key))?.expiresAt ?? 0;
     expect(first).toBe(clock.now() + 14 * day);
 
-    // A quarter of its life gone: the next write refreshes it (and is format 3 meanwhile).
+    // A quarter of its life gone: the next write refreshes it (and is format 4 meanwhile).
     clock.advance(4 * day);
     await runtime.browser.request((s) => signIn(s, "u2"));
-    expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[3,/);
+    expect(await sealedText(runtime.browser.client.cookies, clock.now())).toMatch(/^\[4,/);
     for (let i = 0; i < 2000 && (await store.get(key))?.expiresAt === first; i++) {
       await new Promise((done) => setTimeout(done, 5));
     }
@@ -382,12 +454,15 @@ describe("cookie layouts over network stores", () => {
 });
 
 describe("the plan a layout record holds", () => {
-  it("is the plan's JSON under layout/<session>:<hash>, apart from every session record key", async () => {
+  it("is the plan and the checks hash under layout/<session>:<key>, apart from every session record key", async () => {
     const clock = testClock(Date.now());
     const { store } = fileStore(clock.now);
     await signedInUnderA(store, clock);
-    const record = await store.get(layoutKey("auth", layoutHash(planOf(schemaA))));
-    expect(JSON.parse(record?.value ?? "null") as Plan).toEqual(planOf(schemaA));
+    const record = await store.get(layoutKey("auth", keyOf(schemaA)));
+    expect(JSON.parse(record?.value ?? "null") as { plan: Plan; checks: string }).toEqual({
+      plan: planOf(schemaA),
+      checks: checksHash(schemaA),
+    });
     // Outlives every cookie written in the layout: twice the absolute limit from when it was written.
     expect(record?.expiresAt).toBeGreaterThanOrEqual(clock.now() + 7 * 86_400_000);
   });

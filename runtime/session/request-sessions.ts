@@ -29,7 +29,7 @@ export interface SatchelRuntime {
   /** The configured store, connected on first use. */
   store(): Promise<SessionStore>;
   /**
-   * A session's codec, resolved once per satchel: the generated one (format 3) when it is up to date
+   * A session's codec, resolved once per satchel: the generated one (format 4, or 3) when it is up to date
    * with the schema, else the runtime codec (format 2).
    */
   codec(session: ResolvedSession): SessionCodec;

@@ -51,7 +51,8 @@ export function hexOf(bytes: Uint8Array): string {
 
 /**
  * The store key of a cookie session's recorded layout (session/layout-history.ts):
- * `"layout/<session>:<layout hash>"`.
+ * `"layout/<session>:<key>"`: format 4's key of layout and checks (or, recorded by builds before
+ * format 4, a layout hash).
  */
 export function layoutKey(session: string, layout: string): string {
   return `layout/${session}:${layout}`;

@@ -61,8 +61,8 @@ export interface SessionStore {
    * schema change). Absent or `true`: the store keeps what it is given until its expiry, for every
    * process of the app (file, Redis, PostgreSQL, your own); when the app chose it (it is not the
    * embedded default), satchel keeps each cookie session's current layout under
-   * `layout/<session>:<hash>` (a few hundred bytes per session and schema change, expiring on their
-   * own) and cookie sessions write the compact format 3. Set it to `false` on a store of your own
+   * `layout/<session>:<key>` (a few hundred bytes per session and schema change, expiring on their
+   * own) and cookie sessions write the compact format 4. Set it to `false` on a store of your own
    * that may lose records early.
    */
   readonly durable?: boolean;
