@@ -43,9 +43,16 @@ export interface CryptoBackend {
   /**
    * `encrypt` and `decrypt` without a promise, where the platform computes them synchronously
    * (node:crypto): a request's seal and unseal then wait for no microtask. Optional: without them
-   * the sealer awaits `encrypt` / `decrypt`. Same bytes either way.
+   * the sealer awaits `encrypt` / `decrypt`. Same bytes either way. `encryptSync` writes its result
+   * into `into` when that has the result's length (the sealer's reused buffer), else into a new array.
    */
-  encryptSync?(key: BackendKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  encryptSync?(
+    key: BackendKey,
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    into?: Uint8Array,
+  ): Uint8Array;
   decryptSync?(key: BackendKey, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** HMAC-SHA256, 32 bytes. */
   hmac(key: BackendKey, data: Uint8Array): Promise<Uint8Array>;
@@ -213,6 +220,7 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     iv: Uint8Array,
     plaintext: Uint8Array,
     aad: Uint8Array,
+    into?: Uint8Array,
   ): Uint8Array => {
     checkKey(key, "node", "aes-gcm");
     const cipher = c.createCipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, GCM_OPTIONS);
@@ -220,8 +228,9 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     const head = cipher.update(plaintext);
     const tail = cipher.final();
     const tag = cipher.getAuthTag();
-    // One allocation for ciphertext ‖ tag (GCM's final() is empty, but stay correct if not).
-    const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
+    // ciphertext ‖ tag in one array (GCM's final() is empty, but stay correct if not).
+    const length = head.length + tail.length + TAG_LENGTH;
+    const out = into !== undefined && into.length === length ? into : new Uint8Array(length);
     out.set(head, 0);
     if (tail.length > 0) out.set(tail, head.length);
     out.set(tag, head.length + tail.length);
