@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   base64urlDecode,
   base64urlEncode,
+  base64urlOfStart,
   base64urlPortable,
   type CryptoBackend,
   loadNodeCrypto,
@@ -206,6 +207,16 @@ describe("base64url", () => {
       expect(base64urlDecode(text)).toEqual(data);
       expect(base64urlPortable.decode(text)).toEqual(data);
     }
+  });
+
+  it("encodes the start of a reused buffer as base64urlEncode encodes that part", () => {
+    const bytes = node.randomBytes(64);
+    const start = base64urlOfStart(bytes);
+    for (const length of [0, 1, 2, 3, 31, 64]) {
+      expect(start(length)).toBe(base64urlEncode(bytes.subarray(0, length)));
+    }
+    bytes[0] = (bytes[0] as number) ^ 1; // the same memory, read again
+    expect(start(3)).toBe(base64urlEncode(bytes.subarray(0, 3)));
   });
 
   it("rejects padding, foreign characters, impossible lengths and non-canonical tails", () => {

@@ -384,7 +384,7 @@ interface BufferLike {
     data: ArrayBufferLike,
     byteOffset: number,
     length: number,
-  ): Uint8Array & { toString(encoding: string): string };
+  ): Uint8Array & { toString(encoding: string, start?: number, end?: number): string };
 }
 // Node's Buffer is native and several times faster; edge runtimes fall back to the loops below.
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
@@ -393,6 +393,16 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 export function base64urlEncode(data: Uint8Array): string {
   if (NodeBuffer) return NodeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64url");
   return encodePortable(data);
+}
+
+/**
+ * base64url of the first `length` bytes of `bytes`, for a buffer reused for many texts: with Buffer,
+ * one Buffer over its memory is made here instead of one for every text.
+ */
+export function base64urlOfStart(bytes: Uint8Array): (length: number) => string {
+  if (NodeBuffer === undefined) return (length) => encodePortable(bytes.subarray(0, length));
+  const buffer = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return (length) => buffer.toString("base64url", 0, length);
 }
 
 function encodePortable(data: Uint8Array): string {

@@ -195,6 +195,19 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     const result = await sealer.unseal("auth", token, NOW);
     expect(result.ok && result.plaintext.length).toBe(0);
   });
+
+  it("seals payloads around and past the size of its reused buffers, one after another", async () => {
+    await sealer.seal("auth", payload, times); // the key derived: the sizes below take the synchronous path
+    for (const size of [4000, 4050, 4096, 6000, 300]) {
+      const big = (nodeCryptoBackend() as CryptoBackend).randomBytes(size);
+      const token = await sealer.seal("auth", big, times);
+      const again = await sealer.seal("auth", big, times);
+      expect(again).not.toBe(token);
+      for (const sealed of [token, again]) {
+        expect(await sealer.unseal("auth", sealed, NOW)).toMatchObject({ ok: true, plaintext: big, times });
+      }
+    }
+  });
 });
 
 describe("key rotation", () => {

@@ -21,6 +21,7 @@ import {
   type BackendKey,
   base64urlDecode,
   base64urlEncode,
+  base64urlOfStart,
   type CryptoBackend,
   IV_LENGTH,
   selectBackend,
@@ -210,6 +211,7 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   // buffers instead: key id ‖ iv ‖ ciphertext ‖ tag on its way to base64url (where a synchronous
   // backend encrypts straight into it), and header ‖ plaintext where the backend encrypts synchronously.
   const scratch = new Uint8Array(SCRATCH_BYTES);
+  const scratchText = base64urlOfStart(scratch);
   const scratchOf = (length: number): Uint8Array => {
     if (length > SCRATCH_BYTES) return new Uint8Array(length);
     return scratch.subarray(0, length);
@@ -233,17 +235,12 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     return body;
   };
 
-  /** The token of `token`'s bytes once its key id and iv are written in front of the sealed bytes. */
-  const prefixed = (entry: KeyEntry, iv: Uint8Array, token: Uint8Array): string => {
-    token.set(entry.keyId, 0);
-    token.set(iv, KEY_ID_LENGTH);
-    return base64urlEncode(token);
-  };
-
   const tokenOf = (entry: KeyEntry, iv: Uint8Array, sealed: Uint8Array): string => {
     const token = scratchOf(PREFIX_LENGTH + sealed.length);
     token.set(sealed, PREFIX_LENGTH);
-    return prefixed(entry, iv, token);
+    token.set(entry.keyId, 0);
+    token.set(iv, KEY_ID_LENGTH);
+    return base64urlEncode(token);
   };
 
   const sealLater = async (session: string, plaintext: Uint8Array, times: SealTimes): Promise<string> => {
@@ -298,12 +295,16 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
         const entry = entries[0] as KeyEntry;
         const body = bodyOf(plaintext, times, bodyScratchOf);
         const iv = nextIv();
-        // GCM's ciphertext is as long as its plaintext: the backend writes ciphertext ‖ tag after the
-        // token's room for key id ‖ iv (a backend that made its own array has it copied there).
-        const token = scratchOf(PREFIX_LENGTH + body.length + TAG_LENGTH);
-        const room = token.subarray(PREFIX_LENGTH);
+        // GCM's ciphertext is as long as its plaintext: the backend writes ciphertext ‖ tag into the
+        // scratch buffer after the room for key id ‖ iv (a backend that made its own array, or a
+        // token too long for the buffer, has it copied into a token's bytes).
+        const length = PREFIX_LENGTH + body.length + TAG_LENGTH;
+        const room = length <= SCRATCH_BYTES ? scratch.subarray(PREFIX_LENGTH, length) : undefined;
         const sealed = encryptSync(entry.key, iv, body, entry.aad, room);
-        return sealed === room ? prefixed(entry, iv, token) : tokenOf(entry, iv, sealed);
+        if (sealed !== room) return tokenOf(entry, iv, sealed);
+        scratch.set(entry.keyId, 0);
+        scratch.set(iv, KEY_ID_LENGTH);
+        return scratchText(length);
       } catch (error) {
         // Bad times fail the same way on both paths: a rejection, never a throw.
         return Promise.reject(error);
