@@ -172,13 +172,25 @@ export function serializeCookie(
   attributes: CookieAttributes = {},
   valueIsSafe = false,
 ): string {
-  const a = attributes;
   const known = lastChecked;
   // The same cookie written again (a session on every request; Max-Age aside, its attributes do
-  // not change): only the lifetime is checked and made again.
-  if (known !== undefined && sameChecked(known, name, a)) {
-    return `${name}=${valueIsSafe ? value : encodeCookieValue(value)}${lifetimeOf(name, a)}${known.suffix}`;
+  // not change): only the lifetime is checked and made again. (Kept apart from the full check, so
+  // this short function gets optimized soon; with the long one inlined it waited for many calls.)
+  if (known !== undefined && sameChecked(known, name, attributes)) {
+    const text = valueIsSafe ? value : encodeCookieValue(value);
+    return `${name}=${text}${lifetimeOf(name, attributes)}${known.suffix}`;
   }
+  return checkAndSerialize(name, value, attributes, valueIsSafe);
+}
+
+/** `serializeCookie` of a cookie other than the last one checked: every part checked. */
+function checkAndSerialize(
+  name: string,
+  value: string,
+  attributes: CookieAttributes,
+  valueIsSafe: boolean,
+): string {
+  const a = attributes;
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SatchelError(
       `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
@@ -391,12 +403,17 @@ class MemoryJar implements MemoryCookieJar {
     // None (a read) or one write (a session saved once) is the common response: nothing to de-duplicate.
     if (log.length === 0) return [];
     if (log.length === 1) return [(log[0] as { line: string }).line];
-    const last = new Map<string, string>();
-    for (const { write, line } of log) {
-      const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
-      last.delete(key); // re-insert so the order is that of the last writes
-      last.set(key, line);
-    }
-    return [...last.values()];
+    return lastLines(log);
   }
+}
+
+/** The last `Set-Cookie` line per (name, domain, path), in the order of those last writes. */
+function lastLines(log: readonly { write: CookieWrite; line: string }[]): string[] {
+  const last = new Map<string, string>();
+  for (const { write, line } of log) {
+    const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
+    last.delete(key); // re-insert so the order is that of the last writes
+    last.set(key, line);
+  }
+  return [...last.values()];
 }
