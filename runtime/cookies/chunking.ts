@@ -173,7 +173,8 @@ export interface CookieForms {
 export function readCookieForms(jar: CookieJar, name: string, problems?: ChunkProblems): CookieForms {
   const plain = jar.get(name);
   // The common read: a plain cookie and no first chunk beside it; skip scanning for chunks.
-  if (plain !== undefined && jar.get(`${name}.0`) === undefined) return { plain, chunked: undefined };
+  if (plain !== undefined && jar.get(firstChunkName(name)) === undefined)
+    return { plain, chunked: undefined };
   return { plain, chunked: readChunks(jar, name, problems) };
 }
 
@@ -203,9 +204,26 @@ const COUNT_PREFIX = /^([1-9]\d{0,2})~/;
 
 /** How many chunks satchel wrote under `name`, from the count in `name.0`; 0 when it wrote none. */
 function writtenCount(jar: CookieJar, name: string): number {
-  const match = COUNT_PREFIX.exec(jar.get(`${name}.0`) ?? "");
+  const first = jar.get(firstChunkName(name));
+  if (first === undefined) return 0;
+  const match = COUNT_PREFIX.exec(first);
   const count = match === null ? 0 : Number(match[1]);
   return count <= MAX_READ_CHUNKS ? count : 0;
+}
+
+let lastBase: string | undefined;
+let lastFirst = "";
+
+/**
+ * `name.0`, the name of a cookie's first chunk, which every read and write of a session looks up:
+ * the last one is kept, so a session's requests look up the same string, its hash computed once.
+ */
+export function firstChunkName(name: string): string {
+  if (name !== lastBase) {
+    lastFirst = `${name}.0`;
+    lastBase = name;
+  }
+  return lastFirst;
 }
 
 /** Indices of the chunks satchel wrote that the jar still has: the only ones it may expire. */

@@ -150,6 +150,27 @@ describe("serializeCookie", () => {
     expect(() => serializeCookie("__Host-auth", "v", { path: "/" })).toThrow(/__Host-/);
     expect(() => serializeCookie("__Secure-x", "v", {})).toThrow(/__Secure-/);
   });
+
+  it("checks a cookie written again as the first time: one attribute changed is checked anew", () => {
+    const attributes = { path: "/", secure: true, httpOnly: true, sameSite: "lax" as const };
+    const ok = "__Host-s=v; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Lax";
+    expect(serializeCookie("__Host-s", "v", { ...attributes, maxAge: 60 })).toBe(ok);
+    expect(serializeCookie("__Host-s", "v", { ...attributes, maxAge: 60 })).toBe(ok);
+    expect(serializeCookie("__Host-s", "w v", { ...attributes, maxAge: 0, expires: new Date(0) })).toBe(
+      "__Host-s=w%20v; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax",
+    );
+    expect(() => serializeCookie("__Host-s", "v", { ...attributes, maxAge: 1.5 })).toThrow(/maxAge/);
+    expect(() => serializeCookie("__Host-s", "v", { ...attributes, expires: new Date(Number.NaN) })).toThrow(
+      /expires/,
+    );
+    expect(() => serializeCookie("__Host-s", "v", { ...attributes, secure: false })).toThrow(/__Host-/);
+    expect(() => serializeCookie("__Host-s", "v", { ...attributes, path: "/x" })).toThrow(/__Host-/);
+    expect(() => serializeCookie("__Host-s", "v", { ...attributes, priority: "urgent" as "low" })).toThrow(
+      /priority/,
+    );
+    expect(() => serializeCookie("__Host-s ", "v", attributes)).toThrow(/not a valid cookie name/);
+    expect(serializeCookie("__Host-s", "v", { ...attributes, maxAge: 60 })).toBe(ok);
+  });
 });
 
 describe("serializeCookie checks its options at run time (issue 12)", () => {

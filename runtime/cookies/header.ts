@@ -172,31 +172,50 @@ export function serializeCookie(
   attributes: CookieAttributes = {},
   valueIsSafe = false,
 ): string {
+  const known = lastChecked;
+  // The same cookie written again (a session on every request; Max-Age aside, its attributes do
+  // not change): only the lifetime is checked and made again. (Kept apart from the full check, so
+  // this short function gets optimized soon; with the long one inlined it waited for many calls.)
+  if (known !== undefined && sameChecked(known, name, attributes)) {
+    const text = valueIsSafe ? value : encodeCookieValue(value);
+    return `${name}=${text}${lifetimeOf(name, attributes)}${known.suffix}`;
+  }
+  return checkAndSerialize(name, value, attributes, valueIsSafe);
+}
+
+/** `serializeCookie` of a cookie other than the last one checked: every part checked. */
+function checkAndSerialize(
+  name: string,
+  value: string,
+  attributes: CookieAttributes,
+  valueIsSafe: boolean,
+): string {
+  const a = attributes;
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SatchelError(
       `satchel: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~ only.`,
     );
   }
-  const a = attributes;
-  const option = (key: string, why: string) =>
-    new SatchelError(`satchel: cookie "${name}" option ${key} ${why}`);
   for (const key of ["secure", "httpOnly", "partitioned"] as const) {
-    if (a[key] !== undefined && typeof a[key] !== "boolean") throw option(key, "must be true or false.");
+    if (a[key] !== undefined && typeof a[key] !== "boolean")
+      throw badOption(name, key, "must be true or false.");
   }
   const sameSite = sameSiteOf(a.sameSite);
   if (sameSite === null)
-    throw option("sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
+    throw badOption(name, "sameSite", 'must be "lax", "strict", "none" (any case) or true/false.');
   const priority = priorityOf(a.priority);
-  if (priority === null) throw option("priority", 'must be "low", "medium" or "high" (any case).');
+  if (priority === null) throw badOption(name, "priority", 'must be "low", "medium" or "high" (any case).');
   // Browsers drop both without Secure: refuse them here, where the mistake is made.
   if (sameSite === "None" && a.secure !== true) {
-    throw option(
+    throw badOption(
+      name,
       "sameSite",
       'is "none", but browsers drop a SameSite=None without Secure; set secure: true.',
     );
   }
   if (a.partitioned === true && a.secure !== true) {
-    throw option(
+    throw badOption(
+      name,
       "partitioned",
       "is true, but browsers drop a Partitioned cookie without Secure; set secure: true.",
     );
@@ -210,39 +229,88 @@ export function serializeCookie(
   if (prefix === "__secure-" && a.secure !== true) {
     throw new SatchelError(`satchel: cookie "${name}" has the __Secure- prefix, which needs Secure.`);
   }
-  let out = `${name}=${valueIsSafe ? value : encodeCookieValue(value)}`;
+  const head = `${name}=${valueIsSafe ? value : encodeCookieValue(value)}${lifetimeOf(name, a)}`;
+  let suffix = "";
+  if (a.domain !== undefined) {
+    if (typeof a.domain !== "string" || !DOMAIN.test(a.domain)) {
+      throw badOption(
+        name,
+        "domain",
+        `${JSON.stringify(a.domain)} is not a valid ASCII host name (write an international domain in punycode).`,
+      );
+    }
+    suffix += `; Domain=${a.domain}`;
+  }
+  if (a.path !== undefined) {
+    if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
+      throw badOption(
+        name,
+        "path",
+        'must be printable ASCII without ";", \'"\', "<" or ">" (%-encode them).',
+      );
+    }
+    suffix += `; Path=${a.path}`;
+  }
+  if (a.secure) suffix += "; Secure";
+  if (a.httpOnly) suffix += "; HttpOnly";
+  if (sameSite !== undefined) suffix += `; SameSite=${sameSite}`;
+  if (a.partitioned) suffix += "; Partitioned";
+  if (priority !== undefined) suffix += `; Priority=${priority}`;
+  lastChecked = {
+    name,
+    domain: a.domain,
+    path: a.path,
+    secure: a.secure,
+    httpOnly: a.httpOnly,
+    sameSite: a.sameSite,
+    partitioned: a.partitioned,
+    priority: a.priority,
+    suffix,
+  };
+  return head + suffix;
+}
+
+/**
+ * The last cookie `serializeCookie` checked: its name and every attribute but the lifetime (Max-Age,
+ * Expires), all found valid, and the text they give. Whether those are valid depends on nothing
+ * else, so a cookie with the same ones needs no second check.
+ */
+let lastChecked:
+  | (Omit<CookieAttributes, "maxAge" | "expires"> & { name: string; suffix: string })
+  | undefined;
+
+function sameChecked(known: NonNullable<typeof lastChecked>, name: string, a: CookieAttributes): boolean {
+  return (
+    known.name === name &&
+    known.path === a.path &&
+    known.domain === a.domain &&
+    known.secure === a.secure &&
+    known.httpOnly === a.httpOnly &&
+    known.sameSite === a.sameSite &&
+    known.partitioned === a.partitioned &&
+    known.priority === a.priority
+  );
+}
+
+function badOption(name: string, key: string, why: string): SatchelError {
+  return new SatchelError(`satchel: cookie "${name}" option ${key} ${why}`);
+}
+
+/** The Max-Age and Expires attributes of `a`, checked. */
+function lifetimeOf(name: string, a: CookieAttributes): string {
+  let out = "";
   if (a.maxAge !== undefined) {
     if (typeof a.maxAge !== "number" || !Number.isInteger(a.maxAge))
-      throw option("maxAge", `must be a whole number of seconds; got ${String(a.maxAge)}.`);
+      throw badOption(name, "maxAge", `must be a whole number of seconds; got ${String(a.maxAge)}.`);
     // Browsers cap Max-Age at 400 days: send what they will keep, so the header says the truth.
     out += `; Max-Age=${Math.min(a.maxAge, COOKIE_LIFETIME_LIMIT)}`;
   }
   if (a.expires !== undefined) {
     if (!(a.expires instanceof Date) || Number.isNaN(a.expires.getTime())) {
-      throw option("expires", "must be a valid Date.");
+      throw badOption(name, "expires", "must be a valid Date.");
     }
     out += `; Expires=${a.expires.toUTCString()}`;
   }
-  if (a.domain !== undefined) {
-    if (typeof a.domain !== "string" || !DOMAIN.test(a.domain)) {
-      throw option(
-        "domain",
-        `${JSON.stringify(a.domain)} is not a valid ASCII host name (write an international domain in punycode).`,
-      );
-    }
-    out += `; Domain=${a.domain}`;
-  }
-  if (a.path !== undefined) {
-    if (typeof a.path !== "string" || !PATH_VALUE.test(a.path)) {
-      throw option("path", 'must be printable ASCII without ";", \'"\', "<" or ">" (%-encode them).');
-    }
-    out += `; Path=${a.path}`;
-  }
-  if (a.secure) out += "; Secure";
-  if (a.httpOnly) out += "; HttpOnly";
-  if (sameSite !== undefined) out += `; SameSite=${sameSite}`;
-  if (a.partitioned) out += "; Partitioned";
-  if (priority !== undefined) out += `; Priority=${priority}`;
   return out;
 }
 
@@ -335,12 +403,17 @@ class MemoryJar implements MemoryCookieJar {
     // None (a read) or one write (a session saved once) is the common response: nothing to de-duplicate.
     if (log.length === 0) return [];
     if (log.length === 1) return [(log[0] as { line: string }).line];
-    const last = new Map<string, string>();
-    for (const { write, line } of log) {
-      const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
-      last.delete(key); // re-insert so the order is that of the last writes
-      last.set(key, line);
-    }
-    return [...last.values()];
+    return lastLines(log);
   }
+}
+
+/** The last `Set-Cookie` line per (name, domain, path), in the order of those last writes. */
+function lastLines(log: readonly { write: CookieWrite; line: string }[]): string[] {
+  const last = new Map<string, string>();
+  for (const { write, line } of log) {
+    const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
+    last.delete(key); // re-insert so the order is that of the last writes
+    last.set(key, line);
+  }
+  return [...last.values()];
 }

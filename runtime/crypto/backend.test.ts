@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   base64urlDecode,
   base64urlEncode,
+  base64urlOfStart,
   base64urlPortable,
   type CryptoBackend,
   loadNodeCrypto,
@@ -208,6 +209,16 @@ describe("base64url", () => {
     }
   });
 
+  it("encodes the start of a reused buffer as base64urlEncode encodes that part", () => {
+    const bytes = node.randomBytes(64);
+    const start = base64urlOfStart(bytes);
+    for (const length of [0, 1, 2, 3, 31, 64]) {
+      expect(start(length)).toBe(base64urlEncode(bytes.subarray(0, length)));
+    }
+    bytes[0] = (bytes[0] as number) ^ 1; // the same memory, read again
+    expect(start(3)).toBe(base64urlEncode(bytes.subarray(0, 3)));
+  });
+
   it("rejects padding, foreign characters, impossible lengths and non-canonical tails", () => {
     for (const bad of ["AA==", "A+B/", "A", "AAAAA", "AB", "AAB", "A A", "Zg=", "ü"]) {
       expect(base64urlDecode(bad), bad).toBeNull();
@@ -218,6 +229,50 @@ describe("base64url", () => {
     expect(base64urlDecode("Zh")).toBeNull();
     expect(base64urlDecode("Zm8")).toEqual(utf8("fo"));
     expect(base64urlDecode("Zm9")).toBeNull();
+  });
+
+  it("refuses every text Node's lenient decoder reads as the same bytes as a valid one", () => {
+    // A text with "-", "_" and a zero tail, as sealed tokens have.
+    const data = Uint8Array.from([0xfb, 0xff, 0xbf, 0x00, 0x10]);
+    const text = base64urlEncode(data);
+    expect(text).toBe("-_-_ABA");
+    const aliases = [
+      text.replace("-", "+"), // the base64 alphabet, which Node also decodes
+      text.replace("_", "/"),
+      `${text}=`, // padding, skipped
+      `${text.slice(0, 2)} ${text.slice(2)}`, // whitespace and other junk, skipped
+      `${text.slice(0, 2)}\t\n${text.slice(2)}`,
+      `${text.slice(0, 2)}*!${text.slice(2)}`,
+      `${text.slice(0, 2)}\u00e9${text.slice(2)}`,
+      text.replace("A", "\u0141"), // above U+00FF: Node reads the low byte, 0x41 "A"
+      text.replace("-", "\u012d"),
+      `${text.slice(0, -1)}B`, // non-zero unused bits, dropped
+    ];
+    for (const bad of [...aliases, `${text.slice(0, 3)}=${text.slice(3)}`]) {
+      expect(base64urlDecode(bad), JSON.stringify(bad)).toBeNull();
+      expect(base64urlPortable.decode(bad), JSON.stringify(bad)).toBeNull();
+    }
+    // What makes the refusals matter: Node alone would take each of them for the token.
+    for (const alias of aliases) expect(Buffer.from(alias, "base64url")).toEqual(Buffer.from(data));
+    expect(base64urlDecode(text)).toEqual(data);
+  });
+
+  it("accepts exactly what the character check accepts, for every character put in or swapped in", () => {
+    // Lengths of each remainder mod 4, a cookie-sized token and one past Buffer's pooled size.
+    for (const size of [3, 4, 5, 310, 3100]) {
+      const text = base64urlEncode(node.randomBytes(size));
+      for (let code = 0; code < 0x200; code++) {
+        const c = String.fromCharCode(code);
+        const at = (code * 7919) % text.length;
+        for (const variant of [
+          text.slice(0, at) + c + text.slice(at),
+          text.slice(0, at) + c + text.slice(at + 1),
+          text + c,
+        ]) {
+          expect(base64urlDecode(variant), JSON.stringify(c)).toEqual(base64urlPortable.decode(variant));
+        }
+      }
+    }
   });
 });
 

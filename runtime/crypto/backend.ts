@@ -43,9 +43,16 @@ export interface CryptoBackend {
   /**
    * `encrypt` and `decrypt` without a promise, where the platform computes them synchronously
    * (node:crypto): a request's seal and unseal then wait for no microtask. Optional: without them
-   * the sealer awaits `encrypt` / `decrypt`. Same bytes either way.
+   * the sealer awaits `encrypt` / `decrypt`. Same bytes either way. `encryptSync` writes its result
+   * into `into` when that has the result's length (the sealer's reused buffer), else into a new array.
    */
-  encryptSync?(key: BackendKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  encryptSync?(
+    key: BackendKey,
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    into?: Uint8Array,
+  ): Uint8Array;
   decryptSync?(key: BackendKey, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** HMAC-SHA256, 32 bytes. */
   hmac(key: BackendKey, data: Uint8Array): Promise<Uint8Array>;
@@ -213,6 +220,7 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     iv: Uint8Array,
     plaintext: Uint8Array,
     aad: Uint8Array,
+    into?: Uint8Array,
   ): Uint8Array => {
     checkKey(key, "node", "aes-gcm");
     const cipher = c.createCipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, GCM_OPTIONS);
@@ -220,8 +228,9 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     const head = cipher.update(plaintext);
     const tail = cipher.final();
     const tag = cipher.getAuthTag();
-    // One allocation for ciphertext ‖ tag (GCM's final() is empty, but stay correct if not).
-    const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
+    // ciphertext ‖ tag in one array (GCM's final() is empty, but stay correct if not).
+    const length = head.length + tail.length + TAG_LENGTH;
+    const out = into !== undefined && into.length === length ? into : new Uint8Array(length);
     out.set(head, 0);
     if (tail.length > 0) out.set(tail, head.length);
     out.set(tag, head.length + tail.length);
@@ -369,12 +378,13 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 interface BufferLike {
+  byteLength(text: string, encoding: string): number;
   from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string };
   from(
     data: ArrayBufferLike,
     byteOffset: number,
     length: number,
-  ): Uint8Array & { toString(encoding: string): string };
+  ): Uint8Array & { toString(encoding: string, start?: number, end?: number): string };
 }
 // Node's Buffer is native and several times faster; edge runtimes fall back to the loops below.
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
@@ -383,6 +393,16 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 export function base64urlEncode(data: Uint8Array): string {
   if (NodeBuffer) return NodeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64url");
   return encodePortable(data);
+}
+
+/**
+ * base64url of the first `length` bytes of `bytes`, for a buffer reused for many texts: with Buffer,
+ * one Buffer over its memory is made here instead of one for every text.
+ */
+export function base64urlOfStart(bytes: Uint8Array): (length: number) => string {
+  if (NodeBuffer === undefined) return (length) => encodePortable(bytes.subarray(0, length));
+  const buffer = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return (length) => buffer.toString("base64url", 0, length);
 }
 
 function encodePortable(data: Uint8Array): string {
@@ -409,14 +429,26 @@ function encodePortable(data: Uint8Array): string {
  * accepted text (no two tokens decode to the same bytes).
  */
 export function base64urlDecode(text: string): Uint8Array | null {
+  if (NodeBuffer === undefined) return base64urlPortable.decode(text);
   const length = text.length;
   const rest = length & 3;
-  if (rest === 1 || !BASE64URL.test(text)) return null;
-  if (rest !== 0) {
-    const last = LOOKUP[text.charCodeAt(length - 1)] as number;
-    if ((rest === 2 && (last & 15) !== 0) || (rest === 3 && (last & 3) !== 0)) return null;
-  }
-  return NodeBuffer ? view(NodeBuffer.from(text, "base64url")) : decodePortable(text);
+  if (rest === 1 || !canonicalTail(text, rest)) return null;
+  // A character check costs four times what Node's decoding does on a cookie-sized token, so
+  // the alphabet is checked by what Node's decoder makes of the text instead. It reads `+` `/` as `-`
+  // `_`, and characters above U+00FF by their low byte; it skips every other character (whitespace,
+  // `=` ends its decoding). With only ASCII and neither `+` nor `/`, every character left outside the
+  // alphabet is skipped, and the bytes come out shorter than the text's length says.
+  if (text.indexOf("+") >= 0 || text.indexOf("/") >= 0 || NodeBuffer.byteLength(text, "utf8") !== length)
+    return null;
+  const decoded = NodeBuffer.from(text, "base64url");
+  return decoded.length === (length * 3) >> 2 ? view(decoded) : null;
+}
+
+/** The unused bits of a text's last character are zero (`rest`: its length mod 4). */
+function canonicalTail(text: string, rest: number): boolean {
+  if (rest === 0) return true;
+  const last = LOOKUP[text.charCodeAt(text.length - 1)] ?? -1;
+  return rest === 2 ? (last & 15) === 0 : (last & 3) === 0;
 }
 
 function decodePortable(text: string): Uint8Array {
@@ -456,11 +488,7 @@ export const base64urlPortable = {
   /** Same strictness as `base64urlDecode`. */
   decode(text: string): Uint8Array | null {
     const rest = text.length & 3;
-    if (rest === 1 || !BASE64URL.test(text)) return null;
-    if (rest !== 0) {
-      const last = LOOKUP[text.charCodeAt(text.length - 1)] as number;
-      if ((rest === 2 && (last & 15) !== 0) || (rest === 3 && (last & 3) !== 0)) return null;
-    }
+    if (rest === 1 || !BASE64URL.test(text) || !canonicalTail(text, rest)) return null;
     return decodePortable(text);
   },
 };

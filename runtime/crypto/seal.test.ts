@@ -195,6 +195,19 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     const result = await sealer.unseal("auth", token, NOW);
     expect(result.ok && result.plaintext.length).toBe(0);
   });
+
+  it("seals payloads around and past the size of its reused buffers, one after another", async () => {
+    await sealer.seal("auth", payload, times); // the key derived: the sizes below take the synchronous path
+    for (const size of [4000, 4050, 4096, 6000, 300]) {
+      const big = (nodeCryptoBackend() as CryptoBackend).randomBytes(size);
+      const token = await sealer.seal("auth", big, times);
+      const again = await sealer.seal("auth", big, times);
+      expect(again).not.toBe(token);
+      for (const sealed of [token, again]) {
+        expect(await sealer.unseal("auth", sealed, NOW)).toMatchObject({ ok: true, plaintext: big, times });
+      }
+    }
+  });
 });
 
 describe("key rotation", () => {
@@ -260,6 +273,24 @@ describe("backends interoperate", () => {
   it("old-secret tokens interoperate too", async () => {
     const token = await createSealer([OLD], { backend: "webcrypto" }).seal("cart", payload, times);
     expect(await node.unseal("cart", token, NOW)).toMatchObject({ ok: true, staleKey: true });
+  });
+  it("a synchronous backend that makes its own array for the sealed bytes gives the same tokens", async () => {
+    const base = nodeCryptoBackend() as CryptoBackend & Required<Pick<CryptoBackend, "encryptSync">>;
+    const own: CryptoBackend = {
+      ...base,
+      encryptSync: (key, iv, plaintext, aad) => base.encryptSync(key, iv, plaintext, aad),
+    };
+    const sealer = createSealer([NEW], { backend: own });
+    // Derives the keys: later seals are synchronous.
+    await Promise.all([sealer.seal("auth", payload, times), node.seal("auth", payload, times)]);
+    for (const sealed of [sealer.seal("auth", payload, times), node.seal("auth", payload, times)]) {
+      expect(typeof sealed).toBe("string");
+      expect(await web.unseal("auth", await sealed, NOW)).toMatchObject({
+        ok: true,
+        plaintext: payload,
+        times,
+      });
+    }
   });
   it("auto picks node:crypto in Node", () => {
     expect(createSealer([NEW]).backend.name).toBe("node");

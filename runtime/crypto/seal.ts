@@ -21,6 +21,7 @@ import {
   type BackendKey,
   base64urlDecode,
   base64urlEncode,
+  base64urlOfStart,
   type CryptoBackend,
   IV_LENGTH,
   selectBackend,
@@ -206,13 +207,19 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   };
 
   // A Uint8Array of a few hundred bytes is allocated outside the JS heap: about 2k instructions, and
-  // work for the GC. Bytes a seal builds and has used up before it returns (key id ‖ iv ‖ ciphertext
-  // on its way to base64url; header ‖ plaintext where the backend encrypts synchronously) go through
-  // one reused buffer instead.
+  // work for the GC. Bytes a seal builds and has used up before it returns go through two reused
+  // buffers instead: key id ‖ iv ‖ ciphertext ‖ tag on its way to base64url (where a synchronous
+  // backend encrypts straight into it), and header ‖ plaintext where the backend encrypts synchronously.
   const scratch = new Uint8Array(SCRATCH_BYTES);
+  const scratchText = base64urlOfStart(scratch);
   const scratchOf = (length: number): Uint8Array => {
     if (length > SCRATCH_BYTES) return new Uint8Array(length);
     return scratch.subarray(0, length);
+  };
+  const bodyScratch = new Uint8Array(SCRATCH_BYTES);
+  const bodyScratchOf = (length: number): Uint8Array => {
+    if (length > SCRATCH_BYTES) return new Uint8Array(length);
+    return bodyScratch.subarray(0, length);
   };
 
   /** header ‖ plaintext, the bytes a token encrypts, in `into(length)`. */
@@ -221,17 +228,15 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     times: SealTimes,
     into: (length: number) => Uint8Array,
   ): Uint8Array => {
-    const header = encodeHeader(times);
-    const body = into(header.length + plaintext.length);
-    body.set(header, 0);
-    body.set(plaintext, header.length);
+    const length = headerLength(times);
+    const body = into(length + plaintext.length);
+    writeHeader(body, times);
+    body.set(plaintext, length);
     return body;
   };
 
   const tokenOf = (entry: KeyEntry, iv: Uint8Array, sealed: Uint8Array): string => {
     const token = scratchOf(PREFIX_LENGTH + sealed.length);
-    // The sealed bytes first: a backend that encrypted the scratch body in place hands it back, and
-    // set() copies from the same buffer correctly before the prefix overwrites its start.
     token.set(sealed, PREFIX_LENGTH);
     token.set(entry.keyId, 0);
     token.set(iv, KEY_ID_LENGTH);
@@ -288,10 +293,18 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       if (entries === undefined || encryptSync === undefined) return sealLater(session, plaintext, times);
       try {
         const entry = entries[0] as KeyEntry;
-        // The body is used up by the synchronous encrypt before tokenOf reuses the scratch buffer.
-        const body = bodyOf(plaintext, times, scratchOf);
+        const body = bodyOf(plaintext, times, bodyScratchOf);
         const iv = nextIv();
-        return tokenOf(entry, iv, encryptSync(entry.key, iv, body, entry.aad));
+        // GCM's ciphertext is as long as its plaintext: the backend writes ciphertext ‖ tag into the
+        // scratch buffer after the room for key id ‖ iv (a backend that made its own array, or a
+        // token too long for the buffer, has it copied into a token's bytes).
+        const length = PREFIX_LENGTH + body.length + TAG_LENGTH;
+        const room = length <= SCRATCH_BYTES ? scratch.subarray(PREFIX_LENGTH, length) : undefined;
+        const sealed = encryptSync(entry.key, iv, body, entry.aad, room);
+        if (sealed !== room) return tokenOf(entry, iv, sealed);
+        scratch.set(entry.keyId, 0);
+        scratch.set(iv, KEY_ID_LENGTH);
+        return scratchText(length);
       } catch (error) {
         // Bad times fail the same way on both paths: a rejection, never a throw.
         return Promise.reject(error);
@@ -320,8 +333,18 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   };
 }
 
-/** The header of `times`; only the parts a token carries take room. */
-function encodeHeader(times: SealTimes): Uint8Array {
+/** Bytes of the header of `times`: only the parts a token carries take room. */
+function headerLength(times: SealTimes): number {
+  return (
+    HEADER_BASE +
+    (times.idleExpiresAt === null ? 0 : 4) +
+    (times.binding === undefined ? 0 : BINDING_BYTES) +
+    (times.lifetime === undefined ? 0 : 8)
+  );
+}
+
+/** Writes the header of `times` (`headerLength(times)` bytes) at the start of `target`. */
+function writeHeader(target: Uint8Array, times: SealTimes): void {
   const idle = times.idleExpiresAt === null ? null : toUint32(times.idleExpiresAt, "idleExpiresAt");
   const { binding, lifetime } = times;
   if (binding !== undefined && binding.length !== BINDING_BYTES) {
@@ -330,39 +353,27 @@ function encodeHeader(times: SealTimes): Uint8Array {
     );
   }
   let flags = 0;
-  let length = HEADER_BASE;
-  if (idle !== null) {
-    flags |= FLAG_IDLE;
-    length += 4;
-  }
-  if (binding !== undefined) {
-    flags |= FLAG_BINDING;
-    length += BINDING_BYTES;
-  }
-  if (lifetime !== undefined) {
-    flags |= FLAG_LIFETIME | (lifetime.persistent ? 0 : FLAG_TRANSIENT);
-    length += 8;
-  }
-  const header = new Uint8Array(length);
-  header[0] = flags;
-  writeUint32(header, 1, toUint32(times.createdAt, "createdAt"));
-  writeUint32(header, 5, toUint32(times.absoluteExpiresAt, "absoluteExpiresAt"));
+  if (idle !== null) flags |= FLAG_IDLE;
+  if (binding !== undefined) flags |= FLAG_BINDING;
+  if (lifetime !== undefined) flags |= FLAG_LIFETIME | (lifetime.persistent ? 0 : FLAG_TRANSIENT);
+  target[0] = flags;
+  writeUint32(target, 1, toUint32(times.createdAt, "createdAt"));
+  writeUint32(target, 5, toUint32(times.absoluteExpiresAt, "absoluteExpiresAt"));
   let at = HEADER_BASE;
   if (idle !== null) {
-    writeUint32(header, at, idle);
+    writeUint32(target, at, idle);
     at += 4;
   }
   if (binding !== undefined) {
-    header.set(binding, at);
+    target.set(binding, at);
     at += BINDING_BYTES;
   }
   if (lifetime !== undefined) {
-    writeUint32(header, at, toUint32(lifetime.absolute, "lifetime"));
+    writeUint32(target, at, toUint32(lifetime.absolute, "lifetime"));
     const idleLimit =
       lifetime.idle === null ? NO_IDLE : Math.min(toUint32(lifetime.idle, "lifetime idle"), NO_IDLE - 1);
-    writeUint32(header, at + 4, idleLimit);
+    writeUint32(target, at + 4, idleLimit);
   }
-  return header;
 }
 
 /** The times a decrypted body starts with, and where its payload begins; `null` when malformed. */

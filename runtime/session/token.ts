@@ -6,6 +6,7 @@
  */
 import {
   type ChunkProblems,
+  firstChunkName,
   planCookieWrites,
   readChunkedCookie,
   readCookieForms,
@@ -269,7 +270,7 @@ export function readSessionCookie(
   const name = session.cookie.name;
   const plain = io.jar.get(name);
   // The common read: a plain cookie and no first chunk beside it; nothing to scan or report.
-  if (plain !== undefined && io.jar.get(`${name}.0`) === undefined) {
+  if (plain !== undefined && io.jar.get(firstChunkName(name)) === undefined) {
     return new SessionCookie(plain, undefined, false, null, undefined, session, ctx);
   }
   const problems: ChunkProblems = { foreign: [] };
