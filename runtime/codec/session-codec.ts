@@ -133,7 +133,9 @@ export class UnknownLayoutError extends SatchelError {
   constructor(readonly layout: string) {
     const detail =
       `the token was written under layout "${layout}", which this build does not know ` +
-      "(neither the session's current layout nor one in its generated history)";
+      "(not the session's current layout, not in its generated history, not recorded in the app's " +
+      "store); the session starts fresh. Keep generated/sessions.snapshot.json committed so " +
+      "npm run gen carries earlier layouts, and give satchel a store that keeps records";
     super(`satchel: ${detail}.`);
     this.detail = detail;
   }

@@ -332,6 +332,7 @@ describe("cookie layouts kept in the store (no generated codecs)", () => {
     expect(elsewhere.reports).toHaveLength(1);
     expect(elsewhere.reports[0]).toMatchObject({ session: "auth", reason: "malformed" });
     expect(elsewhere.reports[0]?.detail).toContain("which this build does not know");
+    expect(elsewhere.reports[0]?.detail).toContain("not recorded in the app's store");
   });
 
   const checksA = checksHash(schemaA);
