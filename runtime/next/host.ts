@@ -67,7 +67,9 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
         if (isNavigationSignal(error)) await commitAndClose(scope);
         throw error;
       }
-      await commitAndClose(scope);
+      // commitAndClose's two lines, inline: one async call (and its promise) less per request.
+      await scope.sessions.commit();
+      scope.sessions.close(`the ${scope.where} returned`);
       return result;
     },
   };
