@@ -37,15 +37,22 @@ const VARIANTS: Record<string, string> = {
   [REDIS]: "satchel-redis",
 };
 /**
+ * "no session" itself with satchel's cookie sent: what the request's bigger Cookie header alone costs
+ * Next (a browser sends it to every route of the path, session or not).
+ */
+const COOKIE_SENT = "no session, satchel's cookie sent";
+/**
  * Routes without a session that do only the cookie I/O a session needs, reported in the notes:
  * they show how much of a gap to "no session" Next's own cookie handling accounts for.
  */
 const DIAGNOSTICS: Record<"read" | "write", Record<string, string>> = {
   read: {
+    [COOKIE_SENT]: "none/read",
     "no session + cookies().get()": "diag/read-cookies",
     "no session + request.cookies.get()": "diag/request-cookies",
   },
   write: {
+    [COOKIE_SENT]: "none/write",
     "no session + Set-Cookie on the Response": "diag/header-cookie",
     "no session + cookies().set()": "diag/next-cookie",
   },
@@ -175,7 +182,7 @@ export async function nextRoutesFigure(ctx: BenchContext): Promise<RowInput[]> {
       );
       for (const [name, path] of Object.entries(DIAGNOSTICS[action])) {
         // The read diagnostics send a real satchel cookie, so there is something to read.
-        const sent = action === "read" ? (cookies["satchel-cookie"] as string[]) : [];
+        const sent = action === "read" || name === COOKIE_SENT ? (cookies["satchel-cookie"] as string[]) : [];
         targets[name] = { url: `${base}/${path}`, cookies: sent };
       }
       const load = await loadInterleaved(
