@@ -35,6 +35,7 @@ import { exact, interleaved, opsPerSecond, type RoundOptions, type Sample } from
 
 const SECRET = PUBLIC_SECRET;
 const IRON = "iron-session";
+const WITH_CODECS = "satchel with generated codecs";
 const RAW_NODE = "raw AES-GCM+JSON (node:crypto)";
 const RAW_WEB = "raw AES-GCM+JSON (WebCrypto)";
 const RAW_FETCH = "hand-rolled GCM+JSON session (Fetch)";
@@ -175,7 +176,7 @@ export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
       target: `≤ 0.75× ${IRON}`,
       checks: [{ kind: "ratio", against: IRON, op: "<=", threshold: 0.75 }],
       notes: [
-        `payload ${jsonBytes(c.data)} bytes of JSON; satchel's token also carries key id, expiry header, format, schema version, layout and checks fingerprint; deflate only from 2,643 bytes of text (where the token would near the cookie limit)`,
+        `payload ${jsonBytes(c.data)} bytes of JSON; satchel's token also carries key id, expiry header, format, schema version, one key of layout and checks; deflate only from 2,643 bytes of text (where the token would near the cookie limit)`,
       ],
     });
     // Without generated codecs: the runtime writes the same positional text once the session's
@@ -193,10 +194,16 @@ export async function sealFigures(options: RoundOptions): Promise<RowInput[]> {
       unit: "bytes",
       higherIsBetter: false,
       satchel: exact(runtime.cookieBytes()),
-      peers: { [IRON]: exact(ironToken.length), "satchel with generated codecs": exact(open.cookieBytes()) },
+      peers: { [IRON]: exact(ironToken.length), [WITH_CODECS]: exact(open.cookieBytes()) },
       reference: IRON,
-      target: `≤ 0.60× ${IRON}`,
-      checks: [{ kind: "ratio", against: IRON, op: "<=", threshold: 0.6 }],
+      // Issue 23: as small as with generated codecs, and for its ~300 B session ≤ 0.60× iron-session.
+      target: c.id === "300b" ? `≤ 0.60× ${IRON}, as with codecs` : `as with codecs (≤ 1.0×)`,
+      checks: [
+        { kind: "ratio", against: WITH_CODECS, op: "<=", threshold: 1 },
+        ...(c.id === "300b"
+          ? [{ kind: "ratio" as const, against: IRON, op: "<=" as const, threshold: 0.6 }]
+          : []),
+      ],
       notes: [
         "format 4 through the plan interpreter, once the layout is recorded in the app's store (a file store here); on the embedded default store, memory or memcached it stays the keyed format 2",
       ],
