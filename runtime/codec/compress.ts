@@ -358,9 +358,11 @@ export async function packForCookie(text: string, options: PackOptions = {}): Pr
 export function packForCookieSync(text: string, options: PackOptions = {}): Uint8Array | null {
   // Encode straight after the flag byte: exact for ASCII text (nearly always); else encode apart.
   let packed: Uint8Array = new Uint8Array(text.length + 1);
-  if (encoder.encodeInto(text, packed.subarray(1)).read !== text.length)
+  let raw = packed.subarray(1);
+  if (encoder.encodeInto(text, raw).read !== text.length) {
     packed = withFlag(FLAG_RAW, encoder.encode(text));
-  const raw = packed.subarray(1);
+    raw = packed.subarray(1);
+  }
   if (raw.length >= (options.minCompressBytes ?? COMPRESS_FROM_BYTES)) {
     const driver = zlibDriver();
     if (driver === undefined) return null;

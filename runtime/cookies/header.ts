@@ -83,10 +83,11 @@ export function parseCookies(
     if (end < 0) end = text.length;
     const eq = text.indexOf("=", start);
     if (eq > start && eq < end) {
-      const name = trimSpaces(text.slice(start, eq));
+      // Trim by index and cut each part once (not a slice, then a trimmed slice of it).
+      const name = trimmedSlice(text, start, eq);
       if (name !== "" && !out.has(name) && !CONTROL.test(name)) {
         seen++;
-        out.set(name, decodeValue(trimSpaces(text.slice(eq + 1, end))));
+        out.set(name, decodeValue(trimmedSlice(text, eq + 1, end)));
       }
     }
     start = end + 1;
@@ -108,12 +109,13 @@ const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-
 const PATH_VALUE = /^[\x20\x21\x23-\x3a\x3d\x3f-\x7e]*$/;
 
 /**
- * Trims spaces and tabs only (RFC 6265's OWS). `String.trim()` would also strip U+00A0 and other
- * Unicode spaces, which are bytes of a neighbour's value (C3 A0 is "à" read as latin1).
+ * `text.slice(from, to)` without its leading and trailing spaces and tabs (RFC 6265's OWS).
+ * `String.trim()` would also strip U+00A0 and other Unicode spaces, which are bytes of a
+ * neighbour's value (C3 A0 is "à" read as latin1).
  */
-function trimSpaces(text: string): string {
-  let start = 0;
-  let end = text.length;
+function trimmedSlice(text: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
   while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
   while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
   return text.slice(start, end);

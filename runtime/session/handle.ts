@@ -216,8 +216,12 @@ function prototypeFor(def: ResolvedSession, isField: IsField, proto: object): ob
  */
 function trapsFor(def: ResolvedSession, isField: IsField, proto: object): ProxyHandler<HandleTarget> {
   return {
-    get(target, key, receiver) {
-      return isField(key) ? handOut(target[CORE], key) : Reflect.get(target, key, receiver);
+    get(target, key) {
+      if (isField(key)) return handOut(target[CORE], key);
+      // A plain read instead of Reflect.get(target, key, receiver): the same value, as every getter
+      // of the frozen prototype reads only this[CORE], which the target holds; cheaper on `then`,
+      // which every `await` of a handle looks up, and on every method call.
+      return (target as HandleTarget & Record<string | symbol, unknown>)[key];
     },
     set(target, key, value) {
       if (isField(key)) {
