@@ -212,15 +212,8 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   // backend encrypts straight into it), and header ‖ plaintext where the backend encrypts synchronously.
   const scratch = new Uint8Array(SCRATCH_BYTES);
   const scratchText = base64urlOfStart(scratch);
-  const scratchOf = (length: number): Uint8Array => {
-    if (length > SCRATCH_BYTES) return new Uint8Array(length);
-    return scratch.subarray(0, length);
-  };
-  const bodyScratch = new Uint8Array(SCRATCH_BYTES);
-  const bodyScratchOf = (length: number): Uint8Array => {
-    if (length > SCRATCH_BYTES) return new Uint8Array(length);
-    return bodyScratch.subarray(0, length);
-  };
+  const scratchOf = reusedBytes(scratch);
+  const bodyScratchOf = reusedBytes(new Uint8Array(SCRATCH_BYTES));
 
   /** header ‖ plaintext, the bytes a token encrypts, in `into(length)`. */
   const bodyOf = (
@@ -331,6 +324,11 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       return unsealLater(raw, nowMs, ready);
     },
   };
+}
+
+/** `length` bytes at the start of `buffer`, reused by every call; a new array when it is too short. */
+function reusedBytes(buffer: Uint8Array): (length: number) => Uint8Array {
+  return (length) => (length > buffer.length ? new Uint8Array(length) : buffer.subarray(0, length));
 }
 
 /** Bytes of the header of `times`: only the parts a token carries take room. */
