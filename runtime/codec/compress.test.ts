@@ -8,6 +8,7 @@ import {
   deflateWithStream,
   inflateWithStream,
   packForCookie,
+  packForCookieSync,
   perCallZlib,
   reusedZlib,
   unpackFromCookie,
@@ -42,6 +43,19 @@ describe("packing for cookies", () => {
       expect(raw[0], text).toBe(0);
       expect(raw.length).toBe(text.length + 1);
       expect(await unpackFromCookie(raw)).toBe(text);
+    }
+  });
+
+  it("packs into reused memory the same bytes as into an array of its own", () => {
+    const scratch = new Uint8Array(64).fill(0xee);
+    for (const text of ["", "x", "naïve café", hexText(40), repetitive]) {
+      const own = packForCookieSync(text, DEFLATE);
+      const reused = packForCookieSync(text, { ...DEFLATE, scratch });
+      expect(reused, text).toEqual(own);
+      // Raw ASCII that fits lands in the scratch memory; anything else gets its own bytes.
+      const inScratch = reused?.buffer === scratch.buffer;
+      const ascii = [...text].every((c) => c.charCodeAt(0) < 128);
+      expect(inScratch, text).toBe(own?.[0] === 0 && text.length < 64 && ascii);
     }
   });
 

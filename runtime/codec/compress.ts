@@ -39,6 +39,11 @@ export const COMPRESS_FROM_BYTES = Math.floor((RAW_TOKEN_BUDGET * 3) / 4) - SEAL
 interface PackOptions {
   /** Texts shorter than this many UTF-8 bytes are not even tried with deflate. Default `COMPRESS_FROM_BYTES`. */
   minCompressBytes?: number;
+  /**
+   * Memory to pack into when the text fits: the bytes then view it and hold only until the next pack
+   * into it, so the caller seals them at once. Spares a write an array outside the JS heap.
+   */
+  scratch?: Uint8Array;
 }
 
 /** Options of `unpackFromCookie`. */
@@ -357,7 +362,12 @@ export async function packForCookie(text: string, options: PackOptions = {}): Pr
  */
 export function packForCookieSync(text: string, options: PackOptions = {}): Uint8Array | null {
   // Encode straight after the flag byte: exact for ASCII text (nearly always); else encode apart.
-  let packed: Uint8Array = new Uint8Array(text.length + 1);
+  const scratch = options.scratch;
+  let packed: Uint8Array =
+    scratch !== undefined && text.length < scratch.length
+      ? scratch.subarray(0, text.length + 1)
+      : new Uint8Array(text.length + 1);
+  packed[0] = FLAG_RAW;
   let raw = packed.subarray(1);
   if (encoder.encodeInto(text, raw).read !== text.length) {
     packed = withFlag(FLAG_RAW, encoder.encode(text));

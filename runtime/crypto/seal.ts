@@ -74,7 +74,7 @@ export interface Sealer {
   /**
    * Encrypts `plaintext` for `session` with the first secret. The token comes at once (no promise)
    * when the session's key is derived and the backend encrypts synchronously; a failure always
-   * rejects.
+   * rejects. `plaintext` is read before seal() returns: the caller may reuse its memory after.
    */
   seal(session: string, plaintext: Uint8Array, times: SealTimes): string | Promise<string>;
   /**
@@ -237,9 +237,10 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   };
 
   const sealLater = async (session: string, plaintext: Uint8Array, times: SealTimes): Promise<string> => {
-    const entry = (await keysFor(session))[0] as KeyEntry;
-    // A body of its own: other seals may use the scratch buffer while this one waits.
+    // A body of its own, made before waiting: other seals may use the scratch buffer meanwhile, and
+    // the caller may reuse `plaintext` once seal() returns.
     const body = bodyOf(plaintext, times, (length) => new Uint8Array(length));
+    const entry = (await keysFor(session))[0] as KeyEntry;
     const iv = nextIv();
     return tokenOf(entry, iv, await backend.encrypt(entry.key, iv, body, entry.aad));
   };

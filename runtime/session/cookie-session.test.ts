@@ -57,6 +57,28 @@ describe("cookie sessions through the Fetch adapter", () => {
     expect(client.lastSetCookie).toEqual([]);
   });
 
+  it("seals each request's own data when requests write at the same time", async () => {
+    // Writes share packing memory (session/cookie-session.ts): each must seal before the next packs.
+    // The requests below interleave at every await, their commits included.
+    const { satchel } = setup();
+    const handler = satchel.handle(async (req, sessions) => {
+      const auth = await sessions.get("auth");
+      const user = new URL(req.url).searchParams.get("user");
+      if (user !== null) {
+        auth.userId = user;
+        auth.roles = [user.repeat(40)];
+      }
+      return new Response(`${auth.userId} ${auth.roles.length}`);
+    });
+    const clients = ["ann", "bob", "cy", "dee"].map((user) => ({ user, client: new CookieClient(handler) }));
+    // The first round seals while the satchel is still making its sealer; the later ones at once.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(clients.map(({ user, client }) => client.fetch(`/?user=${user}${round}`)));
+      const read = await Promise.all(clients.map(async ({ client }) => (await client.fetch("/")).text()));
+      expect(read).toEqual(clients.map(({ user }) => `${user}${round} 1`));
+    }
+  });
+
   it("detects deep mutation (roles.push) and writes it", async () => {
     const { satchel } = setup();
     const client = new CookieClient(

@@ -11,7 +11,7 @@ import {
   unpackFromCookieSync,
 } from "../codec/compress.ts";
 import { type ReadEnvelope, type SessionCodec, UnknownLayoutError } from "../codec/session-codec.ts";
-import type { SealTimes } from "../crypto/seal.ts";
+import type { Sealer, SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
 import type { ExpireOptions } from "../expiry-limit.ts";
 import type { SessionMetadata } from "../types.ts";
@@ -32,6 +32,12 @@ import {
   touchIsDue,
   writeSessionCookie,
 } from "./token.ts";
+
+/**
+ * What a write packs its text into before sealing (see `CookieSession.write`): a cookie's worth;
+ * a longer text gets an array of its own.
+ */
+const PACK_SCRATCH = new Uint8Array(4096);
 
 /** A session whose data is sealed in its cookie. */
 export class CookieSession extends SessionCore {
@@ -157,22 +163,44 @@ export class CookieSession extends SessionCore {
   }
 
   /**
-   * Seals and writes the session.
+   * Seals and writes the session: done when it returns `undefined` (packed and sealed synchronously,
+   * no import to finish), else when the promise settles. A commit that writes then waits for no
+   * promise of its own; a failure before sealing throws, and the callers (commit, the async methods)
+   * turn it into a rejection as before.
    * @param encoded the validated state's text when commit already made it to see whether it changed:
    *   encoded once, compared, and sealed.
    */
-  private async write(encoded?: string): Promise<void> {
+  private write(encoded?: string): Promise<void> | undefined {
     const text = encoded ?? this.encodeValidated();
     const now = this.ctx.now();
     const times = sealTimesFor(this.def, now, this.times, true);
     // Drawn once per session (again on regenerate()): what tells two sessions apart for CSRF.
     times.binding ??= newBinding();
     // Packed and sealed without waiting for a microtask where that can be done synchronously.
-    const plaintext = packForCookieSync(text) ?? (await packForCookie(text));
-    const made = this.runtime.sealer();
-    const sealer = made instanceof Promise ? await made : made;
+    const sealer = this.runtime.sealer();
+    if (sealer instanceof Promise) return this.writeLater(text, now, times, sealer);
+    // Packed into memory every write reuses: the sealer has copied the bytes when seal() returns.
+    const plaintext = packForCookieSync(text, { scratch: PACK_SCRATCH });
+    if (plaintext === null) return this.writeLater(text, now, times, sealer);
     const sealing = sealer.seal(this.def.name, plaintext, times);
-    const token = typeof sealing === "string" ? sealing : await sealing;
+    if (typeof sealing !== "string") return sealing.then((token) => this.written(text, now, times, token));
+    return this.written(text, now, times, sealing);
+  }
+
+  /** `write` once the sealer or packing needs a promise. */
+  private async writeLater(
+    text: string,
+    now: number,
+    times: SealTimes,
+    made: Sealer | Promise<Sealer>,
+  ): Promise<void> {
+    const sealer = await made;
+    const plaintext = await packForCookie(text);
+    await this.written(text, now, times, await sealer.seal(this.def.name, plaintext, times));
+  }
+
+  /** The cookie of a sealed `token` written and the state recorded as saved. */
+  private written(text: string, now: number, times: SealTimes, token: string): Promise<void> | undefined {
     writeSessionCookie(
       this.def,
       this.io,
@@ -191,7 +219,7 @@ export class CookieSession extends SessionCore {
     this.clearInvalid = false;
     this.touchRequested = false;
     this.markSaved(text);
-    if (this.imported !== null) await this.imported.finish();
+    return this.imported === null ? undefined : this.imported.finish();
   }
 
   async update(fn: (data: Record<string, unknown>) => unknown): Promise<void> {
