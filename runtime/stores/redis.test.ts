@@ -36,6 +36,40 @@ describeStoreConformance(
   { userIndex: true, concurrentAppends: 20 },
 );
 
+// The record format is shared with the previous release (rolling deploys, rollbacks): a hash with
+// val/ver/exp that it reads with HMGET. What one release writes, the other reads.
+describe("redis record format (previous release's hash)", () => {
+  const prefix = `satchel-test-format-${run}:`;
+  const later = Date.now() + 60_000;
+
+  it("a hash written as the previous release writes it reads back; ours is that hash", async () => {
+    const raw = new Redis("redis://127.0.0.1:6379");
+    const store = createRedisStore({ url: "redis://127.0.0.1:6379", prefix });
+    try {
+      const value = '{"json":{"data":{"note":"two words\n and a line"}}} trailing';
+      await raw.hset(`${prefix}s:old`, "val", value, "ver", "7", "exp", String(later));
+      expect(await store.get("old")).toEqual({ value, version: 7, expiresAt: later });
+      expect(await store.compareAndSet("old", "new text", 7, { expiresAt: later + 1 })).toBe(8);
+      expect(await raw.hmget(`${prefix}s:old`, "val", "ver", "exp")).toEqual([
+        "new text",
+        "8",
+        String(later + 1),
+      ]);
+      // Missing a field, or expired: no record.
+      await raw.hset(`${prefix}s:partial`, "val", "x", "ver", "1");
+      expect(await store.get("partial")).toBeNull();
+      await raw.hset(`${prefix}s:expired`, "val", "x", "ver", "1", "exp", String(Date.now() - 1));
+      expect(await store.get("expired")).toBeNull();
+      await raw.hset(`${prefix}s:empty`, "val", "", "ver", "2", "exp", String(later));
+      expect(await store.get("empty")).toEqual({ value: "", version: 2, expiresAt: later });
+    } finally {
+      await raw.del(`${prefix}s:old`, `${prefix}s:partial`, `${prefix}s:expired`, `${prefix}s:empty`);
+      await raw.quit();
+      await store.close();
+    }
+  });
+});
+
 describe("redis cluster (3 masters on private ports)", () => {
   let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
   beforeAll(async () => {

@@ -41,6 +41,18 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return nextver
 `);
 
+/**
+ * KEYS[1] record. The record's ver, exp and val as one string, `<ver> <exp> <val>` (the numbers have
+ * no space), or false when a field is missing. The same HMGET as before, but one string reply instead
+ * of an array of three: ioredis decodes each element of an array reply through its generic (and
+ * costly) nested-type path, which made the reply's decoding most of a read's client-side work.
+ */
+export const READ = script(`
+local r = redis.call('HMGET', KEYS[1], 'val', 'ver', 'exp')
+if r[1] and r[2] and r[3] then return r[2] .. ' ' .. r[3] .. ' ' .. r[1] end
+return false
+`);
+
 /** KEYS[1] record; ARGV: expiresAt, now. Extends a live record; returns its uid ("" none), or false when missing. */
 export const TOUCH = script(`
 local exp = tonumber(redis.call('HGET', KEYS[1], 'exp'))

@@ -22,7 +22,7 @@ import type {
 } from "../types.ts";
 import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
 import { subscribeToDeletes } from "./delete-watch.ts";
-import { DELETE, evalScript, INDEX_ADD, TOUCH, WRITE } from "./scripts.ts";
+import { DELETE, evalScript, INDEX_ADD, READ, TOUCH, WRITE } from "./scripts.ts";
 
 export interface RedisStoreOptions {
   /**
@@ -54,12 +54,15 @@ export interface RedisStore extends SessionStore {
   readonly client: RedisClient;
 }
 
-/** HMGET val ver exp → the live record, or null when missing or expired at `at`. */
-function toRecord([val, ver, exp]: Array<string | null>, at: number): StoredRecord | null {
-  if (val == null || ver == null || exp == null) return null;
-  const expiresAt = Number(exp);
+/** The READ script's reply (`<ver> <exp> <val>`) → the live record, or null when missing or expired at `at`. */
+function toRecord(reply: unknown, at: number): StoredRecord | null {
+  if (typeof reply !== "string") return null;
+  const afterVersion = reply.indexOf(" ");
+  const afterExpiry = reply.indexOf(" ", afterVersion + 1);
+  if (afterVersion < 0 || afterExpiry < 0) return null;
+  const expiresAt = Number(reply.slice(afterVersion + 1, afterExpiry));
   if (!(expiresAt > at)) return null;
-  return { value: val, version: Number(ver), expiresAt };
+  return { value: reply.slice(afterExpiry + 1), version: Number(reply.slice(0, afterVersion)), expiresAt };
 }
 
 /** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
@@ -124,7 +127,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     get(key, budget) {
       return oneCommand(
         "get",
-        () => client.hmget(recordKey(key), "val", "ver", "exp").then((fields) => toRecord(fields, now())),
+        () => evalScript(client, READ, recordKey(key), []).then((reply) => toRecord(reply, now())),
         budget,
       );
     },
