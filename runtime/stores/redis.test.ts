@@ -55,6 +55,14 @@ describe("redis record format (previous release's hash)", () => {
         "8",
         String(later + 1),
       ]);
+      // A user id may hold spaces: it is stored whole, as the previous release stored it.
+      expect(await store.set("owned", "v", { expiresAt: later, userId: "a user id" })).toBe(1);
+      expect(await raw.hgetall(`${prefix}s:owned`)).toEqual({
+        val: "v",
+        ver: "1",
+        exp: String(later),
+        uid: "a user id",
+      });
       // Missing a field, or expired: no record.
       await raw.hset(`${prefix}s:partial`, "val", "x", "ver", "1");
       expect(await store.get("partial")).toBeNull();
@@ -63,7 +71,10 @@ describe("redis record format (previous release's hash)", () => {
       await raw.hset(`${prefix}s:empty`, "val", "", "ver", "2", "exp", String(later));
       expect(await store.get("empty")).toEqual({ value: "", version: 2, expiresAt: later });
     } finally {
-      await raw.del(`${prefix}s:old`, `${prefix}s:partial`, `${prefix}s:expired`, `${prefix}s:empty`);
+      await raw.del(
+        ...["old", "owned", "partial", "expired", "empty"].map((key) => `${prefix}s:${key}`),
+        `${prefix}u:a user id`,
+      );
       await raw.quit();
       await store.close();
     }

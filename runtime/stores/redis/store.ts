@@ -99,8 +99,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   ): Promise<number> {
     const userId = write.userId ?? "";
     const record = () => {
-      const args = [mode, expected === null ? "" : String(expected), value, write.expiresAt, userId, now()];
-      return evalScript(client, WRITE, recordKey(key), args).then(Number);
+      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userId}`;
+      return evalScript(client, WRITE, recordKey(key), [header, value]).then(Number);
     };
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
