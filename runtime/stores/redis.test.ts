@@ -228,7 +228,8 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     const port = server.port;
     await server.stop();
     // ioredis backs off up to 1 s between attempts; with a 100 ms timeout a command queued during
-    // a backoff is rejected as "Command timed out", which named no reason before.
+    // a backoff gets no answer in time (ioredis's "Command timed out" when it times commands itself),
+    // which named no reason before.
     const waiting = createRedisStore({ url: redis.url, timeoutMs: 100, prefix: "outage:" });
     // An app's own longer commandTimeout leaves it to satchel's timer, whose "no answer" had the same news.
     const ownTimeout = createRedisStore({

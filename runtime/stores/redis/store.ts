@@ -11,7 +11,7 @@
  * on other processes drop an ended session at once. The client and its fail-fast options: `connection.ts`.
  */
 import { createDeleteWatches } from "../delete-watches.ts";
-import { clientBounded, guard, resolveTimeout, withinBudget } from "../timeout.ts";
+import { clientBounded, DeadlineWatch, guard, resolveTimeout, withinBudget } from "../timeout.ts";
 import type {
   DeleteListener,
   DeleteWatch,
@@ -70,7 +70,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = resolveTimeout("redis", options.timeoutMs);
   const prefix = options.prefix ?? "satchel:";
   const now = options.now ?? Date.now;
-  const { client, owned, target, selfTimed } = connect(options, timeoutMs);
+  const { client, owned, target, singleCommands, subscriberCommandTimeout } = connect(options, timeoutMs);
+  const deadlines = singleCommands === "watch" ? new DeadlineWatch(target, timeoutMs) : undefined;
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
   const deletedChannel = `${prefix}deleted`;
@@ -81,13 +82,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
     guard(target, operation, timeoutMs, work, budget);
   /**
-   * An operation of a single command (a NOSCRIPT retry aside): the client's own command timer bounds
-   * it when it has one and the request's budget is still (nearly) whole; else `guard` does.
+   * An operation of a single command (a NOSCRIPT retry aside), while the request's budget is still
+   * (nearly) whole: bounded by the client's own command timer when it has one, else by the store's
+   * deadline watch when it made the client; otherwise, and once the budget is partly spent, `guard`.
    */
-  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
-    selfTimed && withinBudget(timeoutMs, budget)
+  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) => {
+    if (singleCommands === "guard" || !withinBudget(timeoutMs, budget))
+      return bounded(operation, work, budget);
+    return deadlines === undefined
       ? clientBounded(target, operation, work, budget)
-      : bounded(operation, work, budget);
+      : deadlines.run(operation, work, budget);
+  };
 
   /** The record's write script; the new version, or 0 on conflict. A chain, not async functions: every write pays for it. */
   function write(
@@ -164,7 +169,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       );
     },
     watchDeletes: (listener) =>
-      watches.watch((heard) => subscribeToDeletes(client, deletedChannel, heard), listener),
+      watches.watch(
+        (heard) => subscribeToDeletes(client, deletedChannel, heard, subscriberCommandTimeout),
+        listener,
+      ),
     keysForUser: (userId) => bounded("keysForUser", () => liveMembers(userId), undefined),
     async close() {
       await watches.stopAll();
