@@ -55,13 +55,13 @@ describe("redis record format (previous release's hash)", () => {
         "8",
         String(later + 1),
       ]);
-      // A user id may hold spaces: it is stored whole, as the previous release stored it.
-      expect(await store.set("owned", "v", { expiresAt: later, userId: "a user id" })).toBe(1);
+      // A user id may hold spaces and any character: it is stored whole, as the previous release stored it.
+      expect(await store.set("owned", "0 v ✓", { expiresAt: later, userId: "a user ✓ id" })).toBe(1);
       expect(await raw.hgetall(`${prefix}s:owned`)).toEqual({
-        val: "v",
+        val: "0 v ✓",
         ver: "1",
         exp: String(later),
-        uid: "a user id",
+        uid: "a user ✓ id",
       });
       // Missing a field, or expired: no record.
       await raw.hset(`${prefix}s:partial`, "val", "x", "ver", "1");
@@ -73,7 +73,7 @@ describe("redis record format (previous release's hash)", () => {
     } finally {
       await raw.del(
         ...["old", "owned", "partial", "expired", "empty"].map((key) => `${prefix}s:${key}`),
-        `${prefix}u:a user id`,
+        `${prefix}u:a user ✓ id`,
       );
       await raw.quit();
       await store.close();

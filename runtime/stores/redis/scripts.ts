@@ -15,15 +15,17 @@ function script(lua: string): Script {
 }
 
 /**
- * KEYS[1] record; ARGV[1]: `<mode> <expected> <expiresAt> <now> <userId>` — mode "set" | "cas",
- * expected version ("" = no live record), the user id last ("" = none; it may hold spaces) —
- * ARGV[2]: value. Returns the new version, or 0 on conflict. The five small arguments travel as
- * one: ioredis flattens and frames each argument of a command one by one, at a cost per argument
- * that made them a large part of a write's client-side work. What it stores is what the previous
- * release's script (six arguments) stored.
+ * KEYS[1] record; ARGV[1]: `<mode> <expected> <expiresAt> <now> <userIdBytes> <userId><value>` —
+ * mode "set" | "cas", expected version ("" = no live record), the user id's length in bytes (0 =
+ * none), then the user id and the value, unseparated. Returns the new version, or 0 on conflict.
+ * Everything travels as one argument: ioredis flattens and frames each argument of a command one
+ * by one, at a cost per argument that made them a large part of a write's client-side work. What it
+ * stores is what the previous release's script (six arguments) stored.
  */
 export const WRITE = script(`
-local mode, expected, expiresAt, nowms, uid = string.match(ARGV[1], '^(%S+) (%S*) (%S+) (%S+) (.*)$')
+local mode, expected, expiresAt, nowms, uidlen, at = string.match(ARGV[1], '^(%S+) (%S*) (%S+) (%S+) (%d+) ()')
+local uid = string.sub(ARGV[1], at, at + uidlen - 1)
+local val = string.sub(ARGV[1], at + uidlen)
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'exp')
 local ver = tonumber(cur[1])
 local exp = tonumber(cur[2])
@@ -38,9 +40,9 @@ end
 local nextver = (ver or 0) + 1
 redis.call('DEL', KEYS[1])
 if uid == '' then
-  redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', nextver, 'exp', expiresAt)
+  redis.call('HSET', KEYS[1], 'val', val, 'ver', nextver, 'exp', expiresAt)
 else
-  redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', nextver, 'exp', expiresAt, 'uid', uid)
+  redis.call('HSET', KEYS[1], 'val', val, 'ver', nextver, 'exp', expiresAt, 'uid', uid)
 end
 redis.call('PEXPIREAT', KEYS[1], expiresAt)
 return nextver

@@ -104,8 +104,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   ): Promise<number> {
     const userId = write.userId ?? "";
     const record = () => {
-      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userId}`;
-      return evalScript(client, WRITE, recordKey(key), [header, value]).then(Number);
+      const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
+      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} `;
+      return evalScript(client, WRITE, recordKey(key), [header + userId + value]).then(Number);
     };
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
