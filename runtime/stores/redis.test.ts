@@ -36,6 +36,51 @@ describeStoreConformance(
   { userIndex: true, concurrentAppends: 20 },
 );
 
+// The record format is shared with the previous release (rolling deploys, rollbacks): a hash with
+// val/ver/exp that it reads with HMGET. What one release writes, the other reads.
+describe("redis record format (previous release's hash)", () => {
+  const prefix = `satchel-test-format-${run}:`;
+  const later = Date.now() + 60_000;
+
+  it("a hash written as the previous release writes it reads back; ours is that hash", async () => {
+    const raw = new Redis("redis://127.0.0.1:6379");
+    const store = createRedisStore({ url: "redis://127.0.0.1:6379", prefix });
+    try {
+      const value = '{"json":{"data":{"note":"two words\n and a line"}}} trailing';
+      await raw.hset(`${prefix}s:old`, "val", value, "ver", "7", "exp", String(later));
+      expect(await store.get("old")).toEqual({ value, version: 7, expiresAt: later });
+      expect(await store.compareAndSet("old", "new text", 7, { expiresAt: later + 1 })).toBe(8);
+      expect(await raw.hmget(`${prefix}s:old`, "val", "ver", "exp")).toEqual([
+        "new text",
+        "8",
+        String(later + 1),
+      ]);
+      // A user id may hold spaces and any character: it is stored whole, as the previous release stored it.
+      expect(await store.set("owned", "0 v ✓", { expiresAt: later, userId: "a user ✓ id" })).toBe(1);
+      expect(await raw.hgetall(`${prefix}s:owned`)).toEqual({
+        val: "0 v ✓",
+        ver: "1",
+        exp: String(later),
+        uid: "a user ✓ id",
+      });
+      // Missing a field, or expired: no record.
+      await raw.hset(`${prefix}s:partial`, "val", "x", "ver", "1");
+      expect(await store.get("partial")).toBeNull();
+      await raw.hset(`${prefix}s:expired`, "val", "x", "ver", "1", "exp", String(Date.now() - 1));
+      expect(await store.get("expired")).toBeNull();
+      await raw.hset(`${prefix}s:empty`, "val", "", "ver", "2", "exp", String(later));
+      expect(await store.get("empty")).toEqual({ value: "", version: 2, expiresAt: later });
+    } finally {
+      await raw.del(
+        ...["old", "owned", "partial", "expired", "empty"].map((key) => `${prefix}s:${key}`),
+        `${prefix}u:a user ✓ id`,
+      );
+      await raw.quit();
+      await store.close();
+    }
+  });
+});
+
 describe("redis cluster (3 masters on private ports)", () => {
   let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
   beforeAll(async () => {
@@ -183,7 +228,8 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
     const port = server.port;
     await server.stop();
     // ioredis backs off up to 1 s between attempts; with a 100 ms timeout a command queued during
-    // a backoff is rejected as "Command timed out", which named no reason before.
+    // a backoff gets no answer in time (ioredis's "Command timed out" when it times commands itself),
+    // which named no reason before.
     const waiting = createRedisStore({ url: redis.url, timeoutMs: 100, prefix: "outage:" });
     // An app's own longer commandTimeout leaves it to satchel's timer, whose "no answer" had the same news.
     const ownTimeout = createRedisStore({

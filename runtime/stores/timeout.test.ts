@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
-import { guard, NoAnswerError } from "./timeout.ts";
+import { DeadlineWatch, guard, NoAnswerError } from "./timeout.ts";
 
 const target = { kind: "redis", endpoint: "127.0.0.1:6379" };
 
@@ -55,5 +55,62 @@ describe("guard's own timeout", () => {
     const call = guard(down, "get", 20, never);
     await expect(call).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     await expect(call).rejects.toThrow(/connection refused at 127.0.0.1:6379/);
+  });
+});
+
+describe("DeadlineWatch (one timer for many calls)", () => {
+  const never = () => new Promise<string>(() => undefined);
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
+
+  it("a call with no answer fails as guard's does; one answered resolves, its time in the budget", async () => {
+    const watch = new DeadlineWatch(target, 20);
+    const budget = { spentMs: 0 };
+    await expect(watch.run("get", async () => "value", budget)).resolves.toBe("value");
+    expect(budget.spentMs).toBeGreaterThan(0);
+    const silent = watch.run("get", never, budget);
+    await expect(silent).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    await expect(silent).rejects.toThrow(
+      /"redis" at 127.0.0.1:6379 is unavailable during get \(no answer within 20 ms\)/,
+    );
+    expect(budget.spentMs).toBeGreaterThanOrEqual(20);
+  });
+
+  it("a driver's rejection is mapped to the typed error with its reason; silence is explained by the store", async () => {
+    const watch = new DeadlineWatch(target, 20);
+    const failed = watch.run("compareAndSet", () => Promise.reject(refused));
+    await expect(failed).rejects.toThrow(
+      /unavailable during compareAndSet \(connection refused at 127.0.0.1:6379\)/,
+    );
+    const down = new DeadlineWatch(
+      { ...target, explain: (e: unknown) => (e instanceof NoAnswerError ? refused : e) },
+      20,
+    );
+    await expect(down.run("get", never)).rejects.toThrow(/connection refused at 127.0.0.1:6379/);
+  });
+
+  it("calls in flight together: each silent one fails, each answered one resolves, in any order", async () => {
+    const watch = new DeadlineWatch(target, 30);
+    let answer: (value: string) => void = () => undefined;
+    const late = new Promise<string>((resolve) => {
+      answer = resolve;
+    });
+    const calls = [
+      watch.run("get", never),
+      watch.run("get", () => late),
+      watch.run("get", async () => "at once"),
+      watch.run("get", never),
+    ];
+    answer("answered before its deadline");
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+    ]);
+    expect(outcomes[1]).toEqual({ status: "fulfilled", value: "answered before its deadline" });
+    // The watch keeps working after its queue emptied.
+    await expect(watch.run("get", never)).rejects.toThrow(/no answer within 30 ms/);
+    await expect(watch.run("get", async () => "again")).resolves.toBe("again");
   });
 });

@@ -38,12 +38,19 @@ export interface Connection {
   owned: boolean;
   target: StoreTarget;
   /**
-   * A standalone client this store made with a command timeout within the budget: ioredis already
-   * starts a timer per command (offline-queued ones too) and rejects it when it expires, so an
-   * operation of one command needs no second timer, only its error mapping. Clusters queue commands
-   * at the cluster level, outside that timer.
+   * How an operation of one command is bounded. `"client"`: a standalone client with a command
+   * timeout within the budget (the app's own `commandTimeout`): ioredis starts a timer per command
+   * (offline-queued ones too) and rejects it when it expires, so it needs no second timer, only its
+   * error mapping. `"watch"`: a standalone client this store made (no command timeout of its own):
+   * the store's `DeadlineWatch`, one timer for all its commands. `"guard"`: a client the app gave,
+   * or a cluster (it queues commands at the cluster level, outside a command timer): `guard`.
    */
-  selfTimed: boolean;
+  singleCommands: "client" | "watch" | "guard";
+  /**
+   * The command timeout a standalone client this store made would have had: its subscriber (the
+   * delete watch, outside the store's timers) gets it. Undefined for other clients.
+   */
+  subscriberCommandTimeout: number | undefined;
 }
 
 /**
@@ -53,7 +60,16 @@ export interface Connection {
  * silently applied later by the client.
  */
 function failFastCommandOptions(timeoutMs: number) {
-  return { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 0 } as const;
+  return { commandTimeout: timeoutMs, ...failFastConnectOptions(timeoutMs) } as const;
+}
+
+/**
+ * `failFastCommandOptions` without ioredis's command timeout, for a standalone client this store
+ * makes: the store bounds its commands itself (`DeadlineWatch` for single commands, `guard` for the
+ * rest), without a timer set and cleared for every command.
+ */
+function failFastConnectOptions(timeoutMs: number) {
+  return { connectTimeout: timeoutMs, maxRetriesPerRequest: 0 } as const;
 }
 
 /** Keep reconnecting in the background, at most 1 s apart, so the store recovers by itself. */
@@ -112,7 +128,7 @@ function createClient(options: ConnectionOptions, timeoutMs: number): RedisClien
       );
     }
     return new Redis(options.url, {
-      ...failFastCommandOptions(timeoutMs),
+      ...failFastConnectOptions(timeoutMs),
       enableOfflineQueue: true,
       retryStrategy: reconnectDelay,
       ...options.redisOptions,
@@ -127,7 +143,13 @@ function createClient(options: ConnectionOptions, timeoutMs: number): RedisClien
 export function connect(options: ConnectionOptions, timeoutMs: number): Connection {
   const endpoint = redisEndpoint(options);
   if (options.client)
-    return { client: options.client, owned: false, target: { kind: "redis", endpoint }, selfTimed: false };
+    return {
+      client: options.client,
+      owned: false,
+      target: { kind: "redis", endpoint },
+      singleCommands: "guard",
+      subscriberCommandTimeout: undefined,
+    };
   const client = createClient(options, timeoutMs);
   // Connection errors surface per operation as SessionStoreUnavailableError; without a listener
   // ioredis would print every reconnect failure. The last one is what a failed command is about.
@@ -151,9 +173,14 @@ export function connect(options: ConnectionOptions, timeoutMs: number): Connecti
         ? connectionError
         : error,
   };
-  const commandTimeout = client instanceof Cluster ? undefined : client.options.commandTimeout;
-  const selfTimed = typeof commandTimeout === "number" && commandTimeout <= timeoutMs;
-  return { client, owned: true, target, selfTimed };
+  if (client instanceof Cluster)
+    return { client, owned: true, target, singleCommands: "guard", subscriberCommandTimeout: undefined };
+  // The app's own redisOptions may set a command timeout: ioredis then times every command itself.
+  const commandTimeout = client.options.commandTimeout;
+  if (commandTimeout === undefined)
+    return { client, owned: true, target, singleCommands: "watch", subscriberCommandTimeout: timeoutMs };
+  const singleCommands = commandTimeout <= timeoutMs ? "client" : "guard";
+  return { client, owned: true, target, singleCommands, subscriberCommandTimeout: undefined };
 }
 
 /**

@@ -6,12 +6,17 @@
 import type { DeleteListener, DeleteWatch } from "../types.ts";
 import { Cluster, type RedisClient } from "./connection.ts";
 
+/** @param commandTimeout for a standalone client's subscriber: the command timeout it gets (the client has none). */
 export async function subscribeToDeletes(
   client: RedisClient,
   channel: string,
   listener: DeleteListener,
+  commandTimeout?: number,
 ): Promise<DeleteWatch> {
-  const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
+  const subscriber: RedisClient =
+    client instanceof Cluster
+      ? client.duplicate()
+      : client.duplicate(commandTimeout === undefined ? undefined : { commandTimeout });
   subscriber.on("error", () => undefined); // reconnects by itself; the state goes through up/down
   let stopped = false;
   /** Subscribed on the current connection. */

@@ -11,7 +11,7 @@
  * on other processes drop an ended session at once. The client and its fail-fast options: `connection.ts`.
  */
 import { createDeleteWatches } from "../delete-watches.ts";
-import { clientBounded, guard, resolveTimeout, withinBudget } from "../timeout.ts";
+import { clientBounded, DeadlineWatch, guard, resolveTimeout, withinBudget } from "../timeout.ts";
 import type {
   DeleteListener,
   DeleteWatch,
@@ -22,7 +22,7 @@ import type {
 } from "../types.ts";
 import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
 import { subscribeToDeletes } from "./delete-watch.ts";
-import { DELETE, evalScript, INDEX_ADD, TOUCH, WRITE } from "./scripts.ts";
+import { DELETE, evalScript, INDEX_ADD, READ, TOUCH, WRITE } from "./scripts.ts";
 
 export interface RedisStoreOptions {
   /**
@@ -54,12 +54,15 @@ export interface RedisStore extends SessionStore {
   readonly client: RedisClient;
 }
 
-/** HMGET val ver exp → the live record, or null when missing or expired at `at`. */
-function toRecord([val, ver, exp]: Array<string | null>, at: number): StoredRecord | null {
-  if (val == null || ver == null || exp == null) return null;
-  const expiresAt = Number(exp);
+/** The READ script's reply (`<ver> <exp> <val>`) → the live record, or null when missing or expired at `at`. */
+function toRecord(reply: unknown, at: number): StoredRecord | null {
+  if (typeof reply !== "string") return null;
+  const afterVersion = reply.indexOf(" ");
+  const afterExpiry = reply.indexOf(" ", afterVersion + 1);
+  if (afterVersion < 0 || afterExpiry < 0) return null;
+  const expiresAt = Number(reply.slice(afterVersion + 1, afterExpiry));
   if (!(expiresAt > at)) return null;
-  return { value: val, version: Number(ver), expiresAt };
+  return { value: reply.slice(afterExpiry + 1), version: Number(reply.slice(0, afterVersion)), expiresAt };
 }
 
 /** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
@@ -67,7 +70,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = resolveTimeout("redis", options.timeoutMs);
   const prefix = options.prefix ?? "satchel:";
   const now = options.now ?? Date.now;
-  const { client, owned, target, selfTimed } = connect(options, timeoutMs);
+  const { client, owned, target, singleCommands, subscriberCommandTimeout } = connect(options, timeoutMs);
+  const deadlines = singleCommands === "watch" ? new DeadlineWatch(target, timeoutMs) : undefined;
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
   const deletedChannel = `${prefix}deleted`;
@@ -78,13 +82,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
     guard(target, operation, timeoutMs, work, budget);
   /**
-   * An operation of a single command (a NOSCRIPT retry aside): the client's own command timer bounds
-   * it when it has one and the request's budget is still (nearly) whole; else `guard` does.
+   * An operation of a single command (a NOSCRIPT retry aside), while the request's budget is still
+   * (nearly) whole: bounded by the client's own command timer when it has one, else by the store's
+   * deadline watch when it made the client; otherwise, and once the budget is partly spent, `guard`.
    */
-  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
-    selfTimed && withinBudget(timeoutMs, budget)
+  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) => {
+    if (singleCommands === "guard" || !withinBudget(timeoutMs, budget))
+      return bounded(operation, work, budget);
+    return deadlines === undefined
       ? clientBounded(target, operation, work, budget)
-      : bounded(operation, work, budget);
+      : deadlines.run(operation, work, budget);
+  };
 
   /** The record's write script; the new version, or 0 on conflict. A chain, not async functions: every write pays for it. */
   function write(
@@ -96,8 +104,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   ): Promise<number> {
     const userId = write.userId ?? "";
     const record = () => {
-      const args = [mode, expected === null ? "" : String(expected), value, write.expiresAt, userId, now()];
-      return evalScript(client, WRITE, recordKey(key), args).then(Number);
+      const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
+      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} `;
+      return evalScript(client, WRITE, recordKey(key), [header + userId + value]).then(Number);
     };
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
@@ -124,7 +133,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     get(key, budget) {
       return oneCommand(
         "get",
-        () => client.hmget(recordKey(key), "val", "ver", "exp").then((fields) => toRecord(fields, now())),
+        () => evalScript(client, READ, recordKey(key), []).then((reply) => toRecord(reply, now())),
         budget,
       );
     },
@@ -161,7 +170,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       );
     },
     watchDeletes: (listener) =>
-      watches.watch((heard) => subscribeToDeletes(client, deletedChannel, heard), listener),
+      watches.watch(
+        (heard) => subscribeToDeletes(client, deletedChannel, heard, subscriberCommandTimeout),
+        listener,
+      ),
     keysForUser: (userId) => bounded("keysForUser", () => liveMembers(userId), undefined),
     async close() {
       await watches.stopAll();
