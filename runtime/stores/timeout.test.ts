@@ -113,4 +113,20 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     await expect(watch.run("get", never)).rejects.toThrow(/no answer within 30 ms/);
     await expect(watch.run("get", async () => "again")).resolves.toBe("again");
   });
+
+  it("under load that never lets it empty, it holds only the calls still waiting, not every call made", async () => {
+    // A busy server always has a call in flight: each new call starts before the previous one is
+    // answered. Answered calls must be let go, or a long-running process's memory grows per request.
+    const watch = new DeadlineWatch(target, 60_000);
+    let answerPrevious: () => void = () => undefined;
+    for (let i = 0; i < 5_000; i++) {
+      let answer: () => void = () => undefined;
+      void watch.run("get", () => new Promise<void>((resolve) => (answer = resolve)));
+      answerPrevious();
+      answerPrevious = answer;
+      await new Promise((settled) => setImmediate(settled));
+    }
+    expect(watch.holding).toBeLessThan(600);
+    answerPrevious();
+  });
 });

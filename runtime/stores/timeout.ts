@@ -141,6 +141,9 @@ class WatchedCall<T> {
   }
 }
 
+/** How many answered calls a `DeadlineWatch` may keep at the front of its queue before it lets them go. */
+const COMPACT_FROM = 256;
+
 /**
  * `guard` for calls that all get the whole `timeoutMs`, with one timer for all of them instead of
  * one per call: setting and clearing a timer per call (as `guard`, or a driver's own command timeout,
@@ -188,9 +191,20 @@ export class DeadlineWatch {
     if (this.head === queue.length) {
       queue.length = 0;
       this.head = 0;
+    } else if (this.head >= COMPACT_FROM && this.head * 2 >= queue.length) {
+      // A busy store always has a call in flight, so the queue may never empty: let the answered
+      // calls in front go (amortized: at most one copy per call).
+      queue.copyWithin(0, this.head);
+      queue.length -= this.head;
+      this.head = 0;
     }
     queue.push(call);
     if (this.timer === undefined) this.arm(this.timeoutMs);
+  }
+
+  /** How many calls the watch's memory holds: those waiting, and answered ones not yet let go. */
+  get holding(): number {
+    return this.queue.length;
   }
 
   /** Unref'd: a pending call is kept alive by its connection, not by this timer. */
