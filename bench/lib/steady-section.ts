@@ -12,6 +12,13 @@
  * Under callgrind the warm-up runs uninstrumented (three times faster): when `BENCH_CALLGRIND_SIGNAL`
  * names a directory, the script writes `warm` there after the warm-up and spins until the harness,
  * having switched instrumentation on (`callgrind_control -i on`), writes `go`.
+ *
+ * A count holds the garbage collections its ops cause, and which ones fall in the window depends on
+ * the heap at the zero mark; the spin allocates (`existsSync`) for as long as the harness takes. A
+ * spin that does not allocate, or settling the heap before the mark (a full collection + re-warm +
+ * a scavenge), did not make counts more repeatable without biasing them, and full collections (one
+ * per ~8,000–12,000 ops) fall outside a 1,000-op window: bench/README.md, "Garbage collection in a
+ * count".
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { getPriority, hostname } from "node:os";
