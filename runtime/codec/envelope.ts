@@ -112,10 +112,33 @@ function fastSuperjsonParts(value: unknown): SuperjsonParts | undefined {
  */
 export function encodeEnvelopeWithInfo(envelope: Envelope, info: RecordInfo): string {
   const infoJson = envelope.info === undefined ? plainInfoJson(info) : undefined;
-  const parts = infoJson === undefined ? undefined : fastSuperjsonParts(envelope);
+  const parts =
+    infoJson === undefined
+      ? undefined
+      : envelope.flash === undefined && envelope.messages === undefined
+        ? dataOnlyParts(envelope.version, envelope.data)
+        : fastSuperjsonParts(envelope);
   if (parts === undefined) return encodeEnvelope(withInfo(envelope, info));
   // The envelope's JSON is an object: its closing brace makes way for the info key.
   return superjsonText(`${parts.json.slice(0, -1)},"info":${infoJson}}`, parts.meta);
+}
+
+/**
+ * `fastSuperjsonParts({ version, data })` for data that is an object: the data is walked and
+ * stringified on its own and the envelope's two keys written around it, which spares JSON.stringify
+ * an object level (the envelope) and the walk a Set entry.
+ */
+function dataOnlyParts(version: number, data: unknown): SuperjsonParts | undefined {
+  if (typeof data !== "object" || data === null || data instanceof Date || !plainNumber(version))
+    return undefined;
+  // Depth 1 and annotations under "data": what the walk from the envelope finds for this key.
+  const state: WalkState = { seen: new Set(), needsReplacer: false };
+  const annotations = walk(data, 1, state);
+  if (annotations === FALLBACK) return undefined;
+  const dataJson = state.needsReplacer ? JSON.stringify(data, replaceAnnotated) : JSON.stringify(data);
+  const json = `{"version":${version},"data":${dataJson}}`;
+  if (annotations === undefined) return { json, meta: undefined };
+  return { json, meta: `{"values":${JSON.stringify(addAnnotation(undefined, "data", annotations))},"v":1}` };
 }
 
 /** `envelope` with `info` last, built key by key: a spread makes an object slower to walk. */
