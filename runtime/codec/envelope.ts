@@ -76,15 +76,91 @@ interface WalkState {
 
 /** superjson text for `value`, or `undefined` when superjson itself must do it. */
 export function fastSuperjsonStringify(value: unknown): string | undefined {
+  const parts = fastSuperjsonParts(value);
+  return parts === undefined ? undefined : superjsonText(parts.json, parts.meta);
+}
+
+/** The two parts of superjson text: `json` as JSON text and `meta` (`undefined`: none). */
+interface SuperjsonParts {
+  json: string;
+  meta: string | undefined;
+}
+
+const superjsonText = (json: string, meta: string | undefined): string =>
+  meta === undefined ? `{"json":${json}}` : `{"json":${json},"meta":${meta}}`;
+
+/** superjson's `json` and `meta` for `value` as text, or `undefined` when superjson itself must do it. */
+function fastSuperjsonParts(value: unknown): SuperjsonParts | undefined {
   // Only containers at the root: superjson annotates a bare root value differently.
   if (typeof value !== "object" || value === null || value instanceof Date) return undefined;
   const state: WalkState = { seen: new Set(), needsReplacer: false };
   const annotations = walk(value, 0, state);
   if (annotations === FALLBACK) return undefined;
-  if (annotations === undefined) return `{"json":${JSON.stringify(value)}}`;
+  if (annotations === undefined) return { json: JSON.stringify(value), meta: undefined };
   const json = state.needsReplacer ? JSON.stringify(value, replaceAnnotated) : JSON.stringify(value);
-  return `{"json":${json},"meta":{"values":${JSON.stringify(annotations)},"v":1}}`;
+  return { json, meta: `{"values":${JSON.stringify(annotations)},"v":1}` };
 }
+
+/**
+ * `encodeEnvelope` of `envelope` with `info` added as its last key, byte for byte, for a store
+ * record. The envelope goes through the fast path without `info`, whose JSON is written here: its
+ * two epoch-millisecond doubles cost JSON.stringify more than the rest of a small record, and an
+ * info of finite numbers and a string needs no superjson annotation. `info` must have its keys in
+ * `RecordInfo`'s order (as `StoreSession` builds it); one with a lifetime, or numbers superjson
+ * would annotate, takes the general way.
+ * @throws SatchelError as `encodeEnvelope` does.
+ */
+export function encodeEnvelopeWithInfo(envelope: Envelope, info: RecordInfo): string {
+  const infoJson = envelope.info === undefined ? plainInfoJson(info) : undefined;
+  const parts =
+    infoJson === undefined
+      ? undefined
+      : envelope.flash === undefined && envelope.messages === undefined
+        ? dataOnlyParts(envelope.version, envelope.data)
+        : fastSuperjsonParts(envelope);
+  if (parts === undefined) return encodeEnvelope(withInfo(envelope, info));
+  // The envelope's JSON is an object: its closing brace makes way for the info key.
+  return superjsonText(`${parts.json.slice(0, -1)},"info":${infoJson}}`, parts.meta);
+}
+
+/**
+ * `fastSuperjsonParts({ version, data })` for data that is an object: the data is walked and
+ * stringified on its own and the envelope's two keys written around it, which spares JSON.stringify
+ * an object level (the envelope) and the walk a Set entry.
+ */
+function dataOnlyParts(version: number, data: unknown): SuperjsonParts | undefined {
+  if (typeof data !== "object" || data === null || data instanceof Date || !plainNumber(version))
+    return undefined;
+  // Depth 1 and annotations under "data": what the walk from the envelope finds for this key.
+  const state: WalkState = { seen: new Set(), needsReplacer: false };
+  const annotations = walk(data, 1, state);
+  if (annotations === FALLBACK) return undefined;
+  const dataJson = state.needsReplacer ? JSON.stringify(data, replaceAnnotated) : JSON.stringify(data);
+  const json = `{"version":${version},"data":${dataJson}}`;
+  if (annotations === undefined) return { json, meta: undefined };
+  return { json, meta: `{"values":${JSON.stringify(addAnnotation(undefined, "data", annotations))},"v":1}` };
+}
+
+/** `envelope` with `info` last, built key by key: a spread makes an object slower to walk. */
+function withInfo(envelope: Envelope, info: RecordInfo): Envelope {
+  const record: Envelope = { version: envelope.version, data: envelope.data };
+  if (envelope.flash !== undefined) record.flash = envelope.flash;
+  if (envelope.messages !== undefined) record.messages = envelope.messages;
+  record.info = info;
+  return record;
+}
+
+/** JSON of an info without lifetime whose numbers JSON writes as superjson does; else undefined. */
+function plainInfoJson(info: RecordInfo): string | undefined {
+  const { createdAt, updatedAt, device } = info;
+  if (info.lifetime !== undefined || !plainNumber(createdAt) || !plainNumber(updatedAt)) return undefined;
+  // A template writes a finite number as JSON.stringify does (Number#toString).
+  const times = `{"createdAt":${createdAt},"updatedAt":${updatedAt}`;
+  return device === undefined ? `${times}}` : `${times},"device":${JSON.stringify(device)}}`;
+}
+
+/** A number superjson leaves unannotated: finite and not -0. */
+const plainNumber = (n: number): boolean => Number.isFinite(n) && !Object.is(n, -0);
 
 function replaceAnnotated(_key: string, v: unknown): unknown {
   switch (typeof v) {

@@ -4,7 +4,7 @@
  * authenticated, so reading one always runs zod, after migrations when it is older.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelope, type RecordInfo } from "../codec/envelope.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelopeWithInfo, type RecordInfo } from "../codec/envelope.ts";
 import { validateForRead } from "../codec/validate.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -21,17 +21,16 @@ type LoadedRecord =
   | { ok: false; reason: InvalidReason; detail: string };
 
 /**
- * The text stored for `envelope`, with `info`. The record object is built key by key, in the
- * envelope's order, instead of spread (`{ ...envelope, info }`): the spread made a slower object that
- * cost the superjson walk more than the rest of the encode (same text; flash and messages only
- * when present, as every envelope satchel builds has them).
+ * The text stored for `envelope`, with `info` (superjson text of the envelope, info last). The
+ * object walked is built key by key, in the envelope's order, instead of spread: the spread made a
+ * slower object that cost the superjson walk more than the rest of the encode (same text; flash and
+ * messages only when present, as every envelope satchel builds has them).
  */
 export function encodeRecord(envelope: PersistedEnvelope, info: RecordInfo): string {
   const record: Envelope = { version: envelope.version, data: envelope.data };
   if (envelope.flash !== undefined) record.flash = envelope.flash;
   if (envelope.messages !== undefined) record.messages = envelope.messages;
-  record.info = info;
-  return encodeEnvelope(record);
+  return encodeEnvelopeWithInfo(record, info);
 }
 
 /**
