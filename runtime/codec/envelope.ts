@@ -117,8 +117,8 @@ export function encodeEnvelopeWithInfo(envelope: Envelope, info: RecordInfo): st
       ? undefined
       : envelope.flash === undefined && envelope.messages === undefined
         ? dataOnlyParts(envelope.version, envelope.data)
-        : fastSuperjsonParts(envelope);
-  if (parts === undefined) return encodeEnvelope(withInfo(envelope, info));
+        : fastSuperjsonParts(keyByKey(envelope, undefined));
+  if (parts === undefined) return encodeEnvelope(keyByKey(envelope, info));
   // The envelope's JSON is an object: its closing brace makes way for the info key.
   return superjsonText(`${parts.json.slice(0, -1)},"info":${infoJson}}`, parts.meta);
 }
@@ -141,12 +141,15 @@ function dataOnlyParts(version: number, data: unknown): SuperjsonParts | undefin
   return { json, meta: `{"values":${JSON.stringify(addAnnotation(undefined, "data", annotations))},"v":1}` };
 }
 
-/** `envelope` with `info` last, built key by key: a spread makes an object slower to walk. */
-function withInfo(envelope: Envelope, info: RecordInfo): Envelope {
+/**
+ * The object the superjson walk reads: `envelope`'s keys in their order, flash and messages only when
+ * present, then `info` when given. Built key by key: a spread makes an object slower to walk.
+ */
+function keyByKey(envelope: Envelope, info: RecordInfo | undefined): Envelope {
   const record: Envelope = { version: envelope.version, data: envelope.data };
   if (envelope.flash !== undefined) record.flash = envelope.flash;
   if (envelope.messages !== undefined) record.messages = envelope.messages;
-  record.info = info;
+  if (info !== undefined) record.info = info;
   return record;
 }
 

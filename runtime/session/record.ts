@@ -20,17 +20,9 @@ type LoadedRecord =
   | { ok: true; envelope: PersistedEnvelope; migrated: boolean; info: RecordInfo | undefined }
   | { ok: false; reason: InvalidReason; detail: string };
 
-/**
- * The text stored for `envelope`, with `info` (superjson text of the envelope, info last). The
- * object walked is built key by key, in the envelope's order, instead of spread: the spread made a
- * slower object that cost the superjson walk more than the rest of the encode (same text; flash and
- * messages only when present, as every envelope satchel builds has them).
- */
+/** The text stored for `envelope`, with `info`: superjson text of the envelope, info last. */
 export function encodeRecord(envelope: PersistedEnvelope, info: RecordInfo): string {
-  const record: Envelope = { version: envelope.version, data: envelope.data };
-  if (envelope.flash !== undefined) record.flash = envelope.flash;
-  if (envelope.messages !== undefined) record.messages = envelope.messages;
-  return encodeEnvelopeWithInfo(record, info);
+  return encodeEnvelopeWithInfo(envelope, info);
 }
 
 /**
