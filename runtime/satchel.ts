@@ -213,17 +213,23 @@ export function createSatchel<
     return signer;
   };
 
-  /** The runtime-wide store: options, else the schema file, else SESSION_STORE_URL, else the file store. */
-  const getStore = (): Promise<SessionStore> =>
-    stores.resolve(
-      storeOption ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL,
-      "the satchel runtime",
-    );
+  /** The runtime-wide store's option: options, else the schema file, else SESSION_STORE_URL, else the file store. */
+  const runtimeStoreOption = (): StoreOption =>
+    storeOption ?? globalThis.process?.env?.SESSION_STORE_URL ?? DEFAULT_STORE_URL;
+  const RUNTIME_STORE = "the satchel runtime";
+  const getStore = (): Promise<SessionStore> => stores.resolve(runtimeStoreOption(), RUNTIME_STORE);
 
   /** A session's own store when its definition names one, else the runtime-wide store. */
   const storeOf = (def: ResolvedSession): Promise<SessionStore> => {
     const own = def.definition.store;
     return own === undefined ? getStore() : stores.resolve(own, `session "${def.name}"`);
+  };
+  /** `storeOf`, or the store itself once it has opened (what a store session's read uses). */
+  const currentStoreOf = (def: ResolvedSession): SessionStore | Promise<SessionStore> => {
+    const own = def.definition.store;
+    return own === undefined
+      ? stores.current(runtimeStoreOption(), RUNTIME_STORE)
+      : stores.current(own, `session "${def.name}"`);
   };
 
   /**
@@ -267,7 +273,7 @@ export function createSatchel<
     return def.storage === "cookie"
       ? new CookieSession(def, context, runtime, io)
       : new StoreSession(def, context, runtime, io, {
-          store: () => storeOf(def),
+          store: () => currentStoreOf(def),
           describeDevice: options.describeDevice,
         });
   };

@@ -3,7 +3,10 @@ import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { SatchelError } from "../errors.ts";
 import {
+  decodeDataOnlyRecord,
   decodeEnvelope,
+  decodeSuperjsonEnvelope,
+  type Envelope,
   encodeEnvelope,
   encodeEnvelopeWithInfo,
   fastSuperjsonParse,
@@ -259,5 +262,187 @@ describe("fast superjson path", () => {
     const data = back.data as { a: object; b: object; m: Map<number, number> };
     expect(data.a).toBe(data.b);
     expect(data.m.get(1)).toBe(2);
+  });
+});
+
+describe("reading a store record in satchel's own frame", () => {
+  // Values that look like the frame's own text, as data keys and strings.
+  const tricky = fc.constantFrom(
+    "info",
+    "flash",
+    "messages",
+    "meta",
+    ',"info":{"createdAt":1,"updatedAt":2}}}',
+    '"flash":',
+    '},"meta":{"values":{}}}',
+    "\\",
+    '"',
+  );
+  const leaf = fc.oneof(
+    fc.string(),
+    tricky,
+    fc.integer(),
+    fc.double(),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: true }),
+    fc.bigInt(),
+  );
+  const data = fc.dictionary(
+    fc.oneof(fc.string(), tricky, fc.constantFrom("a.b", "x\\y")),
+    fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.oneof(fc.string(), tricky), leaf)),
+    { maxKeys: 4 },
+  );
+  // Mostly what the frame holds (data only, integer times, no lifetime), and the rest now and then.
+  const time = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 4_102_444_800_000 }) },
+    { weight: 1, arbitrary: fc.oneof(fc.double(), fc.maxSafeNat(), fc.integer()) },
+  );
+  const info: fc.Arbitrary<RecordInfo> = fc
+    .tuple(
+      time,
+      time,
+      fc.option(fc.oneof(fc.string(), tricky, fc.string({ unit: "binary" }))),
+      fc.option(fc.record({ absolute: fc.integer(), idle: fc.constant(null), persistent: fc.boolean() }), {
+        freq: 1,
+        nil: undefined,
+      }),
+    )
+    .map(([createdAt, updatedAt, device, lifetime]) => {
+      const recordInfo: RecordInfo = { createdAt, updatedAt };
+      if (device !== null) recordInfo.device = device;
+      // fc.option's freq 1 leaves most out; one in five is kept.
+      if (lifetime !== undefined && createdAt % 5 === 0) recordInfo.lifetime = lifetime;
+      return recordInfo;
+    });
+  const extras = fc.record(
+    {
+      flash: fc.dictionary(fc.string(), fc.array(leaf, { maxLength: 2 }), { minKeys: 1, maxKeys: 2 }),
+      messages: fc.array(fc.record({ level: fc.constant("info" as const), body: fc.string() }), {
+        minLength: 1,
+        maxLength: 1,
+      }),
+    },
+    { requiredKeys: [] },
+  );
+  const envelope: fc.Arbitrary<Envelope> = fc
+    .tuple(fc.oneof(fc.integer(), fc.constant(1)), data, fc.option(extras, { freq: 4, nil: undefined }))
+    .map(([version, sessionData, more]) => ({ version, data: sessionData, ...more }));
+  /** The record's text as satchel writes it, or undefined when superjson refuses the data. */
+  const recordText = (env: Envelope, recordInfo: RecordInfo): string | undefined => {
+    try {
+      return encodeEnvelopeWithInfo(env, recordInfo);
+    } catch {
+      return undefined;
+    }
+  };
+  /** A time the frame holds: an integer of at most 15 digits (not -0, which superjson annotates). */
+  const inFrame = (time: number): boolean =>
+    Number.isSafeInteger(time) && time >= 0 && !Object.is(time, -0) && String(time).length <= 15;
+  /** What the general way reads from `text`: the envelope, or the message it refuses the text with. */
+  const general = (text: string): unknown => {
+    try {
+      return decodeSuperjsonEnvelope(text);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  /** What the fast way reads: the envelope, `undefined` (the general way's turn), or its error message. */
+  const fast = (text: string): unknown => {
+    try {
+      return decodeDataOnlyRecord(text);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it("reads what the general way reads, for the records satchel writes", () => {
+    let framed = 0;
+    fc.assert(
+      fc.property(envelope, info, (env, recordInfo) => {
+        const text = recordText(env, recordInfo);
+        if (text === undefined) return;
+        const read = fast(text);
+        const simple =
+          recordInfo.lifetime === undefined &&
+          inFrame(recordInfo.createdAt) &&
+          inFrame(recordInfo.updatedAt) &&
+          !text.includes('"flash":') &&
+          !text.includes('"messages":');
+        if (read === undefined) {
+          // Only texts outside the frame go the general way (and data with a key named flash or messages).
+          expect(simple).toBe(false);
+        } else {
+          framed++;
+          expect(read).toStrictEqual(general(text));
+        }
+        // Either way, decodeEnvelope reads the envelope that was written.
+        expect(decodeEnvelope(text)).toEqual(superjson.parse(text));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(framed).toBeGreaterThan(100);
+  });
+
+  it("never reads a changed text otherwise than the general way does", () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      remove: fc.nat({ max: 3 }),
+      insert: fc.oneof(
+        fc.constantFrom("", " ", "}", "{", '"', "\\", ",", "0", "1.5", "e3", "-", ':"x"'),
+        fc.string(),
+      ),
+    });
+    let framed = 0;
+    fc.assert(
+      fc.property(envelope, info, edit, (env, recordInfo, change) => {
+        const written = recordText({ version: env.version, data: env.data }, recordInfo);
+        if (written === undefined) return;
+        const at = change.at % (written.length + 1);
+        const text = written.slice(0, at) + change.insert + written.slice(at + change.remove);
+        const read = fast(text);
+        if (read === undefined) return;
+        framed++;
+        expect(read).toStrictEqual(general(text));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(framed).toBeGreaterThan(100);
+  });
+
+  it("reads the benchmark's record and hands flash, lifetimes and hand-written text to the general way", () => {
+    const text =
+      '{"json":{"version":1,"data":{"visits":3,"items":[]},"info":{"createdAt":1765100000000,"updatedAt":1765100000123}}}';
+    expect(decodeDataOnlyRecord(text)).toStrictEqual({
+      version: 1,
+      data: { visits: 3, items: [] },
+      info: { createdAt: 1_765_100_000_000, updatedAt: 1_765_100_000_123 },
+    });
+    const withDate =
+      '{"json":{"version":2,"data":{"at":"1970-01-01T00:00:00.000Z"},"info":{"createdAt":5,"updatedAt":6,"device":"Fire\\"fox"}},"meta":{"values":{"data.at":["Date"]},"v":1}}';
+    expect(decodeDataOnlyRecord(withDate)).toStrictEqual({
+      version: 2,
+      data: { at: new Date(0) },
+      info: { createdAt: 5, updatedAt: 6, device: 'Fire"fox' },
+    });
+    for (const general of [
+      '{"json":{"version":1,"data":{"a":1},"flash":{"n":["x"]},"info":{"createdAt":5,"updatedAt":6}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"lifetime":{"absolute":1,"idle":null,"persistent":true}}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5.5,"updatedAt":6}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":05,"updatedAt":6}}}',
+      '{"json":{"version":1.0,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}}} ',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}},"meta":{"values":{"data.a":["Map"]},"v":1}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"device":"\\x"}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}}',
+    ]) {
+      expect(decodeDataOnlyRecord(general), general).toBeUndefined();
+    }
+    // The general way still reads the valid ones.
+    expect(
+      decodeEnvelope('{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5.5,"updatedAt":6}}}').info,
+    ).toEqual({
+      createdAt: 5.5,
+      updatedAt: 6,
+    });
   });
 });

@@ -12,8 +12,9 @@ import type { UnsealResult } from "../crypto/seal.ts";
 /** A token that opened. */
 export type OpenedId = Extract<UnsealResult, { ok: true }>;
 
-/** What a token opened to, and the store key of that id. */
+/** What a token opened to, and the store key of that id (`ok`: as a successful open returns it). */
 export interface KnownId {
+  ok: true;
   unsealed: OpenedId;
   key: string;
 }
@@ -53,7 +54,7 @@ export function rememberOpened(runtime: object, session: string, token: string, 
     sessions.set(session, tokens);
   }
   const unsealed = { ...known.unsealed, plaintext: known.unsealed.plaintext.slice() };
-  tokens.set(token, { unsealed, key: known.key });
+  tokens.set(token, { ok: true, unsealed, key: known.key });
   if (tokens.size > MAX_ENTRIES) {
     const oldest = tokens.keys().next().value;
     if (oldest !== undefined) tokens.delete(oldest);

@@ -36,29 +36,44 @@ function open(option: StoreOption, where: string): Promise<SessionStore> {
 interface StoreResolver {
   /** The store for `option`, opened on first call; a failed open is retried by the next call. */
   resolve(option: StoreOption, where: string): Promise<SessionStore>;
+  /** `resolve`, or the store itself once it has opened: a request's read then awaits nothing for it. */
+  current(option: StoreOption, where: string): SessionStore | Promise<SessionStore>;
   /** Closes every store opened so far. */
   closeAll(): Promise<void>;
 }
 
 export function createStoreResolver(): StoreResolver {
   const opened = new Map<string | object, Promise<SessionStore>>();
+  /** The stores of `opened` that have opened, by the same identity; cleared with it. */
+  const ready = new Map<string | object, SessionStore>();
   const identity = (option: StoreOption): string | object => (option instanceof URL ? option.href : option);
+  const resolve = (option: StoreOption, where: string): Promise<SessionStore> => {
+    const id = identity(option);
+    let store = opened.get(id);
+    if (store === undefined) {
+      const opening = open(option, where);
+      store = opening;
+      opened.set(id, opening);
+      opening.then(
+        (resolved) => {
+          if (opened.get(id) === opening) ready.set(id, resolved);
+        },
+        () => {
+          if (opened.get(id) === opening) opened.delete(id); // a later request may retry a failed connection
+        },
+      );
+    }
+    return store;
+  };
   return {
-    resolve(option, where) {
-      const id = identity(option);
-      let store = opened.get(id);
-      if (store === undefined) {
-        store = open(option, where);
-        opened.set(id, store);
-        store.catch(() => {
-          if (opened.get(id) === store) opened.delete(id); // a later request may retry a failed connection
-        });
-      }
-      return store;
+    resolve,
+    current(option, where) {
+      return ready.get(identity(option)) ?? resolve(option, where);
     },
     async closeAll() {
       const stores = [...opened.values()];
       opened.clear();
+      ready.clear();
       const resolved = await Promise.all(stores.map((store) => store.catch(() => undefined)));
       // A store shared under two identities (the same object given twice) is closed once.
       for (const store of new Set(resolved)) await store?.close?.();

@@ -25,7 +25,7 @@ import { type PersistedEnvelope, type SessionContext, SessionCore, validateForSa
 import { type ImportedSession, importOldSession } from "./import-step.ts";
 import { mergeSave, withOwnFlashAndMessages } from "./merge.ts";
 import { deviceOf, noMetadata, storeMetadata } from "./metadata.ts";
-import { type OpenedId, openedBefore, rememberOpened } from "./opened-ids.ts";
+import { type KnownId, openedBefore, rememberOpened } from "./opened-ids.ts";
 import { decodeRecord, encodeRecord, recordWriteOptions } from "./record.ts";
 import type { RequestIO, SatchelRuntime } from "./request-sessions.ts";
 import { ID_BYTES, newId, storeKeyOf } from "./store-keys.ts";
@@ -44,8 +44,8 @@ import {
 
 /** What a store session learns from `satchel.ts`: its own store (per-session or the runtime's) and device hook. */
 interface StoreSessionEnv {
-  /** The store this session lives in, connected on first use. */
-  store(): Promise<SessionStore>;
+  /** The store this session lives in, connected on first use; the store itself once it has opened. */
+  store(): SessionStore | Promise<SessionStore>;
   /** Describes the device a new record is made on (e.g. from the user agent); recorded once per id. */
   describeDevice?: ((headers: Headers) => string | undefined) | undefined;
 }
@@ -86,7 +86,7 @@ export class StoreSession extends SessionCore {
     super(def, ctx);
   }
 
-  private store(): Promise<SessionStore> {
+  private store(): SessionStore | Promise<SessionStore> {
     return this.env.store();
   }
 
@@ -136,10 +136,16 @@ export class StoreSession extends SessionCore {
     this.hadToken = true;
     // Both forms sent (one planted): an unusable cookie is not cleared on this request.
     this.keepUnusable = deletesNothing(cookie);
-    const opened = await this.openId(token, cookie);
+    // A token opened lately (the same one comes back on every request of a session) is known
+    // without an await; a request that sent both forms of the cookie takes the long way, which
+    // decides between them.
+    const single = cookie === null || cookie.rival === undefined;
+    const known = single ? openedBefore(this.runtime, this.def.name, token, this.ctx.now()) : undefined;
+    const opened = known === undefined ? await this.openId(token, cookie, single) : known;
     if (!opened.ok) return this.invalid(opened.reason, opened.detail);
     const { unsealed, key } = opened;
-    const store = await this.store();
+    const found = this.store();
+    const store = found instanceof Promise ? await found : found;
     const record = await store.get(key, this.io.storeBudget);
     if (record === null) return this.invalid("missing-record", "no live record for this id");
     const decoded = decodeRecord(this.def, record.value);
@@ -160,22 +166,15 @@ export class StoreSession extends SessionCore {
   }
 
   /**
-   * Opens the sealed id and finds its store key. A token this process opened lately (the same token
-   * comes back on every request of a session) needs neither AES-GCM nor SHA-256 (`opened-ids.ts`). A
-   * request that sent both forms of the cookie always takes the long way, which decides between them.
+   * Opens the sealed id and finds its store key: AES-GCM and SHA-256, done once per token while it
+   * is remembered (`opened-ids.ts`; `load` asks there first). `single`: the request sent one form of
+   * the cookie, so what it opened to may be remembered.
    */
   private async openId(
     token: string,
     cookie: SessionCookieRead | null,
-  ): Promise<
-    | { ok: true; unsealed: OpenedId; key: string }
-    | { ok: false; reason: InvalidReason; detail?: string | undefined }
-  > {
-    const single = cookie === null || cookie.rival === undefined;
-    if (single) {
-      const known = openedBefore(this.runtime, this.def.name, token, this.ctx.now());
-      if (known !== undefined) return { ok: true, unsealed: known.unsealed, key: known.key };
-    }
+    single: boolean,
+  ): Promise<KnownId | { ok: false; reason: InvalidReason; detail?: string | undefined }> {
     const opened = await openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
     if (!opened.ok) return opened;
     const unsealed = opened.unsealed;
@@ -185,8 +184,9 @@ export class StoreSession extends SessionCore {
     // await of the sealer (openSessionToken has just resolved it).
     const computed = storeKeyOf(this.def.name, unsealed.plaintext, selectBackend());
     const key = typeof computed === "string" ? computed : await computed;
-    if (single) rememberOpened(this.runtime, this.def.name, token, { unsealed, key });
-    return { ok: true, unsealed, key };
+    const known: KnownId = { ok: true, unsealed, key };
+    if (single) rememberOpened(this.runtime, this.def.name, token, known);
+    return known;
   }
 
   /**
@@ -525,28 +525,44 @@ export class StoreSession extends SessionCore {
     this.hadToken = token !== null;
   }
 
-  async commit(): Promise<void> {
-    if (this.destroyed) return;
-    const now = this.ctx.now();
-    if (this.mustWrite || this.changed()) {
-      try {
-        await this.write();
-      } catch (error) {
-        // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
-        // of a session that was ended meanwhile: the cookie is already cleared and "ended" reported.
-        if (error instanceof SessionEndedError) return;
-        throw error;
+  /**
+   * Writes, touches or clears what is due. `undefined` when nothing is (a read): the request then
+   * waits for no promise. A synchronous failure is returned as a rejection, as from an async function.
+   */
+  commit(): Promise<void> | undefined {
+    if (this.destroyed) return undefined;
+    try {
+      const now = this.ctx.now();
+      if (this.mustWrite || this.changed()) return this.commitWrite();
+      if (this.key !== null && (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null)))
+        return this.commitTouch(this.key);
+      if (this.clearInvalid && this.hadToken) {
+        clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
+        this.hadToken = false;
+        this.clearInvalid = false;
       }
-    } else if (
-      this.key !== null &&
-      (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null))
-    ) {
-      await this.touchRecord(this.key);
-    } else if (this.clearInvalid && this.hadToken) {
-      clearSentSessionCookie(this.def, this.io, cookieAttributes(this.def, this.io, now, null));
-      this.hadToken = false;
-      this.clearInvalid = false;
+      return this.tokenDue && this.recordVersion !== null ? this.writeToken() : undefined;
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** The commit of a changed (or migrated) session: the write, then the token when it is due. */
+  private async commitWrite(): Promise<void> {
+    try {
+      await this.write();
+    } catch (error) {
+      // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
+      // of a session that was ended meanwhile: the cookie is already cleared and "ended" reported.
+      if (error instanceof SessionEndedError) return;
+      throw error;
+    }
+    if (this.tokenDue && this.recordVersion !== null) await this.writeToken();
+  }
+
+  /** The commit of an unchanged session due for a rolling touch: the touch, then the token when it is due. */
+  private async commitTouch(key: string): Promise<void> {
+    await this.touchRecord(key);
     if (this.tokenDue && this.recordVersion !== null) await this.writeToken();
   }
 
