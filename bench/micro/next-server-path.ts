@@ -6,7 +6,7 @@
  *
  *   npx tsx generator/cli.ts gen --schema bench/lib/bench-schema.ts --out bench/next-app/generated/sessions.ts
  *   NODE_ENV=production npx next build bench/next-app && rm -f bench/next-app/next-env.d.ts
- *   npx tsx bench/lib/callgrind.ts --warmup 1000 --keep /tmp/cg bench/micro/next-server-path.ts 300 satchel-cookie/read
+ *   npx tsx bench/lib/callgrind.ts --warmup 10000 --keep /tmp/cg bench/micro/next-server-path.ts 300 satchel-cookie/read
  *   npx tsx bench/lib/callgrind.ts --warmup 500 --keep /tmp/cg bench/micro/next-server-path.ts 300 satchel-cookie/read all
  *   npx tsx bench/micro/next-server-path.ts satchel-cookie/write 10      # plain run: checks the routes
  *   BENCH_WARMUP_OPS=1000 node --trace-gc …/next-server-path.mjs none/read 5000   # (bundled) GC per request
@@ -20,6 +20,14 @@
  * a warm-up on every route"). Counts of 3,000 requests stalled here (the process waited in epoll with
  * no connection open; not understood), so compare counts without the mark-compacts, and the
  * scavenges per request from `--trace-gc` for what a route allocates.
+ *
+ * Warm up 10,000 requests before counting a route (~8 minutes here): `--single-threaded` compiles on
+ * the main thread, and TurboFan (`v8::internal::compiler::*`) was still 3.3M of none/read's 7.3M
+ * instructions per request after a 1,000-request warm-up, 0.11M after 3,000, 6k after 10,000 (then
+ * none/read 2.78M, satchel-cookie/read 2.87-2.89M, each without a mark-compact). A mark-compact's
+ * cost is more than its `MarkCompactCollector`/`Marking*`/`Sweeper` functions' own: take the
+ * inclusive counts of `IncrementalMarking::Observer::Step`, `IncrementalMarkingJob::Task::RunInternal`
+ * and `Heap::StartIncrementalMarking` (the functions' own costs miss ~0.2M per request of it).
  *
  * The variant is a route of the app (`none/read`, `satchel-cookie/read`, `satchel-cookie/write`,
  * `iron/read`, `satchel-redis/read`, `diag/header-cookie`, ...), sent with its session's seeded cookie
