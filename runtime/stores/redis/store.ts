@@ -65,6 +65,15 @@ function toRecord(reply: unknown, at: number): StoredRecord | null {
   return { value: reply.slice(afterExpiry + 1), version: Number(reply.slice(0, afterVersion)), expiresAt };
 }
 
+/** The compare-and-set write script's reply → the new version, or null on conflict (0). */
+const casVersion = (reply: unknown): number | null => (reply === 0 ? null : Number(reply));
+
+/** The DELETE / TOUCH scripts' reply → the record's user id, "" when none (or no record). */
+const userIdOf = (reply: unknown): string => (typeof reply === "string" ? reply : "");
+
+/** A reply nothing depends on (the user index's INDEX_ADD). */
+const ignored = (): undefined => undefined;
+
 /** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = resolveTimeout("redis", options.timeoutMs);
@@ -94,24 +103,30 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       : deadlines.run(operation, work, budget);
   };
 
-  /** The record's write script; the new version, or 0 on conflict. A chain, not async functions: every write pays for it. */
-  function write(
+  /**
+   * The record's write script; `read` gets its reply: the new version, or 0 on conflict. A chain,
+   * not async functions: every write pays for it.
+   */
+  function write<T>(
     mode: "set" | "cas",
     key: string,
     value: string,
     expected: number | null,
     write: WriteOptions,
-  ): Promise<number> {
+    read: (reply: unknown) => T,
+  ): Promise<T> {
     const userId = write.userId ?? "";
     const record = () => {
       const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
       const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} `;
-      return evalScript(client, WRITE, recordKey(key), [header + userId + value]).then(Number);
+      return evalScript(client, WRITE, recordKey(key), [header + userId + value], read);
     };
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
     // from its user's index would survive "log out everywhere".
-    return evalScript(client, INDEX_ADD, indexKey(userId), [key, write.expiresAt]).then(record);
+    return evalScript(client, INDEX_ADD, indexKey(userId), [key, String(write.expiresAt)], ignored).then(
+      record,
+    );
   }
 
   /** The live keys of a user's index: one HMGET per member (each may live on a different cluster node; ioredis pipelines them). */
@@ -133,14 +148,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     get(key, budget) {
       return oneCommand(
         "get",
-        () => evalScript(client, READ, recordKey(key), []).then((reply) => toRecord(reply, now())),
+        () => evalScript(client, READ, recordKey(key), [], (reply) => toRecord(reply, now())),
         budget,
       );
     },
-    set: (key, value, write_, budget) => bounded("set", () => write("set", key, value, null, write_), budget),
+    set: (key, value, write_, budget) =>
+      bounded("set", () => write("set", key, value, null, write_, Number), budget),
     compareAndSet(key, value, expectedVersion, write_, budget) {
-      const work = () =>
-        write("cas", key, value, expectedVersion, write_).then((version) => (version === 0 ? null : version));
+      const work = () => write("cas", key, value, expectedVersion, write_, casVersion);
       // With a user id the write is two commands (index, record): the guard bounds both together.
       return write_.userId === undefined || write_.userId === ""
         ? oneCommand("compareAndSet", work, budget)
@@ -150,9 +165,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return bounded(
         "delete",
         async () => {
-          const userId = await evalScript(client, DELETE, recordKey(key), []);
+          const userId = await evalScript(client, DELETE, recordKey(key), [], userIdOf);
           await client.publish(deletedChannel, key);
-          if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
+          if (userId !== "") await client.srem(indexKey(userId), key);
         },
         budget,
       );
@@ -161,10 +176,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return bounded(
         "touch",
         async () => {
-          const userId = await evalScript(client, TOUCH, recordKey(key), [expiresAt, now()]);
-          if (typeof userId === "string" && userId !== "") {
-            await evalScript(client, INDEX_ADD, indexKey(userId), [key, expiresAt]);
-          }
+          const at = String(expiresAt);
+          const userId = await evalScript(client, TOUCH, recordKey(key), [at, String(now())], userIdOf);
+          if (userId !== "") await evalScript(client, INDEX_ADD, indexKey(userId), [key, at], ignored);
         },
         budget,
       );
