@@ -114,6 +114,25 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     await expect(watch.run("get", async () => "again")).resolves.toBe("again");
   });
 
+  it("a started call settles once: by its caller (answer or mapped error) or, silent, by the watch", async () => {
+    const watch = new DeadlineWatch(target, 20);
+    const budget = { spentMs: 0 };
+    const answered = watch.start<string>("get", budget);
+    answered.succeed("value");
+    answered.fail(refused);
+    await expect(answered.promise).resolves.toBe("value");
+    expect(budget.spentMs).toBeGreaterThan(0);
+    const failed = watch.start<string>("compareAndSet");
+    failed.fail(refused);
+    await expect(failed.promise).rejects.toThrow(
+      /unavailable during compareAndSet \(connection refused at 127.0.0.1:6379\)/,
+    );
+    const silent = watch.start<string>("get");
+    await expect(silent.promise).rejects.toThrow(/no answer within 20 ms/);
+    silent.succeed("too late");
+    await expect(silent.promise).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+  });
+
   it("under load that never lets it empty, it holds only the calls still waiting, not every call made", async () => {
     // A busy server always has a call in flight: each new call starts before the previous one is
     // answered. Answered calls must be let go, or a long-running process's memory grows per request.

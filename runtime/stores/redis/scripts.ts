@@ -138,6 +138,25 @@ class ScriptCommand extends Command {
   }
 }
 
+/** Sends the script's EVALSHA; the command's own promise. */
+function send(client: RedisClient, s: Script, key: string, args: string[]): Promise<unknown> {
+  const options = client.options;
+  // What ioredis's own evalsha adds to a command: the client's key prefix and, when asked for, the
+  // caller's stack for errors.
+  const prefixed = options.keyPrefix ? options.keyPrefix + key : key;
+  const command = new ScriptCommand(
+    s.framed,
+    [s.sha, "1", prefixed, ...args],
+    options.showFriendlyErrorStack ? { replyEncoding: "utf8", errorStack: new Error() } : UTF8,
+  );
+  client.sendCommand(command);
+  return command.promise;
+}
+
+/** The server does not know the script (first use on it, a restart, SCRIPT FLUSH): send its body once. */
+const isNoScript = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith("NOSCRIPT");
+
 /**
  * Run a script by its SHA, sending the body once when the server does not know it yet; `read` turns
  * its reply into the result. One `then` for both outcomes, not a `catch` and a `then`: every store
@@ -150,20 +169,33 @@ export function evalScript<T>(
   args: string[],
   read: (reply: unknown) => T,
 ): Promise<T> {
-  const options = client.options;
-  // What ioredis's own evalsha adds to a command: the client's key prefix and, when asked for, the
-  // caller's stack for errors.
-  const prefixed = options.keyPrefix ? options.keyPrefix + key : key;
-  const command = new ScriptCommand(
-    s.framed,
-    [s.sha, "1", prefixed, ...args],
-    options.showFriendlyErrorStack ? { replyEncoding: "utf8", errorStack: new Error() } : UTF8,
-  );
-  client.sendCommand(command);
-  return command.promise.then(read, (error: unknown) => {
-    // First use on this server (or after a restart / SCRIPT FLUSH): send the body once.
-    if (error instanceof Error && error.message.startsWith("NOSCRIPT"))
-      return client.eval(s.lua, 1, key, ...args).then(read);
+  return send(client, s, key, args).then(read, (error: unknown) => {
+    if (isNoScript(error)) return client.eval(s.lua, 1, key, ...args).then(read);
     throw error;
+  });
+}
+
+/** What `runScript` settles (a `DeadlineWatch`'s call). */
+export interface Settles<T> {
+  succeed(value: T): void;
+  fail(error: unknown): void;
+}
+
+/**
+ * `evalScript` that settles `call` instead of returning a promise, for a caller that has a promise
+ * of its own to settle: the step from this promise to that one is saved. `read` must not throw.
+ */
+export function runScript<T>(
+  client: RedisClient,
+  s: Script,
+  key: string,
+  args: string[],
+  read: (reply: unknown) => T,
+  call: Settles<T>,
+): void {
+  const answer = (reply: unknown) => call.succeed(read(reply));
+  send(client, s, key, args).then(answer, (error: unknown) => {
+    if (!isNoScript(error)) return call.fail(error);
+    client.eval(s.lua, 1, key, ...args).then(answer, (retryError: unknown) => call.fail(retryError));
   });
 }

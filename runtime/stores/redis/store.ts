@@ -22,7 +22,7 @@ import type {
 } from "../types.ts";
 import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
 import { subscribeToDeletes } from "./delete-watch.ts";
-import { DELETE, evalScript, INDEX_ADD, READ, TOUCH, WRITE } from "./scripts.ts";
+import { DELETE, evalScript, INDEX_ADD, READ, runScript, type Script, TOUCH, WRITE } from "./scripts.ts";
 
 export interface RedisStoreOptions {
   /**
@@ -91,23 +91,50 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
     guard(target, operation, timeoutMs, work, budget);
   /**
-   * An operation of a single command (a NOSCRIPT retry aside), while the request's budget is still
-   * (nearly) whole: bounded by the client's own command timer when it has one, else by the store's
-   * deadline watch when it made the client; otherwise, and once the budget is partly spent, `guard`.
+   * An operation of one script call (a NOSCRIPT retry aside), while the request's budget is still
+   * (nearly) whole: bounded by the store's deadline watch when it made the client (the watched call
+   * settled by the script's own callbacks, one promise step less), else by the client's own command
+   * timer when it has one; otherwise, and once the budget is partly spent, `guard`.
    */
-  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) => {
-    if (singleCommands === "guard" || !withinBudget(timeoutMs, budget))
-      return bounded(operation, work, budget);
-    return deadlines === undefined
-      ? clientBounded(target, operation, work, budget)
-      : deadlines.run(operation, work, budget);
-  };
+  function oneScript<T>(
+    operation: string,
+    s: Script,
+    key: string,
+    args: string[],
+    read: (reply: unknown) => T,
+    budget: StoreBudget | undefined,
+  ): Promise<T> {
+    const whole = withinBudget(timeoutMs, budget);
+    if (deadlines !== undefined && whole) {
+      const call = deadlines.start<T>(operation, budget);
+      try {
+        runScript(client, s, key, args, read, call);
+      } catch (error) {
+        call.fail(error);
+      }
+      return call.promise;
+    }
+    const work = () => evalScript(client, s, key, args, read);
+    return singleCommands === "guard" || !whole
+      ? bounded(operation, work, budget)
+      : clientBounded(target, operation, work, budget);
+  }
 
   /**
-   * The record's write script; `read` gets its reply: the new version, or 0 on conflict. A chain,
-   * not async functions: every write pays for it.
+   * The write script's one argument (`WRITE` in `scripts.ts`). The user id's length is counted only
+   * when there is one.
    */
-  function write<T>(
+  function writeArgument(mode: "set" | "cas", value: string, expected: number | null, write: WriteOptions) {
+    const userId = write.userId ?? "";
+    const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
+    return `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} ${userId}${value}`;
+  }
+
+  /**
+   * A write as `guard` runs it: with a user id, the user's index first; then the record's write
+   * script, whose reply `read` gets (the new version, or 0 on conflict).
+   */
+  function indexedWrite<T>(
     mode: "set" | "cas",
     key: string,
     value: string,
@@ -116,11 +143,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     read: (reply: unknown) => T,
   ): Promise<T> {
     const userId = write.userId ?? "";
-    const record = () => {
-      const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
-      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} `;
-      return evalScript(client, WRITE, recordKey(key), [header + userId + value], read);
-    };
+    const record = () =>
+      evalScript(client, WRITE, recordKey(key), [writeArgument(mode, value, expected, write)], read);
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
     // from its user's index would survive "log out everywhere".
@@ -146,20 +170,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: "redis",
     client,
     get(key, budget) {
-      return oneCommand(
-        "get",
-        () => evalScript(client, READ, recordKey(key), [], (reply) => toRecord(reply, now())),
-        budget,
-      );
+      return oneScript("get", READ, recordKey(key), [], (reply) => toRecord(reply, now()), budget);
     },
     set: (key, value, write_, budget) =>
-      bounded("set", () => write("set", key, value, null, write_, Number), budget),
+      bounded("set", () => indexedWrite("set", key, value, null, write_, Number), budget),
     compareAndSet(key, value, expectedVersion, write_, budget) {
-      const work = () => write("cas", key, value, expectedVersion, write_, casVersion);
       // With a user id the write is two commands (index, record): the guard bounds both together.
-      return write_.userId === undefined || write_.userId === ""
-        ? oneCommand("compareAndSet", work, budget)
-        : bounded("compareAndSet", work, budget);
+      if (write_.userId !== undefined && write_.userId !== "") {
+        const work = () => indexedWrite("cas", key, value, expectedVersion, write_, casVersion);
+        return bounded("compareAndSet", work, budget);
+      }
+      const argument = writeArgument("cas", value, expectedVersion, write_);
+      return oneScript("compareAndSet", WRITE, recordKey(key), [argument], casVersion, budget);
     },
     delete(key, budget) {
       return bounded(
