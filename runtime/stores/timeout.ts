@@ -97,26 +97,20 @@ function noAnswer(target: StoreTarget, operation: string, allowed: number): Erro
 
 /**
  * A call `DeadlineWatch` keeps an eye on: its caller settles it with `succeed` or `fail`, the watch
- * with `expire`, and the first of them decides `promise`. A class, not closures: one object per call
- * holds what its outcome needs. Its promise's resolvers are dropped once it settled, so its result
- * is not kept.
+ * with `expire`, and the first of them decides the call's promise. A class, not closures: one object
+ * per call holds what its outcome needs. Its promise's resolvers are dropped once it settled, so its
+ * result is not kept.
  */
 export class WatchedCall<T> {
   resolve: ((value: T) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
-  readonly promise: Promise<T>;
   constructor(
     readonly target: StoreTarget,
     readonly operation: string,
     readonly started: number,
     readonly deadline: number,
     private readonly budget: StoreBudget | undefined,
-  ) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
+  ) {}
 
   get settled(): boolean {
     return this.reject === undefined;
@@ -172,29 +166,35 @@ export class DeadlineWatch {
 
   /** `work()`, failed as `guard` fails it when it does not settle within `timeoutMs`; its time is added to `budget`. */
   run<T>(operation: string, work: () => Promise<T>, budget?: StoreBudget): Promise<T> {
-    const call = this.start<T>(operation, budget);
-    let running: Promise<T>;
-    try {
-      running = work();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    running.then(
-      (value) => call.succeed(value),
-      (error: unknown) => call.fail(error),
+    return this.watch<T>(
+      operation,
+      (call) =>
+        work().then(
+          (value) => call.succeed(value),
+          (error: unknown) => call.fail(error),
+        ),
+      budget,
     );
-    return call.promise;
   }
 
   /**
-   * A call watched from now: the caller starts its work and settles it (`run` without the promise
-   * step between the work's own promise and the call's, for a caller whose work settles by callback).
+   * `run` for work that settles its call by callback (`begin` starts it; a throw fails it): without
+   * the promise step from the work's own promise to the call's.
    */
-  start<T>(operation: string, budget?: StoreBudget): WatchedCall<T> {
+  watch<T>(operation: string, begin: (call: WatchedCall<T>) => void, budget?: StoreBudget): Promise<T> {
     const started = performance.now();
     const call = new WatchedCall<T>(this.target, operation, started, started + this.timeoutMs, budget);
+    const promise = new Promise<T>((resolve, reject) => {
+      call.resolve = resolve;
+      call.reject = reject;
+    });
+    try {
+      begin(call);
+    } catch (error) {
+      call.fail(error);
+    }
     this.enqueue(call as WatchedCall<unknown>);
-    return call;
+    return promise;
   }
 
   /** Queues `call`, dropping the settled calls in front (calls made one at a time keep one entry). */

@@ -84,6 +84,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
   const deletedChannel = `${prefix}deleted`;
+  const readRecord = (reply: unknown) => toRecord(reply, now());
   /** Watches still running, stopped by `close()`. */
   const watches = createDeleteWatches();
 
@@ -105,15 +106,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     budget: StoreBudget | undefined,
   ): Promise<T> {
     const whole = withinBudget(timeoutMs, budget);
-    if (deadlines !== undefined && whole) {
-      const call = deadlines.start<T>(operation, budget);
-      try {
-        runScript(client, s, key, args, read, call);
-      } catch (error) {
-        call.fail(error);
-      }
-      return call.promise;
-    }
+    if (deadlines !== undefined && whole)
+      return deadlines.watch<T>(operation, (call) => runScript(client, s, key, args, read, call), budget);
     const work = () => evalScript(client, s, key, args, read);
     return singleCommands === "guard" || !whole
       ? bounded(operation, work, budget)
@@ -170,7 +164,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: "redis",
     client,
     get(key, budget) {
-      return oneScript("get", READ, recordKey(key), [], (reply) => toRecord(reply, now()), budget);
+      return oneScript("get", READ, recordKey(key), [], readRecord, budget);
     },
     set: (key, value, write_, budget) =>
       bounded("set", () => indexedWrite("set", key, value, null, write_, Number), budget),
