@@ -8,13 +8,10 @@ import { Command, type RedisClient } from "./connection.ts";
 export interface Script {
   lua: string;
   sha: string;
-  /** The start of its EVALSHA's frame after the count: the command name, the SHA and the key count 1. */
-  framed: string;
 }
 
 function script(lua: string): Script {
-  const sha = createHash("sha1").update(lua).digest("hex");
-  return { lua, sha, framed: `$7\r\nevalsha\r\n$${sha.length}\r\n${sha}\r\n$1\r\n1\r\n` };
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
 }
 
 /**
@@ -105,25 +102,22 @@ const UTF8 = { replyEncoding: "utf8" } as const;
  * callgrind), frames each argument with several concatenations, and decodes the reply with its
  * generic converter and a lookup of reply transformers; together about a fifth of a store read's
  * client-side work. Here the arguments are strings already and are set after construction (what
- * `flat` and `stringifyArguments` would have left unchanged), the frame starts with the script's
- * own precomputed part, and a reply (a string, an integer or nil for these scripts) is decoded
- * directly. `args` stays the real argument list: cluster slot routing, error reports and tracing
- * read it.
+ * `flat` and `stringifyArguments` would have left unchanged), the frame is written in one piece
+ * (the SHA is 40 hex digits, the key count "1"), and a reply (a string, an integer or nil for these
+ * scripts) is decoded directly. `args` stays the real argument list: cluster slot routing, error
+ * reports and tracing read it. No fields of its own: a new property on each command cost a map
+ * transition per call.
  */
 class ScriptCommand extends Command {
-  constructor(
-    private readonly framed: string,
-    args: string[],
-    options: { replyEncoding: "utf8"; errorStack?: Error },
-  ) {
+  constructor(args: string[], options: { replyEncoding: "utf8"; errorStack?: Error }) {
     super("evalsha", [], options);
     this.args = args;
   }
 
-  /** The RESP frame: the precomputed part, then the key and arguments (byte lengths, not characters). */
+  /** The RESP frame: name, SHA and key count, then the key and arguments (byte lengths, not characters). */
   override toWritable(): string {
     const args = this.args as string[];
-    let frame = `*${args.length + 1}\r\n${this.framed}`;
+    let frame = `*${args.length + 1}\r\n$7\r\nevalsha\r\n$40\r\n${args[0]}\r\n$1\r\n1\r\n`;
     for (let i = 2; i < args.length; i++) {
       const arg = args[i] as string;
       frame += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
@@ -145,7 +139,6 @@ function send(client: RedisClient, s: Script, key: string, args: string[]): Prom
   // caller's stack for errors.
   const prefixed = options.keyPrefix ? options.keyPrefix + key : key;
   const command = new ScriptCommand(
-    s.framed,
     [s.sha, "1", prefixed, ...args],
     options.showFriendlyErrorStack ? { replyEncoding: "utf8", errorStack: new Error() } : UTF8,
   );
