@@ -81,6 +81,30 @@ describe("redis record format (previous release's hash)", () => {
   });
 });
 
+it("redis: a throwing clock fails the read at once, as an outage of the store, not after its timeout", async () => {
+  let broken = false;
+  const store = createRedisStore({
+    url: "redis://127.0.0.1:6379",
+    prefix: `satchel-test-clock-${run}:`,
+    timeoutMs: 60_000,
+    now: () => {
+      if (broken) throw new Error("clock broke");
+      return Date.now();
+    },
+  });
+  try {
+    await store.set("k", "v", { expiresAt: Date.now() + 60_000 });
+    broken = true;
+    const started = performance.now();
+    await expect(store.get("k")).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  } finally {
+    broken = false;
+    await store.delete("k");
+    await store.close();
+  }
+});
+
 // Scripts go out as commands the store frames itself: what a caller's client options ask of every
 // command (a key prefix, friendly error stacks, auto-pipelining) still applies.
 describe("redis store on a caller's client with its own options", () => {

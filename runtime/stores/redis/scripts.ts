@@ -176,7 +176,7 @@ export interface Settles<T> {
 
 /**
  * `evalScript` that settles `call` instead of returning a promise, for a caller that has a promise
- * of its own to settle: the step from this promise to that one is saved. `read` must not throw.
+ * of its own to settle: the step from this promise to that one is saved.
  */
 export function runScript<T>(
   client: RedisClient,
@@ -186,7 +186,16 @@ export function runScript<T>(
   read: (reply: unknown) => T,
   call: Settles<T>,
 ): void {
-  const answer = (reply: unknown) => call.succeed(read(reply));
+  const answer = (reply: unknown) => {
+    let value: T;
+    try {
+      value = read(reply);
+    } catch (error) {
+      // As a throw in `evalScript`'s `then` rejects its promise (an app's `now` clock may throw).
+      return call.fail(error);
+    }
+    call.succeed(value);
+  };
   send(client, s, key, args).then(answer, (error: unknown) => {
     if (!isNoScript(error)) return call.fail(error);
     client.eval(s.lua, 1, key, ...args).then(answer, (retryError: unknown) => call.fail(retryError));
