@@ -112,23 +112,27 @@ function fastSuperjsonParts(value: unknown): SuperjsonParts | undefined {
  */
 export function encodeEnvelopeWithInfo(envelope: Envelope, info: RecordInfo): string {
   const infoJson = envelope.info === undefined ? plainInfoJson(info) : undefined;
-  const parts =
-    infoJson === undefined
-      ? undefined
-      : envelope.flash === undefined && envelope.messages === undefined
-        ? dataOnlyParts(envelope.version, envelope.data)
-        : fastSuperjsonParts(keyByKey(envelope, undefined));
+  if (infoJson === undefined) return encodeEnvelope(keyByKey(envelope, info));
+  const infoKey = `,"info":${infoJson}`;
+  if (envelope.flash === undefined && envelope.messages === undefined) {
+    const parts = dataOnlyParts(envelope.version, envelope.data, infoKey);
+    return parts === undefined
+      ? encodeEnvelope(keyByKey(envelope, info))
+      : superjsonText(parts.json, parts.meta);
+  }
+  const parts = fastSuperjsonParts(keyByKey(envelope, undefined));
   if (parts === undefined) return encodeEnvelope(keyByKey(envelope, info));
   // The envelope's JSON is an object: its closing brace makes way for the info key.
-  return superjsonText(`${parts.json.slice(0, -1)},"info":${infoJson}}`, parts.meta);
+  return superjsonText(`${parts.json.slice(0, -1)}${infoKey}}`, parts.meta);
 }
 
 /**
- * `fastSuperjsonParts({ version, data })` for data that is an object: the data is walked and
- * stringified on its own and the envelope's two keys written around it, which spares JSON.stringify
- * an object level (the envelope) and the walk a Set entry.
+ * `fastSuperjsonParts({ version, data })` for data that is an object, with `tail` (JSON text of
+ * further keys, from a comma on) written before the envelope's closing brace: the data is walked and
+ * stringified on its own and the envelope's keys written around it, which spares JSON.stringify an
+ * object level (the envelope), the walk a Set entry, and the text a slice to make way for `tail`.
  */
-function dataOnlyParts(version: number, data: unknown): SuperjsonParts | undefined {
+function dataOnlyParts(version: number, data: unknown, tail: string): SuperjsonParts | undefined {
   if (typeof data !== "object" || data === null || data instanceof Date || !plainNumber(version))
     return undefined;
   // Depth 1 and annotations under "data": what the walk from the envelope finds for this key.
@@ -136,7 +140,7 @@ function dataOnlyParts(version: number, data: unknown): SuperjsonParts | undefin
   const annotations = walk(data, 1, state);
   if (annotations === FALLBACK) return undefined;
   const dataJson = state.needsReplacer ? JSON.stringify(data, replaceAnnotated) : JSON.stringify(data);
-  const json = `{"version":${version},"data":${dataJson}}`;
+  const json = `{"version":${version},"data":${dataJson}${tail}}`;
   if (annotations === undefined) return { json, meta: undefined };
   return { json, meta: `{"values":${JSON.stringify(addAnnotation(undefined, "data", annotations))},"v":1}` };
 }

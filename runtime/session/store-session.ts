@@ -280,7 +280,8 @@ export class StoreSession extends SessionCore {
     const version = await store.compareAndSet(key, text, expected, options, this.io.storeBudget);
     if (version === null) return false;
     this.wrote(envelope, version, options.expiresAt, info);
-    await this.writeToken();
+    // Most writes have no token to send: no call (and promise step) for them.
+    if (this.tokenDue) await this.writeToken();
     if (this.imported !== null) await this.imported.finish();
     return true;
   }

@@ -81,6 +81,70 @@ describe("redis record format (previous release's hash)", () => {
   });
 });
 
+it("redis: a throwing clock fails the read at once, as an outage of the store, not after its timeout", async () => {
+  let broken = false;
+  const store = createRedisStore({
+    url: "redis://127.0.0.1:6379",
+    prefix: `satchel-test-clock-${run}:`,
+    timeoutMs: 60_000,
+    now: () => {
+      if (broken) throw new Error("clock broke");
+      return Date.now();
+    },
+  });
+  try {
+    await store.set("k", "v", { expiresAt: Date.now() + 60_000 });
+    broken = true;
+    const started = performance.now();
+    await expect(store.get("k")).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  } finally {
+    broken = false;
+    await store.delete("k");
+    await store.close();
+  }
+});
+
+// Scripts go out as commands the store frames itself: what a caller's client options ask of every
+// command (a key prefix, friendly error stacks, auto-pipelining) still applies.
+describe("redis store on a caller's client with its own options", () => {
+  it("keys carry the client's keyPrefix; replies and errors are ioredis's", async () => {
+    const keyPrefix = `satchel-test-kp-${run}:`;
+    const client = new Redis("redis://127.0.0.1:6379", {
+      keyPrefix,
+      showFriendlyErrorStack: true,
+      enableAutoPipelining: true,
+    });
+    const raw = new Redis("redis://127.0.0.1:6379");
+    const store = createRedisStore({ client, prefix: "p:" });
+    const later = Date.now() + 60_000;
+    try {
+      expect(await store.set("k ✓", "v ✓ \r\n$3", { expiresAt: later, userId: "u ✓" })).toBe(1);
+      expect(await raw.hgetall(`${keyPrefix}p:s:k ✓`)).toEqual({
+        val: "v ✓ \r\n$3",
+        ver: "1",
+        exp: String(later),
+        uid: "u ✓",
+      });
+      expect(await raw.smembers(`${keyPrefix}p:u:u ✓`)).toEqual(["k ✓"]);
+      expect(await store.get("k ✓")).toEqual({ value: "v ✓ \r\n$3", version: 1, expiresAt: later });
+      expect(await store.keysForUser("u ✓")).toEqual(["k ✓"]);
+      expect(await store.compareAndSet("k ✓", "w", 1, { expiresAt: later, userId: "u ✓" })).toBe(2);
+      await store.touch("k ✓", later + 1);
+      expect(await raw.hget(`${keyPrefix}p:s:k ✓`, "exp")).toBe(String(later + 1));
+      await store.delete("k ✓");
+      expect(await raw.exists(`${keyPrefix}p:s:k ✓`)).toBe(0);
+      // A key of the wrong type: the server's error reaches the caller as an outage of this store.
+      await raw.set(`${keyPrefix}p:s:string`, "x");
+      await expectUnavailable(() => store.get("string"), "redis", "get");
+    } finally {
+      await raw.del(`${keyPrefix}p:s:string`, `${keyPrefix}p:u:u ✓`);
+      await raw.quit();
+      await client.quit();
+    }
+  });
+});
+
 describe("redis cluster (3 masters on private ports)", () => {
   let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
   beforeAll(async () => {
@@ -172,6 +236,23 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
   }, async () => {
     const notes = await runOutageScenario(store, server, "cart");
     for (const note of notes) report(note);
+  });
+
+  it("after SCRIPT FLUSH (or a server that never saw the scripts) each script's body is sent again", async () => {
+    const later = Date.now() + 60_000;
+    await store.set("cart:flushed", "before", { expiresAt: later, userId: "flush-user" });
+    await store.client.script("FLUSH");
+    expect(await store.get("cart:flushed")).toEqual({ value: "before", version: 1, expiresAt: later });
+    await store.client.script("FLUSH");
+    expect(
+      await store.compareAndSet("cart:flushed", "after", 1, { expiresAt: later, userId: "flush-user" }),
+    ).toBe(2);
+    await store.client.script("FLUSH");
+    await store.touch("cart:flushed", later + 1);
+    expect((await store.get("cart:flushed"))?.expiresAt).toBe(later + 1);
+    await store.client.script("FLUSH");
+    await store.delete("cart:flushed");
+    expect(await store.get("cart:flushed")).toBeNull();
   });
 
   it("a store created while the server is down fails fast, then recovers on its own", {

@@ -114,6 +114,36 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     await expect(watch.run("get", async () => "again")).resolves.toBe("again");
   });
 
+  it("a watched call settles once: by its work's callbacks (answer or mapped error) or, silent, by the watch", async () => {
+    const watch = new DeadlineWatch(target, 20);
+    const budget = { spentMs: 0 };
+    const answered = watch.watch<string>(
+      "get",
+      (call) => {
+        call.succeed("value");
+        call.fail(refused);
+      },
+      budget,
+    );
+    await expect(answered).resolves.toBe("value");
+    expect(budget.spentMs).toBeGreaterThan(0);
+    const failed = watch.watch<string>("compareAndSet", (call) => call.fail(refused));
+    await expect(failed).rejects.toThrow(
+      /unavailable during compareAndSet \(connection refused at 127.0.0.1:6379\)/,
+    );
+    const thrown = watch.watch<string>("get", () => {
+      throw refused;
+    });
+    await expect(thrown).rejects.toThrow(/unavailable during get \(connection refused at 127.0.0.1:6379\)/);
+    let late: ((value: string) => void) | undefined;
+    const silent = watch.watch<string>("get", (call) => {
+      late = (value) => call.succeed(value);
+    });
+    await expect(silent).rejects.toThrow(/no answer within 20 ms/);
+    late?.("too late");
+    await expect(silent).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+  });
+
   it("under load that never lets it empty, it holds only the calls still waiting, not every call made", async () => {
     // A busy server always has a call in flight: each new call starts before the previous one is
     // answered. Answered calls must be let go, or a long-running process's memory grows per request.

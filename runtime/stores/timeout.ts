@@ -96,10 +96,12 @@ function noAnswer(target: StoreTarget, operation: string, allowed: number): Erro
 }
 
 /**
- * A call `DeadlineWatch` keeps an eye on. A class, not closures: one object per call holds what its
- * outcome needs. Its promise's resolvers are dropped once it settled, so its result is not kept.
+ * A call `DeadlineWatch` keeps an eye on: its caller settles it with `succeed` or `fail`, the watch
+ * with `expire`, and the first of them decides the call's promise. A class, not closures: one object
+ * per call holds what its outcome needs. Its promise's resolvers are dropped once it settled, so its
+ * result is not kept.
  */
-class WatchedCall<T> {
+export class WatchedCall<T> {
   resolve: ((value: T) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
   constructor(
@@ -164,22 +166,33 @@ export class DeadlineWatch {
 
   /** `work()`, failed as `guard` fails it when it does not settle within `timeoutMs`; its time is added to `budget`. */
   run<T>(operation: string, work: () => Promise<T>, budget?: StoreBudget): Promise<T> {
+    return this.watch<T>(
+      operation,
+      (call) =>
+        work().then(
+          (value) => call.succeed(value),
+          (error: unknown) => call.fail(error),
+        ),
+      budget,
+    );
+  }
+
+  /**
+   * `run` for work that settles its call by callback (`begin` starts it; a throw fails it): without
+   * the promise step from the work's own promise to the call's.
+   */
+  watch<T>(operation: string, begin: (call: WatchedCall<T>) => void, budget?: StoreBudget): Promise<T> {
     const started = performance.now();
-    let running: Promise<T>;
-    try {
-      running = work();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
     const call = new WatchedCall<T>(this.target, operation, started, started + this.timeoutMs, budget);
     const promise = new Promise<T>((resolve, reject) => {
       call.resolve = resolve;
       call.reject = reject;
     });
-    running.then(
-      (value) => call.succeed(value),
-      (error: unknown) => call.fail(error),
-    );
+    try {
+      begin(call);
+    } catch (error) {
+      call.fail(error);
+    }
     this.enqueue(call as WatchedCall<unknown>);
     return promise;
   }

@@ -18,7 +18,7 @@ const driver = await loadDriver(
   "redis",
   () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "ioredis"),
 );
-export const { Cluster } = driver;
+export const { Cluster, Command } = driver;
 const { Redis } = driver;
 export type RedisClient = InstanceType<typeof driver.Redis> | InstanceType<typeof driver.Cluster>;
 

@@ -22,7 +22,7 @@ import type {
 } from "../types.ts";
 import { type ClientOptions, connect, type RedisClient } from "./connection.ts";
 import { subscribeToDeletes } from "./delete-watch.ts";
-import { DELETE, evalScript, INDEX_ADD, READ, TOUCH, WRITE } from "./scripts.ts";
+import { DELETE, evalScript, INDEX_ADD, READ, runScript, type Script, TOUCH, WRITE } from "./scripts.ts";
 
 export interface RedisStoreOptions {
   /**
@@ -65,6 +65,15 @@ function toRecord(reply: unknown, at: number): StoredRecord | null {
   return { value: reply.slice(afterExpiry + 1), version: Number(reply.slice(0, afterVersion)), expiresAt };
 }
 
+/** The compare-and-set write script's reply → the new version, or null on conflict (0). */
+const casVersion = (reply: unknown): number | null => (reply === 0 ? null : Number(reply));
+
+/** The DELETE / TOUCH scripts' reply → the record's user id, "" when none (or no record). */
+const userIdOf = (reply: unknown): string => (typeof reply === "string" ? reply : "");
+
+/** A reply nothing depends on (the user index's INDEX_ADD). */
+const ignored = (): undefined => undefined;
+
 /** Create the Redis store from a client, a URL, or cluster seed nodes. Connecting starts at once, in the background. */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = resolveTimeout("redis", options.timeoutMs);
@@ -75,6 +84,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const recordKey = (key: string) => `${prefix}s:${key}`;
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
   const deletedChannel = `${prefix}deleted`;
+  const readRecord = (reply: unknown) => toRecord(reply, now());
   /** Watches still running, stopped by `close()`. */
   const watches = createDeleteWatches();
 
@@ -82,36 +92,59 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const bounded = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) =>
     guard(target, operation, timeoutMs, work, budget);
   /**
-   * An operation of a single command (a NOSCRIPT retry aside), while the request's budget is still
-   * (nearly) whole: bounded by the client's own command timer when it has one, else by the store's
-   * deadline watch when it made the client; otherwise, and once the budget is partly spent, `guard`.
+   * An operation of one script call (a NOSCRIPT retry aside), while the request's budget is still
+   * (nearly) whole: bounded by the store's deadline watch when it made the client (the watched call
+   * settled by the script's own callbacks, one promise step less), else by the client's own command
+   * timer when it has one; otherwise, and once the budget is partly spent, `guard`.
    */
-  const oneCommand = <T>(operation: string, work: () => Promise<T>, budget: StoreBudget | undefined) => {
-    if (singleCommands === "guard" || !withinBudget(timeoutMs, budget))
-      return bounded(operation, work, budget);
-    return deadlines === undefined
-      ? clientBounded(target, operation, work, budget)
-      : deadlines.run(operation, work, budget);
-  };
+  function oneScript<T>(
+    operation: string,
+    s: Script,
+    key: string,
+    args: string[],
+    read: (reply: unknown) => T,
+    budget: StoreBudget | undefined,
+  ): Promise<T> {
+    const whole = withinBudget(timeoutMs, budget);
+    if (deadlines !== undefined && whole)
+      return deadlines.watch<T>(operation, (call) => runScript(client, s, key, args, read, call), budget);
+    const work = () => evalScript(client, s, key, args, read);
+    return singleCommands === "guard" || !whole
+      ? bounded(operation, work, budget)
+      : clientBounded(target, operation, work, budget);
+  }
 
-  /** The record's write script; the new version, or 0 on conflict. A chain, not async functions: every write pays for it. */
-  function write(
+  /**
+   * The write script's one argument (`WRITE` in `scripts.ts`). The user id's length is counted only
+   * when there is one.
+   */
+  function writeArgument(mode: "set" | "cas", value: string, expected: number | null, write: WriteOptions) {
+    const userId = write.userId ?? "";
+    const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
+    return `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} ${userId}${value}`;
+  }
+
+  /**
+   * A write as `guard` runs it: with a user id, the user's index first; then the record's write
+   * script, whose reply `read` gets (the new version, or 0 on conflict).
+   */
+  function indexedWrite<T>(
     mode: "set" | "cas",
     key: string,
     value: string,
     expected: number | null,
     write: WriteOptions,
-  ): Promise<number> {
+    read: (reply: unknown) => T,
+  ): Promise<T> {
     const userId = write.userId ?? "";
-    const record = () => {
-      const userBytes = userId === "" ? 0 : Buffer.byteLength(userId);
-      const header = `${mode} ${expected === null ? "" : expected} ${write.expiresAt} ${now()} ${userBytes} `;
-      return evalScript(client, WRITE, recordKey(key), [header + userId + value]).then(Number);
-    };
+    const record = () =>
+      evalScript(client, WRITE, recordKey(key), [writeArgument(mode, value, expected, write)], read);
     if (userId === "") return record();
     // Index first: an entry without a record is harmless (filtered on listing); a record missing
     // from its user's index would survive "log out everywhere".
-    return evalScript(client, INDEX_ADD, indexKey(userId), [key, write.expiresAt]).then(record);
+    return evalScript(client, INDEX_ADD, indexKey(userId), [key, String(write.expiresAt)], ignored).then(
+      record,
+    );
   }
 
   /** The live keys of a user's index: one HMGET per member (each may live on a different cluster node; ioredis pipelines them). */
@@ -131,28 +164,26 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: "redis",
     client,
     get(key, budget) {
-      return oneCommand(
-        "get",
-        () => evalScript(client, READ, recordKey(key), []).then((reply) => toRecord(reply, now())),
-        budget,
-      );
+      return oneScript("get", READ, recordKey(key), [], readRecord, budget);
     },
-    set: (key, value, write_, budget) => bounded("set", () => write("set", key, value, null, write_), budget),
+    set: (key, value, write_, budget) =>
+      bounded("set", () => indexedWrite("set", key, value, null, write_, Number), budget),
     compareAndSet(key, value, expectedVersion, write_, budget) {
-      const work = () =>
-        write("cas", key, value, expectedVersion, write_).then((version) => (version === 0 ? null : version));
       // With a user id the write is two commands (index, record): the guard bounds both together.
-      return write_.userId === undefined || write_.userId === ""
-        ? oneCommand("compareAndSet", work, budget)
-        : bounded("compareAndSet", work, budget);
+      if (write_.userId !== undefined && write_.userId !== "") {
+        const work = () => indexedWrite("cas", key, value, expectedVersion, write_, casVersion);
+        return bounded("compareAndSet", work, budget);
+      }
+      const argument = writeArgument("cas", value, expectedVersion, write_);
+      return oneScript("compareAndSet", WRITE, recordKey(key), [argument], casVersion, budget);
     },
     delete(key, budget) {
       return bounded(
         "delete",
         async () => {
-          const userId = await evalScript(client, DELETE, recordKey(key), []);
+          const userId = await evalScript(client, DELETE, recordKey(key), [], userIdOf);
           await client.publish(deletedChannel, key);
-          if (typeof userId === "string" && userId !== "") await client.srem(indexKey(userId), key);
+          if (userId !== "") await client.srem(indexKey(userId), key);
         },
         budget,
       );
@@ -161,10 +192,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return bounded(
         "touch",
         async () => {
-          const userId = await evalScript(client, TOUCH, recordKey(key), [expiresAt, now()]);
-          if (typeof userId === "string" && userId !== "") {
-            await evalScript(client, INDEX_ADD, indexKey(userId), [key, expiresAt]);
-          }
+          const at = String(expiresAt);
+          const userId = await evalScript(client, TOUCH, recordKey(key), [at, String(now())], userIdOf);
+          if (userId !== "") await evalScript(client, INDEX_ADD, indexKey(userId), [key, at], ignored);
         },
         budget,
       );
