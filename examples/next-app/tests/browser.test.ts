@@ -441,6 +441,30 @@ describe("the password-reset link", () => {
     await page.waitForURL(`${app.url}/`);
   });
 
+  it("waits for the page's scripts when filled and clicked before they ran, then shows the link", async () => {
+    // Held scripts stand for a slow phone (or a busy test machine): a click that reached the
+    // server-rendered form before React did was posted natively and answered with a blank page.
+    let releaseScripts = () => {};
+    const scriptsHeld = new Promise<void>((resolve) => {
+      releaseScripts = resolve;
+    });
+    await page.route(/\/_next\/static\/.*\.js(\?|$)/, async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    // `load` would wait for the held scripts; the form itself streams in through inline scripts.
+    await page.goto("/forgot-password", { waitUntil: "commit" });
+    await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+    await page.getByLabel("Username").fill("bob");
+    const button = page.getByRole("button", { name: "Get a reset link" });
+    expect(await button.isDisabled()).toBe(true);
+    const clicked = button.click();
+    releaseScripts();
+    await clicked;
+    expect(await page.getByTestId("reset-link").getAttribute("href")).toMatch(/^\/reset-password\?token=/);
+    expect(await page.getByLabel("Username").inputValue()).toBe("bob");
+  });
+
   it("says so for an unknown user and a broken link, in German and French", async () => {
     await page.goto("/forgot-password?lang=de");
     await page.getByRole("heading", { name: "Passwort vergessen?" }).waitFor();
