@@ -452,9 +452,11 @@ const FRAME_INFO = ',"info":{"createdAt":';
 /**
  * The frame from the info on: epoch-millisecond integers (a fraction or an exponent takes the general
  * way), the device as a JSON string, the closing braces, and the meta text when there is one.
+ * `[\s\S]`, not the `s` flag: apps compile this file too, and create-next-app's tsconfig targets
+ * ES2017, where TypeScript refuses that flag.
  */
 const FRAME_TAIL =
-  /,"info":\{"createdAt":(0|[1-9]\d{0,14}),"updatedAt":(0|[1-9]\d{0,14})(?:,"device":("(?:[^"\\]|\\.)*"))?\}\}(?:\}$|,"meta":(.*)\}$)/sy;
+  /,"info":\{"createdAt":(0|[1-9]\d{0,14}),"updatedAt":(0|[1-9]\d{0,14})(?:,"device":("(?:[^"\\]|\\.)*"))?\}\}(?:\}$|,"meta":([\s\S]*)\}$)/y;
 
 /**
  * The envelope of a record in satchel's own data-only frame (see above), or `undefined`: take the
