@@ -5,7 +5,7 @@ import { SatchelError } from "../errors.ts";
 import {
   decodeDataOnlyRecord,
   decodeEnvelope,
-  decodeSuperjsonEnvelope,
+  decodeRecordEnvelope,
   type Envelope,
   encodeEnvelope,
   encodeEnvelopeWithInfo,
@@ -184,7 +184,7 @@ describe("fast superjson path", () => {
         }
         const text = encodeEnvelopeWithInfo(env, recordInfo);
         expect(text).toBe(expected);
-        expect(decodeEnvelope(text).info).toEqual(recordInfo);
+        expect(decodeRecordEnvelope(text).info).toEqual(recordInfo);
       }),
       { numRuns: 1000 },
     );
@@ -341,7 +341,7 @@ describe("reading a store record in satchel's own frame", () => {
   /** What the general way reads from `text`: the envelope, or the message it refuses the text with. */
   const general = (text: string): unknown => {
     try {
-      return decodeSuperjsonEnvelope(text);
+      return decodeEnvelope(text);
     } catch (error) {
       return (error as Error).message;
     }
@@ -375,8 +375,8 @@ describe("reading a store record in satchel's own frame", () => {
           framed++;
           expect(read).toStrictEqual(general(text));
         }
-        // Either way, decodeEnvelope reads the envelope that was written.
-        expect(decodeEnvelope(text)).toEqual(superjson.parse(text));
+        // Either way, decodeRecordEnvelope reads the envelope that was written.
+        expect(decodeRecordEnvelope(text)).toEqual(superjson.parse(text));
       }),
       { numRuns: 2000 },
     );
@@ -439,7 +439,8 @@ describe("reading a store record in satchel's own frame", () => {
     }
     // The general way still reads the valid ones.
     expect(
-      decodeEnvelope('{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5.5,"updatedAt":6}}}').info,
+      decodeRecordEnvelope('{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5.5,"updatedAt":6}}}')
+        .info,
     ).toEqual({
       createdAt: 5.5,
       updatedAt: 6,

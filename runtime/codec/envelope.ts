@@ -372,14 +372,6 @@ function splitPath(path: string): string[] | undefined {
  * @throws SatchelError when the text is not superjson or not an envelope (treat as malformed).
  */
 export function decodeEnvelope(text: string): Envelope {
-  return decodeDataOnlyRecord(text) ?? decodeSuperjsonEnvelope(text);
-}
-
-/**
- * `decodeEnvelope` the general way, for any superjson text. Exported for the tests of the fast way.
- * @throws SatchelError as `decodeEnvelope` says.
- */
-export function decodeSuperjsonEnvelope(text: string): Envelope {
   let value: unknown;
   try {
     value = fastSuperjsonParse(text);
@@ -431,6 +423,16 @@ function envelopeOf(value: unknown): Envelope {
 }
 
 // ---- a fast path from a store record's own text -----------------------------------------------
+
+/**
+ * `decodeEnvelope` of a store record's text (`encodeEnvelopeWithInfo`'s): its own data-only frame
+ * read the fast way below, anything else the general way. Cookies never hold that frame, so their
+ * decode does not look for it.
+ * @throws SatchelError as `decodeEnvelope` does.
+ */
+export function decodeRecordEnvelope(text: string): Envelope {
+  return decodeDataOnlyRecord(text) ?? decodeEnvelope(text);
+}
 //
 // A store read's JSON.parse of its whole record built four objects (the superjson wrapper, the
 // envelope, the data, the info) and parsed two 13-digit epoch doubles: ~11k instructions for a
@@ -461,7 +463,7 @@ const FRAME_TAIL =
 /**
  * The envelope of a record in satchel's own data-only frame (see above), or `undefined`: take the
  * general way, which reads (or refuses) the text. Throws only where the general way throws for the
- * same value: meta that leaves no envelope. Exported for its tests; callers use `decodeEnvelope`.
+ * same value: meta that leaves no envelope. Exported for its tests; callers use `decodeRecordEnvelope`.
  */
 export function decodeDataOnlyRecord(text: string): Envelope | undefined {
   const head = FRAME_HEAD.exec(text);

@@ -4,7 +4,12 @@
  * authenticated, so reading one always runs zod, after migrations when it is older.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelopeWithInfo, type RecordInfo } from "../codec/envelope.ts";
+import {
+  decodeRecordEnvelope,
+  type Envelope,
+  encodeEnvelopeWithInfo,
+  type RecordInfo,
+} from "../codec/envelope.ts";
 import { validateForRead } from "../codec/validate.ts";
 import type { SealTimes } from "../crypto/seal.ts";
 import type { ResolvedSession } from "../define.ts";
@@ -32,7 +37,7 @@ export function encodeRecord(envelope: PersistedEnvelope, info: RecordInfo): str
 export function decodeRecord(def: ResolvedSession, value: string): LoadedRecord | Promise<LoadedRecord> {
   let envelope: Envelope;
   try {
-    envelope = decodeEnvelope(value);
+    envelope = decodeRecordEnvelope(value);
   } catch {
     return { ok: false, reason: "malformed", detail: "the stored envelope could not be decoded" };
   }

@@ -3,7 +3,7 @@
  * or all of them (optionally but the current one). Works on any store with `keysForUser`.
  * @internal not part of the public API; import from "satchel" instead.
  */
-import { decodeEnvelope } from "../codec/envelope.ts";
+import { decodeRecordEnvelope } from "../codec/envelope.ts";
 import type { ResolvedSession } from "../define.ts";
 import { SatchelConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/types.ts";
@@ -64,9 +64,9 @@ export async function listUserSessions(
   for (const [i, key] of keys.entries()) {
     const record = records[i];
     if (record === null || record === undefined) continue; // ended between the listing and the read
-    let info: ReturnType<typeof decodeEnvelope>["info"];
+    let info: ReturnType<typeof decodeRecordEnvelope>["info"];
     try {
-      info = decodeEnvelope(record.value).info;
+      info = decodeRecordEnvelope(record.value).info;
     } catch {
       info = undefined; // unreadable records are still listed (and revocable), without details
     }
