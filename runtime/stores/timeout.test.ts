@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import { DeadlineWatch, guard, NoAnswerError } from "./timeout.ts";
+import type { StoreBudget } from "./types.ts";
 
 const target = { kind: "redis", endpoint: "127.0.0.1:6379" };
 
@@ -59,15 +60,26 @@ describe("guard's own timeout", () => {
 });
 
 describe("DeadlineWatch (one timer for many calls)", () => {
+  /** `work()` under `watch`, its promise settling the watched call. */
+  const run = <T>(watch: DeadlineWatch, operation: string, work: () => Promise<T>, budget?: StoreBudget) =>
+    watch.watch<T>(
+      operation,
+      (call) =>
+        void work().then(
+          (value) => call.succeed(value),
+          (error: unknown) => call.fail(error),
+        ),
+      budget,
+    );
   const never = () => new Promise<string>(() => undefined);
   const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
 
   it("a call with no answer fails as guard's does; one answered resolves, its time in the budget", async () => {
     const watch = new DeadlineWatch(target, 20);
     const budget = { spentMs: 0 };
-    await expect(watch.run("get", async () => "value", budget)).resolves.toBe("value");
+    await expect(run(watch, "get", async () => "value", budget)).resolves.toBe("value");
     expect(budget.spentMs).toBeGreaterThan(0);
-    const silent = watch.run("get", never, budget);
+    const silent = run(watch, "get", never, budget);
     await expect(silent).rejects.toBeInstanceOf(SessionStoreUnavailableError);
     await expect(silent).rejects.toThrow(
       /"redis" at 127.0.0.1:6379 is unavailable during get \(no answer within 20 ms\)/,
@@ -77,7 +89,7 @@ describe("DeadlineWatch (one timer for many calls)", () => {
 
   it("a driver's rejection is mapped to the typed error with its reason; silence is explained by the store", async () => {
     const watch = new DeadlineWatch(target, 20);
-    const failed = watch.run("compareAndSet", () => Promise.reject(refused));
+    const failed = run(watch, "compareAndSet", () => Promise.reject(refused));
     await expect(failed).rejects.toThrow(
       /unavailable during compareAndSet \(connection refused at 127.0.0.1:6379\)/,
     );
@@ -85,7 +97,7 @@ describe("DeadlineWatch (one timer for many calls)", () => {
       { ...target, explain: (e: unknown) => (e instanceof NoAnswerError ? refused : e) },
       20,
     );
-    await expect(down.run("get", never)).rejects.toThrow(/connection refused at 127.0.0.1:6379/);
+    await expect(run(down, "get", never)).rejects.toThrow(/connection refused at 127.0.0.1:6379/);
   });
 
   it("calls in flight together: each silent one fails, each answered one resolves, in any order", async () => {
@@ -95,10 +107,10 @@ describe("DeadlineWatch (one timer for many calls)", () => {
       answer = resolve;
     });
     const calls = [
-      watch.run("get", never),
-      watch.run("get", () => late),
-      watch.run("get", async () => "at once"),
-      watch.run("get", never),
+      run(watch, "get", never),
+      run(watch, "get", () => late),
+      run(watch, "get", async () => "at once"),
+      run(watch, "get", never),
     ];
     answer("answered before its deadline");
     const outcomes = await Promise.allSettled(calls);
@@ -110,8 +122,8 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     ]);
     expect(outcomes[1]).toEqual({ status: "fulfilled", value: "answered before its deadline" });
     // The watch keeps working after its queue emptied.
-    await expect(watch.run("get", never)).rejects.toThrow(/no answer within 30 ms/);
-    await expect(watch.run("get", async () => "again")).resolves.toBe("again");
+    await expect(run(watch, "get", never)).rejects.toThrow(/no answer within 30 ms/);
+    await expect(run(watch, "get", async () => "again")).resolves.toBe("again");
   });
 
   it("a watched call settles once: by its work's callbacks (answer or mapped error) or, silent, by the watch", async () => {
@@ -151,7 +163,7 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     let answerPrevious: () => void = () => undefined;
     for (let i = 0; i < 5_000; i++) {
       let answer: () => void = () => undefined;
-      void watch.run("get", () => new Promise<void>((resolve) => (answer = resolve)));
+      void run(watch, "get", () => new Promise<void>((resolve) => (answer = resolve)));
       answerPrevious();
       answerPrevious = answer;
       await new Promise((settled) => setImmediate(settled));

@@ -164,22 +164,10 @@ export class DeadlineWatch {
     private readonly timeoutMs: number,
   ) {}
 
-  /** `work()`, failed as `guard` fails it when it does not settle within `timeoutMs`; its time is added to `budget`. */
-  run<T>(operation: string, work: () => Promise<T>, budget?: StoreBudget): Promise<T> {
-    return this.watch<T>(
-      operation,
-      (call) =>
-        work().then(
-          (value) => call.succeed(value),
-          (error: unknown) => call.fail(error),
-        ),
-      budget,
-    );
-  }
-
   /**
-   * `run` for work that settles its call by callback (`begin` starts it; a throw fails it): without
-   * the promise step from the work's own promise to the call's.
+   * The call `begin` starts, failed as `guard` fails it when it does not settle within `timeoutMs`;
+   * its time is added to `budget`. `begin` settles the call by callback (a throw fails it): no promise
+   * step from the work's own promise to the call's.
    */
   watch<T>(operation: string, begin: (call: WatchedCall<T>) => void, budget?: StoreBudget): Promise<T> {
     const started = performance.now();
