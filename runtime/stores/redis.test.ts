@@ -13,6 +13,7 @@ import { createCountingStore } from "./counting.ts";
 import { createRedisStore, type RedisStore } from "./redis.ts";
 import { eventually, expectUnavailable, runOutageScenario } from "./test-support/outage.ts";
 import { type ManagedServer, startRedis, startRedisCluster } from "./test-support/servers.ts";
+import { stallAfterIo } from "./test-support/stall.ts";
 
 const run = randomBytes(4).toString("hex");
 const report = (line: string) => console.info(`[measure] ${line}`);
@@ -299,6 +300,32 @@ describe("redis outages (private server with AOF on a temp dir)", () => {
       }
       await fresh.close();
     } finally {
+      await server.start();
+    }
+  });
+
+  it("stopped while the app's event loop was blocked past the store timeout: the connection's failure, not 'no answer'", {
+    timeout: 60_000,
+  }, async () => {
+    const port = server.port;
+    await server.stop();
+    const fresh = createRedisStore({ url: redis.url, timeoutMs, prefix: "outage:" });
+    try {
+      const started = performance.now();
+      const error = fresh.get("cart:refused").then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // The refusal arrives while the loop is blocked; the store's deadline is due when it resumes,
+      // and so is ioredis's own connect timer (connectTimeout = the store's timeout), which may
+      // report first: either way the reason is the connection's, never "no answer".
+      await stallAfterIo(() => performance.now() - started > 2 * timeoutMs);
+      expect(await error).toBeInstanceOf(SessionStoreUnavailableError);
+      expect(String(await error)).toMatch(
+        new RegExp(`\\((connection refused|connecting timed out) at 127\\.0\\.0\\.1:${port}\\)`),
+      );
+    } finally {
+      await fresh.close();
       await server.start();
     }
   });

@@ -2,8 +2,12 @@
  * One request's store calls share one timeout (`StoreBudget`): a call made when (almost) nothing is
  * left is never sent, so a write answered 503 cannot still be applied when the store resumes.
  */
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
+import { stallAfterIo } from "./test-support/stall.ts";
 import { DeadlineWatch, guard, NoAnswerError } from "./timeout.ts";
 import type { StoreBudget } from "./types.ts";
 
@@ -170,5 +174,94 @@ describe("DeadlineWatch (one timer for many calls)", () => {
     }
     expect(watch.holding).toBeLessThan(600);
     answerPrevious();
+  });
+});
+
+/**
+ * A TCP server on its own thread, so it answers while this thread is blocked: every "ping" gets a
+ * "pong", and `answered` counts the pongs handed to the network.
+ */
+async function pongServer(): Promise<{ port: number; answered: Int32Array; close(): Promise<number> }> {
+  const answered = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, workerData: answered } = require("node:worker_threads");
+    const server = require("node:net").createServer((socket) =>
+      socket.on("data", () => socket.write("pong", () => Atomics.add(answered, 0, 1))),
+    );
+    server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));`,
+    { eval: true, workerData: answered },
+  );
+  const [port] = (await once(worker, "message")) as [number];
+  return { port, answered, close: () => worker.terminate() };
+}
+
+/** A port on 127.0.0.1 nobody listens on: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
+/** The call's value, or the error it failed with. */
+const outcome = <T>(call: Promise<T>): Promise<T | unknown> => call.catch((error: unknown) => error);
+
+describe("a deadline that passed while the event loop was blocked", () => {
+  const TIMEOUT_MS = 40;
+  /** The two ways a store bounds a call: `guard`'s own timer, or a `DeadlineWatch` shared by calls. */
+  const bounded: [string, <T>(work: () => Promise<T>) => Promise<T>][] = [
+    ["guard", (work) => guard(target, "get", TIMEOUT_MS, work)],
+    [
+      "DeadlineWatch",
+      (work) => {
+        const watch = new DeadlineWatch(target, TIMEOUT_MS);
+        return watch.watch("get", (call) => {
+          work().then(
+            (value) => call.succeed(value),
+            (error: unknown) => call.fail(error),
+          );
+        });
+      },
+    ],
+  ];
+
+  it.each(bounded)("%s: an answer that arrived in time wins, not 'no answer'", async (_how, bound) => {
+    const server = await pongServer();
+    const socket: Socket = connect(server.port, "127.0.0.1");
+    try {
+      await once(socket, "connect");
+      const started = performance.now();
+      // Settled during the stall or after it: its outcome is taken at once, so it is never unhandled.
+      const reply = outcome(bound(() => once(socket, "data").then(([data]) => String(data))));
+      socket.write("ping");
+      // The pong is sent and the deadline passed while this thread was blocked.
+      await stallAfterIo(
+        () => Atomics.load(server.answered, 0) > 0 && performance.now() - started > 2 * TIMEOUT_MS,
+      );
+      expect(await reply).toBe("pong");
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
+  it.each(bounded)("%s: a connection refused meanwhile is the reason given", async (_how, bound) => {
+    const port = await closedPort();
+    const started = performance.now();
+    let socket: Socket | undefined;
+    const call = outcome(
+      bound(
+        () =>
+          new Promise<never>((_answered, refused) => {
+            socket = connect(port, "127.0.0.1").on("error", refused);
+          }),
+      ),
+    );
+    await stallAfterIo(() => performance.now() - started > 2 * TIMEOUT_MS);
+    const error = await call;
+    expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+    expect(String(error)).toContain(`connection refused at 127.0.0.1:${port}`);
+    socket?.destroy();
   });
 });

@@ -52,11 +52,11 @@ export function guard<T>(
       settled = true;
       if (budget !== undefined) budget.spentMs += performance.now() - started;
     };
-    const timer = setTimeout(() => {
+    const timer = afterDeadline(allowed, () => {
       if (settled) return;
       settle();
       reject(noAnswer(target, operation, allowed));
-    }, allowed);
+    });
     let running: Promise<T>;
     try {
       running = work();
@@ -78,6 +78,17 @@ export function guard<T>(
       },
     );
   });
+}
+
+/**
+ * Calls `expire` `ms` from now, once the event loop has read the I/O that arrived by then. Node runs
+ * due timers before it polls for I/O, so after the loop was blocked past a deadline (a long
+ * synchronous task, a GC pause, a starved CPU) a plain timer would fail a call whose answer, or
+ * whose connection's refusal, is already waiting to be read: a 503 saying "no answer" for a store
+ * that answered. `setImmediate` runs right after that poll.
+ */
+function afterDeadline(ms: number, expire: () => void): ReturnType<typeof setTimeout> {
+  return setTimeout(() => setImmediate(expire), ms);
 }
 
 /** The error of a call that got no answer within `allowed` ms. */
@@ -210,7 +221,7 @@ export class DeadlineWatch {
 
   /** Unref'd: a pending call is kept alive by its connection, not by this timer. */
   private arm(ms: number): void {
-    this.timer = setTimeout(() => this.sweep(), ms);
+    this.timer = afterDeadline(ms, () => this.sweep());
     this.timer.unref?.();
   }
 
