@@ -108,6 +108,16 @@ it("redis: a throwing clock fails the read at once, as an outage of the store, n
 
 // Scripts go out as commands the store frames itself: what a caller's client options ask of every
 // command (a key prefix, friendly error stacks, auto-pipelining) still applies.
+describe("redis driver's String subclass", () => {
+  // connection.ts makes one VerbatimString so that String.prototype gets its fast properties back
+  // (declaring the subclass took them); a driver that moved the class would silently lose that.
+  it("is where the store looks for it, a subclass of String", async () => {
+    const { VerbatimString } = await import("ioredis/built/resp/verbatim-string.js");
+    expect(Object.getPrototypeOf(VerbatimString)).toBe(String);
+    expect(String(new VerbatimString("txt", "text"))).toBe("text");
+  });
+});
+
 describe("redis store on a caller's client with its own options", () => {
   it("keys carry the client's keyPrefix; replies and errors are ioredis's", async () => {
     const keyPrefix = `satchel-test-kp-${run}:`;

@@ -20,6 +20,27 @@ const driver = await loadDriver(
 );
 export const { Cluster, Command } = driver;
 const { Redis } = driver;
+await refastenStringPrototype();
+
+/**
+ * ioredis's RESP decoder declares `class VerbatimString extends String`, and declaring a subclass
+ * leaves `String.prototype` with slow (dictionary) properties until the first instance is made,
+ * which a RESP2 connection never makes. Until then optimized code cannot fold a string method to
+ * its function: every `text.charCodeAt(…)`, `text.startsWith(…)` or `text.slice(…)` in the process
+ * — satchel's cookie and record parsing, ioredis's own, the app's — calls the generic property load
+ * (~120 instructions). One instance, made here, gives the prototype its fast properties back; it
+ * changes no property. Best effort: a driver without that file is left as it is.
+ */
+async function refastenStringPrototype(): Promise<void> {
+  try {
+    const { VerbatimString } = await import(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ "ioredis/built/resp/verbatim-string.js"
+    );
+    new VerbatimString("txt", "");
+  } catch {
+    // Another layout of the driver: nothing to fix, or nothing we know how to.
+  }
+}
 export type RedisClient = InstanceType<typeof driver.Redis> | InstanceType<typeof driver.Cluster>;
 
 /** ioredis options for a client the store creates; replies always use the default "legacy" mapping. */
