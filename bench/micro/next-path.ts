@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/lib/callgrind.ts bench/micro/next-path.ts 1000 satchel-read
  *   npx tsx bench/micro/next-path.ts satchel-write 10      # plain run: prints the cookie bytes
+ *   npx tsx bench/lib/callgrind.ts bench/micro/next-path.ts 300 satchel-write 3   # inside 3 storages, as under Next
  *
  * Variants, each one request per op on a `NextRequest` carrying the ~300-byte session of figures 1–2
  * (bench/next-app's `prefs` session):
@@ -14,7 +15,13 @@
  *   the difference to `satchel-*` is what the Next wrapper itself costs.
  * Next's `cookies()` is replaced by a minimal store (no Next request is running here): a write that
  * goes through it is counted without the cost Next adds under `next start`.
+ *
+ * A third argument N runs each request inside N AsyncLocalStorages of the bench's own: `next start`
+ * runs a route handler inside 3 of Next's (4 storages in use with satchel's), and every promise
+ * made while storages are in use costs a hook call and one store per storage, so a promise satchel
+ * saves is worth more there than here without them.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { NextRequest } from "next/server.js";
 import type { NextCookieStore } from "../../runtime/next/cookie-jar.ts";
 import { createNextSessions } from "../../runtime/next/create.ts";
@@ -23,8 +30,9 @@ import { BENCH_SECRET, type BenchTypes, benchSessions } from "../lib/bench-schem
 import { BENCH_CODECS } from "../lib/payload-codecs.ts";
 import { steadySection } from "../lib/steady-section.ts";
 
-const [variant = "satchel-read", opsText = "1000"] = process.argv.slice(2);
+const [variant = "satchel-read", opsText = "1000", storesText = "0"] = process.argv.slice(2);
 const ops = Number(opsText);
+const storages = Array.from({ length: Number(storesText) }, () => new AsyncLocalStorage<object>());
 
 const satchel = createSatchel<BenchTypes>(benchSessions, { codecs: BENCH_CODECS, secrets: [BENCH_SECRET] });
 
@@ -89,5 +97,10 @@ async function request(run: (request: NextRequest) => Promise<Response> | Respon
 // The session the routes are seeded with: a first write creates the ~300-byte cookie.
 await request((r) => write(r, {}));
 if (!cookie.startsWith("prefs=")) throw new Error("bench: seeding the session wrote no cookie");
-await steadySection(ops, () => request(handler));
+/** `fn` inside every storage of `storages` from the `index`th on, each given a store. */
+const inStorages = (index: number, fn: () => Promise<void>): Promise<void> => {
+  const storage = storages[index];
+  return storage === undefined ? fn() : storage.run({ index }, () => inStorages(index + 1, fn));
+};
+await steadySection(ops, () => inStorages(0, () => request(handler)));
 process.stdout.write(`${JSON.stringify({ variant, ops, bytes: cookie.length - "prefs=".length })}\n`);

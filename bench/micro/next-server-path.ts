@@ -32,7 +32,11 @@
  * The variant is a route of the app (`none/read`, `satchel-cookie/read`, `satchel-cookie/write`,
  * `iron/read`, `satchel-redis/read`, `diag/header-cookie`, ...), sent with its session's seeded cookie
  * (`none/*` and the read diagnostics with satchel's, the write diagnostics with none, as figure 3
- * sends them; `none/*` without one when the fourth argument is `bare`). The warm-up
+ * sends them; `none/*` without one when the fourth argument is `bare`). `diag/set-cookie-long` and
+ * `diag/set-cookie-expires` (not in figure 3) answer a Set-Cookie exactly as long as satchel's, without
+ * and with an `Expires` date (a comma): sent satchel's cookie like satchel-cookie/write, or none when
+ * `bare`. With `unseeded` instead of `bare`, no session route is seeded either: no satchel wrapper
+ * ever runs in the process, so its AsyncLocalStorage is never in use (compare `none/write bare`). The warm-up
  * (`BENCH_WARMUP_OPS`, set by callgrind.ts) is either on the measured route alone (`own`, the
  * default), or `all`: that many rounds over EVERY route of the app, reads and writes (as figure 3's
  * interleaved load reaches the measured route after the others ran in the same server), or over a
@@ -56,6 +60,8 @@ import { steadySection, warmupOps } from "../lib/steady-section.ts";
 const [variant = "satchel-cookie/read", opsText = "1000", mode = "own", cookieMode = "cookie"] =
   process.argv.slice(2);
 const ops = Number(opsText);
+/** No session route runs at all, so none of their AsyncLocalStorages is ever in use. */
+const unseeded = cookieMode === "unseeded";
 
 const APP = fileURLToPath(new URL("../next-app", import.meta.url));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -78,6 +84,8 @@ const ROUTES = [
   "diag/request-cookies",
   "diag/header-cookie",
   "diag/next-cookie",
+  "diag/set-cookie-long",
+  "diag/set-cookie-expires",
 ];
 if (!ROUTES.includes(variant))
   throw new Error(`bench: unknown route ${variant}; one of ${ROUTES.join(", ")}`);
@@ -121,11 +129,14 @@ function get(path: string, cookie: string): Promise<Answer> {
 
 /** Figure 3 sends these no cookie: they show what writing one costs Next. */
 const WRITE_DIAGNOSTICS = ["diag/header-cookie", "diag/next-cookie"];
+/** Set-Cookie lines as long as satchel's: sent satchel's cookie, as its write route is, unless `bare`. */
+const SIZED_DIAGNOSTICS = ["diag/set-cookie-long", "diag/set-cookie-expires"];
 /** Each session route's cookie (`name=value`), replaced by every Set-Cookie its routes answer. */
 const cookies = new Map<string, string>();
 const cookieFor = (path: string): string => {
   const session = path.slice(0, path.indexOf("/"));
-  if (WRITE_DIAGNOSTICS.includes(path) || (session === "none" && cookieMode === "bare")) return "";
+  const bare = session === "none" || SIZED_DIAGNOSTICS.includes(path);
+  if (WRITE_DIAGNOSTICS.includes(path) || (bare && cookieMode !== "cookie")) return "";
   if (session === "none" || session === "diag") return cookies.get("satchel-cookie") ?? "";
   return cookies.get(session) ?? "";
 };
@@ -139,7 +150,7 @@ async function hit(path: string): Promise<void> {
 }
 
 try {
-  for (const session of SESSION_ROUTES) {
+  for (const session of unseeded ? [] : SESSION_ROUTES) {
     const answer = await get(`${session}/write`, "");
     if (answer.setCookie === undefined) throw new Error(`bench: seeding ${session} wrote no cookie`);
     cookies.set(session, answer.setCookie);

@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CookieJar } from "../cookies/header.ts";
 import { type HostRuntime, type HostSatchel, hostRuntimeOf, type OpenInit } from "../session/host-runtime.ts";
+import { commitNow } from "../session/request-sessions.ts";
 import { type HandoffSealer, handoffSealer, readHandoff } from "./handoff.ts";
 import { isNavigationSignal } from "./navigation.ts";
 import type { NextRequestApi } from "./request-api.ts";
@@ -29,6 +30,11 @@ export interface NextHost<Types> {
   wrappedScope(): Scope<Types> | undefined;
   /** Runs `fn` with `scope` as the wrapped scope; nothing is committed. */
   run<R>(scope: Scope<Types>, fn: () => R): R;
+  /**
+   * Commits the scope's sessions, then refuses later writes: the response is on its way. `undefined`
+   * when that was done synchronously.
+   */
+  commitAndClose(scope: Scope<Types>): Promise<void> | undefined;
   /** Runs `fn` in `scope`; commits on return and on redirect()/notFound(), never on other errors. */
   runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R>;
 }
@@ -39,10 +45,16 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
   // The hand-off key is derived under a name no session can have (handoff.ts).
   const handoff = handoffSealer(() => runtime.sealer());
 
-  /** The response is on its way: a later write would be lost, so it throws instead. */
-  const commitAndClose = async (scope: Scope<Types>) => {
-    await scope.sessions.commit();
-    scope.sessions.close(`the ${scope.where} returned`);
+  /**
+   * The response is on its way: a later write would be lost, so it throws instead. No promise when
+   * the commit was done synchronously (each one costs a hook call per AsyncLocalStorage under Next).
+   */
+  const commitAndClose = (scope: Scope<Types>): Promise<void> | undefined => {
+    const close = () => scope.sessions.close(`the ${scope.where} returned`);
+    const saving = commitNow(scope.sessions);
+    if (saving !== undefined) return saving.then(close);
+    close();
+    return undefined;
   };
 
   return {
@@ -57,6 +69,7 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
       const sessions = satchel.open(jar, init);
       return createScope(sessions, jar, where, readHandoff(headers, handoff));
     },
+    commitAndClose,
     wrappedScope: () => storage.getStore(),
     run: (scope, fn) => storage.run(scope, fn),
     async runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R> {
@@ -67,9 +80,8 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
         if (isNavigationSignal(error)) await commitAndClose(scope);
         throw error;
       }
-      // commitAndClose's two lines, inline: one async call (and its promise) less per request.
-      await scope.sessions.commit();
-      scope.sessions.close(`the ${scope.where} returned`);
+      const saving = commitAndClose(scope);
+      if (saving !== undefined) await saving;
       return result;
     },
   };

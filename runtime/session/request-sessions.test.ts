@@ -44,6 +44,23 @@ describe("request sessions", () => {
     await expect(auth.regenerate()).rejects.toThrow(SessionStateError);
   });
 
+  it("a commit made while a session is still loading waits for it, then saves every change", async () => {
+    const { satchel, client } = await signedInClient();
+    const jar = memoryCookieJar(client.cookieHeader());
+    const sessions = satchel.open(jar);
+    const auth = await sessions.get("auth");
+    auth.userId = "u2";
+    const cartLoading = sessions.get("cart"); // not awaited before the commit
+    await sessions.commit();
+    (await cartLoading).note = "after the commit";
+    const reopened = satchel.open(jar);
+    expect((await reopened.get("auth")).userId).toBe("u2");
+    expect((await reopened.get("cart")).note).toBe("n");
+    // The commit it waited for is over: a second one saves the later change.
+    await sessions.commit();
+    expect((await satchel.open(jar).get("cart")).note).toBe("after the commit");
+  });
+
   it("read-only mode allows reads but refuses every write, saying where to write", async () => {
     const { satchel, client } = await signedInClient();
     const sessions = satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: WHY });

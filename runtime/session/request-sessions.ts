@@ -124,6 +124,8 @@ export type CoreFactory = (name: string, context: SessionContext, io: RequestIO)
 
 /** What hosts get besides the public `RequestSessions`. */
 export interface HostRequestSessions<Types> extends RequestSessions<Types> {
+  /** `commit()`, but `undefined` instead of a promise when it finished synchronously; throws where it rejects. */
+  commitNow(): Promise<void> | undefined;
   /** A `commit()` is running. */
   committing(): boolean;
   /** Sessions were loaded and not committed since. */
@@ -144,6 +146,14 @@ export function createRequestSessions<Types>(
   readOnly: string | undefined,
 ): HostRequestSessions<Types> {
   return new Sessions<Types>(runtime, io, cookies, makeCore, readOnly);
+}
+
+/**
+ * `commitNow()` of sessions a satchel opened (the only kind hosts get; the public type does not show
+ * it), `commit()` of any other object.
+ */
+export function commitNow<Types>(sessions: RequestSessions<Types>): Promise<void> | undefined {
+  return sessions instanceof Sessions ? sessions.commitNow() : sessions.commit();
 }
 
 /** What a request's sessions share of it. A class: no closures made for each request. */
@@ -231,7 +241,17 @@ class Sessions<Types> implements HostRequestSessions<Types> {
   }
 
   async commit(): Promise<void> {
-    const { context, cores, readOnly } = this;
+    const saving = this.commitNow();
+    if (saving !== undefined) await saving;
+  }
+
+  /**
+   * `commit()` without a promise when nothing has to be waited for (the common commit: one session,
+   * sealed synchronously): under a host with async hooks (Next's AsyncLocalStorages) every promise
+   * and await costs a hook call per storage. Throws where `commit()` rejects.
+   */
+  commitNow(): Promise<void> | undefined {
+    const { context } = this;
     if (context.closed !== undefined) {
       // Deep changes (`handle.list.push(x)`) slip past the setters; they are lost just the same.
       const late = this.unsavedChanges();
@@ -241,33 +261,58 @@ class Sessions<Types> implements HostRequestSessions<Types> {
             `those changes cannot be saved. Make changes before the handler returns, and await them.`,
         );
       }
-      return;
+      return undefined;
     }
     this.commitRunning = true;
     this.commitDone = false;
+    let saving: Promise<void> | undefined;
     try {
-      if (this.loading > 0)
-        await Promise.all([...this.loaded.values()].map((entry) => entry.catch(() => undefined)));
-      if (readOnly !== undefined) {
-        const changed = this.unsavedChanges();
-        if (changed.length > 0) {
-          throw new SessionStateError(
-            `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
-              `Change sessions in a server action or route handler.`,
-          );
-        }
-        return;
-      }
-      // One session per request is the common case: no Promise.all (and its arrays) for it, and
-      // nothing to wait for when the session has nothing to write.
-      if (cores.length === 1) {
-        const saving = (cores[0] as SessionCore).commit();
-        if (saving !== undefined) await saving;
-      } else if (cores.length > 1) await Promise.all(cores.map((core) => core.commit()));
+      saving = this.loading > 0 ? this.commitAfterLoads() : this.commitLoaded();
+    } finally {
+      // Still running only while a promise is pending; a throw ends it here.
+      if (saving === undefined) this.commitRunning = false;
+    }
+    if (saving === undefined) {
+      this.commitDone = true;
+      return undefined;
+    }
+    return this.settleCommit(saving);
+  }
+
+  /** The end of a commit that had to wait. */
+  private async settleCommit(saving: Promise<void>): Promise<void> {
+    try {
+      await saving;
       this.commitDone = true;
     } finally {
       this.commitRunning = false;
     }
+  }
+
+  /** Loads still running (a `get()` not awaited): the commit waits for them first. */
+  private async commitAfterLoads(): Promise<void> {
+    await Promise.all([...this.loaded.values()].map((entry) => entry.catch(() => undefined)));
+    await this.commitLoaded();
+  }
+
+  /** Commits the loaded sessions; `undefined` when every one was done synchronously. */
+  private commitLoaded(): Promise<void> | undefined {
+    const { cores, readOnly } = this;
+    if (readOnly !== undefined) {
+      const changed = this.unsavedChanges();
+      if (changed.length > 0) {
+        throw new SessionStateError(
+          `satchel: sessions ${changed.join(", ")} were changed where writes are impossible (${readOnly}). ` +
+            `Change sessions in a server action or route handler.`,
+        );
+      }
+      return undefined;
+    }
+    // One session per request is the common case: no Promise.all (and its arrays) for it, and
+    // nothing to wait for when the session has nothing to write.
+    if (cores.length === 1) return (cores[0] as SessionCore).commit();
+    if (cores.length > 1) return Promise.all(cores.map((core) => core.commit())).then(() => undefined);
+    return undefined;
   }
 
   unsavedChanges(): string[] {
