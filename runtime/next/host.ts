@@ -30,11 +30,6 @@ export interface NextHost<Types> {
   wrappedScope(): Scope<Types> | undefined;
   /** Runs `fn` with `scope` as the wrapped scope; nothing is committed. */
   run<R>(scope: Scope<Types>, fn: () => R): R;
-  /**
-   * Commits the scope's sessions, then refuses later writes: the response is on its way. `undefined`
-   * when that was done synchronously.
-   */
-  commitAndClose(scope: Scope<Types>): Promise<void> | undefined;
   /** Runs `fn` in `scope`; commits on return and on redirect()/notFound(), never on other errors. */
   runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R>;
 }
@@ -69,7 +64,6 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
       const sessions = satchel.open(jar, init);
       return createScope(sessions, jar, where, readHandoff(headers, handoff));
     },
-    commitAndClose,
     wrappedScope: () => storage.getStore(),
     run: (scope, fn) => storage.run(scope, fn),
     async runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R> {

@@ -9,7 +9,6 @@ import { applyTokenHeaders } from "../session/token-headers.ts";
 import { type BufferedCookieJar, bufferedCookieJar } from "./cookie-jar.ts";
 import { CsrfError, type CsrfOptions, nextCsrfContext, verifyCsrf } from "./csrf.ts";
 import type { NextHost } from "./host.ts";
-import { isNavigationSignal } from "./navigation.ts";
 import { storeUnavailable } from "./proxy.ts";
 
 /** Options of `withRouteSessions`. */
@@ -54,16 +53,7 @@ export function wrapRouteHandler<Types, C>(
         }
       }
       try {
-        // host.runAndCommit's steps, inline: no async call of its own, whose promise and await would
-        // each cost a hook call per AsyncLocalStorage under Next (its own and satchel's).
-        try {
-          response = await host.run(scope, () => handler(request, context));
-        } catch (error) {
-          if (isNavigationSignal(error)) await host.commitAndClose(scope);
-          throw error;
-        }
-        const saving = host.commitAndClose(scope);
-        if (saving !== undefined) await saving;
+        response = await host.runAndCommit(scope, () => handler(request, context));
       } catch (error) {
         // A store the handler needed is down: 503 (retry later), not a 500.
         if (!(error instanceof SessionStoreUnavailableError)) throw error;
