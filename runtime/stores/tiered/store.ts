@@ -103,20 +103,19 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
   };
 
   async function afterWrite(key: string, value: string, version: number, expiresAt: number): Promise<void> {
-    // While deletes are not heard nothing new is cached; the old entry must still go.
-    const filled =
-      deletes.since() !== null &&
-      (await quietly(
-        "fill",
-        async () => {
-          const entry = { v: value, ver: version, exp: expiresAt, at: Date.now() };
-          await fillAfterWrite(cache, key, entry, cacheExpiry(expiresAt), trusted);
-          return true;
-        },
-        false,
-      ));
+    // While deletes are not heard nothing new is cached; the old entry must still go. `quietly`
+    // inlined: every write comes here, and its closure and async wrapper were two promise steps.
+    if (deletes.since() !== null) {
+      try {
+        const entry = { v: value, ver: version, exp: expiresAt, at: Date.now() };
+        await fillAfterWrite(cache, key, entry, cacheExpiry(expiresAt), trusted);
+        return;
+      } catch (error) {
+        report(error, "fill");
+      }
+    }
     // Could not update it: at least do not leave the old record there.
-    if (!filled) await invalidate(key);
+    await invalidate(key);
   }
 
   const store: SessionStore = {
