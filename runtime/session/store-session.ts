@@ -244,20 +244,33 @@ export class StoreSession extends SessionCore {
 
   async save(): Promise<void> {
     this.assertWritable("save()");
-    await this.write();
+    await this.write(false);
   }
 
-  private async write(): Promise<void> {
-    this.data = validateForSave(this.def, this.data, this.runtime.codec(this.def).accepts);
-    if (this.cookieWouldBeDropped()) return this.notStored();
-    if (this.key === null) await this.assignNewId();
-    const store = await this.store();
-    const key = this.key as string;
-    const ours = this.envelope();
-    let envelope = ours;
-    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-      if (await this.tryWrite(store, key, envelope, this.recordVersion)) return;
-      envelope = await this.merge(store, key, ours);
+  /**
+   * Validates and writes the session, merged onto what another request wrote meanwhile.
+   * `quietEnd`: a session ended meanwhile ends the write without an error (the end-of-request
+   * commit: its cookie is already cleared and "ended" reported) instead of `SessionEndedError`.
+   * One async function for both callers: a layer more was a promise step more per write.
+   */
+  private async write(quietEnd: boolean): Promise<void> {
+    try {
+      this.data = validateForSave(this.def, this.data, this.runtime.codec(this.def).accepts);
+      if (this.cookieWouldBeDropped()) return this.notStored();
+      if (this.key === null) await this.assignNewId();
+      // The store itself once it has opened: no await (and its microtask) for it.
+      const found = this.store();
+      const store = found instanceof Promise ? await found : found;
+      const key = this.key as string;
+      const ours = this.envelope();
+      let envelope = ours;
+      for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+        if (await this.tryWrite(store, key, envelope, this.recordVersion)) return;
+        envelope = await this.merge(store, key, ours);
+      }
+    } catch (error) {
+      if (quietEnd && error instanceof SessionEndedError) return;
+      throw error;
     }
     throw new SatchelError(
       `satchel: session "${this.def.name}" could not be saved: other requests kept changing it. ` +
@@ -534,7 +547,9 @@ export class StoreSession extends SessionCore {
     if (this.destroyed) return undefined;
     try {
       const now = this.ctx.now();
-      if (this.mustWrite || this.changed()) return this.commitWrite();
+      // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
+      // of a session that was ended meanwhile. A write sends the token itself when it is due.
+      if (this.mustWrite || this.changed()) return this.write(true);
       if (this.key !== null && (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null)))
         return this.commitTouch(this.key);
       if (this.clearInvalid && this.hadToken) {
@@ -546,19 +561,6 @@ export class StoreSession extends SessionCore {
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /** The commit of a changed (or migrated) session: the write, then the token when it is due. */
-  private async commitWrite(): Promise<void> {
-    try {
-      await this.write();
-    } catch (error) {
-      // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
-      // of a session that was ended meanwhile: the cookie is already cleared and "ended" reported.
-      if (error instanceof SessionEndedError) return;
-      throw error;
-    }
-    if (this.tokenDue && this.recordVersion !== null) await this.writeToken();
   }
 
   /** The commit of an unchanged session due for a rolling touch: the touch, then the token when it is due. */

@@ -28,7 +28,7 @@
  */
 import type { SessionStore, StoredRecord, WriteOptions } from "../types.ts";
 import { createDeleteTrust } from "./delete-trust.ts";
-import { type CacheEntry, decode, encode, type FilledEntry, fillAfterWrite } from "./entries.ts";
+import { type CacheEntry, decode, encode, type FilledEntry } from "./entries.ts";
 
 export interface TieredStoreOptions {
   /** The fast store reads are served from (memory, Redis). Give a network cache a short `timeoutMs`. */
@@ -52,6 +52,9 @@ export interface TieredStoreOptions {
 }
 
 type Report = (error: unknown, operation: string) => void;
+
+/** Attempts at replacing a cache entry after a write before dropping it instead. */
+const FILL_ATTEMPTS = 3;
 
 /** Runs cache operations: a failure is reported and answered with `fallback` (the cache is never the truth). */
 function reportingTo(report: Report) {
@@ -102,21 +105,32 @@ export function createTieredStore(options: TieredStoreOptions): SessionStore {
     );
   };
 
+  /**
+   * After a write of `value` as durable `version`: the cache gets it unless it already holds this
+   * version or a newer one that may be served; after `FILL_ATTEMPTS` lost compare-and-sets the entry
+   * is dropped instead. The fill runs here, not through `quietly` or a helper: every write comes
+   * here, and each async layer was a promise step.
+   */
   async function afterWrite(key: string, value: string, version: number, expiresAt: number): Promise<void> {
     // While deletes are not heard nothing new is cached; the old entry must still go.
-    const filled =
-      deletes.since() !== null &&
-      (await quietly(
-        "fill",
-        async () => {
-          const entry = { v: value, ver: version, exp: expiresAt, at: Date.now() };
-          await fillAfterWrite(cache, key, entry, cacheExpiry(expiresAt), trusted);
-          return true;
-        },
-        false,
-      ));
+    if (deletes.since() !== null) {
+      try {
+        const text = encode({ v: value, ver: version, exp: expiresAt, at: Date.now() });
+        const write = { expiresAt: cacheExpiry(expiresAt) };
+        for (let attempt = 0; attempt < FILL_ATTEMPTS; attempt++) {
+          const current = await cache.get(key);
+          const held = decode(current?.value);
+          if (held && !("deleted" in held) && held.ver >= version && trusted(held)) return;
+          if ((await cache.compareAndSet(key, text, current?.version ?? null, write)) !== null) return;
+        }
+        await cache.delete(key);
+        return;
+      } catch (error) {
+        report(error, "fill");
+      }
+    }
     // Could not update it: at least do not leave the old record there.
-    if (!filled) await invalidate(key);
+    await invalidate(key);
   }
 
   const store: SessionStore = {
