@@ -71,9 +71,16 @@ describe("redis record format (previous release's hash)", () => {
       expect(await store.get("expired")).toBeNull();
       await raw.hset(`${prefix}s:empty`, "val", "", "ver", "2", "exp", String(later));
       expect(await store.get("empty")).toEqual({ value: "", version: 2, expiresAt: later });
+      // Numbers are read as Number() reads them: leading zeros, a fraction, an exponent.
+      await raw.hset(`${prefix}s:odd`, "val", "x", "ver", "007", "exp", `${later}.5`);
+      expect(await store.get("odd")).toEqual({ value: "x", version: 7, expiresAt: later + 0.5 });
+      await raw.hset(`${prefix}s:exponent`, "val", "x", "ver", "3", "exp", `${later / 1000}e3`);
+      expect(await store.get("exponent")).toEqual({ value: "x", version: 3, expiresAt: later });
     } finally {
       await raw.del(
-        ...["old", "owned", "partial", "expired", "empty"].map((key) => `${prefix}s:${key}`),
+        ...["old", "owned", "partial", "expired", "empty", "odd", "exponent"].map(
+          (key) => `${prefix}s:${key}`,
+        ),
         `${prefix}u:a user ✓ id`,
       );
       await raw.quit();
