@@ -17,9 +17,10 @@
  * goes through it is counted without the cost Next adds under `next start`.
  *
  * A third argument N runs each request inside N AsyncLocalStorages of the bench's own: `next start`
- * runs a route handler inside 3 of Next's (4 storages in use with satchel's), and every promise
- * made while storages are in use costs a hook call and one store per storage, so a promise satchel
- * saves is worth more there than here without them.
+ * runs a route handler inside 3 of Next's, and every promise made while storages are in use costs a
+ * hook call and one store per storage, so a promise satchel saves is worth more there than here
+ * without them. The first of them stands for Next's action storage, which the wrappers carry their
+ * scope in (runtime/next/host.ts); with none, the wrappers use a storage of their own.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { NextRequest } from "next/server.js";
@@ -52,6 +53,7 @@ const { getSession, withRouteSessions } = createNextSessions(satchel, {
     after: () => {},
     connection: async () => {},
     route: () => "/bench",
+    carrier: storages[0],
   },
 });
 

@@ -4,7 +4,7 @@
  *
  * Where `getSession(name)` finds the request's sessions:
  * - inside `withRouteSessions`, `withActionSessions` or `sessionProxy`: the scope the wrapper opened
- *   (AsyncLocalStorage), read and write, committed by the wrapper;
+ *   (carried in Next's own AsyncLocalStorage, see host.ts), read and write, committed by the wrapper;
  * - anywhere else in a request: a scope kept per request (keyed by the object `cookies()` returns),
  *   read-only in a Server Component (a write throws and says where to write instead); in an unwrapped
  *   server action or route handler, writes are saved only by `save()`/`update()`, and in development

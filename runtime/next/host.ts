@@ -14,6 +14,12 @@ import { isNavigationSignal } from "./navigation.ts";
 import type { NextRequestApi } from "./request-api.ts";
 import { createScope, type Scope } from "./scope.ts";
 
+/** The key of a wrapper's scope on the store it runs with. */
+const SCOPE = Symbol("satchel.scope");
+
+/** A store of the carrier: the one it held around the wrapper, plus the wrapper's scope. */
+type Carried<Types> = { [SCOPE]?: Scope<Types> };
+
 export interface NextHost<Types> {
   readonly satchel: HostSatchel<Types>;
   readonly runtime: HostRuntime;
@@ -26,7 +32,13 @@ export interface NextHost<Types> {
    * the scheme `secure: "auto"` cookies follow.
    */
   openScope(jar: CookieJar, headers: Headers, where: string, readOnly?: string, url?: string): Scope<Types>;
-  /** The scope of the wrapper (or proxy) this call runs inside, if any. */
+  /**
+   * The scope of the wrapper (or proxy) this call runs inside, if any. Kept in an AsyncLocalStorage
+   * Next already uses (`api.carrier`) where there is one: on Node 20 and 22 every storage that has
+   * ever run copies its store onto every new promise of the process (an init hook per promise), so
+   * a storage of satchel's own would cost every request, with sessions or without, once any wrapper
+   * had run; one of Next's is in use anyway.
+   */
   wrappedScope(): Scope<Types> | undefined;
   /** Runs `fn` with `scope` as the wrapped scope; nothing is committed. */
   run<R>(scope: Scope<Types>, fn: () => R): R;
@@ -36,7 +48,13 @@ export interface NextHost<Types> {
 
 export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi): NextHost<Types> {
   const runtime = hostRuntimeOf(satchel);
-  const storage = new AsyncLocalStorage<Scope<Types>>();
+  const storage = api.carrier ?? new AsyncLocalStorage<object>();
+  /**
+   * The store `fn` runs with: the one it would have had, plus `scope`. Next's action store is a
+   * plain object whose properties Next only reads, never comparing the store itself, so a copy is
+   * the same to Next; the original is back once `fn` is done, as after any `run()`.
+   */
+  const carrying = (scope: Scope<Types>): Carried<Types> => ({ ...storage.getStore(), [SCOPE]: scope });
   // The hand-off key is derived under a name no session can have (handoff.ts).
   const handoff = handoffSealer(() => runtime.sealer());
 
@@ -64,12 +82,15 @@ export function nextHost<Types>(satchel: HostSatchel<Types>, api: NextRequestApi
       const sessions = satchel.open(jar, init);
       return createScope(sessions, jar, where, readHandoff(headers, handoff));
     },
-    wrappedScope: () => storage.getStore(),
-    run: (scope, fn) => storage.run(scope, fn),
+    wrappedScope() {
+      const store: Carried<Types> | undefined = storage.getStore();
+      return store?.[SCOPE];
+    },
+    run: (scope, fn) => storage.run(carrying(scope), fn),
     async runAndCommit<R>(scope: Scope<Types>, fn: () => R | Promise<R>): Promise<R> {
       let result: R;
       try {
-        result = await storage.run(scope, fn);
+        result = await storage.run(carrying(scope), fn);
       } catch (error) {
         if (isNavigationSignal(error)) await commitAndClose(scope);
         throw error;

@@ -4,7 +4,10 @@
  * @internal
  */
 
-// Next's own request store names the route; there is no public API for it.
+import { AsyncLocalStorage } from "node:async_hooks";
+// Next's own storages: the work store names the route, the action store carries the wrappers'
+// scopes (see `carrier`); there is no public API for either.
+import { actionAsyncStorage } from "next/dist/server/app-render/action-async-storage.external.js";
 import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external.js";
 import { cookies, headers } from "next/headers.js";
 import { after, connection } from "next/server.js";
@@ -25,6 +28,13 @@ export interface NextRequestApi {
   connection(): Promise<void>;
   /** The route being served (`/api/items`, a page's path pattern), for messages; `undefined` outside a request. */
   route(): string | undefined;
+  /**
+   * An AsyncLocalStorage Next itself runs every route handler and server action in, holding a plain
+   * object Next only reads properties of (its action store), that the wrappers carry their scopes in
+   * (host.ts); `undefined` where there is none (no Next server: Next's is a stand-in whose `run()`
+   * throws), and then the wrappers use a storage of their own.
+   */
+  readonly carrier?: AsyncLocalStorage<object> | undefined;
 }
 
 /** The real thing. `headers()` is read-only in Next, so it is copied into a plain `Headers`. */
@@ -34,4 +44,5 @@ export const nextRequestApi: NextRequestApi = {
   after: (fn) => after(fn),
   connection: () => connection(),
   route: () => workAsyncStorage.getStore()?.route,
+  carrier: actionAsyncStorage instanceof AsyncLocalStorage ? actionAsyncStorage : undefined,
 };
