@@ -269,7 +269,8 @@ describe.each(faults)("$label: faults seen through requests", (fault) => {
     );
     for (const sku of confirmed) expect(skus).toContain(sku);
     if (skus.includes(paused.sku)) confirmed.push(paused.sku);
-    expect((await add()).status).toBe(200);
+    const after = await add();
+    expect(after.status, String(after.body)).toBe(200);
   });
 
   it("server stopped mid-request: of 24 concurrent updates, every one that succeeded is kept, none twice", {

@@ -1,6 +1,10 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SessionStoreUnavailableError } from "../errors.ts";
 import { describeStoreConformance } from "./conformance.ts";
 import { createMemcachedStore, type MemcachedStore } from "./memcached.ts";
+import { OP, startHeldMemcached } from "./test-support/held-memcached.ts";
 import { runOutageScenario } from "./test-support/outage.ts";
 import { startMemcached } from "./test-support/servers.ts";
 
@@ -67,5 +71,50 @@ describe("memcached outages (private server)", () => {
     // pause/resume with data kept, and stop/start with the store recovering (not the data).
     const notes = await runOutageScenario(store, memcached.server, "cart", { durable: false });
     for (const note of notes) report(note);
+  });
+});
+
+describe("memcached: a connection memjs gave up on, closed by the server later", () => {
+  it("does not keep the next connection from sending its requests", { timeout: 30_000 }, async () => {
+    const stub = await startHeldMemcached();
+    // memjs's sockets as it opens them, to wait for the old connection's close on the client's side.
+    const sockets: Socket[] = [];
+    const opened = (message: unknown) => {
+      const { socket } = message as { socket?: unknown };
+      if (socket instanceof Socket) sockets.push(socket);
+    };
+    subscribe("net.client.socket", opened);
+    // With credentials memjs sends a new connection's requests only once the server accepted them,
+    // which the stand-in does when the test says: a connection still opening, held open at will (a
+    // plain connect opens within one event loop turn).
+    const store = createMemcachedStore({
+      url: `memcached://user:secret@127.0.0.1:${stub.port}`,
+      timeoutMs: 2000,
+      prefix: "stale:",
+    });
+    try {
+      expect(await store.get("cart:a")).toBeNull();
+      // Paused: connection 0's GET gets no answer; memjs times out and ends that connection.
+      stub.hold = (connection) => connection === 0;
+      await expect(store.get("cart:a")).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      await stub.connections[0]?.clientEnded;
+      // The next call opens connection 1; its GET waits until the server accepts the credentials.
+      stub.hold = (connection, opcode) => connection === 0 || opcode === OP.saslAuth;
+      const next = store.get("cart:b");
+      await stub.until(() => (stub.connections[1]?.received ?? 0) === 2);
+      // Resumed: the server answers connection 0's GET and closes it while connection 1 is opening.
+      const oldClosed = new Promise((done) => sockets[0]?.once("close", done));
+      stub.release(0, { close: true });
+      await oldClosed;
+      stub.hold = () => false;
+      stub.release(1, { close: false });
+      expect(await next).toBeNull();
+      expect(await store.get("cart:c")).toBeNull();
+      expect(sockets).toHaveLength(2);
+    } finally {
+      unsubscribe("net.client.socket", opened);
+      await store.close();
+      await stub.close();
+    }
   });
 });

@@ -70,21 +70,30 @@ export interface Items {
   remove(key: Buffer): Promise<void>;
 }
 
-/** Items on `client`; records over `maxItemBytes` are refused before they reach the server. */
-export function createItems(client: memjs.Client, maxItemBytes: number, now: () => number): Items {
+/**
+ * Items on `client`; records over `maxItemBytes` are refused before they reach the server. `failed`
+ * hears of each memjs server that a request failed on (a timeout, a connection error).
+ */
+export function createItems(
+  client: memjs.Client,
+  maxItemBytes: number,
+  now: () => number,
+  failed?: (server: memjs.Server) => void,
+): Items {
   function send(opcode: number, key: Buffer, extras: Buffer, value: Buffer, cas?: Buffer): Promise<Response> {
     return new Promise((resolve, reject) => {
       client.incrSeq();
       const seq = client.seq;
-      client.perform(
-        key.toString("utf8"),
-        request(opcode, key, extras, value, seq, cas),
-        seq,
-        (error, response) => {
-          if (error) reject(error);
-          else resolve(response as Response);
-        },
-      );
+      const name = key.toString("utf8");
+      // The server `perform` picks for this key (it picks it the same way), looked up before the
+      // request can fail: a failure may replace it in the client's list.
+      const server = failed === undefined ? undefined : client.server(name);
+      client.perform(name, request(opcode, key, extras, value, seq, cas), seq, (error, response) => {
+        if (error) {
+          if (server) failed?.(server);
+          reject(error);
+        } else resolve(response as Response);
+      });
     });
   }
 

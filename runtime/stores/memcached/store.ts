@@ -14,7 +14,7 @@ import type { SessionStore, StoredRecord, WriteOptions } from "../types.ts";
 import { createItems, type Item } from "./items.ts";
 
 // Loaded out of bundlers' sight (../driver.ts): an app that does not use this store builds without its driver.
-const { Client } = await loadDriver(
+const { Client, Server } = await loadDriver(
   "memjs",
   "memcached",
   () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "memjs"),
@@ -60,26 +60,46 @@ function serversFromUrl(url: string): string {
   return hosts;
 }
 
-/** The memjs client to use, from `client` or `url`; `owned` when the store created it (and closes it). */
+/**
+ * The memjs client to use, from `client` or `url`; `owned` when the store created it (and closes it).
+ * A client the store creates comes with `renew`, which swaps a server whose request failed for a fresh
+ * one: memjs 1.3 gives up on a connection whose request timed out by ending it, not destroying it, and
+ * that socket's handlers keep acting on its server object's current connection. When the server answers
+ * and closes it at last (a memcached resumed after a pause), its `close` clears the connection of that
+ * moment: one still opening then never sends the requests queued on it (they get no answer, and no
+ * memjs timeout either, only the store's 503), and one already open is cut loose from memjs. Its late
+ * bytes also land in the server object's read buffer. By the time memjs reports the failure it has
+ * failed every request of that server and dropped its connection, so a fresh server object loses
+ * nothing, and the old socket's events reach only the retired one.
+ */
 function connect(
   options: MemcachedStoreOptions,
   timeoutMs: number,
-): { client: memjs.Client; owned: boolean } {
+): { client: memjs.Client; owned: boolean; renew?: (failed: memjs.Server) => void } {
   if (options.client) return { client: options.client, owned: false };
   if (!options.url) {
     throw new SatchelConfigError(
       "satchel: createMemcachedStore needs a client or a url (memcached://127.0.0.1:11211); pass one of them.",
     );
   }
-  const client = Client.create(serversFromUrl(options.url), {
+  const clientOptions = {
     timeout: timeoutMs / 1000,
     conntimeout: timeoutMs / 1000,
     // No client-side retries: the store reports the outage at once and the caller decides.
     retries: 1,
     keepAlive: true,
     logger: { log: () => undefined },
-  });
-  return { client, owned: true };
+  };
+  // memjs parses the server list (user:pass@host:port,…); the client then gets a list of the store's
+  // own, which memjs uses as given, so `renew` can replace a server in it.
+  const servers = [...Client.create(serversFromUrl(options.url), clientOptions).servers];
+  const renew = (failed: memjs.Server) => {
+    // Several requests of one server fail together: only the first replaces it.
+    const index = servers.indexOf(failed);
+    if (index === -1) return;
+    servers[index] = new Server(failed.host, failed.port, failed.username, failed.password, failed.options);
+  };
+  return { client: new Client(servers, clientOptions), owned: true, renew };
 }
 
 /** Create the memcached store from a memjs client or a URL. Connects on first use. */
@@ -87,8 +107,8 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
   const timeoutMs = resolveTimeout("memcached", options.timeoutMs);
   const prefix = options.prefix ?? "satchel:";
   const now = options.now ?? Date.now;
-  const { client, owned } = connect(options, timeoutMs);
-  const { read, store, remove } = createItems(client, options.maxItemBytes ?? 1_000_000, now);
+  const { client, owned, renew } = connect(options, timeoutMs);
+  const { read, store, remove } = createItems(client, options.maxItemBytes ?? 1_000_000, now, renew);
   const target: StoreTarget = {
     kind: "memcached",
     endpoint: options.url === undefined ? undefined : serversFromUrl(options.url),
