@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { Socket } from "node:net";
+import { type AddressInfo, createServer, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionStoreUnavailableError } from "../errors.ts";
 import { describeStoreConformance } from "./conformance.ts";
@@ -89,7 +89,9 @@ describe("memcached: a connection memjs gave up on, closed by the server later",
     // plain connect opens within one event loop turn).
     const store = createMemcachedStore({
       url: `memcached://user:secret@127.0.0.1:${stub.port}`,
-      timeoutMs: 2000,
+      // Generous: the steps after the second call must finish within it on a busy machine; the held
+      // call before them waits this long.
+      timeoutMs: 5000,
       prefix: "stale:",
     });
     try {
@@ -115,6 +117,30 @@ describe("memcached: a connection memjs gave up on, closed by the server later",
       unsubscribe("net.client.socket", opened);
       await store.close();
       await stub.close();
+    }
+  });
+});
+
+describe("memcached: credentials in the URL", () => {
+  it("never show in an outage's message: it names the host and port only", { timeout: 30_000 }, async () => {
+    // A port nothing listens on: the call fails at once with "connection refused".
+    const spare = createServer();
+    await new Promise<void>((listening) => spare.listen(0, "127.0.0.1", listening));
+    const { port } = spare.address() as AddressInfo;
+    await new Promise((closed) => spare.close(closed));
+    const store = createMemcachedStore({ url: `memcached://satchel-user:hunter2-secret@127.0.0.1:${port}` });
+    try {
+      const failure = await store.get("cart:a").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(SessionStoreUnavailableError);
+      const message = (failure as Error).message;
+      expect(message).toContain(`127.0.0.1:${port}`);
+      expect(message).not.toContain("hunter2-secret");
+      expect(message).not.toContain("satchel-user");
+    } finally {
+      await store.close();
     }
   });
 });

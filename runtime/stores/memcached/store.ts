@@ -48,6 +48,17 @@ const SET_ATTEMPTS = 50;
 /** Longest memcached key. */
 const MAX_KEY_BYTES = 250;
 
+/**
+ * The servers for error messages: `host:port` of each, without the `user:password@` memjs accepts in
+ * front of it (the store's errors say where it failed, never with what credentials).
+ */
+function endpointsOf(servers: string): string {
+  return servers
+    .split(",")
+    .map((server) => server.slice(server.lastIndexOf("@") + 1))
+    .join(",");
+}
+
 function serversFromUrl(url: string): string {
   if (!url.startsWith("memcached://")) {
     throw new SatchelConfigError(
@@ -111,7 +122,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): MemcachedS
   const { read, store, remove } = createItems(client, options.maxItemBytes ?? 1_000_000, now, renew);
   const target: StoreTarget = {
     kind: "memcached",
-    endpoint: options.url === undefined ? undefined : serversFromUrl(options.url),
+    endpoint: options.url === undefined ? undefined : endpointsOf(serversFromUrl(options.url)),
   };
 
   function itemKey(key: string): Buffer {
