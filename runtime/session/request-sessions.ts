@@ -240,16 +240,9 @@ class Sessions<Types> implements HostRequestSessions<Types> {
     return entry as Promise<Types[N]>;
   }
 
-  /**
-   * `commitNow()` as a promise. Its own promise when there is one (a write): awaiting it here was
-   * one more promise step per write. A throw rejects, as from an async function.
-   */
-  commit(): Promise<void> {
-    try {
-      return this.commitNow() ?? Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async commit(): Promise<void> {
+    const saving = this.commitNow();
+    if (saving !== undefined) await saving;
   }
 
   /**
