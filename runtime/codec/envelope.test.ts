@@ -12,6 +12,7 @@ import {
   fastSuperjsonParse,
   fastSuperjsonStringify,
   type RecordInfo,
+  sameRecordEnvelope,
 } from "./envelope.ts";
 
 describe("envelope", () => {
@@ -516,5 +517,104 @@ describe("reading a store record in satchel's own frame", () => {
       createdAt: 5.5,
       updatedAt: 6,
     });
+  });
+
+  /** The envelope `text` holds, its info left out; or the message the general way refuses it with. */
+  const withoutInfo = (text: string): unknown => {
+    const read = general(text);
+    if (typeof read === "string") return read;
+    const { info: _info, ...envelope } = read as Envelope;
+    return envelope;
+  };
+  /** An info superjson writes no annotation for, as StoreSession makes them: finite times, not -0. */
+  const plainInfo = info.filter((recordInfo) =>
+    [recordInfo.createdAt, recordInfo.updatedAt].every((t) => Number.isFinite(t) && !Object.is(t, -0)),
+  );
+
+  it("sameRecordEnvelope: two records satchel writes hold the same envelope exactly when it says so", () => {
+    let same = 0;
+    fc.assert(
+      fc.property(envelope, envelope, fc.boolean(), plainInfo, plainInfo, (a, b, again, infoA, infoB) => {
+        const first = recordText(a, infoA);
+        const second = recordText(again ? a : b, infoB);
+        if (first === undefined || second === undefined) return;
+        const expected = recordText(a, infoB) === second;
+        if (expected) same++;
+        expect(sameRecordEnvelope(first, second)).toBe(expected);
+        expect(sameRecordEnvelope(second, first)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(same).toBeGreaterThan(100);
+  });
+
+  it("sameRecordEnvelope: a text from the store said to be the same holds the same envelope, however edited", () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      remove: fc.nat({ max: 3 }),
+      insert: fc.oneof(
+        fc.constantFrom(
+          "",
+          " ",
+          "}",
+          "{",
+          '"',
+          "\\",
+          ",",
+          ':"x"',
+          ',"flash":{"n":["x"]}',
+          '},"flash":{"n":["x"]',
+          ',"info":{"createdAt":1}',
+          ',"meta":{"values":{"data.a":["undefined"]},"v":1}',
+        ),
+        fc.string(),
+      ),
+    });
+    let same = 0;
+    fc.assert(
+      fc.property(envelope, info, info, edit, (env, infoA, infoB, change) => {
+        const written = recordText(env, infoA);
+        const stored = recordText(env, infoB);
+        if (written === undefined || stored === undefined) return;
+        const at = change.at % (stored.length + 1);
+        const text = stored.slice(0, at) + change.insert + stored.slice(at + change.remove);
+        try {
+          JSON.parse(text);
+        } catch {
+          return; // a record that does not parse is never read, so never compared
+        }
+        if (!sameRecordEnvelope(written, text)) return;
+        same++;
+        expect(withoutInfo(text)).toStrictEqual(withoutInfo(written));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(same).toBeGreaterThan(100);
+  });
+
+  it("sameRecordEnvelope: another frame, or more than an info in the info's place, is not the same", () => {
+    const written =
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"device":"x}\\"}"}}}';
+    expect(sameRecordEnvelope(written, written.replace('"updatedAt":6', '"updatedAt":7'))).toBe(true);
+    expect(
+      sameRecordEnvelope(
+        written,
+        '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"lifetime":{"absolute":1,"idle":null,"persistent":true}}}}',
+      ),
+    ).toBe(true);
+    for (const other of [
+      // info first, or data after it: another build's key order
+      '{"json":{"info":{"createdAt":5,"updatedAt":6},"version":1,"data":{"a":1}}}',
+      // a flash key after the info, or inside its place
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6},"flash":{"n":["x"]}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5},"flash":{"n":["x"]}}}',
+      // meta that annotates the data
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}},"meta":{"values":{"data.a":["bigint"]},"v":1}}',
+      // no info, or an info that does not close
+      '{"json":{"version":1,"data":{"a":1}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":"6}}}',
+    ]) {
+      expect(sameRecordEnvelope(written, other), other).toBe(false);
+    }
   });
 });
