@@ -143,6 +143,18 @@ describe("fast superjson path", () => {
     expect(fast).toBeGreaterThan(800);
   });
 
+  it("writes a record's times as superjson does, at the edges of their two-part writing too", () => {
+    const edges = [0, 5, 99_999_999, 1e8, 100_000_001, 1_765_000_000_007, 1_000_000_000_000, 1e15];
+    const more = [Number.MAX_SAFE_INTEGER, 2 ** 53, 2 ** 53 + 2, 1e16, 1e21, 1_765_000_000_000.5, -1e12];
+    for (const time of [...edges, ...more]) {
+      const info: RecordInfo = { createdAt: time, updatedAt: time + 1 };
+      const envelope = { version: 1, data: { a: 1 } };
+      expect(encodeEnvelopeWithInfo(envelope, info), String(time)).toBe(
+        superjson.stringify({ ...envelope, info }),
+      );
+    }
+  });
+
   it("writes a store record's info into the envelope's text exactly as superjson writes it", () => {
     const leaf = fc.oneof(fc.string(), fc.double(), fc.constant(undefined), fc.date({ noInvalidDate: true }));
     const info: fc.Arbitrary<RecordInfo> = fc.record(

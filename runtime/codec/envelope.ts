@@ -161,9 +161,22 @@ function keyByKey(envelope: Envelope, info: RecordInfo | undefined): Envelope {
 function plainInfoJson(info: RecordInfo): string | undefined {
   const { createdAt, updatedAt, device } = info;
   if (info.lifetime !== undefined || !plainNumber(createdAt) || !plainNumber(updatedAt)) return undefined;
-  // A template writes a finite number as JSON.stringify does (Number#toString).
-  const times = `{"createdAt":${createdAt},"updatedAt":${updatedAt}`;
+  // Written as JSON.stringify writes a finite number (Number#toString).
+  const times = `{"createdAt":${timeText(createdAt)},"updatedAt":${timeText(updatedAt)}`;
   return device === undefined ? `${times}}` : `${times},"device":${JSON.stringify(device)}}`;
+}
+
+/**
+ * `String(n)` of a finite number. An epoch-millisecond time (an integer of 9 to 16 digits) is written
+ * as two small integers, its digits above and below the eighth: each is a small-integer conversion,
+ * where the whole 13-digit double is a double-to-text conversion in the runtime (~1k instructions a
+ * write: every write has a new `updatedAt`).
+ */
+function timeText(n: number): string {
+  if (!(n >= 1e8 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return `${n}`;
+  const high = Math.floor(n / 1e8);
+  // 1e8 + the low digits keeps their leading zeros, behind a "1" that slice drops.
+  return `${high}${`${n - high * 1e8 + 1e8}`.slice(1)}`;
 }
 
 /** A number superjson leaves unannotated: finite and not -0. */
