@@ -4,6 +4,7 @@
  * nested objects changed in place however they left the handle.
  */
 import { describe, expect, it } from "vitest";
+import { memoryCookieJar } from "../cookies/header.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
 import { keysOf } from "../test-support/cart-app.ts";
@@ -15,7 +16,7 @@ function setup() {
   const clock = testClock();
   const store = createCountingStore(createMemoryStore({ now: clock.now }));
   const { satchel } = testSatchel<TestTypes>(testConfig, { store, clock });
-  return { ...sameBrowser(satchel), store };
+  return { ...sameBrowser(satchel), store, satchel };
 }
 
 describe("a request that only reads writes nothing", () => {
@@ -172,7 +173,7 @@ describe("every change is saved", () => {
 describe("a store session compares the record it would write with the record as read", () => {
   /** A stored cart (items [a], owner user-1) whose record is then replaced by `rewrite` of its text. */
   async function storedAs(rewrite: (json: Record<string, unknown>) => Record<string, unknown>) {
-    const { request, store } = setup();
+    const { request, store, client, satchel } = setup();
     await request(async (s) => {
       const cart = await s.get("cart");
       cart.items.push({ sku: "a", qty: 1 });
@@ -188,7 +189,12 @@ describe("a store session compares the record it would write with the record as 
     });
     store.reset();
     const writes = () => store.counts().compareAndSet;
-    return { request, writes, read: () => request(async (s) => (await s.get("cart")).toJSON()) };
+    return {
+      request,
+      writes,
+      read: () => request(async (s) => (await s.get("cart")).toJSON()),
+      render: () => satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: "a Server Component" }),
+    };
   }
   const stored = { items: [{ sku: "a", qty: 1 }], note: "", owner: "user-1" };
 
@@ -218,6 +224,23 @@ describe("a store session compares the record it would write with the record as 
     expect(await look()).toBe(1);
     expect(writes()).toBe(1);
     expect(await read()).toEqual(stored);
+  });
+
+  it("a record in another frame, read where writes are impossible (a Server Component): no change", async () => {
+    for (const rewrite of [
+      ({ version, data, info }: Record<string, unknown>) => ({ info, version, data }),
+      ({ version, data, info }: Record<string, unknown>) => {
+        const { note: _dropped, ...rest } = data as Record<string, unknown>;
+        return { version, data: rest, info };
+      },
+    ]) {
+      const { render, writes } = await storedAs(rewrite);
+      const page = render();
+      const cart = await page.get("cart");
+      expect(cart.items.map((item) => item.sku)).toEqual(["a"]);
+      await expect(page.commit()).resolves.toBeUndefined();
+      expect(writes()).toBe(0);
+    }
   });
 
   it("a record in this build's frame, changed in place and back: nothing written", async () => {

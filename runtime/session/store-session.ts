@@ -86,6 +86,11 @@ export class StoreSession extends SessionCore {
   private info: RecordInfo | undefined;
   /** Data imported from the old library's session (`importFrom`): its cleanup runs after a write. */
   private imported: ImportedSession | null = null;
+  /**
+   * The record text as read from the store, while it is the snapshot: another build may have written
+   * it in another frame, so a comparison that finds it different is checked again (`sameState`).
+   */
+  private asRead: string | undefined;
 
   constructor(
     def: ResolvedSession,
@@ -171,7 +176,7 @@ export class StoreSession extends SessionCore {
     this.info = loaded.info;
     this.times = unsealed.times;
     // A migrated record's text is not the state's: its snapshot is taken when first needed.
-    this.adopt(loaded.envelope, loaded.migrated ? undefined : record.value);
+    this.adopt(loaded.envelope, loaded.migrated ? undefined : record.value, true);
     this.isNew = false;
     this.mustWrite = loaded.migrated;
     this.tokenDue = unsealed.staleKey || cookie?.moved === true;
@@ -221,14 +226,15 @@ export class StoreSession extends SessionCore {
   }
 
   /**
-   * Makes `envelope` the current and the saved state. `text`: the record it was read from or written
-   * as, which is then the snapshot change detection compares with (no encode to take one).
+   * Makes `envelope` the current and the saved state. `text`: the record it was read from (`read`)
+   * or written as, which is then the snapshot change detection compares with (no encode to take one).
    */
-  private adopt(envelope: PersistedEnvelope, text: string | undefined): void {
+  private adopt(envelope: PersistedEnvelope, text: string | undefined, read = false): void {
     this.data = envelope.data;
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.markSaved(text);
+    this.asRead = read ? text : undefined;
   }
 
   /**
@@ -240,8 +246,22 @@ export class StoreSession extends SessionCore {
     return encodeRecord(this.envelope(), SNAPSHOT_INFO);
   }
 
+  /**
+   * Exact, for `changed()` (a request where writes are impossible throws on a change): a record as
+   * read that compares different may be in another frame (another build's key order, a field the
+   * schema filled in on read), so the state it loaded as is encoded once as this build writes it,
+   * and that text is the snapshot from then on. Commit's own comparison (`writeIfChanged`) skips
+   * this: there a difference costs a write, once, and a real change no second encode.
+   */
   protected override sameState(text: string, saved: string): boolean {
-    return sameRecordEnvelope(text, saved);
+    if (sameRecordEnvelope(text, saved)) return true;
+    if (saved !== this.asRead) return false;
+    this.asRead = undefined;
+    // Of the running version (a migrated record is never kept as read): decoded without a promise.
+    const loaded = decodeRecord(this.def, saved);
+    if (loaded instanceof Promise || !loaded.ok) return false;
+    this.snapshot = encodeRecord(loaded.envelope, SNAPSHOT_INFO);
+    return sameRecordEnvelope(text, this.snapshot);
   }
 
   /** Expiry and user of a record about to be written with `data`. */
@@ -546,7 +566,7 @@ export class StoreSession extends SessionCore {
     this.recordVersion = again.version;
     this.recordExpiresAt = again.expiresAt;
     this.info = again.info;
-    this.adopt(again.envelope, again.migrated ? undefined : again.text);
+    this.adopt(again.envelope, again.migrated ? undefined : again.text, true);
     this.mustWrite = again.migrated;
   }
 
@@ -605,13 +625,15 @@ export class StoreSession extends SessionCore {
    * Commit's write of a changed session; `undefined` when it is unchanged. A stored session's record
    * is validated and encoded once: that text is compared with the record as read or last written,
    * and written. A change made only through handed-out objects is found by comparing first (no zod
-   * for a request that only looked at them). A new session has nothing to compare with: its write
-   * encodes it once the new id (and with it the record's creation time) is drawn.
+   * for a request that only looked at them). A new session (nothing stored) is compared by
+   * `changed()`; its write encodes it once the new id (and with it the record's creation time) is drawn.
    */
   private writeIfChanged(): Promise<void> | undefined {
     if (!this.mayHaveChanged()) return undefined;
-    if ((this.recordVersion === null || this.onlyHandedOut()) && !this.changed()) return undefined;
-    if (this.recordVersion === null) return this.write(true);
+    if (this.recordVersion === null) return this.changed() ? this.write(true) : undefined;
+    const saved = this.snapshot;
+    if (saved !== undefined && this.onlyHandedOut() && sameRecordEnvelope(this.serialized(), saved))
+      return undefined;
     let record: RecordText;
     try {
       this.data = this.validated();
@@ -621,7 +643,6 @@ export class StoreSession extends SessionCore {
       if (!this.changed()) return undefined;
       throw error;
     }
-    const saved = this.snapshot;
     if (saved !== undefined && sameRecordEnvelope(record.text, saved)) return undefined;
     return this.write(true, record);
   }
