@@ -12,6 +12,7 @@ import {
   fastSuperjsonParse,
   fastSuperjsonStringify,
   type RecordInfo,
+  sameRecordEnvelope,
 } from "./envelope.ts";
 
 describe("envelope", () => {
@@ -140,6 +141,18 @@ describe("fast superjson path", () => {
     );
     // Only repeated NaN/BigInt values or reserved keys leave the fast path here.
     expect(fast).toBeGreaterThan(800);
+  });
+
+  it("writes a record's times as superjson does, at the edges of their two-part writing too", () => {
+    const edges = [0, 5, 99_999_999, 1e8, 100_000_001, 1_765_000_000_007, 1_000_000_000_000, 1e15];
+    const more = [Number.MAX_SAFE_INTEGER, 2 ** 53, 2 ** 53 + 2, 1e16, 1e21, 1_765_000_000_000.5, -1e12];
+    for (const time of [...edges, ...more]) {
+      const info: RecordInfo = { createdAt: time, updatedAt: time + 1 };
+      const envelope = { version: 1, data: { a: 1 } };
+      expect(encodeEnvelopeWithInfo(envelope, info), String(time)).toBe(
+        superjson.stringify({ ...envelope, info }),
+      );
+    }
   });
 
   it("writes a store record's info into the envelope's text exactly as superjson writes it", () => {
@@ -383,22 +396,26 @@ describe("reading a store record in satchel's own frame", () => {
     expect(framed).toBeGreaterThan(100);
   });
 
-  it("never reads a changed text otherwise than the general way does", () => {
-    const edit = fc.record({
+  /** An edit of a text: a few characters at some place removed, and one of `inserts` or any string put in. */
+  const edits = (...inserts: string[]) =>
+    fc.record({
       at: fc.nat(),
       remove: fc.nat({ max: 3 }),
-      insert: fc.oneof(
-        fc.constantFrom("", " ", "}", "{", '"', "\\", ",", "0", "1.5", "e3", "-", ':"x"'),
-        fc.string(),
-      ),
+      insert: fc.oneof(fc.constantFrom("", " ", "}", "{", '"', "\\", ",", ':"x"', ...inserts), fc.string()),
     });
+  type Edit = { at: number; remove: number; insert: string };
+  const edited = (text: string, { at, remove, insert }: Edit): string => {
+    const from = at % (text.length + 1);
+    return text.slice(0, from) + insert + text.slice(from + remove);
+  };
+
+  it("never reads a changed text otherwise than the general way does", () => {
     let framed = 0;
     fc.assert(
-      fc.property(envelope, info, edit, (env, recordInfo, change) => {
+      fc.property(envelope, info, edits("0", "1.5", "e3", "-"), (env, recordInfo, change) => {
         const written = recordText({ version: env.version, data: env.data }, recordInfo);
         if (written === undefined) return;
-        const at = change.at % (written.length + 1);
-        const text = written.slice(0, at) + change.insert + written.slice(at + change.remove);
+        const text = edited(written, change);
         const read = fast(text);
         if (read === undefined) return;
         framed++;
@@ -516,5 +533,88 @@ describe("reading a store record in satchel's own frame", () => {
       createdAt: 5.5,
       updatedAt: 6,
     });
+  });
+
+  /** The envelope `text` holds, its info left out; or the message the general way refuses it with. */
+  const withoutInfo = (text: string): unknown => {
+    const read = general(text);
+    if (typeof read === "string") return read;
+    const { info: _info, ...envelope } = read as Envelope;
+    return envelope;
+  };
+  /** An info superjson writes no annotation for, as StoreSession makes them: finite times, not -0. */
+  const plainInfo = info.filter((recordInfo) =>
+    [recordInfo.createdAt, recordInfo.updatedAt].every((t) => Number.isFinite(t) && !Object.is(t, -0)),
+  );
+
+  it("sameRecordEnvelope: two records satchel writes hold the same envelope exactly when it says so", () => {
+    let same = 0;
+    fc.assert(
+      fc.property(envelope, envelope, fc.boolean(), plainInfo, plainInfo, (a, b, again, infoA, infoB) => {
+        const first = recordText(a, infoA);
+        const second = recordText(again ? a : b, infoB);
+        if (first === undefined || second === undefined) return;
+        const expected = recordText(a, infoB) === second;
+        if (expected) same++;
+        expect(sameRecordEnvelope(first, second)).toBe(expected);
+        expect(sameRecordEnvelope(second, first)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(same).toBeGreaterThan(100);
+  });
+
+  it("sameRecordEnvelope: a text from the store said to be the same holds the same envelope, however edited", () => {
+    const hostile = edits(
+      ',"flash":{"n":["x"]}',
+      '},"flash":{"n":["x"]',
+      ',"info":{"createdAt":1}',
+      ',"meta":{"values":{"data.a":["undefined"]},"v":1}',
+    );
+    let same = 0;
+    fc.assert(
+      fc.property(envelope, info, info, hostile, (env, infoA, infoB, change) => {
+        const written = recordText(env, infoA);
+        const stored = recordText(env, infoB);
+        if (written === undefined || stored === undefined) return;
+        const text = edited(stored, change);
+        try {
+          JSON.parse(text);
+        } catch {
+          return; // a record that does not parse is never read, so never compared
+        }
+        if (!sameRecordEnvelope(written, text)) return;
+        same++;
+        expect(withoutInfo(text)).toStrictEqual(withoutInfo(written));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(same).toBeGreaterThan(100);
+  });
+
+  it("sameRecordEnvelope: another frame, or more than an info in the info's place, is not the same", () => {
+    const written =
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"device":"x}\\"}"}}}';
+    expect(sameRecordEnvelope(written, written.replace('"updatedAt":6', '"updatedAt":7'))).toBe(true);
+    expect(
+      sameRecordEnvelope(
+        written,
+        '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6,"lifetime":{"absolute":1,"idle":null,"persistent":true}}}}',
+      ),
+    ).toBe(true);
+    for (const other of [
+      // info first, or data after it: another build's key order
+      '{"json":{"info":{"createdAt":5,"updatedAt":6},"version":1,"data":{"a":1}}}',
+      // a flash key after the info, or inside its place
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6},"flash":{"n":["x"]}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5},"flash":{"n":["x"]}}}',
+      // meta that annotates the data
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":6}},"meta":{"values":{"data.a":["bigint"]},"v":1}}',
+      // no info, or an info that does not close
+      '{"json":{"version":1,"data":{"a":1}}}',
+      '{"json":{"version":1,"data":{"a":1},"info":{"createdAt":5,"updatedAt":"6}}}',
+    ]) {
+      expect(sameRecordEnvelope(written, other), other).toBe(false);
+    }
   });
 });

@@ -161,9 +161,22 @@ function keyByKey(envelope: Envelope, info: RecordInfo | undefined): Envelope {
 function plainInfoJson(info: RecordInfo): string | undefined {
   const { createdAt, updatedAt, device } = info;
   if (info.lifetime !== undefined || !plainNumber(createdAt) || !plainNumber(updatedAt)) return undefined;
-  // A template writes a finite number as JSON.stringify does (Number#toString).
-  const times = `{"createdAt":${createdAt},"updatedAt":${updatedAt}`;
+  // Written as JSON.stringify writes a finite number (Number#toString).
+  const times = `{"createdAt":${timeText(createdAt)},"updatedAt":${timeText(updatedAt)}`;
   return device === undefined ? `${times}}` : `${times},"device":${JSON.stringify(device)}}`;
+}
+
+/**
+ * `String(n)` of a finite number. An epoch-millisecond time (an integer of 9 to 16 digits) is written
+ * as two small integers, its digits above and below the eighth: each is a small-integer conversion,
+ * where the whole 13-digit double is a double-to-text conversion in the runtime (~1k instructions a
+ * write: every write has a new `updatedAt`).
+ */
+function timeText(n: number): string {
+  if (!(n >= 1e8 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return `${n}`;
+  const high = Math.floor(n / 1e8);
+  // 1e8 + the low digits keeps their leading zeros, behind a "1" that slice drops.
+  return `${high}${`${n - high * 1e8 + 1e8}`.slice(1)}`;
 }
 
 /** A number superjson leaves unannotated: finite and not -0. */
@@ -501,12 +514,12 @@ function scanInteger(text: string, at: number, scanned: { value: number }): numb
 }
 
 /**
- * Where the device's JSON string (`"(?:[^"\\]|\\.)*"`) that opens at `at` (its quote) ends, after
- * its closing quote; -1 when it does not. An escape and the character after it are skipped as the
- * expression's `\\.` does (which refuses a line terminator there: JSON.parse refuses those escapes
- * too, so the text goes the general way all the same).
+ * Where the JSON string (the device's: `"(?:[^"\\]|\\.)*"`) that opens at `at` (its quote) ends,
+ * after its closing quote; -1 when it does not. An escape and the character after it are skipped as
+ * the expression's `\\.` does (which refuses a line terminator there: JSON.parse refuses those
+ * escapes too, so the text goes the general way all the same).
  */
-function scanDeviceString(text: string, at: number): number {
+function scanString(text: string, at: number): number {
   for (let i = at + 1; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === 34) return i + 1;
@@ -541,7 +554,7 @@ export function decodeDataOnlyRecord(text: string): Envelope | undefined {
   let deviceText: string | undefined;
   if (text.charCodeAt(at) === 44 && hasAt(text, FRAME_DEVICE, at)) {
     const quote = at + FRAME_DEVICE.length - 1;
-    at = scanDeviceString(text, quote);
+    at = scanString(text, quote);
     if (at < 0) return undefined;
     deviceText = text.slice(quote, at);
   }
@@ -575,6 +588,49 @@ export function decodeDataOnlyRecord(text: string): Envelope | undefined {
     return undefined;
   }
   return envelopeOf(json);
+}
+
+// ---- the same envelope in two records ---------------------------------------------------------
+
+/**
+ * Whether two store records hold the same envelope, whatever their info (which changes with every
+ * write): their texts are equal before the envelope's info and after it. `written` is text
+ * `encodeEnvelopeWithInfo` wrote (its last `,"info":{"createdAt":` is the envelope's info, as
+ * `decodeDataOnlyRecord` relies on too); `other` may be any text that parsed as JSON, a record
+ * read from the store included. True only when `other` is `written` with another single JSON object
+ * as the info's value, in the same place: the same envelope, so not writing it loses nothing.
+ * False for a record in any other frame (another build's key order, an info not last): the caller
+ * writes, once, in this build's frame.
+ */
+export function sameRecordEnvelope(written: string, other: string): boolean {
+  const at = written.lastIndexOf(FRAME_INFO);
+  if (at < 0 || !hasAt(other, FRAME_INFO, at) || written.slice(0, at) !== other.slice(0, at)) return false;
+  const open = at + INFO_OPEN;
+  const writtenEnd = objectEnd(written, open);
+  const otherEnd = objectEnd(other, open);
+  return writtenEnd > 0 && otherEnd > 0 && written.slice(writtenEnd) === other.slice(otherEnd);
+}
+
+/** Offset of the info's opening brace in `FRAME_INFO`. */
+const INFO_OPEN = FRAME_INFO.indexOf("{");
+
+/**
+ * Where the JSON object that opens at `open` (its brace) ends, after its closing brace; -1 when it
+ * does not. Braces inside strings are skipped; in JSON, brackets nest within braces, so counting
+ * braces finds the object's own end.
+ */
+function objectEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 34) {
+      const end = scanString(text, i);
+      if (end < 0) return -1;
+      i = end - 1;
+    } else if (code === 123) depth++;
+    else if (code === 125 && --depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 /** Flash as an envelope holds it: channel name → array of pending values. */

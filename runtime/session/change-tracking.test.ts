@@ -4,8 +4,10 @@
  * nested objects changed in place however they left the handle.
  */
 import { describe, expect, it } from "vitest";
+import { memoryCookieJar } from "../cookies/header.ts";
 import { createCountingStore } from "../stores/counting.ts";
 import { createMemoryStore } from "../stores/memory.ts";
+import { keysOf } from "../test-support/cart-app.ts";
 import { sameBrowser, testClock, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 
@@ -14,7 +16,7 @@ function setup() {
   const clock = testClock();
   const store = createCountingStore(createMemoryStore({ now: clock.now }));
   const { satchel } = testSatchel<TestTypes>(testConfig, { store, clock });
-  return { ...sameBrowser(satchel), store };
+  return { ...sameBrowser(satchel), store, satchel };
 }
 
 describe("a request that only reads writes nothing", () => {
@@ -165,5 +167,91 @@ describe("every change is saved", () => {
     expect(await request(async (s) => (await s.get("cart")).messages.read())).toEqual([
       { level: "info", body: "saved" },
     ]);
+  });
+});
+
+describe("a store session compares the record it would write with the record as read", () => {
+  /** A stored cart (items [a], owner user-1) whose record is then replaced by `rewrite` of its text. */
+  async function storedAs(rewrite: (json: Record<string, unknown>) => Record<string, unknown>) {
+    const { request, store, client, satchel } = setup();
+    await request(async (s) => {
+      const cart = await s.get("cart");
+      cart.items.push({ sku: "a", qty: 1 });
+      cart.owner = "user-1";
+    });
+    const [key] = await keysOf(store, "user-1");
+    const record = await store.get(key as string);
+    if (record === null) throw new Error("test: no record");
+    const { json } = JSON.parse(record.value) as { json: Record<string, unknown> };
+    await store.set(key as string, JSON.stringify({ json: rewrite(json) }), {
+      expiresAt: record.expiresAt,
+      userId: "user-1",
+    });
+    store.reset();
+    const writes = () => store.counts().compareAndSet;
+    return {
+      request,
+      writes,
+      read: () => request(async (s) => (await s.get("cart")).toJSON()),
+      render: () => satchel.open(memoryCookieJar(client.cookieHeader()), { readOnly: "a Server Component" }),
+    };
+  }
+  const stored = { items: [{ sku: "a", qty: 1 }], note: "", owner: "user-1" };
+
+  it("another build's frame (info first), changed and set back: written once in this build's, nothing lost", async () => {
+    const { request, writes, read } = await storedAs(({ version, data, info }) => ({ info, version, data }));
+    const changeAndBack = async () =>
+      request(async (s) => {
+        const cart = await s.get("cart");
+        cart.owner = "user-2";
+        cart.owner = "user-1";
+      });
+    await changeAndBack();
+    expect(writes()).toBe(1);
+    await changeAndBack();
+    expect(writes()).toBe(1);
+    expect(await read()).toEqual(stored);
+  });
+
+  it("a record the schema completes on read (a default missing), only looked at: written once, then reads are reads", async () => {
+    const { request, writes, read } = await storedAs(({ version, data, info }) => {
+      const { note: _dropped, ...rest } = data as Record<string, unknown>;
+      return { version, data: rest, info };
+    });
+    const look = async () => request(async (s) => (await s.get("cart")).items.length);
+    expect(await look()).toBe(1);
+    expect(writes()).toBe(1);
+    expect(await look()).toBe(1);
+    expect(writes()).toBe(1);
+    expect(await read()).toEqual(stored);
+  });
+
+  it("a record in another frame, read where writes are impossible (a Server Component): no change", async () => {
+    for (const rewrite of [
+      ({ version, data, info }: Record<string, unknown>) => ({ info, version, data }),
+      ({ version, data, info }: Record<string, unknown>) => {
+        const { note: _dropped, ...rest } = data as Record<string, unknown>;
+        return { version, data: rest, info };
+      },
+    ]) {
+      const { render, writes } = await storedAs(rewrite);
+      const page = render();
+      const cart = await page.get("cart");
+      expect(cart.items.map((item) => item.sku)).toEqual(["a"]);
+      await expect(page.commit()).resolves.toBeUndefined();
+      expect(writes()).toBe(0);
+    }
+  });
+
+  it("a record in this build's frame, changed in place and back: nothing written", async () => {
+    const { request, writes } = await storedAs((json) => json);
+    await request(async (s) => {
+      const cart = await s.get("cart");
+      cart.items.push({ sku: "b", qty: 1 });
+      cart.items.pop();
+      cart.note = "x";
+      cart.note = "";
+    });
+    expect(writes()).toBe(0);
   });
 });

@@ -128,9 +128,10 @@ export abstract class SessionCore {
     return false;
   }
   /**
-   * Serialized persisted state as loaded or last saved. `undefined` until something needs it: taken
-   * before the first change or hand-out of a nested object (see `markChanged`, `handOut`), so a
-   * request that only reads never encodes.
+   * Serialized persisted state as loaded or last saved (`serialized()`'s kind of text, or the text
+   * read or written itself when the storage has it: a canonical token, a store record). `undefined`
+   * until something needs it: taken before the first change or hand-out of a nested object (see
+   * `markChanged`, `handOut`), so a request that only reads never encodes.
    */
   protected snapshot: string | undefined = undefined;
   /** Write at commit even if unchanged: migrated data, an old-key token, a fresh id. */
@@ -174,7 +175,12 @@ export abstract class SessionCore {
     if (!this.mayHaveChanged()) return false;
     // Changed with nothing stored to compare with (a fresh session that was written to).
     if (this.snapshot === undefined) return true;
-    return this.serialized() !== this.snapshot;
+    return !this.sameState(this.serialized(), this.snapshot);
+  }
+
+  /** Whether `text` (`serialized()`'s) holds the state `saved` (the snapshot) holds. */
+  protected sameState(text: string, saved: string): boolean {
+    return text === saved;
   }
 
   /** False when nothing was changed or handed out since the load or last save: no text to compare. */

@@ -1,7 +1,8 @@
 /**
  * Two requests wrote one store record: which top-level parts (each data key, `flash`, `messages`)
  * each side changed since this request loaded it, and the record that keeps both sides' changes.
- * Parts are compared as text; both sides go through the session's codec the way the snapshot did.
+ * Parts are compared as text; all three states (as loaded, ours, theirs) go through the session's
+ * codec alike.
  * @internal not part of the public API; import from "satchel" instead.
  */
 import superjson from "superjson";
@@ -13,16 +14,16 @@ import type { PersistedEnvelope } from "./core.ts";
 /**
  * `save()` lost a race: our changed parts applied onto the record another request wrote (`theirs`).
  * A part both sides changed is a real conflict the app must resolve: `SessionConflictError`.
- * @param snapshot the state this request loaded or last wrote, as the session's codec encoded it.
+ * @param saved the state this request loaded or last wrote; `null`: none (every part counts as changed).
  */
 export function mergeSave(
   def: ResolvedSession,
-  snapshot: string,
+  saved: PersistedEnvelope | null,
   ours: PersistedEnvelope,
   theirs: PersistedEnvelope,
 ): PersistedEnvelope {
   // Both sides are compared with what this request loaded, however many rounds this takes.
-  const base = snapshotParts(def, snapshot);
+  const base = savedParts(def, saved);
   const ourChanges = changedParts(base, encodedParts(def, ours));
   const theirChanges = changedParts(base, encodedParts(def, theirs));
   for (const part of ourChanges) if (theirChanges.has(part)) throw new SessionConflictError(def.name, part);
@@ -42,15 +43,15 @@ export function mergeSave(
 
 /**
  * `update(fn)` read the record again: its data as stored (`fresh`), with this request's own unsaved
- * flash and message changes (`mine` against `snapshot`) still applied.
+ * flash and message changes (`mine` against `saved`, as `mergeSave` takes it) still applied.
  */
 export function withOwnFlashAndMessages(
   def: ResolvedSession,
-  snapshot: string,
+  saved: PersistedEnvelope | null,
   mine: PersistedEnvelope,
   fresh: PersistedEnvelope,
 ): PersistedEnvelope {
-  const changed = changedParts(snapshotParts(def, snapshot), encodedParts(def, mine));
+  const changed = changedParts(savedParts(def, saved), encodedParts(def, mine));
   const current = { ...fresh };
   if (changed.has("flash")) {
     if (mine.flash === undefined) delete current.flash;
@@ -79,24 +80,14 @@ function changedParts(from: Map<string, string>, to: Map<string, string>): Set<s
   return changed;
 }
 
-/**
- * The state as loaded or last written, split per top-level key. Decoded from the snapshot only
- * when needed (a conflict), so the common request pays nothing for it.
- */
-function snapshotParts(def: ResolvedSession, snapshot: string): Map<string, string> {
-  try {
-    return partsOf(codecFor(def).decode(snapshot).envelope as PersistedEnvelope);
-  } catch {
-    // Only a snapshot of fresh data missing required fields fails the structural decode; it was
-    // never stored, so every part of a record found now counts as someone else's change.
-    return new Map();
-  }
+/** The state as loaded or last written, split per top-level key; none: no parts. */
+function savedParts(def: ResolvedSession, saved: PersistedEnvelope | null): Map<string, string> {
+  return saved === null ? new Map() : encodedParts(def, saved);
 }
 
 /**
- * The parts of `envelope` as they read back from the snapshot's codec, so both sides of a
- * comparison with `snapshotParts()` went through the same encoding (an optional field present as
- * `undefined` reads back absent, as it does in the snapshot).
+ * The parts of `envelope` as they read back from the session's codec, so every state compared went
+ * through the same encoding (an optional field present as `undefined` reads back absent).
  */
 function encodedParts(def: ResolvedSession, envelope: PersistedEnvelope): Map<string, string> {
   const codec = codecFor(def);

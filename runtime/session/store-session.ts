@@ -5,8 +5,7 @@
  * real conflict (`merge.ts`).
  * @internal not part of the public API; import from "satchel" instead.
  */
-import type { RecordInfo } from "../codec/envelope.ts";
-import { codecFor } from "../codec/session-codec.ts";
+import { type RecordInfo, sameRecordEnvelope } from "../codec/envelope.ts";
 import { dropsSecureCookie } from "../cookies/transport.ts";
 import { selectBackend } from "../crypto/backend.ts";
 import type { SealTimes } from "../crypto/seal.ts";
@@ -53,6 +52,18 @@ interface StoreSessionEnv {
 /** Sessions already warned about a record not stored (`notStored`), once each per process. */
 const warnedNotStored = new WeakSet<ResolvedSession>();
 
+/** A record's text and the info written in it. */
+interface RecordText {
+  text: string;
+  info: RecordInfo;
+}
+
+/**
+ * The info of a state's snapshot text (`serialized()`): change detection compares records without
+ * their info, so any info does, and a fixed one costs no clock, device or times.
+ */
+const SNAPSHOT_INFO: RecordInfo = { createdAt: 0, updatedAt: 0 };
+
 /** A session whose data lives in a store. */
 export class StoreSession extends SessionCore {
   private id: Uint8Array | null = null;
@@ -75,6 +86,11 @@ export class StoreSession extends SessionCore {
   private info: RecordInfo | undefined;
   /** Data imported from the old library's session (`importFrom`): its cleanup runs after a write. */
   private imported: ImportedSession | null = null;
+  /**
+   * The record text as read from the store, while it is the snapshot: another build may have written
+   * it in another frame, so a comparison that finds it different is checked again (`sameState`).
+   */
+  private asRead: string | undefined;
 
   constructor(
     def: ResolvedSession,
@@ -97,7 +113,7 @@ export class StoreSession extends SessionCore {
   }
 
   /** The record text of `envelope`, with its info: creation kept, this write's time, device once per id. */
-  private recordText(envelope: PersistedEnvelope): { text: string; info: RecordInfo } {
+  private recordText(envelope: PersistedEnvelope): RecordText {
     const now = this.ctx.now();
     const times = this.times ?? sealTimesFor(this.def, now, null, false);
     const info: RecordInfo = { createdAt: times.createdAt * 1000, updatedAt: now };
@@ -108,16 +124,17 @@ export class StoreSession extends SessionCore {
   }
 
   /**
-   * Remembers what a successful write stored. The record now exists, so an unusable cookie that came
-   * with the request is no longer to be cleared: the token of the written id replaces it.
+   * Remembers what a successful write stored (`record`, the text of `envelope`). The record now
+   * exists, so an unusable cookie that came with the request is no longer to be cleared: the token
+   * of the written id replaces it.
    */
-  private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, info: RecordInfo): void {
+  private wrote(envelope: PersistedEnvelope, version: number, expiresAt: number, record: RecordText): void {
     // A write sets the record's expiry from now: a touch() asked for is done.
     this.touchRequested = false;
     this.recordVersion = version;
     this.recordExpiresAt = expiresAt;
-    this.info = info;
-    this.adopt(envelope);
+    this.info = record.info;
+    this.adopt(envelope, record.text);
     this.isNew = false;
     this.mustWrite = false;
     this.clearInvalid = false;
@@ -158,7 +175,8 @@ export class StoreSession extends SessionCore {
     this.recordExpiresAt = record.expiresAt;
     this.info = loaded.info;
     this.times = unsealed.times;
-    this.adopt(loaded.envelope);
+    // A migrated record's text is not the state's: its snapshot is taken when first needed.
+    this.adopt(loaded.envelope, loaded.migrated ? undefined : record.value, true);
     this.isNew = false;
     this.mustWrite = loaded.migrated;
     this.tokenDue = unsealed.staleKey || cookie?.moved === true;
@@ -207,20 +225,43 @@ export class StoreSession extends SessionCore {
     this.clearInvalid = clear && !this.viaHeader && !this.keepUnusable;
   }
 
-  /** Makes `envelope` the current and the saved state. */
-  private adopt(envelope: PersistedEnvelope): void {
+  /**
+   * Makes `envelope` the current and the saved state. `text`: the record it was read from (`read`)
+   * or written as, which is then the snapshot change detection compares with (no encode to take one).
+   */
+  private adopt(envelope: PersistedEnvelope, text: string | undefined, read = false): void {
     this.data = envelope.data;
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
-    this.markSaved();
+    this.markSaved(text);
+    this.asRead = read ? text : undefined;
   }
 
   /**
-   * What change detection compares: the session's compiled codec (one `JSON.stringify` for a
-   * JSON-only schema) instead of superjson. Only the snapshot uses it; records stay superjson text.
+   * What change detection compares: the record text of the state, its info left out of the
+   * comparison (`sameState`). So the record as read or written is the snapshot, and commit encodes
+   * the record once: the text it compares is the text it writes (`writeIfChanged`).
    */
   protected override serialized(): string {
-    return codecFor(this.def).encode(this.envelope());
+    return encodeRecord(this.envelope(), SNAPSHOT_INFO);
+  }
+
+  /**
+   * Exact, for `changed()` (a request where writes are impossible throws on a change): a record as
+   * read that compares different may be in another frame (another build's key order, a field the
+   * schema filled in on read), so the state it loaded as is encoded once as this build writes it,
+   * and that text is the snapshot from then on. Commit's own comparison (`writeIfChanged`) skips
+   * this: there a difference costs a write, once, and a real change no second encode.
+   */
+  protected override sameState(text: string, saved: string): boolean {
+    if (sameRecordEnvelope(text, saved)) return true;
+    if (saved !== this.asRead) return false;
+    this.asRead = undefined;
+    // Of the running version (a migrated record is never kept as read): decoded without a promise.
+    const loaded = decodeRecord(this.def, saved);
+    if (loaded instanceof Promise || !loaded.ok) return false;
+    this.snapshot = encodeRecord(loaded.envelope, SNAPSHOT_INFO);
+    return sameRecordEnvelope(text, this.snapshot);
   }
 
   /** Expiry and user of a record about to be written with `data`. */
@@ -252,10 +293,12 @@ export class StoreSession extends SessionCore {
    * `quietEnd`: a session ended meanwhile ends the write without an error (the end-of-request
    * commit: its cookie is already cleared and "ended" reported) instead of `SessionEndedError`.
    * One async function for both callers: a layer more was a promise step more per write.
+   * @param encoded the record of the validated state when commit already made it to see whether it
+   *   changed (a stored session): the first attempt writes that text.
    */
-  private async write(quietEnd: boolean): Promise<void> {
+  private async write(quietEnd: boolean, encoded?: RecordText): Promise<void> {
     try {
-      this.data = validateForSave(this.def, this.data, this.runtime.codec(this.def).accepts);
+      if (encoded === undefined) this.data = this.validated();
       if (this.cookieWouldBeDropped()) return this.notStored();
       if (this.key === null) await this.assignNewId();
       // The store itself once it has opened: no await (and its microtask) for it.
@@ -264,9 +307,11 @@ export class StoreSession extends SessionCore {
       const key = this.key as string;
       const ours = this.envelope();
       let envelope = ours;
+      let record = encoded;
       for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-        if (await this.tryWrite(store, key, envelope, this.recordVersion)) return;
+        if (await this.tryWrite(store, key, envelope, this.recordVersion, record)) return;
         envelope = await this.merge(store, key, ours);
+        record = undefined;
       }
     } catch (error) {
       if (quietEnd && error instanceof SessionEndedError) return;
@@ -278,21 +323,27 @@ export class StoreSession extends SessionCore {
     );
   }
 
+  /** The data validated for a write (`validateForSave`, with the session's constraint check). */
+  private validated(): Record<string, unknown> {
+    return validateForSave(this.def, this.data, this.runtime.codec(this.def).accepts);
+  }
+
   /**
-   * One compare-and-set of `envelope` over the record version `expected` (`null`: create it). True
-   * when it was written: the session is then what was stored, and its token is sent when due.
+   * One compare-and-set of `envelope` (as `record`, encoded now unless given) over the record
+   * version `expected` (`null`: create it). True when it was written: the session is then what was
+   * stored, and its token is sent when due.
    */
   private async tryWrite(
     store: SessionStore,
     key: string,
     envelope: PersistedEnvelope,
     expected: number | null,
+    record: RecordText = this.recordText(envelope),
   ): Promise<boolean> {
     const options = this.writeOptions(envelope.data);
-    const { text, info } = this.recordText(envelope);
-    const version = await store.compareAndSet(key, text, expected, options, this.io.storeBudget);
+    const version = await store.compareAndSet(key, record.text, expected, options, this.io.storeBudget);
     if (version === null) return false;
-    this.wrote(envelope, version, options.expiresAt, info);
+    this.wrote(envelope, version, options.expiresAt, record);
     // Most writes have no token to send: no call (and promise step) for them.
     if (this.tokenDue) await this.writeToken();
     if (this.imported !== null) await this.imported.finish();
@@ -302,7 +353,7 @@ export class StoreSession extends SessionCore {
   /** Another request wrote meanwhile: our changed top-level keys applied onto its record. */
   private async merge(store: SessionStore, key: string, ours: PersistedEnvelope): Promise<PersistedEnvelope> {
     const theirs = await this.readAgain(store, key, "not overwriting it");
-    const merged = mergeSave(this.def, this.baseline(), ours, theirs.envelope);
+    const merged = mergeSave(this.def, await this.savedState(), ours, theirs.envelope);
     this.recordVersion = theirs.version;
     return merged;
   }
@@ -317,6 +368,8 @@ export class StoreSession extends SessionCore {
     refusal: string,
   ): Promise<{
     envelope: PersistedEnvelope;
+    /** The record's text: what the envelope was read from. */
+    text: string;
     version: number;
     expiresAt: number;
     info: RecordInfo | undefined;
@@ -334,6 +387,7 @@ export class StoreSession extends SessionCore {
     }
     return {
       envelope: loaded.envelope,
+      text: record.value,
       version: record.version,
       expiresAt: record.expiresAt,
       info: loaded.info,
@@ -378,14 +432,17 @@ export class StoreSession extends SessionCore {
     // an update of the same record from this process just ran: then it is surely stale.
     let optimistic = !waited && this.recordVersion !== null && !this.changed();
     let expected = this.recordVersion;
+    // The state as loaded, decoded again on the first read of the record (the same for every attempt).
+    let saved: Promise<PersistedEnvelope | null> | undefined;
     const started = performance.now();
     let attempt = 0;
     for (; updateMayTry(attempt, started); attempt++) {
       let current: PersistedEnvelope = mine;
       if (expected !== null && !optimistic) {
         const record = await this.readAgain(store, key, "update() is not overwriting it");
+        saved ??= this.savedState();
         // Our own unsaved flash/message changes still apply; the data comes fresh from the store.
-        current = withOwnFlashAndMessages(this.def, this.baseline(), mine, record.envelope);
+        current = withOwnFlashAndMessages(this.def, await saved, mine, record.envelope);
         expected = record.version;
       }
       const next: PersistedEnvelope = { ...current, data: await this.applyUpdate(current.data, fn) };
@@ -472,8 +529,8 @@ export class StoreSession extends SessionCore {
     if (await oldIsGone()) return this.ended();
     const options = this.writeOptions(envelope.data);
     const newKey = this.key as string;
-    const { text, info } = this.recordText(envelope);
-    const version = await store.compareAndSet(newKey, text, null, options, budget);
+    const record = this.recordText(envelope);
+    const version = await store.compareAndSet(newKey, record.text, null, options, budget);
     if (version === null) throw new SatchelError(`satchel: session "${this.def.name}" id collision; retry.`);
     if (await oldIsGone()) {
       await store.delete(newKey, budget);
@@ -481,7 +538,7 @@ export class StoreSession extends SessionCore {
     }
     // The new record exists before the old one goes, so a failure in between loses nothing.
     if (oldKey !== null) await store.delete(oldKey, budget);
-    this.wrote(envelope, version, options.expiresAt, info);
+    this.wrote(envelope, version, options.expiresAt, record);
     await this.writeToken();
     if (this.imported !== null) await this.imported.finish();
   }
@@ -509,7 +566,7 @@ export class StoreSession extends SessionCore {
     this.recordVersion = again.version;
     this.recordExpiresAt = again.expiresAt;
     this.info = again.info;
-    this.adopt(again.envelope);
+    this.adopt(again.envelope, again.migrated ? undefined : again.text, true);
     this.mustWrite = again.migrated;
   }
 
@@ -549,7 +606,8 @@ export class StoreSession extends SessionCore {
       const now = this.ctx.now();
       // The end-of-request commit (wrappers, the proxy's flash hand-off) does not fail the response
       // of a session that was ended meanwhile. A write sends the token itself when it is due.
-      if (this.mustWrite || this.changed()) return this.write(true);
+      const writing = this.mustWrite ? this.write(true) : this.writeIfChanged();
+      if (writing !== undefined) return writing;
       if (this.key !== null && (this.touchDue(now) || (this.touchRequested && this.recordVersion !== null)))
         return this.commitTouch(this.key);
       if (this.clearInvalid && this.hadToken) {
@@ -561,6 +619,46 @@ export class StoreSession extends SessionCore {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Commit's write of a changed session; `undefined` when it is unchanged. A stored session's record
+   * is validated and encoded once: that text is compared with the record as read or last written,
+   * and written. A change made only through handed-out objects is found by comparing first (no zod
+   * for a request that only looked at them). A new session (nothing stored) is compared by
+   * `changed()`; its write encodes it once the new id (and with it the record's creation time) is drawn.
+   */
+  private writeIfChanged(): Promise<void> | undefined {
+    if (!this.mayHaveChanged()) return undefined;
+    if (this.recordVersion === null) return this.changed() ? this.write(true) : undefined;
+    const saved = this.snapshot;
+    if (saved !== undefined && this.onlyHandedOut() && sameRecordEnvelope(this.serialized(), saved))
+      return undefined;
+    let record: RecordText;
+    try {
+      this.data = this.validated();
+      record = this.recordText(this.envelope());
+    } catch (error) {
+      // A change set back to what was loaded is no change, even where the data would not validate.
+      if (!this.changed()) return undefined;
+      throw error;
+    }
+    if (saved !== undefined && sameRecordEnvelope(record.text, saved)) return undefined;
+    return this.write(true, record);
+  }
+
+  /**
+   * The state as loaded or last saved, for a merge: its snapshot (the record text as read or
+   * written) decoded again, as the load did: conflicts are rare, and keeping the state itself would
+   * copy every request's data. `null` when there is nothing to compare with (a new session written
+   * to, or its defaults that do not validate): every part of a record found now is then someone
+   * else's change.
+   */
+  private async savedState(): Promise<PersistedEnvelope | null> {
+    const text = this.baseline();
+    if (text === "") return null;
+    const loaded = await decodeRecord(this.def, text);
+    return loaded.ok ? loaded.envelope : null;
   }
 
   /** The commit of an unchanged session due for a rolling touch: the touch, then the token when it is due. */
