@@ -19,7 +19,7 @@
  *
  * `--profile` runs V8's sampling heap profiler (counting objects the young and old collections freed)
  * over `BYTES_OPS` requests and prints the functions that allocated most, per request, with their
- * callers.
+ * callers (`--top N` lines of each, default 30).
  */
 import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
@@ -38,7 +38,11 @@ const MODE_ENV = "BENCH_ALLOC_MODE";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: "string", default: "3" }, profile: { type: "boolean", default: false } },
+  options: {
+    runs: { type: "string", default: "3" },
+    profile: { type: "boolean", default: false },
+    top: { type: "string", default: "30" },
+  },
 });
 const [variant = "satchel", point = "300"] = positionals;
 
@@ -176,7 +180,7 @@ async function profileRun(): Promise<void> {
   walk(profile.head, []);
   const print = (title: string, map: Map<string, number>) => {
     process.stdout.write(`${title}\n`);
-    for (const [key, bytes] of [...map].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    for (const [key, bytes] of [...map].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
       process.stdout.write(
         `${Math.round(bytes / BYTES_OPS)
           .toString()
