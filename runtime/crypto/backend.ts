@@ -45,6 +45,8 @@ export interface CryptoBackend {
    * (node:crypto): a request's seal and unseal then wait for no microtask. Optional: without them
    * the sealer awaits `encrypt` / `decrypt`. Same bytes either way. `encryptSync` writes its result
    * into `into` when that has the result's length (the sealer's reused buffer), else into a new array.
+   * Both read `iv`, `plaintext` / `sealed` and `aad` before they return: the sealer reuses the memory
+   * of the iv and of the plaintext for its next call.
    */
   encryptSync?(
     key: BackendKey,
