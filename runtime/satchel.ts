@@ -281,9 +281,16 @@ export function createSatchel<
   /** `url` is read only if a cookie needs the request's scheme (see `lazyTransport`). */
   const openInternal = (jar: CookieJar, init: OpenInit, url: () => string | undefined) => {
     const transport = lazyTransport(url, init.headers, options.trustForwardedHeaders === true);
-    const cookies = () => createPlainCookies(jar, getSigner, transport);
     const io = requestIO(jar, init.headers, transport);
-    return createRequestSessions<Types>(runtime, io, cookies, makeCore, init.readOnly);
+    // The plain cookies' maker is passed as it is made, not held in a const: a named closure costs a
+    // `name` definition per request where function names are kept (esbuild's keepNames, tsx).
+    return createRequestSessions<Types>(
+      runtime,
+      io,
+      () => createPlainCookies(jar, getSigner, transport),
+      makeCore,
+      init.readOnly,
+    );
   };
   const openForFetch: OpenForFetch<Types> = (jar, request) =>
     openInternal(jar, { headers: request.headers }, () => request.url);

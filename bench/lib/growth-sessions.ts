@@ -19,6 +19,8 @@ import {
   type SessionHandle,
 } from "../../runtime/index.ts";
 import { CookieMemory } from "./cookie-memory.ts";
+import { SMALL_CODEC, TOKEN_CODEC } from "./payload-codecs.ts";
+import { smallSchema, smallSession, tokenSchema, tokenSession } from "./payloads.ts";
 import { nextValue, PUBLIC_SECRET, rawSeal, rawUnseal } from "./public-session.ts";
 
 /** What a handler serves: `names` cookie sessions of `schema`, each starting as `data`. */
@@ -28,6 +30,19 @@ export interface GrowthCase {
   data: Record<string, unknown>;
   /** The schema's generated codec (bench/lib/payload-codecs.ts). */
   codec: GeneratedCodec;
+}
+
+/**
+ * A micro's case by its argument: `sessions=N` serves N ~300-byte sessions (figure 7's sessions
+ * series), a number a token session of that many bytes of JSON (its bytes series).
+ */
+export function growthCaseAt(point: string): GrowthCase {
+  if (point.startsWith("sessions=")) {
+    const n = Number(point.slice("sessions=".length));
+    const names = Array.from({ length: n }, (_, i) => `s${i + 1}`);
+    return { names, schema: smallSchema, data: { ...smallSession }, codec: SMALL_CODEC };
+  }
+  return { names: ["bench"], schema: tokenSchema, data: tokenSession(Number(point)), codec: TOKEN_CODEC };
 }
 
 /** One handler under test. */

@@ -9,26 +9,14 @@
  * argument is the size of figure 7's token session in bytes of JSON (`tokenSession`, default 300);
  * `sessions=N` instead serves N ~300-byte sessions per request (figure 7's sessions series).
  */
-import { type GrowthCase, handRolledGrowth, satchelGrowth } from "../lib/growth-sessions.ts";
-import { SMALL_CODEC, TOKEN_CODEC } from "../lib/payload-codecs.ts";
-import { smallSchema, smallSession, tokenSchema, tokenSession } from "../lib/payloads.ts";
+import { growthCaseAt, handRolledGrowth, satchelGrowth } from "../lib/growth-sessions.ts";
 import { steadySection } from "../lib/steady-section.ts";
 
 const [variant = "satchel", opsText = "1000", point = "300"] = process.argv.slice(2);
 const ops = Number(opsText);
 
-/** The figure's case for `point`: a token session of that many bytes, or `sessions=N` small ones. */
-function growthCase(): GrowthCase {
-  if (point.startsWith("sessions=")) {
-    const n = Number(point.slice("sessions=".length));
-    const names = Array.from({ length: n }, (_, i) => `s${i + 1}`);
-    return { names, schema: smallSchema, data: { ...smallSession }, codec: SMALL_CODEC };
-  }
-  return { names: ["bench"], schema: tokenSchema, data: tokenSession(Number(point)), codec: TOKEN_CODEC };
-}
-
 async function main(): Promise<{ count: number; bytes: number }> {
-  const c = growthCase();
+  const c = growthCaseAt(point);
   const satchel = variant.startsWith("satchel");
   if (!satchel && !variant.startsWith("hand")) throw new Error(`bench: unknown variant ${variant}`);
   const handler = satchel ? await satchelGrowth(c) : handRolledGrowth(c);

@@ -75,14 +75,12 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   const limit = options.byteLimit ?? COOKIE_BYTE_LIMIT;
   const present = ownChunkIndices(jar, name);
   const writes: CookieWrite[] = [];
-  const expire = (cookieName: string) =>
-    writes.push({ name: cookieName, value: "", attributes: expiredAttributes(attributes) });
 
   if (value === null) {
     // The plain cookie is expired even when this request did not send it: a deletion must not
     // depend on the browser having sent the cookie on this particular path.
-    expire(name);
-    for (const index of present) expire(`${name}.${index}`);
+    expire(writes, name, attributes);
+    for (const index of present) expire(writes, `${name}.${index}`, attributes);
     return writes;
   }
   const safe = options.checked === true;
@@ -93,7 +91,7 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
       name.length + ATTRIBUTES_ROOM + (attributes.path?.length ?? 0) + (attributes.domain?.length ?? 0);
     if (value.length + room <= limit) {
       writes.push({ name, value, attributes, safe });
-      for (const index of present) expire(`${name}.${index}`);
+      for (const index of present) expire(writes, `${name}.${index}`, attributes);
       return writes;
     }
   } else if (!isSafeCookieValue(value)) {
@@ -108,7 +106,7 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
   const whole = byteLength(serializeCookie(name, "", attributes)) + value.length;
   if (whole <= limit) {
     writes.push(safe ? { name, value, attributes, safe } : { name, value, attributes });
-    for (const index of present) expire(`${name}.${index}`);
+    for (const index of present) expire(writes, `${name}.${index}`, attributes);
     return writes;
   }
 
@@ -131,9 +129,17 @@ export function planCookieWrites(options: PlanCookieWritesOptions): CookieWrite[
     if (safe) chunk.safe = true;
     writes.push(chunk);
   }
-  if (jar.get(name) !== undefined) expire(name);
-  for (const index of present) if (index >= count) expire(`${name}.${index}`);
+  if (jar.get(name) !== undefined) expire(writes, name, attributes);
+  for (const index of present) if (index >= count) expire(writes, `${name}.${index}`, attributes);
   return writes;
+}
+
+/**
+ * Adds the write that expires `cookieName` (same path and domain as `attributes`). A function of the
+ * module rather than a closure of `planCookieWrites`: that one ran, and was allocated, on every write.
+ */
+function expire(writes: CookieWrite[], cookieName: string, attributes: CookieAttributes): void {
+  writes.push({ name: cookieName, value: "", attributes: expiredAttributes(attributes) });
 }
 
 /** What was wrong with a session's chunk cookies, filled in by `readChunkedCookie`. */
@@ -211,26 +217,33 @@ function writtenCount(jar: CookieJar, name: string): number {
   return count <= MAX_READ_CHUNKS ? count : 0;
 }
 
-let lastBase: string | undefined;
-let lastFirst = "";
+/** `firstChunkName`'s names made so far, by base name (the sessions' cookie names: a handful). */
+const firstChunkNames = new Map<string, string>();
+/** Names kept at most: a name from elsewhere than the config cannot grow the map without bound. */
+const FIRST_CHUNK_NAMES_KEPT = 256;
 
 /**
  * `name.0`, the name of a cookie's first chunk, which every read and write of a session looks up:
- * the last one is kept, so a session's requests look up the same string, its hash computed once.
+ * kept per name, so a session's requests look up the same string, its hash computed once, also when
+ * a request touches several sessions (keeping only the last name made a new string for each of them).
  */
 export function firstChunkName(name: string): string {
-  if (name !== lastBase) {
-    lastFirst = `${name}.0`;
-    lastBase = name;
+  let first = firstChunkNames.get(name);
+  if (first === undefined) {
+    first = `${name}.0`;
+    if (firstChunkNames.size < FIRST_CHUNK_NAMES_KEPT) firstChunkNames.set(name, first);
   }
-  return lastFirst;
+  return first;
 }
 
+/** No chunk indices: shared, as most writes have none (nothing ever adds to it). */
+const NO_INDICES: readonly number[] = Object.freeze([]);
+
 /** Indices of the chunks satchel wrote that the jar still has: the only ones it may expire. */
-function ownChunkIndices(jar: CookieJar, name: string): number[] {
+function ownChunkIndices(jar: CookieJar, name: string): readonly number[] {
   const count = writtenCount(jar, name);
   // The common write (a plain cookie, or none yet) has no counted first chunk: nothing to list.
-  if (count === 0) return [];
+  if (count === 0) return NO_INDICES;
   return chunkIndices(jar, name).filter((index) => index < count);
 }
 

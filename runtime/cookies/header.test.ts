@@ -171,6 +171,25 @@ describe("serializeCookie", () => {
     expect(() => serializeCookie("__Host-s ", "v", attributes)).toThrow(/not a valid cookie name/);
     expect(serializeCookie("__Host-s", "v", { ...attributes, maxAge: 60 })).toBe(ok);
   });
+
+  it("keeps what it checked per cookie name: cookies written in turn each keep their own attributes and checks", () => {
+    const lax = { path: "/", httpOnly: true, sameSite: "lax" as const };
+    const strict = { path: "/app", secure: true, sameSite: "strict" as const };
+    for (let round = 0; round < 3; round++) {
+      expect(serializeCookie("turn-a", "1", { ...lax, maxAge: 5 })).toBe(
+        "turn-a=1; Max-Age=5; Path=/; HttpOnly; SameSite=Lax",
+      );
+      expect(serializeCookie("turn-b", "2", strict)).toBe("turn-b=2; Path=/app; Secure; SameSite=Strict");
+      expect(serializeCookie("turn-c", "x y", lax)).toBe("turn-c=x%20y; Path=/; HttpOnly; SameSite=Lax");
+    }
+    // A name checked before, written with other attributes: those are checked, and the text follows them.
+    expect(() => serializeCookie("turn-a", "1", { ...lax, sameSite: "none" })).toThrow(/without Secure/);
+    expect(() => serializeCookie("turn-b", "2", { ...strict, path: "/x;y" })).toThrow(/option path/);
+    expect(serializeCookie("turn-b", "2", { ...strict, path: "/other" })).toBe(
+      "turn-b=2; Path=/other; Secure; SameSite=Strict",
+    );
+    expect(serializeCookie("turn-a", "1", lax)).toBe("turn-a=1; Path=/; HttpOnly; SameSite=Lax");
+  });
 });
 
 describe("serializeCookie checks its options at run time (issue 12)", () => {
@@ -244,6 +263,33 @@ describe("memoryCookieJar", () => {
     jar.set({ name: "a", value: "x", attributes: { path: "/other" } });
     expect(jar.writes()).toHaveLength(4);
     expect(jar.setCookieHeaders()).toEqual(["b=1; Path=/", "a=2; Path=/; HttpOnly", "a=x; Path=/other"]);
+  });
+
+  it("gives every line in order when each write is of its own cookie, and the last one per cookie past a few writes", () => {
+    const jar = memoryCookieJar();
+    jar.set({ name: "s1", value: "1", attributes: { path: "/" } });
+    jar.set({ name: "s2", value: "2", attributes: { path: "/" } });
+    jar.set({ name: "s1", value: "3", attributes: { path: "/", domain: "example.com" } });
+    expect(jar.setCookieHeaders()).toEqual([
+      "s1=1; Path=/",
+      "s2=2; Path=/",
+      "s1=3; Domain=example.com; Path=/",
+    ]);
+    const many = memoryCookieJar();
+    for (let i = 0; i < 12; i++) many.set({ name: `c${i % 10}`, value: String(i), attributes: {} });
+    expect(many.setCookieHeaders()).toEqual([
+      ...["c2=2", "c3=3", "c4=4", "c5=5", "c6=6", "c7=7", "c8=8", "c9=9"],
+      ...["c0=10", "c1=11"],
+    ]);
+  });
+
+  it("keeps a session token's write (safe) as recorded, and still hands out copies of it", () => {
+    const jar = memoryCookieJar();
+    jar.set({ name: "s", value: "token", attributes: { path: "/", maxAge: 60 }, safe: true });
+    const [write] = jar.writes();
+    (write as { attributes: { path: string } }).attributes.path = "/tampered";
+    expect(jar.writes()).toEqual([{ name: "s", value: "token", attributes: { path: "/", maxAge: 60 } }]);
+    expect(jar.setCookieHeaders()).toEqual(["s=token; Max-Age=60; Path=/"]);
   });
 
   it("refuses an invalid write where it is made", () => {

@@ -34,7 +34,8 @@ export interface CookieWrite {
   attributes: CookieAttributes;
   /**
    * The value is known to be cookie-safe: a base64url token satchel itself sealed (or a chunk of
-   * one), so serializing does not check its characters again.
+   * one), so serializing does not check its characters again; and the write (its attributes too) is
+   * never changed after it is set, so a jar may keep it without a copy.
    */
   safe?: boolean;
 }
@@ -184,11 +185,11 @@ export function serializeCookie(
   attributes: CookieAttributes = {},
   valueIsSafe = false,
 ): string {
-  const known = lastChecked;
+  const known = checkedCookies.get(name);
   // The same cookie written again (a session on every request; Max-Age aside, its attributes do
   // not change): only the lifetime is checked and made again. (Kept apart from the full check, so
   // this short function gets optimized soon; with the long one inlined it waited for many calls.)
-  if (known !== undefined && sameChecked(known, name, attributes)) {
+  if (known !== undefined && sameChecked(known, attributes)) {
     const text = valueIsSafe ? value : encodeCookieValue(value);
     return `${name}=${text}${lifetimeOf(name, attributes)}${known.suffix}`;
   }
@@ -268,32 +269,37 @@ function checkAndSerialize(
   if (sameSite !== undefined) suffix += `; SameSite=${sameSite}`;
   if (a.partitioned) suffix += "; Partitioned";
   if (priority !== undefined) suffix += `; Priority=${priority}`;
-  lastChecked = {
-    name,
-    domain: a.domain,
-    path: a.path,
-    secure: a.secure,
-    httpOnly: a.httpOnly,
-    sameSite: a.sameSite,
-    partitioned: a.partitioned,
-    priority: a.priority,
-    suffix,
-  };
+  if (checkedCookies.size < CHECKED_COOKIES_KEPT || checkedCookies.has(name)) {
+    checkedCookies.set(name, {
+      domain: a.domain,
+      path: a.path,
+      secure: a.secure,
+      httpOnly: a.httpOnly,
+      sameSite: a.sameSite,
+      partitioned: a.partitioned,
+      priority: a.priority,
+      suffix,
+    });
+  }
   return head + suffix;
 }
 
-/**
- * The last cookie `serializeCookie` checked: its name and every attribute but the lifetime (Max-Age,
- * Expires), all found valid, and the text they give. Whether those are valid depends on nothing
- * else, so a cookie with the same ones needs no second check.
- */
-let lastChecked:
-  | (Omit<CookieAttributes, "maxAge" | "expires"> & { name: string; suffix: string })
-  | undefined;
+/** Every attribute of a cookie `serializeCookie` checked but the lifetime, and the text they give. */
+type CheckedCookie = Omit<CookieAttributes, "maxAge" | "expires"> & { suffix: string };
 
-function sameChecked(known: NonNullable<typeof lastChecked>, name: string, a: CookieAttributes): boolean {
+/**
+ * The cookies `serializeCookie` checked, by name: every attribute but the lifetime (Max-Age,
+ * Expires), all found valid, and the text they give (the last ones checked for that name). Whether
+ * those are valid depends on nothing else, so a cookie with the same ones needs no second check. By
+ * name, not only the last one: a request that writes several sessions' cookies would otherwise check
+ * each of them in full every time.
+ */
+const checkedCookies = new Map<string, CheckedCookie>();
+/** Names kept at most (a session's cookie and chunk names: a handful); later ones are checked every time. */
+const CHECKED_COOKIES_KEPT = 256;
+
+function sameChecked(known: CheckedCookie, a: CookieAttributes): boolean {
   return (
-    known.name === name &&
     known.path === a.path &&
     known.domain === a.domain &&
     known.secure === a.secure &&
@@ -396,7 +402,13 @@ class MemoryJar implements MemoryCookieJar {
   set(write: CookieWrite): void {
     // Validate now, so a bad write fails where it is made rather than when headers are sent.
     const line = serializeCookie(write.name, write.value, write.attributes, write.safe === true);
-    const copy: CookieWrite = { name: write.name, value: write.value, attributes: { ...write.attributes } };
+    // Another caller's write is copied, so changing its object later cannot change what was recorded.
+    // A session token's write (`safe`: made by planCookieWrites for this call, attributes included,
+    // and never touched again) is kept as it is: two objects fewer on every session write.
+    const copy: CookieWrite =
+      write.safe === true
+        ? write
+        : { name: write.name, value: write.value, attributes: { ...write.attributes } };
     this.log.push({ write: copy, line });
     if (isDeletion(copy)) this.values.delete(copy.name);
     else this.values.set(copy.name, copy.value);
@@ -421,6 +433,9 @@ class MemoryJar implements MemoryCookieJar {
 
 /** The last `Set-Cookie` line per (name, domain, path), in the order of those last writes. */
 function lastLines(log: readonly { write: CookieWrite; line: string }[]): string[] {
+  // A few writes, each of its own cookie (several sessions saved once each): every line, in order,
+  // without the keys and the map below.
+  if (log.length <= FEW_WRITES && eachOfItsOwn(log)) return log.map(lineOf);
   const last = new Map<string, string>();
   for (const { write, line } of log) {
     const key = `${write.name}\0${write.attributes.domain ?? ""}\0${write.attributes.path ?? ""}`;
@@ -428,4 +443,26 @@ function lastLines(log: readonly { write: CookieWrite; line: string }[]): string
     last.set(key, line);
   }
   return [...last.values()];
+}
+
+/** Up to this many writes are compared pairwise for a cookie written twice. */
+const FEW_WRITES = 8;
+
+const lineOf = (entry: { line: string }): string => entry.line;
+
+/** No two writes of `log` are of the same cookie (name, domain and path). */
+function eachOfItsOwn(log: readonly { write: CookieWrite }[]): boolean {
+  for (let i = 1; i < log.length; i++) {
+    const a = (log[i] as { write: CookieWrite }).write;
+    for (let j = 0; j < i; j++) {
+      const b = (log[j] as { write: CookieWrite }).write;
+      if (
+        a.name === b.name &&
+        (a.attributes.domain ?? "") === (b.attributes.domain ?? "") &&
+        (a.attributes.path ?? "") === (b.attributes.path ?? "")
+      )
+        return false;
+    }
+  }
+  return true;
 }

@@ -45,6 +45,8 @@ export interface CryptoBackend {
    * (node:crypto): a request's seal and unseal then wait for no microtask. Optional: without them
    * the sealer awaits `encrypt` / `decrypt`. Same bytes either way. `encryptSync` writes its result
    * into `into` when that has the result's length (the sealer's reused buffer), else into a new array.
+   * Both read `iv`, `plaintext` / `sealed` and `aad` before they return: the sealer reuses the memory
+   * of the iv and of the plaintext for its next call.
    */
   encryptSync?(
     key: BackendKey,
@@ -197,6 +199,8 @@ export function loadNodeCrypto(): typeof NodeCrypto | undefined {
 }
 
 let cachedNodeBackend: CryptoBackend | undefined;
+/** The tag of the node backend's decryption, copied out of the token (see `decryptNow`). */
+const tagScratch = new Uint8Array(TAG_LENGTH);
 /** node:crypto's GCM options, made once rather than for every seal and unseal. */
 const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH });
 
@@ -248,7 +252,9 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
     try {
       const decipher = c.createDecipheriv("aes-256-gcm", key.handle as NodeCrypto.KeyObject, iv, GCM_OPTIONS);
       decipher.setAAD(aad);
-      decipher.setAuthTag(sealed.subarray(split));
+      // node copies the tag when it is set: 16 bytes copied into reused memory cost less than a view.
+      for (let i = 0; i < TAG_LENGTH; i++) tagScratch[i] = sealed[split + i] as number;
+      decipher.setAuthTag(tagScratch);
       const head = decipher.update(sealed.subarray(0, split));
       const tail = decipher.final();
       return tail.length === 0 ? view(head) : concat(head, tail);

@@ -36,6 +36,23 @@ describe.each(backends)("sealing with %s", (_name, backend) => {
     expect(result).toEqual({ ok: true, plaintext: payload, times, staleKey: false });
   });
 
+  it("seals of changing lengths in a row each get their own iv and all open afterwards", async () => {
+    const sizes = [10, 300, 10, 300, 5000, 10];
+    const texts = sizes.map((n, i) => new TextEncoder().encode(String(i).repeat(n)));
+    const tokens: string[] = [];
+    for (const text of texts) tokens.push(await sealer.seal("auth", text, times));
+    const ivs = tokens.map((token) => token.slice(5, 22));
+    expect(new Set(ivs).size).toBe(tokens.length);
+    for (const [i, token] of tokens.entries()) {
+      const opened = await sealer.unseal("auth", token, NOW);
+      expect(opened.ok && opened.plaintext).toEqual(texts[i]);
+    }
+    // A token with its last (tag) byte changed still fails, after tokens that opened.
+    const last = tokens[0] as string;
+    const flipped = last.slice(0, -2) + (last.at(-2) === "A" ? "B" : "A") + last.slice(-1);
+    expectReason(await sealer.unseal("auth", flipped, NOW), "tampered");
+  });
+
   it("round-trips a session's binding and chosen lifetime (idle none, browser-session cookie)", async () => {
     const binding = new Uint8Array(16).map((_, i) => i * 7);
     const full: SealTimes = {

@@ -196,14 +196,20 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   // Random ivs drawn from a pooled buffer: one random call per 256 seals instead of one per seal.
   let ivPool: Uint8Array = new Uint8Array(0);
   let ivOffset = 0;
-  const nextIv = (): Uint8Array => {
+  /** Where the next iv starts in `ivPool` (read it before the next call: the pool may be replaced). */
+  const nextIvAt = (): number => {
     if (ivOffset + IV_LENGTH > ivPool.length) {
       ivPool = backend.randomBytes(IV_LENGTH * 256);
       ivOffset = 0;
     }
-    const iv = ivPool.subarray(ivOffset, ivOffset + IV_LENGTH);
+    const at = ivOffset;
     ivOffset += IV_LENGTH;
-    return iv;
+    return at;
+  };
+  /** The next iv as bytes of its own pool: what a seal that waits keeps. */
+  const nextIv = (): Uint8Array => {
+    const at = nextIvAt();
+    return ivPool.subarray(at, at + IV_LENGTH);
   };
 
   // A Uint8Array of a few hundred bytes is allocated outside the JS heap: about 2k instructions, and
@@ -214,6 +220,11 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   const scratchText = base64urlOfStart(scratch);
   const scratchOf = reusedBytes(scratch);
   const bodyScratchOf = reusedBytes(new Uint8Array(SCRATCH_BYTES));
+  /** Where a synchronous backend encrypts to: the scratch buffer after the room for key id ‖ iv. */
+  const roomOf = reusedBytes(scratch, PREFIX_LENGTH);
+  // A synchronous seal's or unseal's iv, copied here from the pool or the token: node:crypto copies
+  // an iv when the cipher is made, and a 12-byte copy costs less than a view of its own (~100 bytes).
+  const syncIv = new Uint8Array(IV_LENGTH);
 
   /** header ‖ plaintext, the bytes a token encrypts, in `into(length)`. */
   const bodyOf = (
@@ -288,12 +299,13 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       try {
         const entry = entries[0] as KeyEntry;
         const body = bodyOf(plaintext, times, bodyScratchOf);
-        const iv = nextIv();
+        const iv = syncIv;
+        copyInto(iv, ivPool, nextIvAt());
         // GCM's ciphertext is as long as its plaintext: the backend writes ciphertext ‖ tag into the
         // scratch buffer after the room for key id ‖ iv (a backend that made its own array, or a
         // token too long for the buffer, has it copied into a token's bytes).
         const length = PREFIX_LENGTH + body.length + TAG_LENGTH;
-        const room = length <= SCRATCH_BYTES ? scratch.subarray(PREFIX_LENGTH, length) : undefined;
+        const room = length <= SCRATCH_BYTES ? roomOf(length - PREFIX_LENGTH) : undefined;
         const sealed = encryptSync(entry.key, iv, body, entry.aad, room);
         if (sealed !== room) return tokenOf(entry, iv, sealed);
         scratch.set(entry.keyId, 0);
@@ -311,7 +323,8 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
       const ready = keysFor(session);
       if (Array.isArray(ready) && decryptSync !== undefined) {
         const id = readUint32(raw, 0);
-        const iv = raw.subarray(KEY_ID_LENGTH, PREFIX_LENGTH);
+        const iv = syncIv;
+        copyInto(iv, raw, KEY_ID_LENGTH);
         const sealed = raw.subarray(PREFIX_LENGTH);
         let known = false;
         for (const entry of ready) {
@@ -327,9 +340,25 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
   };
 }
 
-/** `length` bytes at the start of `buffer`, reused by every call; a new array when it is too short. */
-function reusedBytes(buffer: Uint8Array): (length: number) => Uint8Array {
-  return (length) => (length > buffer.length ? new Uint8Array(length) : buffer.subarray(0, length));
+/**
+ * `length` bytes of `buffer` from `start`, reused by every call; a new array when it is too short.
+ * The last view is kept: a session's seals are mostly of one length, and each view is an object.
+ */
+function reusedBytes(buffer: Uint8Array, start = 0): (length: number) => Uint8Array {
+  let lastLength = -1;
+  let last = buffer;
+  return (length) => {
+    if (length === lastLength) return last;
+    if (start + length > buffer.length) return new Uint8Array(length);
+    last = buffer.subarray(start, start + length);
+    lastLength = length;
+    return last;
+  };
+}
+
+/** Fills `target` with the bytes of `source` from `offset`. */
+function copyInto(target: Uint8Array, source: Uint8Array, offset: number): void {
+  for (let i = 0; i < target.length; i++) target[i] = source[offset + i] as number;
 }
 
 /** Bytes of the header of `times`: only the parts a token carries take room. */

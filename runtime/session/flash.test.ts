@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SessionValidationError } from "../errors.ts";
 import { CookieClient, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import { FlashState } from "./flash.ts";
 
 describe("flash channels", () => {
   it("add is for the next request, now for this one, read consumes and peek does not", async () => {
@@ -85,5 +86,34 @@ describe("flash channels", () => {
     await client.fetch("/");
     await client.fetch("/");
     expect(out).toEqual([["apple"], []]);
+  });
+});
+
+describe("flash state without values", () => {
+  const schemas = testConfig.sessions.auth.flash;
+  const allowed = () => {};
+  const writable = () => false;
+
+  it("starts, loads and clears with nothing stored, and values added to one state never show in another", () => {
+    const a = new FlashState("auth", schemas);
+    const b = new FlashState("auth", schemas);
+    a.load(undefined);
+    b.load({});
+    expect(a.persisted()).toBeUndefined();
+    const channels = a.channels(allowed, writable);
+    expect(channels.notice?.read()).toEqual([]);
+    channels.notice?.add("for next");
+    channels.notice?.now("for this");
+    expect(a.persisted()).toEqual({ notice: ["for next"] });
+    expect(b.persisted()).toBeUndefined();
+    expect(b.channels(allowed, writable).notice?.peek()).toEqual([]);
+    b.load({ notice: ["stored"], error: "not a list" });
+    expect(b.persisted()).toEqual({ notice: ["stored"] });
+    expect(a.persisted()).toEqual({ notice: ["for next"] });
+    a.clear();
+    expect(a.persisted()).toBeUndefined();
+    expect(channels.notice?.peek()).toEqual([]);
+    channels.error?.add({ message: "again" });
+    expect(a.persisted()).toEqual({ error: [{ message: "again" }] });
   });
 });

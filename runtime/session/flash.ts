@@ -20,14 +20,34 @@ export type WriteGuard = (action: string) => void;
 /** True while the request cannot write (a Server Component): stored values are then left alone. */
 export type ReadOnlyCheck = () => boolean;
 
+/**
+ * No values: what every state holds until a value arrives, shared rather than three new objects per
+ * session and request (most sessions never flash). Frozen, and replaced by an object of the state's
+ * own before anything is stored (`own`).
+ */
+const NONE: StoredFlash = Object.freeze({});
+
+type FlashSchema = FlashSchemas[string];
+/** Each definition's channels as `[name, schema]`, listed once instead of on every load. */
+const channelLists = new WeakMap<FlashSchemas, readonly [string, FlashSchema][]>();
+
+function channelsOf(schemas: FlashSchemas): readonly [string, FlashSchema][] {
+  let list = channelLists.get(schemas);
+  if (list === undefined) {
+    list = Object.entries(schemas);
+    channelLists.set(schemas, list);
+  }
+  return list;
+}
+
 /** The flash state of one session in one request. */
 export class FlashState {
   /** Pending from earlier requests and not read yet. */
-  private incoming: StoredFlash = {};
+  private incoming: StoredFlash = NONE;
   /** Added in this request, for the next one. */
-  private outgoing: StoredFlash = {};
+  private outgoing: StoredFlash = NONE;
   /** `now()` values: this request only, never stored. */
-  private current: StoredFlash = {};
+  private current: StoredFlash = NONE;
 
   constructor(
     private readonly session: string,
@@ -36,38 +56,47 @@ export class FlashState {
 
   /** Replaces the pending values with what storage holds; payloads the schema rejects are dropped. */
   load(stored: unknown): void {
-    this.incoming = {};
-    this.outgoing = {};
+    this.incoming = NONE;
+    this.outgoing = NONE;
     if (stored === null || typeof stored !== "object") return;
-    for (const [channel, schema] of Object.entries(this.schemas)) {
+    for (const [channel, schema] of channelsOf(this.schemas)) {
       const values = (stored as Record<string, unknown>)[channel];
       if (!Array.isArray(values)) continue;
       const kept = values.filter((value) => schema.safeParse(value).success);
-      if (kept.length > 0) this.incoming[channel] = kept;
+      if (kept.length > 0) this.own("incoming")[channel] = kept;
     }
   }
 
   /** What to store: unread earlier values plus this request's additions; `undefined` when empty. */
   persisted(): StoredFlash | undefined {
-    const out: StoredFlash = {};
-    for (const channel of Object.keys(this.schemas)) {
+    if (this.incoming === NONE && this.outgoing === NONE) return undefined;
+    let out: StoredFlash | undefined;
+    for (const [channel] of channelsOf(this.schemas)) {
       const values = [...(this.incoming[channel] ?? []), ...(this.outgoing[channel] ?? [])];
-      if (values.length > 0) out[channel] = values;
+      if (values.length === 0) continue;
+      out ??= {};
+      out[channel] = values;
     }
-    return Object.keys(out).length > 0 ? out : undefined;
+    return out;
   }
 
   /** Drops everything (reset, destroy). */
   clear(): void {
-    this.incoming = {};
-    this.outgoing = {};
-    this.current = {};
+    this.incoming = NONE;
+    this.outgoing = NONE;
+    this.current = NONE;
+  }
+
+  /** `which` as an object of this state's own (never the shared `NONE`), to store values in. */
+  private own(which: "incoming" | "outgoing" | "current"): StoredFlash {
+    if (this[which] === NONE) this[which] = {};
+    return this[which];
   }
 
   /** The typed channels a handle exposes as `handle.flash`. */
   channels(guard: WriteGuard, readOnly: ReadOnlyCheck): Record<string, FlashChannel<unknown>> {
     const channels: Record<string, FlashChannel<unknown>> = {};
-    for (const [channel, schema] of Object.entries(this.schemas)) {
+    for (const [channel, schema] of channelsOf(this.schemas)) {
       const check = (value: unknown): unknown => {
         const parsed = schema.safeParse(value);
         if (!parsed.success) {
@@ -85,11 +114,13 @@ export class FlashState {
       channels[channel] = Object.freeze({
         add: (value: unknown) => {
           guard(`flash.${channel}.add()`);
-          this.outgoing[channel] = [...(this.outgoing[channel] ?? []), check(value)];
+          const checked = check(value);
+          this.own("outgoing")[channel] = [...(this.outgoing[channel] ?? []), checked];
         },
         now: (value: unknown) => {
           // Never stored, so allowed where writes are not (a Server Component).
-          this.current[channel] = [...(this.current[channel] ?? []), check(value)];
+          const checked = check(value);
+          this.own("current")[channel] = [...(this.current[channel] ?? []), checked];
         },
         read: () => {
           const values = pending();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CookieClient, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import { MessageState } from "./messages.ts";
 
 describe("leveled messages", () => {
   it("keeps messages with level, body, title until read, and drops expired ones", async () => {
@@ -51,5 +52,34 @@ describe("leveled messages", () => {
     const { satchel } = testSatchel<TestTypes>(testConfig);
     const auth = await satchel.fromRequest(new Request("http://x/")).get("auth");
     expect("messages" in auth).toBe(false);
+  });
+});
+
+describe("message state without messages", () => {
+  it("starts, loads and clears with nothing pending, and a message added to one state never shows in another", () => {
+    const now = () => 1_000;
+    const a = new MessageState(now);
+    const b = new MessageState(now);
+    a.load(undefined);
+    b.load([]);
+    expect(a.persisted()).toBeUndefined();
+    const api = a.api(
+      () => {},
+      () => false,
+    );
+    expect(api.read()).toEqual([]);
+    api.info("hello");
+    a.inject([{ level: "success", body: "handed off" }, { level: "nope" }]);
+    expect(a.persisted()).toEqual([{ level: "info", body: "hello", at: 1_000 }]);
+    expect(b.persisted()).toBeUndefined();
+    expect(api.peek()).toEqual([
+      { level: "info", body: "hello" },
+      { level: "success", body: "handed off" },
+    ]);
+    expect(api.read()).toHaveLength(2);
+    expect(a.persisted()).toBeUndefined();
+    api.error("again");
+    a.clear();
+    expect(a.persisted()).toBeUndefined();
   });
 });

@@ -37,21 +37,29 @@ function isLive(message: StoredMessage, now: number): boolean {
   return message.life === undefined || message.at + message.life * 1000 > now;
 }
 
+/**
+ * No messages: what every state holds until one arrives, shared rather than new arrays per session
+ * and request (most sessions never hold a message). The lists are never changed in place: adding
+ * makes a new one.
+ */
+const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
+
 /** The messages of one session in one request. */
 export class MessageState {
   /** Stored: from earlier requests and added in this one. */
-  private list: StoredMessage[] = [];
+  private list: readonly StoredMessage[] = NO_MESSAGES;
   /** Handed to this request only (by the proxy), never stored. */
-  private current: StoredMessage[] = [];
+  private current: readonly StoredMessage[] = NO_MESSAGES;
 
   constructor(private readonly now: () => number) {}
 
   /** Replaces the pending messages with what storage holds, skipping malformed and expired ones. */
   load(stored: unknown): void {
-    this.list = Array.isArray(stored) ? stored.filter(isStoredMessage) : [];
+    this.list = Array.isArray(stored) && stored.length > 0 ? stored.filter(isStoredMessage) : NO_MESSAGES;
   }
 
-  private live(): StoredMessage[] {
+  private live(): readonly StoredMessage[] {
+    if (this.list.length === 0) return this.list;
     const now = this.now();
     this.list = this.list.filter((m) => isLive(m, now));
     return this.list;
@@ -64,8 +72,8 @@ export class MessageState {
   }
 
   clear(): void {
-    this.list = [];
-    this.current = [];
+    this.list = NO_MESSAGES;
+    this.current = NO_MESSAGES;
   }
 
   /**
@@ -74,10 +82,12 @@ export class MessageState {
    */
   inject(messages: readonly unknown[]): void {
     const at = this.now();
+    const added: StoredMessage[] = [];
     for (const message of messages) {
       const candidate = { ...(message as object), at };
-      if (isStoredMessage(candidate)) this.current.push(candidate);
+      if (isStoredMessage(candidate)) added.push(candidate);
     }
+    if (added.length > 0) this.current = [...this.current, ...added];
   }
 
   /** The `messages` object a handle exposes. */
@@ -95,7 +105,7 @@ export class MessageState {
             throw new TypeError(`satchel: messages.${level}() life must be seconds >= 0.`);
           message.life = options.life;
         }
-        this.list.push(message);
+        this.list = [...this.list, message];
       };
     const publicView = ({ at: _at, ...message }: StoredMessage): Message => message;
     // Read-only: only the handed-off messages; stored ones wait for a request that can remove them.
@@ -112,9 +122,9 @@ export class MessageState {
         const shown = pending();
         if (!readOnly()) {
           if (this.list.length > 0) guard("messages.read()");
-          this.list = [];
+          this.list = NO_MESSAGES;
         }
-        this.current = [];
+        this.current = NO_MESSAGES;
         return shown;
       },
       peek: () => pending(),

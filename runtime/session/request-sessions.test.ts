@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { memoryCookieJar } from "../cookies/header.ts";
+import { defineSessions } from "../define.ts";
 import { SessionStateError } from "../errors.ts";
 import { CookieClient, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import type { SessionHandle } from "../types.ts";
+import type { HostRequestSessions } from "./request-sessions.ts";
 
 const WHY = "a Server Component cannot set cookies";
 
@@ -152,5 +156,38 @@ describe("request sessions", () => {
     expect(sessions.unsavedChanges()).toEqual(["auth"]);
     await auth.save();
     expect(sessions.unsavedChanges()).toEqual([]);
+  });
+
+  it("a commit of several cookie sessions sealed at once waits for nothing, and writes each one", async () => {
+    const session = { storage: "cookie" as const, schema: z.object({ n: z.number().default(0) }) };
+    const config = defineSessions({ one: session, two: session, three: session });
+    type Three = Record<"one" | "two" | "three", SessionHandle<{ n: number }>>;
+    const { satchel } = testSatchel<Three>(config);
+    const names = ["one", "two", "three"] as const;
+    // The first request makes the sealer and each session's key, which waits.
+    const first = satchel.open(memoryCookieJar());
+    for (const name of names) (await first.get(name)).n = 1;
+    await first.commit();
+    const jar = memoryCookieJar();
+    const sessions = satchel.open(jar) as unknown as HostRequestSessions<Three>;
+    for (const name of names) (await sessions.get(name)).n = 2;
+    expect(sessions.commitNow()).toBeUndefined();
+    expect(sessions.needsCommit()).toBe(false);
+    expect(jar.setCookieHeaders().map((line) => line.slice(0, line.indexOf("=")))).toEqual([
+      "one",
+      "two",
+      "three",
+    ]);
+    // Nothing changed: nothing to write, nothing to wait for.
+    const again = satchel.open(
+      memoryCookieJar(
+        jar
+          .setCookieHeaders()
+          .map((l) => l.split(";")[0])
+          .join("; "),
+      ),
+    );
+    for (const name of names) expect((await again.get(name)).n).toBe(2);
+    expect((again as unknown as HostRequestSessions<Three>).commitNow()).toBeUndefined();
   });
 });

@@ -311,8 +311,18 @@ class Sessions<Types> implements HostRequestSessions<Types> {
     // One session per request is the common case: no Promise.all (and its arrays) for it, and
     // nothing to wait for when the session has nothing to write.
     if (cores.length === 1) return (cores[0] as SessionCore).commit();
-    if (cores.length > 1) return Promise.all(cores.map((core) => core.commit())).then(() => undefined);
-    return undefined;
+    // Several: only the commits that returned a promise are waited for (a cookie session sealed
+    // synchronously returns none), so a request whose sessions all finished at once waits for nothing.
+    let pending: Promise<void>[] | undefined;
+    for (const core of cores) {
+      const saving = core.commit();
+      if (saving !== undefined) {
+        pending ??= [];
+        pending.push(saving);
+      }
+    }
+    if (pending === undefined) return undefined;
+    return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
   }
 
   unsavedChanges(): string[] {
