@@ -176,6 +176,24 @@ describe("node:crypto and WebCrypto agree on what reading other libraries' seals
     expect(await backend.decryptAesCbc(key.subarray(0, 16), iv, ciphertext)).toBeNull();
   });
 
+  it.each(backends)(
+    "%s: AES-256-CBC refuses a 16-byte key even where AES-128 would decrypt to valid padding",
+    async (_name, backend) => {
+      // A block and an iv chosen so that AES-128-CBC under the key's first 16 bytes decrypts to a
+      // block ending in 0x01 (valid PKCS#7 padding): a backend that took the short key as AES-128
+      // would hand back 15 bytes of garbage instead of refusing (before, 1 run in ~256 by chance).
+      const { createDecipheriv } = loadNodeCrypto() as NonNullable<ReturnType<typeof loadNodeCrypto>>;
+      const key = node.randomBytes(32);
+      const shortKey = key.subarray(0, 16);
+      const block = node.randomBytes(16);
+      const ecb = createDecipheriv("aes-128-ecb", shortKey, null).setAutoPadding(false);
+      const decrypted = new Uint8Array(Buffer.concat([ecb.update(block), ecb.final()]));
+      const iv = node.randomBytes(16);
+      iv[15] = (decrypted[15] as number) ^ 0x01;
+      expect(await backend.decryptAesCbc(shortKey, iv, block)).toBeNull();
+    },
+  );
+
   it("on HMAC-SHA256 under keys of any length (RFC 4231 test cases 1 and 6)", async () => {
     const cases = [
       [

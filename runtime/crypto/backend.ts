@@ -173,6 +173,9 @@ export const webCryptoBackend: CryptoBackend = {
     return new Uint8Array(out);
   },
   async decryptAesCbc(key, iv, ciphertext) {
+    // WebCrypto takes the algorithm's key size from the raw key (`length` is for generateKey only):
+    // a 16- or 24-byte key would decrypt as AES-128/192, where node:crypto's aes-256-cbc refuses it.
+    if (key.length !== 32) return null;
     const s = subtle();
     try {
       const handle = await s.importKey("raw", bytes(key), { name: "AES-CBC", length: 256 }, false, [
