@@ -2,7 +2,8 @@
  * Figure 7: how the cost of a request grows with the session's size and with the number of sessions
  * a request touches. Per-request CPU (process CPU time per request, user + system) of satchel's
  * Fetch adapter and of a hand-rolled AES-GCM + JSON handler doing the same work
- * (bench/lib/growth-sessions.ts), every point of a series measured in one interleaved run:
+ * (bench/lib/growth-sessions.ts), each handler in a process of its own as a server would run it
+ * (bench/lib/growth-process.ts), every point of a series measured in one interleaved run:
  *
  * - bytes: one cookie session of the sign-in session plus two OAuth tokens (bench/lib/payloads.ts
  *   `tokenSession`) at ~300 B, ~2 KB, ~3.5 KB and ~4.5 KB of JSON. satchel deflates from 2,643 bytes
@@ -15,16 +16,10 @@
  * spread is the rounds') is its own row: what one more KB, or one more session, costs.
  */
 import type { BenchContext } from "../lib/context.ts";
-import {
-  type GrowthCase,
-  type GrowthHandler,
-  handRolledGrowth,
-  satchelGrowth,
-} from "../lib/growth-sessions.ts";
-import { SMALL_CODEC, TOKEN_CODEC } from "../lib/payload-codecs.ts";
-import { jsonBytes, smallSchema, smallSession, tokenSchema, tokenSession } from "../lib/payloads.ts";
+import { type GrowthProcess, startGrowthProcess } from "../lib/growth-process.ts";
+import { jsonBytes, tokenSession } from "../lib/payloads.ts";
 import type { RowInput } from "../lib/result.ts";
-import { cpuMicrosPerOp, interleavedRuns, linearFit, type Sample, summarize } from "../lib/stats.ts";
+import { interleavedRounds, linearFit, type Sample, summarize } from "../lib/stats.ts";
 
 const HAND = "hand-rolled GCM+JSON session (Fetch)";
 const UNIT = "µs CPU/request";
@@ -36,7 +31,8 @@ interface Point {
   id: string;
   label: string;
   x: number;
-  growth: GrowthCase;
+  /** What is served, as bench/lib/growth-sessions.ts `growthCaseAt` reads it. */
+  serves: string;
 }
 
 interface Series {
@@ -64,7 +60,7 @@ function bytesSeries(): Series {
         id,
         label: `${size.toLocaleString("en-US")}-byte session`,
         x: size / 1024,
-        growth: { names: ["bench"], schema: tokenSchema, data, codec: TOKEN_CODEC },
+        serves: String(bytes),
       };
     }),
   };
@@ -78,12 +74,7 @@ function sessionsSeries(): Series {
       id: String(n),
       label: `${n} ~300-byte session${n === 1 ? "" : "s"} in one request`,
       x: n,
-      growth: {
-        names: Array.from({ length: n }, (_, i) => `s${i + 1}`),
-        schema: smallSchema,
-        data: { ...smallSession },
-        codec: SMALL_CODEC,
-      },
+      serves: `sessions=${n}`,
     })),
   };
 }
@@ -95,31 +86,35 @@ const cookieText = (c: { count: number; bytes: number }) =>
 
 const fixed = (n: number | undefined, digits = 1) => (n === undefined ? "?" : n.toFixed(digits));
 
-/** Measures one series: every point, both handlers, both modes, one interleaved run. */
+/**
+ * Measures one series: every point, both handlers, both modes, one interleaved run. Each handler
+ * runs in a process of its own (bench/lib/growth-process.ts says why).
+ */
 async function measureSeries(
   series: Series,
   ctx: BenchContext,
 ): Promise<{ runs: Record<string, number[]>; cookies: Record<string, string> }> {
-  const variants: Record<string, () => Promise<unknown>> = {};
+  const variants: Record<string, (ms: number) => Promise<number>> = {};
   const cookies: Record<string, string> = {};
-  for (const point of series.points) {
-    const handlers: [string, GrowthHandler][] = [
-      ["satchel", await satchelGrowth(point.growth)],
-      [HAND, handRolledGrowth(point.growth)],
-    ];
-    for (const [impl, handler] of handlers) {
-      // Each handler reads back what it wrote before anything is timed (it throws if not).
-      await handler.request(true);
-      await handler.request(false);
-      cookies[`${impl} ${point.id}`] = cookieText(handler.cookies());
-      for (const mode of MODES)
-        variants[key(impl, point, mode)] = () => handler.request(mode === "read+write");
+  const processes: GrowthProcess[] = [];
+  try {
+    for (const point of series.points) {
+      for (const impl of ["satchel", HAND] as const) {
+        // Each handler reads back what it wrote before anything is timed (it throws if not).
+        const handler = await startGrowthProcess(impl === HAND ? "hand" : "satchel", point.serves);
+        processes.push(handler);
+        cookies[`${impl} ${point.id}`] = cookieText(handler.cookies);
+        for (const mode of MODES)
+          variants[key(impl, point, mode)] = (ms) => handler.measure(mode === "read+write", ms);
+      }
     }
+    // CPU time moves less than wall time on a busy machine: shorter runs than figure 1's will do.
+    const rounds = ctx.quick ? ctx.rounds : { ...ctx.rounds, runMs: 600 };
+    ctx.log(`  ${series.id}: ${Object.keys(variants).length} variants, ${rounds.repeats} rounds`);
+    return { runs: await interleavedRounds(variants, rounds), cookies };
+  } finally {
+    for (const handler of processes) handler.stop();
   }
-  // CPU time moves less than wall time on a busy machine: shorter runs than figure 1's will do.
-  const rounds = ctx.quick ? ctx.rounds : { ...ctx.rounds, runMs: 600 };
-  ctx.log(`  ${series.id}: ${Object.keys(variants).length} variants, ${rounds.repeats} rounds`);
-  return { runs: await interleavedRuns(variants, rounds, cpuMicrosPerOp), cookies };
 }
 
 /** The slope of each round (least squares over the series' points), summarized over the rounds. */

@@ -95,19 +95,34 @@ export async function cpuMicrosPerOp(
  * the ratios stay fair. Returns each variant's runs in round order (run `i` of every variant was
  * taken in the same round).
  */
-export async function interleavedRuns(
+export function interleavedRuns(
   variants: Record<string, () => Promise<unknown>>,
   options: RoundOptions,
   measure: Measure = opsPerSecond,
 ): Promise<Record<string, number[]>> {
+  const runs = Object.fromEntries(
+    Object.entries(variants).map(([name, op]) => [name, (ms: number) => measure(op, ms)]),
+  );
+  return interleavedRounds(runs, options);
+}
+
+/**
+ * `interleavedRuns` over variants that measure themselves: each takes the milliseconds of one run
+ * and returns its number (one measured elsewhere, e.g. in a process of its own).
+ */
+export async function interleavedRounds(
+  variants: Record<string, (ms: number) => Promise<number>>,
+  options: RoundOptions,
+): Promise<Record<string, number[]>> {
   const names = Object.keys(variants);
-  for (const name of names) await measure(variants[name] as () => Promise<unknown>, options.warmupMs);
+  const run = (name: string, ms: number) => (variants[name] as (ms: number) => Promise<number>)(ms);
+  for (const name of names) await run(name, options.warmupMs);
   const runs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < options.repeats; round++) {
     // Rotate the starting variant each round so none always runs first (or last).
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length] as string;
-      runs[name]?.push(await measure(variants[name] as () => Promise<unknown>, options.runMs));
+      runs[name]?.push(await run(name, options.runMs));
     }
   }
   return runs;
