@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COOKIE_BYTE_LIMIT } from "../cookies/chunking.ts";
 import { createSealer } from "../crypto/seal.ts";
 import { SatchelError } from "../errors.ts";
+import { withoutNodeZlib } from "../test-support/no-zlib.ts";
 import {
   COMPRESS_FROM_BYTES,
   compressor,
@@ -159,12 +160,7 @@ describe("packing for cookies", () => {
 
 describe("packing without node:zlib (edge runtimes)", () => {
   it("deflates and inflates through CompressionStream, reading and writing what node:zlib does", async () => {
-    const original = process.getBuiltinModule.bind(process);
-    const spy = vi
-      .spyOn(process, "getBuiltinModule")
-      .mockImplementation(((id: string) => (id === "node:zlib" ? undefined : original(id))) as never);
-    vi.resetModules();
-    try {
+    await withoutNodeZlib(async () => {
       const edge = await import("./compress.ts");
       expect(edge.compressor).toBe("CompressionStream");
       expect(edge.zlibDriverKind()).toBeUndefined();
@@ -182,10 +178,7 @@ describe("packing without node:zlib (edge runtimes)", () => {
       await expect(edge.unpackFromCookie(Uint8Array.of(1, 0xff, 0xff))).rejects.toThrow(
         /satchel: session payload could not be inflated/,
       );
-    } finally {
-      spy.mockRestore();
-      vi.resetModules();
-    }
+    });
   });
 });
 

@@ -5,7 +5,9 @@ import { packForCookie, unpackFromCookie } from "../codec/compress.ts";
 import { createSealer } from "../crypto/seal.ts";
 import { CookieClient, SECRET_A, SECRET_B, testClock, testSatchel } from "../test-support/harness.ts";
 import { interpretedCodec } from "../test-support/interpreted-codec.ts";
+import { withoutNodeZlib } from "../test-support/no-zlib.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
+import type { HostRequestSessions } from "./request-sessions.ts";
 
 function setup(options: Parameters<typeof testSatchel>[1] = {}) {
   return testSatchel<TestTypes>(testConfig, options);
@@ -307,6 +309,35 @@ describe("cookie sessions through the Fetch adapter", () => {
     expect(client.lastSetCookie.filter((line) => /Max-Age=0/.test(line))).toHaveLength(chunks.length);
     expect([...client.cookies.keys()]).toEqual(["auth"]);
     expect(await (await client.fetch("/")).json()).toEqual({ n: 1 });
+  });
+});
+
+describe("cookie sessions without node:zlib (edge runtimes)", () => {
+  it("read a deflated cookie through the stream inflater, which get() waits for", async () => {
+    // Past COMPRESS_FROM_BYTES: the token holds deflated text.
+    const roles = Array.from({ length: 600 }, (_, i) => `role-${i % 7}`);
+    const writer = setup();
+    const client = new CookieClient(
+      writer.satchel.handle(async (_req, sessions) => {
+        (await sessions.get("auth")).roles = roles;
+        return new Response("ok");
+      }),
+    );
+    await client.fetch();
+    await withoutNodeZlib(async () => {
+      const edge = await import("../test-support/harness.ts");
+      const { memoryCookieJar } = await import("../cookies/header.ts");
+      const reader = edge.testSatchel<TestTypes>(testConfig);
+      // A first request makes the sealer, so the wait below is the inflater's alone.
+      await reader.satchel.open(memoryCookieJar()).get("auth");
+      const sessions = reader.satchel.open(
+        memoryCookieJar(client.cookieHeader()),
+      ) as unknown as HostRequestSessions<TestTypes>;
+      const auth = sessions.get("auth");
+      expect(sessions.needsCommit()).toBe(false);
+      expect((await auth).roles).toEqual(roles);
+      expect(reader.reports).toEqual([]);
+    });
   });
 });
 

@@ -26,8 +26,10 @@ import {
   deletesNothing,
   expireTimes,
   newBinding,
+  type OpenedToken,
   openSessionToken,
   readSessionCookie,
+  type SessionCookieRead,
   sealTimesFor,
   touchIsDue,
   writeSessionCookie,
@@ -38,6 +40,9 @@ import {
  * a longer text gets an array of its own.
  */
 const PACK_SCRATCH = new Uint8Array(4096);
+
+/** A token that opened: what the steps of a read after unsealing share. */
+type Opened = Extract<OpenedToken, { ok: true }>;
 
 /** A session whose data is sealed in its cookie. */
 export class CookieSession extends SessionCore {
@@ -68,62 +73,141 @@ export class CookieSession extends SessionCore {
     this.codec = runtime.codec(def);
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reads the request's cookie: `undefined` when that finished synchronously, as the common read (a
+   * token this build sealed, opened, unpacked and decoded at once) and a fresh session do; a promise
+   * where a step waits (importFrom, an async unseal or inflate, a layout looked up, migrations).
+   */
+  load(): Promise<void> | undefined {
     const cookie = readSessionCookie(this.def, this.io, this.ctx);
     const token = cookie.token;
     if (token === undefined || token === "") {
       if (cookie.failure !== null) return this.invalid(...cookie.failure);
-      // Sessions without importFrom skip the step without an await: fresh sessions are the hot path.
-      const imported =
-        this.def.importFrom === undefined ? null : await importOldSession(this.def, this.io, this.ctx);
-      if (imported === null) this.startFresh(null);
-      else this.startImported(imported.data);
-      this.imported = imported;
+      if (this.def.importFrom !== undefined) return this.loadImported(cookie);
+      this.startFresh(null);
       cookie.reportForeign();
-      return;
+      return undefined;
     }
     this.hadCookie = true;
     // Both forms sent (one planted): an unusable cookie is not cleared on this request.
     this.keepUnusable = deletesNothing(cookie);
-    // The common read opens, unpacks and decodes without waiting for a microtask.
     const opening = openSessionToken(this.runtime, this.def, this.ctx, token, cookie);
-    const opened = opening instanceof Promise ? await opening : opening;
+    if (opening instanceof Promise) return opening.then((opened) => this.readOpened(opened, cookie));
+    return this.readOpened(opening, cookie);
+  }
+
+  /** A request without this session's cookie, whose schema imports the old library's session. */
+  private async loadImported(cookie: SessionCookieRead): Promise<void> {
+    const imported = await importOldSession(this.def, this.io, this.ctx);
+    if (imported === null) this.startFresh(null);
+    else this.startImported(imported.data);
+    this.imported = imported;
+    cookie.reportForeign();
+  }
+
+  /** The token unsealed: its text unpacked, then read; a promise only when unpacking needs the stream inflater. */
+  private readOpened(opened: OpenedToken, cookie: SessionCookieRead): Promise<void> | undefined {
     if (!opened.ok) return this.invalid(opened.reason, opened.detail);
-    const unsealed = opened.unsealed;
-    let text: string;
-    let decoded: ReadEnvelope;
+    let text: string | null;
     try {
-      text = unpackFromCookieSync(unsealed.plaintext) ?? (await unpackFromCookie(unsealed.plaintext));
+      text = unpackFromCookieSync(opened.unsealed.plaintext);
     } catch {
       return this.invalid("malformed", "the sealed envelope could not be decoded");
     }
+    return text === null ? this.unpackLater(opened, cookie) : this.readText(opened, cookie, text);
+  }
+
+  /** `readOpened` for a deflated token where node:zlib is missing. */
+  private async unpackLater(opened: Opened, cookie: SessionCookieRead): Promise<void> {
+    let text: string;
+    try {
+      text = await unpackFromCookie(opened.unsealed.plaintext);
+    } catch {
+      this.invalid("malformed", "the sealed envelope could not be decoded");
+      return;
+    }
+    await this.readText(opened, cookie, text);
+  }
+
+  /** The unpacked text decoded; a promise only for a layout this build does not know. */
+  private readText(opened: Opened, cookie: SessionCookieRead, text: string): Promise<void> | undefined {
+    let decoded: ReadEnvelope;
     try {
       decoded = this.codec.decode(text, true);
     } catch (error) {
-      // A layout this build does not know may be recorded in the store (session/layout-history.ts);
-      // a store that cannot be reached rejects the load (503) and leaves the cookie as it is.
-      const known =
-        error instanceof UnknownLayoutError && (await this.runtime.findLayout(this.def, error.layout));
-      if (!known) return this.invalid("malformed", decodeFailure(error));
-      try {
-        decoded = this.codec.decode(text, true);
-      } catch (again) {
-        return this.invalid("malformed", decodeFailure(again));
-      }
+      if (error instanceof UnknownLayoutError) return this.readUnknownLayout(opened, cookie, text, error);
+      return this.invalid("malformed", decodeFailure(error));
     }
-    const envelope = decoded.envelope;
-    // Data this schema version wrote (authenticated, structure checked by the codec) is final; other
-    // data (older versions, other checks, older layouts or token formats) runs migrations and zod.
-    const migrated = decoded.trusted
-      ? { ok: true as const, data: envelope.data as Record<string, unknown>, migrated: false }
-      : await migrateData(this.def, envelope.version, envelope.data, (data) =>
-          validateOnRead(this.def, data),
-        );
-    if (!migrated.ok) {
-      // A newer deploy's cookie is left alone, so rolling back and forth does not log anyone out.
-      return this.invalid(migrated.reason, migrated.detail, migrated.reason !== "newer-version");
+    return this.readDecoded(opened, cookie, text, decoded);
+  }
+
+  /**
+   * A layout this build does not know may be recorded in the store (session/layout-history.ts); a
+   * store that cannot be reached rejects the load (503) and leaves the cookie as it is.
+   */
+  private async readUnknownLayout(
+    opened: Opened,
+    cookie: SessionCookieRead,
+    text: string,
+    unknown: UnknownLayoutError,
+  ): Promise<void> {
+    if (!(await this.runtime.findLayout(this.def, unknown.layout))) {
+      this.invalid("malformed", unknown.detail);
+      return;
     }
-    this.data = migrated.data;
+    let decoded: ReadEnvelope;
+    try {
+      decoded = this.codec.decode(text, true);
+    } catch (again) {
+      this.invalid("malformed", decodeFailure(again));
+      return;
+    }
+    await this.readDecoded(opened, cookie, text, decoded);
+  }
+
+  /**
+   * Data this schema version wrote (authenticated, structure checked by the codec) is final, at once;
+   * other data (older versions, other checks, older layouts or token formats) runs migrations and zod.
+   */
+  private readDecoded(
+    opened: Opened,
+    cookie: SessionCookieRead,
+    text: string,
+    decoded: ReadEnvelope,
+  ): Promise<void> | undefined {
+    if (!decoded.trusted) return this.migrateLater(opened, cookie, text, decoded);
+    this.accept(opened, cookie, text, decoded, decoded.envelope.data as Record<string, unknown>, false);
+    return undefined;
+  }
+
+  /** `readDecoded` for data that must be migrated or validated. */
+  private async migrateLater(
+    opened: Opened,
+    cookie: SessionCookieRead,
+    text: string,
+    decoded: ReadEnvelope,
+  ): Promise<void> {
+    const { envelope } = decoded;
+    const migrated = await migrateData(this.def, envelope.version, envelope.data, (data) =>
+      validateOnRead(this.def, data),
+    );
+    if (migrated.ok) this.accept(opened, cookie, text, decoded, migrated.data, migrated.migrated);
+    // A newer deploy's cookie is left alone, so rolling back and forth does not log anyone out.
+    else this.invalid(migrated.reason, migrated.detail, migrated.reason !== "newer-version");
+  }
+
+  /** The session as the request's token holds it, with `data` final. */
+  private accept(
+    opened: Opened,
+    cookie: SessionCookieRead,
+    text: string,
+    decoded: ReadEnvelope,
+    data: Record<string, unknown>,
+    migrated: boolean,
+  ): void {
+    const { envelope } = decoded;
+    const { unsealed } = opened;
+    this.data = data;
     this.flash.load(envelope.flash);
     this.messages.load(envelope.messages);
     this.times = unsealed.times;
@@ -135,7 +219,7 @@ export class CookieSession extends SessionCore {
     // Upgraded data, tokens of an old secret and a cookie under the pre-__Host- name are written
     // back on this request's commit. (A token from before sessions had a random binding gets one on
     // its next write, not now: reading stays free of writes.)
-    this.mustWrite = migrated.migrated || unsealed.staleKey || cookie.moved;
+    this.mustWrite = migrated || unsealed.staleKey || cookie.moved;
   }
 
   /**
@@ -146,9 +230,15 @@ export class CookieSession extends SessionCore {
     return this.codec.snapshot(this.envelope());
   }
 
-  private invalid(reason: Parameters<SessionCore["startFresh"]>[0], detail?: string, clear = true): void {
+  /** Starts fresh after an unusable cookie; `undefined`, so a step of `load` can return it. */
+  private invalid(
+    reason: Parameters<SessionCore["startFresh"]>[0],
+    detail?: string,
+    clear = true,
+  ): undefined {
     this.startFresh(reason, detail);
     this.clearInvalid = clear && !this.keepUnusable;
+    return undefined;
   }
 
   async save(): Promise<void> {

@@ -350,8 +350,11 @@ export abstract class SessionCore {
 
   /** Public id, creation, last access and expiry; all `null` until stored and after `destroy()`. */
   abstract metadata(): Promise<SessionMetadata>;
-  /** Reads the stored state; called once, on the first `get(name)`. */
-  abstract load(): Promise<void>;
+  /**
+   * Reads the stored state; called once, on the first `get(name)`. `undefined` when it finished
+   * synchronously (a cookie session's common read), so the request waits for no promise; may throw.
+   */
+  abstract load(): Promise<void> | undefined;
   abstract save(): Promise<void>;
   abstract update(fn: (data: Record<string, unknown>) => unknown): Promise<void>;
   abstract destroy(): Promise<void>;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { memoryCookieJar } from "../cookies/header.ts";
 import { defineSessions } from "../define.ts";
 import { SessionStateError } from "../errors.ts";
-import { CookieClient, testSatchel } from "../test-support/harness.ts";
+import { CookieClient, SECRET_A, SECRET_B, testSatchel } from "../test-support/harness.ts";
 import { type TestTypes, testConfig } from "../test-support/schema.ts";
 import type { SessionHandle } from "../types.ts";
 import type { HostRequestSessions } from "./request-sessions.ts";
@@ -189,5 +189,92 @@ describe("request sessions", () => {
     );
     for (const name of names) expect((await again.get(name)).n).toBe(2);
     expect((again as unknown as HostRequestSessions<Three>).commitNow()).toBeUndefined();
+  });
+
+  it("get() returns one promise per name, and a fresh session and an opened cookie load without waiting", async () => {
+    const { satchel, client } = await signedInClient();
+    const fresh = satchel.open(memoryCookieJar()) as unknown as HostRequestSessions<TestTypes>;
+    const freshAuth = fresh.get("auth");
+    // Loaded before get() returned: the session already waits for the commit.
+    expect(fresh.needsCommit()).toBe(true);
+    expect(fresh.get("auth")).toBe(freshAuth);
+    expect((await freshAuth).userId).toBeNull();
+    expect(fresh.get("auth")).toBe(freshAuth);
+
+    const known = satchel.open(
+      memoryCookieJar(client.cookieHeader()),
+    ) as unknown as HostRequestSessions<TestTypes>;
+    const auth = known.get("auth");
+    expect(known.needsCommit()).toBe(true);
+    expect(known.get("auth")).toBe(auth);
+    expect((await auth).userId).toBe("u1");
+    expect((await auth).flash.notice.read()).toEqual(["hello"]);
+    expect(known.get("auth")).toBe(auth);
+  });
+
+  it("a load that throws at once rejects get()'s promise, which a later get() retries", async () => {
+    const { satchel, client } = await signedInClient();
+    const jar = memoryCookieJar(client.cookieHeader());
+    const read = jar.get.bind(jar);
+    let broken = true;
+    jar.get = (name) => {
+      if (broken) throw new Error("the jar cannot be read");
+      return read(name);
+    };
+    const sessions = satchel.open(jar);
+    let loading: Promise<unknown> | undefined;
+    expect(() => {
+      loading = sessions.get("auth");
+    }).not.toThrow();
+    expect(sessions.get("auth")).toBe(loading);
+    await expect(loading).rejects.toThrow("the jar cannot be read");
+    broken = false;
+    expect((await sessions.get("auth")).userId).toBe("u1");
+
+    // A name the schema does not define is a rejection too, never a throw.
+    let unknown: Promise<unknown> | undefined;
+    expect(() => {
+      unknown = sessions.get("nope" as "auth");
+    }).not.toThrow();
+    await expect(unknown).rejects.toThrow(/there is no session "nope"; the schema defines: auth, cart/);
+  });
+
+  it("a load that fails after waiting (a store outage) rejects, and a later get() retries", async () => {
+    const { satchel, client, store } = await signedInClient();
+    const inner = store.get.bind(store);
+    let down = true;
+    store.get = (key) => (down ? Promise.reject(new Error("the store is down")) : inner(key));
+    const sessions = satchel.open(memoryCookieJar(client.cookieHeader()));
+    const loading = sessions.get("cart");
+    expect(sessions.get("cart")).toBe(loading);
+    await expect(loading).rejects.toThrow();
+    down = false;
+    const retried = sessions.get("cart");
+    expect(retried).not.toBe(loading);
+    expect((await retried).note).toBe("n");
+  });
+
+  it("a commit waits for a cookie session's get() that was not awaited and had to wait", async () => {
+    // Sealed under SECRET_B; the next satchel seals with SECRET_A, so the read writes the token again.
+    const old = testSatchel<TestTypes>(testConfig, { secrets: [SECRET_B] });
+    const client = new CookieClient(
+      old.satchel.handle(async (_req, sessions) => {
+        (await sessions.get("auth")).userId = "u1";
+        return new Response("ok");
+      }),
+    );
+    await client.fetch();
+    // A satchel's first request makes its sealer, which waits: the load cannot finish at once.
+    const { satchel } = testSatchel<TestTypes>(testConfig, { secrets: [SECRET_A, SECRET_B] });
+    const jar = memoryCookieJar(client.cookieHeader());
+    const sessions = satchel.open(jar) as unknown as HostRequestSessions<TestTypes>;
+    const loading = sessions.get("auth"); // not awaited before the commit
+    expect(sessions.needsCommit()).toBe(false);
+    await sessions.commit();
+    expect(jar.setCookieHeaders().map((line) => line.slice(0, line.indexOf("=")))).toEqual(["auth"]);
+    expect((await loading).userId).toBe("u1");
+    expect(
+      (await satchel.open(memoryCookieJar(jar.setCookieHeaders()[0]?.split(";")[0])).get("auth")).userId,
+    ).toBe("u1");
   });
 });

@@ -183,7 +183,10 @@ class Sessions<Types> implements HostRequestSessions<Types> {
   /** Each session's handle, as `get()` returns it: the same promise for every call of the request. */
   private readonly loaded = new Map<string, Promise<object>>();
   private readonly cores: SessionCore[] = [];
-  /** Loads not settled yet; commit() waits for them (none, as a rule: handlers await get()). */
+  /**
+   * Loads that wait and have not settled yet; commit() waits for them (none, as a rule: handlers
+   * await get(), and the common load finishes before get() returns).
+   */
   private loading = 0;
   private commitRunning = false;
   private commitDone = false;
@@ -209,26 +212,55 @@ class Sessions<Types> implements HostRequestSessions<Types> {
     return this.io.responseHeaders;
   }
 
-  private async load(name: string): Promise<object> {
+  /**
+   * The promise `get(name)` returns. A load that finished synchronously (a cookie session's common
+   * read, a fresh session) makes no promise but the one returned: under a host with async hooks every
+   * promise and await costs a hook call per storage. A throw (an unknown name) is a rejection.
+   */
+  private load(name: string): Promise<object> {
+    let core: SessionCore;
+    let pending: Promise<void> | undefined;
+    try {
+      core = this.makeNamedCore(name);
+      pending = core.load();
+      if (pending === undefined) return Promise.resolve(this.opened(core));
+    } catch (error) {
+      // Dropped in a microtask: the promise is not in the map until this returns.
+      queueMicrotask(() => this.loaded.delete(name));
+      return Promise.reject(error);
+    }
+    return this.loadLater(name, core, pending);
+  }
+
+  /** A load that waits: commit() waits for it while it runs; a failed one may be retried by a later get(). */
+  private async loadLater(name: string, core: SessionCore, pending: Promise<void>): Promise<object> {
     this.loading++;
     try {
-      const sessions = this.runtime.config.sessions;
-      if (!Object.hasOwn(sessions, name)) {
-        const known = Object.keys(sessions).join(", ");
-        throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
-      }
-      const core = this.makeCore(name, this.context, this.io);
-      await core.load();
-      this.cores.push(core);
-      return createHandle(core);
+      await pending;
     } catch (error) {
-      // A failed load (store outage) may be retried by a later get(). Dropped in a microtask: a load
-      // that failed before its first await has not been put in the map yet.
-      queueMicrotask(() => this.loaded.delete(name));
+      // A store outage, say: a later get() loads again.
+      this.loaded.delete(name);
       throw error;
     } finally {
       this.loading--;
     }
+    return this.opened(core);
+  }
+
+  /** The core of session `name`, not loaded yet; throws for a name the schema does not define. */
+  private makeNamedCore(name: string): SessionCore {
+    const sessions = this.runtime.config.sessions;
+    if (!Object.hasOwn(sessions, name)) {
+      const known = Object.keys(sessions).join(", ");
+      throw new SatchelConfigError(`satchel: there is no session "${name}"; the schema defines: ${known}.`);
+    }
+    return this.makeCore(name, this.context, this.io);
+  }
+
+  /** A loaded core joins the request's commit, in the order loads finished. */
+  private opened(core: SessionCore): object {
+    this.cores.push(core);
+    return createHandle(core);
   }
 
   get<N extends keyof Types & string>(name: N): Promise<Types[N]> {

@@ -326,7 +326,7 @@ class SessionCookie implements SessionCookieRead {
 }
 
 /** The outcome of `openSessionToken`. */
-type OpenedToken =
+export type OpenedToken =
   | { ok: true; token: string; unsealed: Extract<UnsealResult, { ok: true }> }
   | { ok: false; reason: InvalidReason; detail?: string | undefined };
 
