@@ -27,9 +27,14 @@ export function startGrowthProcess(impl: "satchel" | "hand", point: string): Pro
   // The parent's flags carry tsx's loader (`npm run bench` runs under tsx).
   const child: ChildProcess = fork(CHILD, [impl, point], { execArgv: process.execArgv, stdio: "inherit" });
   let waiting: ((reply: Reply) => void) | undefined;
-  const failed = (why: string) => waiting?.({ error: why });
+  // Set once the child is gone: a measurement asked for after that fails with it, rather than
+  // sending over a closed channel.
+  let exited: Reply | undefined;
   child.on("message", (reply: Reply) => waiting?.(reply));
-  child.once("exit", (code) => failed(`bench: growth-child ${impl} ${point} exited with ${code}`));
+  child.once("exit", (code) => {
+    exited = { error: `bench: growth-child ${impl} ${point} exited with ${code}` };
+    waiting?.(exited);
+  });
   const next = () => new Promise<Reply>((resolve) => (waiting = resolve));
   const unwrap = (reply: Reply): Reply => {
     if ("error" in reply) throw new Error(reply.error);
@@ -41,6 +46,7 @@ export function startGrowthProcess(impl: "satchel" | "hand", point: string): Pro
     return {
       cookies: ready.cookies,
       async measure(write, ms) {
+        if (exited !== undefined) unwrap(exited);
         const reply = next();
         child.send({ write, ms } satisfies MeasureMessage);
         const answer = unwrap(await reply);
